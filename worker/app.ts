@@ -1,0 +1,69 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import { z } from "zod";
+import type { AppEnv } from "./lib/context";
+import { ApiError, type ErrorBody } from "./lib/errors";
+import { buildOpenApi } from "./lib/openapi";
+import { describe } from "./lib/validate";
+import { csrfGuard, requireUser, withDb } from "./middleware/auth";
+import { audienceRoutes } from "./routes/audience";
+import { authRoutes } from "./routes/auth";
+import { contactRoutes } from "./routes/contacts";
+import { inboxRoutes } from "./routes/inboxes";
+import { labelRoutes } from "./routes/labels";
+import { tokenRoutes } from "./routes/tokens";
+import { userRoutes } from "./routes/users";
+import { workspaceRoutes } from "./routes/workspace";
+
+export const VERSION = "0.1.0";
+
+const api = new Hono<AppEnv>()
+  .use(withDb, csrfGuard, requireUser)
+  .get(
+    "/health",
+    describe({ summary: "Liveness and database reachability", tags: ["health"], access: "public", responses: { 200: { description: "healthy", schema: z.object({ ok: z.boolean(), version: z.string() }) } } }),
+    async (c) => {
+      await c.env.DB.prepare("SELECT 1").first();
+      return c.json({ ok: true, version: VERSION });
+    },
+  )
+  .route("/auth", authRoutes)
+  .route("/workspace", workspaceRoutes)
+  .route("/users", userRoutes)
+  .route("/tokens", tokenRoutes)
+  .route("/labels", labelRoutes)
+  .route("/contacts", contactRoutes)
+  .route("/inboxes", inboxRoutes)
+  .route("/audience", audienceRoutes);
+
+let openApiDocument: unknown;
+api.get("/openapi.json", (c) => {
+  openApiDocument ??= buildOpenApi(api, { title: "Herald API", version: VERSION });
+  return c.json(openApiDocument);
+});
+
+function errorResponse(status: number, body: ErrorBody, headers?: Record<string, string>) {
+  return Response.json(body, { status, headers });
+}
+
+export const app = new Hono<AppEnv>()
+  .use(secureHeaders({ crossOriginEmbedderPolicy: false }))
+  .route("/api", api)
+  .all("/api/*", () => {
+    throw new ApiError("not_found", "no such API route");
+  })
+  .get("*", (c) => c.env.ASSETS.fetch(c.req.raw));
+
+app.onError((error, c) => {
+  if (error instanceof ApiError) return errorResponse(error.status, error.toBody(), error.headers);
+  if (error instanceof HTTPException) {
+    const malformed = /malformed json/i.test(error.message);
+    const code = malformed ? "invalid_json" : error.status === 413 ? "payload_too_large" : "bad_request";
+    return errorResponse(error.status, {
+      error: { code, message: malformed ? "the request body is not valid JSON" : error.message || "bad request" },
+    });
+  }
+  console.error(`${c.req.method} ${c.req.path} failed`, error);
+  return errorResponse(500, { error: { code: "internal", message: "something went wrong; the error was logged" } });
+});

@@ -1,0 +1,35 @@
+import { sql, type SQL } from "drizzle-orm";
+import { contactLabels, contacts } from "./schema";
+
+export type LabelFilter = {
+  /** Contacts carrying these labels; empty means no label condition. */
+  labels: readonly number[];
+  match: "any" | "all";
+  excludeLabels?: readonly number[];
+};
+
+/**
+ * SQL condition on `contacts` for a label selection. Label ids must already be checked to
+ * belong to the workspace. Written as `contacts.id IN (…)` so SQLite drives the lookup from
+ * the label index instead of scanning every contact.
+ */
+export function labelCondition(filter: LabelFilter): SQL | undefined {
+  const parts: SQL[] = [];
+  const ids = [...new Set(filter.labels)];
+  if (ids.length > 0) {
+    const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
+    parts.push(
+      filter.match === "all" && ids.length > 1
+        ? sql`${contacts.id} IN (SELECT ${contactLabels.contactId} FROM ${contactLabels} WHERE ${contactLabels.labelId} IN (${list}) GROUP BY ${contactLabels.contactId} HAVING count(*) = ${ids.length})`
+        : sql`${contacts.id} IN (SELECT ${contactLabels.contactId} FROM ${contactLabels} WHERE ${contactLabels.labelId} IN (${list}))`,
+    );
+  }
+  const excluded = [...new Set(filter.excludeLabels ?? [])];
+  if (excluded.length > 0) {
+    const list = sql.join(excluded.map((id) => sql`${id}`), sql`, `);
+    parts.push(
+      sql`NOT EXISTS (SELECT 1 FROM ${contactLabels} WHERE ${contactLabels.contactId} = ${contacts.id} AND ${contactLabels.labelId} IN (${list}))`,
+    );
+  }
+  return parts.length ? sql.join(parts, sql` AND `) : undefined;
+}

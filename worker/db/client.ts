@@ -1,0 +1,25 @@
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "./schema";
+
+export function createDb(d1: D1Database) {
+  return drizzle(d1, { schema });
+}
+
+export type Db = ReturnType<typeof createDb>;
+
+/** D1 refuses statements with more than 100 bound parameters. */
+export const D1_MAX_PARAMS = 100;
+
+/** Splits `items` into chunks so each chunk's rows fit in one statement. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Seconds since the epoch, as stored in every timestamp column. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Timestamp columns are Unix seconds; the API speaks ISO 8601. */
+export const isoOrNull = (seconds: number | null | undefined) =>
+  seconds === null || seconds === undefined ? null : new Date(seconds * 1000).toISOString();

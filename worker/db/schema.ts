@@ -1,0 +1,176 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Unix seconds, filled by SQLite when the row is written. */
+const createdAt = () =>
+  integer("created_at")
+    .notNull()
+    .default(sql`(unixepoch())`);
+const updatedAt = () =>
+  integer("updated_at")
+    .notNull()
+    .default(sql`(unixepoch())`);
+
+export const workspaces = sqliteTable("workspaces", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  /** ISO 3166-1 alpha-2 country used to read phone numbers written without a country code. */
+  defaultCountry: text("default_country").notNull().default("BR"),
+  createdAt: createdAt(),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    name: text("name").notNull().default(""),
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ["admin", "operator"] }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("users_email_unique").on(t.email), index("users_workspace_idx").on(t.workspaceId)],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** SHA-256 of the opaque id held in the cookie; the id itself is never stored. */
+    idHash: text("id_hash").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
+);
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** First characters of the token, shown in lists so people can tell tokens apart. */
+    prefix: text("prefix").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("api_tokens_hash_unique").on(t.tokenHash), index("api_tokens_workspace_idx").on(t.workspaceId)],
+);
+
+/** Failed logins per key (email and client address), for throttling. */
+export const loginAttempts = sqliteTable("login_attempts", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  windowStartedAt: integer("window_started_at").notNull(),
+  lockedUntil: integer("locked_until"),
+});
+
+export const labels = sqliteTable(
+  "labels",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    color: text("color").notNull().default("#64748b"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("labels_workspace_name_unique").on(t.workspaceId, sql`${t.name} COLLATE NOCASE`)],
+);
+
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text("name").notNull().default(""),
+    /** E.164, e.g. +5511987654321. */
+    phone: text("phone").notNull(),
+    /** JSON object of custom attributes (string values), usable as template variables. */
+    attributes: text("attributes").notNull().default("{}"),
+    optedOutAt: integer("opted_out_at"),
+    /** Last inbound WhatsApp message: opens the 24 h service window. */
+    lastInboundAt: integer("last_inbound_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("contacts_workspace_phone_unique").on(t.workspaceId, t.phone),
+    // Rows of one workspace in id order: the contact list pages newest first on it.
+    index("contacts_workspace_idx").on(t.workspaceId),
+    index("contacts_workspace_name_idx").on(t.workspaceId, t.name),
+  ],
+);
+
+export const contactLabels = sqliteTable(
+  "contact_labels",
+  {
+    contactId: integer("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    labelId: integer("label_id")
+      .notNull()
+      .references(() => labels.id, { onDelete: "cascade" }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.contactId, t.labelId] }), index("contact_labels_label_idx").on(t.labelId, t.contactId)],
+);
+
+export const inboxes = sqliteTable(
+  "inboxes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    provider: text("provider", { enum: ["cloud", "sandbox"] }).notNull(),
+    phoneNumberId: text("phone_number_id").notNull(),
+    wabaId: text("waba_id").notNull(),
+    displayPhone: text("display_phone").notNull().default(""),
+    /** AES-GCM ciphertext; never returned by the API. */
+    accessTokenEnc: text("access_token_enc"),
+    /** AES-GCM ciphertext; never returned by the API. */
+    appSecretEnc: text("app_secret_enc"),
+    verifyToken: text("verify_token").notNull(),
+    apiBaseUrl: text("api_base_url").notNull(),
+    apiVersion: text("api_version").notNull().default("v23.0"),
+    /** Messages per second this number may send. */
+    throughputCap: integer("throughput_cap").notNull().default(80),
+    /** Unique users outside the service window per rolling 24 h: 250, 2000, 10000, 100000 or unlimited. */
+    messagingLimitTier: text("messaging_limit_tier").notNull().default("250"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("inboxes_workspace_idx").on(t.workspaceId),
+    uniqueIndex("inboxes_workspace_phone_number_unique").on(t.workspaceId, t.phoneNumberId),
+  ],
+);
+
+export type Workspace = typeof workspaces.$inferSelect;
+export type User = typeof users.$inferSelect;
+export type Label = typeof labels.$inferSelect;
+export type Contact = typeof contacts.$inferSelect;
+export type Inbox = typeof inboxes.$inferSelect;

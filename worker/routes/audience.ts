@@ -1,0 +1,71 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { labelCondition } from "../db/audience";
+import { assertLabelsExist } from "../db/labels";
+import { contacts } from "../db/schema";
+import type { AppEnv } from "../lib/context";
+import { describe, validate } from "../lib/validate";
+import { contactView, toContactViews } from "./contacts";
+
+const labelIds = z.array(z.number().int().positive()).max(50, "at most 50 labels");
+
+export const audienceInput = z.object({
+  labels: labelIds.min(1, "pick at least one label"),
+  match: z.enum(["any", "all"]).default("any"),
+  exclude_labels: labelIds.default([]),
+});
+
+const previewView = z.object({
+  total: z.number().describe("contacts that would receive the campaign"),
+  matched: z.number().describe("contacts matching the labels, before opt-outs are removed"),
+  opted_out_excluded: z.number(),
+  sample: z.array(contactView),
+});
+
+const SAMPLE_SIZE = 10;
+
+export const audienceRoutes = new Hono<AppEnv>().post(
+  "/preview",
+  describe({
+    summary: "Count the contacts a label selection reaches (opted-out contacts excluded) with a sample",
+    tags: ["audience"],
+    access: "user",
+    responses: { 200: { description: "audience size", schema: previewView } },
+  }),
+  validate("json", audienceInput),
+  async (c) => {
+    const input = c.req.valid("json");
+    const { workspaceId } = c.get("principal");
+    const db = c.get("db");
+    await assertLabelsExist(db, workspaceId, input.labels, "labels");
+    await assertLabelsExist(db, workspaceId, input.exclude_labels, "exclude_labels");
+    const matching = and(
+      eq(contacts.workspaceId, workspaceId),
+      labelCondition({ labels: input.labels, match: input.match, excludeLabels: input.exclude_labels }),
+    );
+    const [counts, sample] = await db.batch([
+      db
+        .select({
+          matched: sql<number>`count(*)`,
+          optedOut: sql<number>`coalesce(sum(${contacts.optedOutAt} IS NOT NULL), 0)`,
+        })
+        .from(contacts)
+        .where(matching),
+      db
+        .select()
+        .from(contacts)
+        .where(and(matching, sql`${contacts.optedOutAt} IS NULL`))
+        .orderBy(asc(contacts.id))
+        .limit(SAMPLE_SIZE),
+    ]);
+    const matched = Number(counts[0]?.matched ?? 0);
+    const optedOut = Number(counts[0]?.optedOut ?? 0);
+    return c.json({
+      total: matched - optedOut,
+      matched,
+      opted_out_excluded: optedOut,
+      sample: await toContactViews(db, sample),
+    });
+  },
+);

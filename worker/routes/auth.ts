@@ -1,0 +1,137 @@
+import { eq, sql } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { users, workspaces } from "../db/schema";
+import { isCountryCode } from "../domain/phone";
+import type { AppEnv } from "../lib/context";
+import { burnPasswordCheck, hashPassword, verifyPassword } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { clearFailures, lockedFor, recordFailure, throttleKeys } from "../lib/login-throttle";
+import { endSession, startSession } from "../lib/sessions";
+import { describe, validate } from "../lib/validate";
+import { email, password, personName, toUserView, toWorkspaceView, userView, workspaceView } from "./views";
+
+export const countryCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine(isCountryCode, "must be an ISO 3166-1 alpha-2 country code such as BR or US");
+
+const setupInput = z.object({
+  workspace_name: z.string().trim().min(1, "is required").max(100),
+  name: personName.min(1, "is required"),
+  email,
+  password,
+  default_country: countryCode.default("BR"),
+});
+
+const loginInput = z.object({ email, password: z.string().min(1, "is required").max(200) });
+
+const sessionView = z.object({ user: userView, workspace: workspaceView });
+
+export const authRoutes = new Hono<AppEnv>()
+  .get(
+    "/setup",
+    describe({
+      summary: "Whether Herald still needs its first admin",
+      tags: ["auth"],
+      access: "public",
+      responses: { 200: { description: "setup state", schema: z.object({ setup_required: z.boolean() }) } },
+    }),
+    async (c) => {
+      const any = await c.get("db").select({ id: users.id }).from(users).limit(1).get();
+      return c.json({ setup_required: !any });
+    },
+  )
+  .post(
+    "/setup",
+    describe({
+      summary: "Create the first workspace and its admin (refused once any user exists)",
+      tags: ["auth"],
+      access: "public",
+      responses: { 201: { description: "signed in as the new admin", schema: sessionView } },
+    }),
+    validate("json", setupInput),
+    async (c) => {
+      const input = c.req.valid("json");
+      const db = c.get("db");
+      if (await db.select({ id: users.id }).from(users).limit(1).get()) {
+        throw new ApiError("already_set_up", "Herald is already set up; sign in instead");
+      }
+      const passwordHash = await hashPassword(input.password);
+      // Both inserts are guarded in one transaction, so two racing setups cannot both win.
+      const noUsers = sql`NOT EXISTS (SELECT 1 FROM ${users})`;
+      const [, created] = await db.batch([
+        db.run(
+          sql`INSERT INTO ${workspaces} (name, default_country) SELECT ${input.workspace_name}, ${input.default_country} WHERE ${noUsers}`,
+        ),
+        db.all<{ id: number; workspace_id: number }>(
+          sql`INSERT INTO ${users} (workspace_id, email, name, password_hash, role)
+              SELECT last_insert_rowid(), ${input.email}, ${input.name}, ${passwordHash}, 'admin'
+              WHERE ${noUsers} AND changes() = 1
+              RETURNING id, workspace_id`,
+        ),
+      ]);
+      const row = created[0];
+      if (!row) throw new ApiError("already_set_up", "Herald is already set up; sign in instead");
+      const user = await db.select().from(users).where(eq(users.id, row.id)).get();
+      const workspace = await db.select().from(workspaces).where(eq(workspaces.id, row.workspace_id)).get();
+      await startSession(c, { id: row.id, workspaceId: row.workspace_id });
+      return c.json({ user: toUserView(user!), workspace: toWorkspaceView(workspace!) }, 201);
+    },
+  )
+  .post(
+    "/login",
+    describe({
+      summary: "Sign in with email and password; sets the session cookie",
+      tags: ["auth"],
+      access: "public",
+      responses: { 200: { description: "signed in", schema: sessionView } },
+    }),
+    validate("json", loginInput),
+    async (c) => {
+      const { email, password } = c.req.valid("json");
+      const db = c.get("db");
+      const keys = throttleKeys(email, c.req.header("cf-connecting-ip"));
+      const wait = await lockedFor(db, keys);
+      if (wait > 0) {
+        throw new ApiError("too_many_requests", `too many failed sign-ins; try again in ${Math.ceil(wait / 60)} min`, undefined, {
+          "Retry-After": String(wait),
+        });
+      }
+      const user = await db.select().from(users).where(eq(users.email, email)).get();
+      const ok = user ? await verifyPassword(password, user.passwordHash) : (await burnPasswordCheck(password), false);
+      if (!user || !ok) {
+        await recordFailure(db, keys);
+        throw new ApiError("unauthorized", "wrong email or password");
+      }
+      await clearFailures(db, keys[0]!.key);
+      const workspace = await db.select().from(workspaces).where(eq(workspaces.id, user.workspaceId)).get();
+      await startSession(c, user);
+      return c.json({ user: toUserView(user), workspace: toWorkspaceView(workspace!) });
+    },
+  )
+  .post(
+    "/logout",
+    describe({ summary: "End the current session", tags: ["auth"], access: "public", responses: { 204: { description: "signed out" } } }),
+    async (c) => {
+      await endSession(c);
+      return c.body(null, 204);
+    },
+  )
+  .get(
+    "/me",
+    describe({
+      summary: "The signed-in user and workspace",
+      tags: ["auth"],
+      access: "user",
+      responses: { 200: { description: "current user", schema: sessionView.extend({ via: z.enum(["session", "token"]) }) } },
+    }),
+    async (c) => {
+      const p = c.get("principal");
+      const db = c.get("db");
+      const user = await db.select().from(users).where(eq(users.id, p.userId)).get();
+      const workspace = await db.select().from(workspaces).where(eq(workspaces.id, p.workspaceId)).get();
+      return c.json({ user: toUserView(user!), workspace: toWorkspaceView(workspace!), via: p.via });
+    },
+  );

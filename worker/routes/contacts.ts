@@ -1,0 +1,329 @@
+import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { labelCondition } from "../db/audience";
+import { chunk, isoOrNull, nowSeconds, type Db } from "../db/client";
+import { upsertContacts } from "../db/contact-writes";
+import { assertLabelsExist } from "../db/labels";
+import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
+import { mapImportHeader, readImportRows } from "../domain/contact-import";
+import { parseCsv } from "../domain/csv";
+import { normalizePhone } from "../domain/phone";
+import type { AppEnv } from "../lib/context";
+import { ApiError, notFound } from "../lib/errors";
+import { describe, idParam, validate } from "../lib/validate";
+
+const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
+const MAX_REPORTED_ERRORS = 10_000;
+
+const attributeValue = z.union([z.string().max(1000, "must be at most 1000 characters"), z.number(), z.boolean()]).transform(String);
+const attributes = z
+  .record(z.string().regex(/^[a-z0-9_]{1,64}$/, "attribute names use a-z, 0-9 and _ (at most 64)"), attributeValue)
+  .refine((a) => Object.keys(a).length <= 50, "at most 50 attributes");
+const labelIds = z.array(z.number().int().positive()).max(50, "at most 50 labels");
+/** `?labels=1,2,3` in query strings. */
+export const idList = z
+  .string()
+  .regex(/^\d+(,\d+)*$/, "must be comma-separated label ids, e.g. 3,7")
+  .transform((s) => s.split(",").map(Number))
+  .refine((ids) => ids.length <= 50, "at most 50 labels");
+
+const contactInput = z.object({
+  name: z.string().trim().max(200).default(""),
+  phone: z.string().trim().min(1, "is required").max(40),
+  attributes: attributes.default({}),
+  label_ids: labelIds.default([]),
+  opted_out: z.boolean().default(false),
+});
+const contactPatch = z
+  .object({
+    name: z.string().trim().max(200),
+    phone: z.string().trim().min(1, "is required").max(40),
+    attributes,
+    label_ids: labelIds,
+    opted_out: z.boolean(),
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, "give at least one field to change");
+
+const listQuery = z.object({
+  q: z.string().trim().max(100).optional(),
+  labels: idList.optional(),
+  match: z.enum(["any", "all"]).default("any"),
+  opted_out: z.enum(["true", "false"]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
+});
+
+const importQuery = z.object({ label_ids: idList.optional() });
+
+const labelRef = z.object({ id: z.number(), name: z.string(), color: z.string() });
+export const contactView = z.object({
+  id: z.number(),
+  name: z.string(),
+  phone: z.string(),
+  attributes: z.record(z.string(), z.string()),
+  labels: z.array(labelRef),
+  opted_out: z.boolean(),
+  opted_out_at: z.string().nullable(),
+  last_inbound_at: z.string().nullable(),
+  created_at: z.string().nullable(),
+  updated_at: z.string().nullable(),
+});
+type ContactView = z.infer<typeof contactView>;
+
+const importResult = z.object({
+  created: z.number(),
+  updated: z.number(),
+  skipped: z.number(),
+  errors: z.array(z.object({ line: z.number(), reason: z.string() })),
+  errors_truncated: z.boolean(),
+});
+
+/** Adds each contact's labels, fetched in one query per 90 contacts. */
+export async function toContactViews(db: Db, rows: Contact[]): Promise<ContactView[]> {
+  const byContact = new Map<number, z.infer<typeof labelRef>[]>();
+  for (const part of chunk(rows.map((r) => r.id), 90)) {
+    const links = await db
+      .select({ contactId: contactLabels.contactId, id: labels.id, name: labels.name, color: labels.color })
+      .from(contactLabels)
+      .innerJoin(labels, eq(labels.id, contactLabels.labelId))
+      .where(inArray(contactLabels.contactId, part))
+      .orderBy(labels.name);
+    for (const { contactId, ...label } of links) {
+      const list = byContact.get(contactId) ?? [];
+      list.push(label);
+      byContact.set(contactId, list);
+    }
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    phone: r.phone,
+    attributes: JSON.parse(r.attributes) as Record<string, string>,
+    labels: byContact.get(r.id) ?? [],
+    opted_out: r.optedOutAt !== null,
+    opted_out_at: isoOrNull(r.optedOutAt),
+    last_inbound_at: isoOrNull(r.lastInboundAt),
+    created_at: isoOrNull(r.createdAt),
+    updated_at: isoOrNull(r.updatedAt),
+  }));
+}
+
+async function defaultCountry(db: Db, workspaceId: number): Promise<string> {
+  const row = await db.select({ c: workspaces.defaultCountry }).from(workspaces).where(eq(workspaces.id, workspaceId)).get();
+  return row?.c ?? "BR";
+}
+
+async function normalizeOrThrow(db: Db, workspaceId: number, raw: string): Promise<string> {
+  const result = normalizePhone(raw, await defaultCountry(db, workspaceId));
+  if (!result.ok) throw new ApiError("validation_failed", `phone: ${result.reason}`, [{ path: "phone", message: result.reason }]);
+  return result.e164;
+}
+
+async function findContact(db: Db, workspaceId: number, id: number): Promise<Contact> {
+  const row = await db.select().from(contacts).where(and(eq(contacts.id, id), eq(contacts.workspaceId, workspaceId))).get();
+  if (!row) throw notFound("contact", id);
+  return row;
+}
+
+async function phoneTaken(db: Db, workspaceId: number, phone: string): Promise<never> {
+  const other = await db.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.phone, phone))).get();
+  throw new ApiError("conflict", `another contact already has phone ${phone}`, { contact_id: other?.id });
+}
+
+const isUnique = (e: unknown) => String((e as Error)?.message ?? e).includes("UNIQUE constraint failed");
+
+function labelInserts(db: Db, workspaceId: number, contactId: number, ids: readonly number[]) {
+  return chunk([...new Set(ids)], 30).map((part) =>
+    db.insert(contactLabels).values(part.map((labelId) => ({ contactId, labelId, workspaceId }))).onConflictDoNothing(),
+  );
+}
+
+export const contactRoutes = new Hono<AppEnv>()
+  .get(
+    "/",
+    describe({
+      summary: "List contacts: search by name or phone, filter by labels and opt-out, newest first, cursor paging",
+      tags: ["contacts"],
+      access: "user",
+      responses: { 200: { description: "a page of contacts", schema: z.object({ data: z.array(contactView), next_cursor: z.string().nullable() }) } },
+    }),
+    validate("query", listQuery),
+    async (c) => {
+      const query = c.req.valid("query");
+      const { workspaceId } = c.get("principal");
+      const db = c.get("db");
+      if (query.labels) await assertLabelsExist(db, workspaceId, query.labels, "labels");
+      const where: (SQL | undefined)[] = [eq(contacts.workspaceId, workspaceId)];
+      if (query.q) {
+        const text = `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+        const digits = query.q.replace(/\D/g, "");
+        where.push(
+          digits.length >= 3
+            ? sql`(${contacts.name} LIKE ${text} ESCAPE '\\' OR ${contacts.phone} LIKE ${`%${digits}%`})`
+            : sql`${contacts.name} LIKE ${text} ESCAPE '\\'`,
+        );
+      }
+      if (query.labels) where.push(labelCondition({ labels: query.labels, match: query.match }));
+      if (query.opted_out) where.push(query.opted_out === "true" ? sql`${contacts.optedOutAt} IS NOT NULL` : sql`${contacts.optedOutAt} IS NULL`);
+      if (query.cursor) where.push(lt(contacts.id, Number(query.cursor)));
+      const rows = await db
+        .select()
+        .from(contacts)
+        .where(and(...where))
+        .orderBy(desc(contacts.id))
+        .limit(query.limit + 1);
+      const page = rows.slice(0, query.limit);
+      const next = rows.length > query.limit ? String(page[page.length - 1]!.id) : null;
+      return c.json({ data: await toContactViews(db, page), next_cursor: next });
+    },
+  )
+  .post(
+    "/import",
+    describe({
+      summary: "Import contacts from CSV (header row; name, phone, labels, other columns become attributes); existing phones are updated",
+      tags: ["contacts"],
+      access: "user",
+      requestBody: { contentType: "text/csv", description: "UTF-8 CSV, comma or semicolon separated, at most 100,000 rows" },
+      responses: { 200: { description: "what was imported, with line-numbered errors", schema: importResult } },
+    }),
+    validate("query", importQuery),
+    async (c) => {
+      const { workspaceId } = c.get("principal");
+      const db = c.get("db");
+      const extra = c.req.valid("query").label_ids ?? [];
+      await assertLabelsExist(db, workspaceId, extra, "label_ids");
+      const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      if (type.startsWith("multipart/") || type === "application/json" || type === "application/x-www-form-urlencoded") {
+        throw new ApiError("unsupported_media_type", "send the CSV file itself as the request body (Content-Type: text/csv)");
+      }
+      const declared = Number(c.req.header("content-length") ?? 0);
+      if (declared > MAX_IMPORT_BYTES) throw new ApiError("payload_too_large", "the file is larger than 50 MB");
+      const bytes = await c.req.arrayBuffer();
+      if (bytes.byteLength > MAX_IMPORT_BYTES) throw new ApiError("payload_too_large", "the file is larger than 50 MB");
+      let text: string;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+      } catch {
+        throw new ApiError("invalid_csv", "the file is not UTF-8 text; save it as CSV UTF-8 and try again");
+      }
+      const parsed = parseCsv(text);
+      if (!parsed.ok) throw new ApiError("invalid_csv", parsed.reason, parsed.line === undefined ? undefined : { line: parsed.line });
+      const mapped = mapImportHeader(parsed.header);
+      if (!mapped.ok) throw new ApiError("invalid_csv", mapped.reason, { line: 1 });
+      const { rows, errors } = readImportRows(parsed.records, mapped.map, await defaultCountry(db, workspaceId));
+      const outcome = await upsertContacts(db, workspaceId, rows, extra);
+      const allErrors = [...errors, ...outcome.failed].sort((a, b) => a.line - b.line);
+      return c.json({
+        created: outcome.created,
+        updated: outcome.updated,
+        skipped: allErrors.length,
+        errors: allErrors.slice(0, MAX_REPORTED_ERRORS),
+        errors_truncated: allErrors.length > MAX_REPORTED_ERRORS,
+      });
+    },
+  )
+  .get(
+    "/:id",
+    describe({ summary: "One contact", tags: ["contacts"], access: "user", responses: { 200: { description: "contact", schema: contactView } } }),
+    validate("param", idParam),
+    async (c) => {
+      const db = c.get("db");
+      const row = await findContact(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      return c.json((await toContactViews(db, [row]))[0]);
+    },
+  )
+  .post(
+    "/",
+    describe({ summary: "Create a contact (phone normalised to E.164; one contact per phone)", tags: ["contacts"], access: "user", responses: { 201: { description: "created", schema: contactView } } }),
+    validate("json", contactInput),
+    async (c) => {
+      const input = c.req.valid("json");
+      const { workspaceId } = c.get("principal");
+      const db = c.get("db");
+      const phone = await normalizeOrThrow(db, workspaceId, input.phone);
+      await assertLabelsExist(db, workspaceId, input.label_ids, "label_ids");
+      let row: Contact;
+      try {
+        row = (await db
+          .insert(contacts)
+          .values({
+            workspaceId,
+            name: input.name,
+            phone,
+            attributes: JSON.stringify(input.attributes),
+            optedOutAt: input.opted_out ? nowSeconds() : null,
+          })
+          .returning()
+          .get())!;
+      } catch (e) {
+        if (isUnique(e)) await phoneTaken(db, workspaceId, phone);
+        throw e;
+      }
+      const inserts = labelInserts(db, workspaceId, row.id, input.label_ids);
+      if (inserts.length) await db.batch(inserts as [(typeof inserts)[number], ...typeof inserts]);
+      return c.json((await toContactViews(db, [row]))[0], 201);
+    },
+  )
+  .patch(
+    "/:id",
+    describe({
+      summary: "Change a contact; attributes and label_ids replace the current ones, opted_out sets or clears the opt-out",
+      tags: ["contacts"],
+      access: "user",
+      responses: { 200: { description: "updated", schema: contactView } },
+    }),
+    validate("param", idParam),
+    validate("json", contactPatch),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      const { workspaceId } = c.get("principal");
+      const db = c.get("db");
+      const current = await findContact(db, workspaceId, id);
+      const phone = input.phone === undefined ? undefined : await normalizeOrThrow(db, workspaceId, input.phone);
+      if (input.label_ids) await assertLabelsExist(db, workspaceId, input.label_ids, "label_ids");
+      const scope = and(eq(contacts.id, id), eq(contacts.workspaceId, workspaceId));
+      const update = db
+        .update(contacts)
+        .set({
+          ...(input.name === undefined ? {} : { name: input.name }),
+          ...(phone === undefined ? {} : { phone }),
+          ...(input.attributes === undefined ? {} : { attributes: JSON.stringify(input.attributes) }),
+          ...(input.opted_out === undefined
+            ? {}
+            : { optedOutAt: input.opted_out ? (current.optedOutAt ?? nowSeconds()) : null }),
+          updatedAt: nowSeconds(),
+        })
+        .where(scope);
+      const labelWrites = input.label_ids
+        ? [
+            db.delete(contactLabels).where(and(eq(contactLabels.contactId, id), eq(contactLabels.workspaceId, workspaceId))),
+            ...labelInserts(db, workspaceId, id, input.label_ids),
+          ]
+        : [];
+      try {
+        await db.batch([update, ...labelWrites]);
+      } catch (e) {
+        if (isUnique(e) && phone) await phoneTaken(db, workspaceId, phone);
+        throw e;
+      }
+      return c.json((await toContactViews(db, [await findContact(db, workspaceId, id)]))[0]);
+    },
+  )
+  .delete(
+    "/:id",
+    describe({ summary: "Delete a contact", tags: ["contacts"], access: "user", responses: { 204: { description: "deleted" } } }),
+    validate("param", idParam),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const deleted = await c
+        .get("db")
+        .delete(contacts)
+        .where(and(eq(contacts.id, id), eq(contacts.workspaceId, c.get("principal").workspaceId)))
+        .returning({ id: contacts.id });
+      if (deleted.length === 0) throw notFound("contact", id);
+      return c.body(null, 204);
+    },
+  );

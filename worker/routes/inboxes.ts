@@ -1,0 +1,242 @@
+import { and, asc, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { isoOrNull, nowSeconds } from "../db/client";
+import { inboxes, type Inbox } from "../db/schema";
+import type { AppEnv } from "../lib/context";
+import { decryptSecret, encryptSecret, randomToken } from "../lib/crypto";
+import { ApiError, notFound } from "../lib/errors";
+import { describe, idParam, validate } from "../lib/validate";
+import { requireAdmin } from "../middleware/auth";
+
+export const MESSAGING_LIMIT_TIERS = ["250", "2000", "10000", "100000", "unlimited"] as const;
+export const CLOUD_API_BASE_URL = "https://graph.facebook.com";
+/** Where the built-in WhatsApp simulator answers, relative to the app's own origin. */
+export const SANDBOX_PATH = "/sandbox/graph";
+
+const graphId = z.string().trim().regex(/^\d{1,32}$/, "must be the numeric id Meta shows");
+const baseUrl = z
+  .url({ message: "must be a URL" })
+  .refine((u) => {
+    const url = new URL(u);
+    return url.protocol === "https:" || (url.protocol === "http:" && ["localhost", "127.0.0.1"].includes(url.hostname));
+  }, "must use https (http only for localhost)")
+  .transform((u) => u.replace(/\/+$/, ""));
+
+const inboxFields = {
+  name: z.string().trim().min(1, "is required").max(100),
+  phone_number_id: graphId,
+  waba_id: graphId,
+  display_phone: z.string().trim().max(40),
+  access_token: z.string().trim().min(1).max(2000),
+  app_secret: z.string().trim().min(1).max(200),
+  verify_token: z.string().trim().min(8, "must be at least 8 characters").max(200),
+  api_base_url: baseUrl,
+  api_version: z.string().regex(/^v\d+\.\d+$/, "must look like v23.0"),
+  throughput_cap: z.number().int().min(1).max(1000),
+  messaging_limit_tier: z.enum(MESSAGING_LIMIT_TIERS),
+};
+
+const createInput = z
+  .object({
+    ...inboxFields,
+    provider: z.enum(["cloud", "sandbox"]),
+    display_phone: inboxFields.display_phone.default(""),
+    access_token: inboxFields.access_token.optional(),
+    app_secret: inboxFields.app_secret.optional(),
+    verify_token: inboxFields.verify_token.optional(),
+    api_base_url: inboxFields.api_base_url.optional(),
+    api_version: inboxFields.api_version.default("v23.0"),
+    throughput_cap: inboxFields.throughput_cap.default(80),
+    messaging_limit_tier: inboxFields.messaging_limit_tier.default("250"),
+  })
+  .superRefine((v, ctx) => {
+    if (v.provider !== "cloud") return;
+    if (!v.access_token) ctx.addIssue({ code: "custom", path: ["access_token"], message: "is required for a Cloud API inbox" });
+    if (!v.app_secret) ctx.addIssue({ code: "custom", path: ["app_secret"], message: "is required for a Cloud API inbox" });
+  });
+
+const patchInput = z
+  .object(inboxFields)
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, "give at least one field to change");
+
+const inboxView = z.object({
+  id: z.number(),
+  name: z.string(),
+  provider: z.enum(["cloud", "sandbox"]),
+  phone_number_id: z.string(),
+  waba_id: z.string(),
+  display_phone: z.string(),
+  api_base_url: z.string(),
+  api_version: z.string(),
+  throughput_cap: z.number(),
+  messaging_limit_tier: z.enum(MESSAGING_LIMIT_TIERS),
+  has_access_token: z.boolean(),
+  has_app_secret: z.boolean(),
+  webhook_url: z.string(),
+  verify_token: z.string().optional().describe("shown to admins only"),
+  created_at: z.string().nullable(),
+  updated_at: z.string().nullable(),
+});
+
+const secretContext = (workspaceId: number, field: "access_token" | "app_secret") => `herald:inbox:${workspaceId}:${field}`;
+
+async function seal(env: Env, workspaceId: number, field: "access_token" | "app_secret", value: string): Promise<string> {
+  try {
+    return await encryptSecret(env.HERALD_ENCRYPTION_KEY, value, secretContext(workspaceId, field));
+  } catch (error) {
+    throw new ApiError("not_configured", `cannot store secrets: ${(error as Error).message}`);
+  }
+}
+
+/** Decrypts an inbox's credentials for the provider adapter; never for an API response. */
+export async function inboxSecrets(env: Env, inbox: Inbox): Promise<{ accessToken: string | null; appSecret: string | null }> {
+  const open = (value: string | null, field: "access_token" | "app_secret") =>
+    value ? decryptSecret(env.HERALD_ENCRYPTION_KEY, value, secretContext(inbox.workspaceId, field)) : Promise.resolve(null);
+  return { accessToken: await open(inbox.accessTokenEnc, "access_token"), appSecret: await open(inbox.appSecretEnc, "app_secret") };
+}
+
+function toInboxView(inbox: Inbox, origin: string, isAdmin: boolean): z.infer<typeof inboxView> {
+  return {
+    id: inbox.id,
+    name: inbox.name,
+    provider: inbox.provider,
+    phone_number_id: inbox.phoneNumberId,
+    waba_id: inbox.wabaId,
+    display_phone: inbox.displayPhone,
+    api_base_url: inbox.apiBaseUrl,
+    api_version: inbox.apiVersion,
+    throughput_cap: inbox.throughputCap,
+    messaging_limit_tier: inbox.messagingLimitTier as (typeof MESSAGING_LIMIT_TIERS)[number],
+    has_access_token: inbox.accessTokenEnc !== null,
+    has_app_secret: inbox.appSecretEnc !== null,
+    webhook_url: `${origin}/webhooks/whatsapp/${inbox.id}`,
+    ...(isAdmin ? { verify_token: inbox.verifyToken } : {}),
+    created_at: isoOrNull(inbox.createdAt),
+    updated_at: isoOrNull(inbox.updatedAt),
+  };
+}
+
+const isUnique = (e: unknown) => String((e as Error)?.message ?? e).includes("UNIQUE constraint failed");
+const duplicateNumber = (id: string) => new ApiError("conflict", `an inbox for phone number id ${id} already exists`);
+
+export const inboxRoutes = new Hono<AppEnv>()
+  .get(
+    "/",
+    describe({ summary: "List inboxes (credentials are never returned)", tags: ["inboxes"], access: "user", responses: { 200: { description: "inboxes", schema: z.object({ data: z.array(inboxView) }) } } }),
+    async (c) => {
+      const p = c.get("principal");
+      const rows = await c.get("db").select().from(inboxes).where(eq(inboxes.workspaceId, p.workspaceId)).orderBy(asc(inboxes.id));
+      const origin = new URL(c.req.url).origin;
+      return c.json({ data: rows.map((r) => toInboxView(r, origin, p.role === "admin")) });
+    },
+  )
+  .get(
+    "/:id",
+    describe({ summary: "One inbox", tags: ["inboxes"], access: "user", responses: { 200: { description: "inbox", schema: inboxView } } }),
+    validate("param", idParam),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const p = c.get("principal");
+      const row = await c.get("db").select().from(inboxes).where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, p.workspaceId))).get();
+      if (!row) throw notFound("inbox", id);
+      return c.json(toInboxView(row, new URL(c.req.url).origin, p.role === "admin"));
+    },
+  )
+  .post(
+    "/",
+    requireAdmin,
+    describe({ summary: "Connect an inbox (a WhatsApp number): Cloud API or the built-in sandbox", tags: ["inboxes"], access: "admin", responses: { 201: { description: "created", schema: inboxView } } }),
+    validate("json", createInput),
+    async (c) => {
+      const input = c.req.valid("json");
+      const { workspaceId } = c.get("principal");
+      const origin = new URL(c.req.url).origin;
+      // A sandbox inbox gets generated credentials so the simulator exercises the same signed path as Meta.
+      const accessToken = input.access_token ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
+      const appSecret = input.app_secret ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
+      try {
+        const row = await c
+          .get("db")
+          .insert(inboxes)
+          .values({
+            workspaceId,
+            name: input.name,
+            provider: input.provider,
+            phoneNumberId: input.phone_number_id,
+            wabaId: input.waba_id,
+            displayPhone: input.display_phone,
+            accessTokenEnc: accessToken ? await seal(c.env, workspaceId, "access_token", accessToken) : null,
+            appSecretEnc: appSecret ? await seal(c.env, workspaceId, "app_secret", appSecret) : null,
+            verifyToken: input.verify_token ?? randomToken(18),
+            apiBaseUrl: input.api_base_url ?? (input.provider === "sandbox" ? `${origin}${SANDBOX_PATH}` : CLOUD_API_BASE_URL),
+            apiVersion: input.api_version,
+            throughputCap: input.throughput_cap,
+            messagingLimitTier: input.messaging_limit_tier,
+          })
+          .returning()
+          .get();
+        return c.json(toInboxView(row, origin, true), 201);
+      } catch (e) {
+        if (isUnique(e)) throw duplicateNumber(input.phone_number_id);
+        throw e;
+      }
+    },
+  )
+  .patch(
+    "/:id",
+    requireAdmin,
+    describe({ summary: "Change an inbox; a secret sent here replaces the stored one", tags: ["inboxes"], access: "admin", responses: { 200: { description: "updated", schema: inboxView } } }),
+    validate("param", idParam),
+    validate("json", patchInput),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      const { workspaceId } = c.get("principal");
+      const db = c.get("db");
+      const scope = and(eq(inboxes.id, id), eq(inboxes.workspaceId, workspaceId));
+      if (!(await db.select({ id: inboxes.id }).from(inboxes).where(scope).get())) throw notFound("inbox", id);
+      try {
+        const row = await db
+          .update(inboxes)
+          .set({
+            ...(input.name === undefined ? {} : { name: input.name }),
+            ...(input.phone_number_id === undefined ? {} : { phoneNumberId: input.phone_number_id }),
+            ...(input.waba_id === undefined ? {} : { wabaId: input.waba_id }),
+            ...(input.display_phone === undefined ? {} : { displayPhone: input.display_phone }),
+            ...(input.access_token === undefined ? {} : { accessTokenEnc: await seal(c.env, workspaceId, "access_token", input.access_token) }),
+            ...(input.app_secret === undefined ? {} : { appSecretEnc: await seal(c.env, workspaceId, "app_secret", input.app_secret) }),
+            ...(input.verify_token === undefined ? {} : { verifyToken: input.verify_token }),
+            ...(input.api_base_url === undefined ? {} : { apiBaseUrl: input.api_base_url }),
+            ...(input.api_version === undefined ? {} : { apiVersion: input.api_version }),
+            ...(input.throughput_cap === undefined ? {} : { throughputCap: input.throughput_cap }),
+            ...(input.messaging_limit_tier === undefined ? {} : { messagingLimitTier: input.messaging_limit_tier }),
+            updatedAt: nowSeconds(),
+          })
+          .where(scope)
+          .returning()
+          .get();
+        return c.json(toInboxView(row!, new URL(c.req.url).origin, true));
+      } catch (e) {
+        if (isUnique(e)) throw duplicateNumber(input.phone_number_id ?? "");
+        throw e;
+      }
+    },
+  )
+  .delete(
+    "/:id",
+    requireAdmin,
+    describe({ summary: "Remove an inbox", tags: ["inboxes"], access: "admin", responses: { 204: { description: "deleted" } } }),
+    validate("param", idParam),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const deleted = await c
+        .get("db")
+        .delete(inboxes)
+        .where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, c.get("principal").workspaceId)))
+        .returning({ id: inboxes.id });
+      if (deleted.length === 0) throw notFound("inbox", id);
+      return c.body(null, 204);
+    },
+  );

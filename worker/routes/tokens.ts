@@ -1,0 +1,86 @@
+import { and, desc, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { isoOrNull } from "../db/client";
+import { apiTokens } from "../db/schema";
+import type { AppEnv, Principal } from "../lib/context";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { notFound } from "../lib/errors";
+import { API_TOKEN_PREFIX } from "../lib/sessions";
+import { describe, idParam, validate } from "../lib/validate";
+
+const tokenView = z.object({
+  id: z.number(),
+  name: z.string(),
+  prefix: z.string(),
+  user_id: z.number(),
+  last_used_at: z.string().nullable(),
+  created_at: z.string().nullable(),
+});
+
+const toTokenView = (t: typeof apiTokens.$inferSelect): z.infer<typeof tokenView> => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  user_id: t.userId,
+  last_used_at: isoOrNull(t.lastUsedAt),
+  created_at: isoOrNull(t.createdAt),
+});
+
+/** Admins see and revoke every token of the workspace; operators only their own. */
+const visibleTo = (p: Principal) =>
+  p.role === "admin"
+    ? eq(apiTokens.workspaceId, p.workspaceId)
+    : and(eq(apiTokens.workspaceId, p.workspaceId), eq(apiTokens.userId, p.userId));
+
+export const tokenRoutes = new Hono<AppEnv>()
+  .get(
+    "/",
+    describe({ summary: "List API tokens (never their values)", tags: ["tokens"], access: "user", responses: { 200: { description: "tokens", schema: z.object({ data: z.array(tokenView) }) } } }),
+    async (c) => {
+      const rows = await c.get("db").select().from(apiTokens).where(visibleTo(c.get("principal"))).orderBy(desc(apiTokens.id));
+      return c.json({ data: rows.map(toTokenView) });
+    },
+  )
+  .post(
+    "/",
+    describe({
+      summary: "Create an API token for the caller; its value is shown only in this answer",
+      tags: ["tokens"],
+      access: "user",
+      responses: { 201: { description: "created", schema: tokenView.extend({ token: z.string() }) } },
+    }),
+    validate("json", z.object({ name: z.string().trim().min(1, "is required").max(100) })),
+    async (c) => {
+      const p = c.get("principal");
+      const token = `${API_TOKEN_PREFIX}${randomToken(32)}`;
+      const row = await c
+        .get("db")
+        .insert(apiTokens)
+        .values({
+          workspaceId: p.workspaceId,
+          userId: p.userId,
+          name: c.req.valid("json").name,
+          prefix: token.slice(0, API_TOKEN_PREFIX.length + 6),
+          tokenHash: await sha256Hex(token),
+        })
+        .returning()
+        .get();
+      return c.json({ ...toTokenView(row), token }, 201);
+    },
+  )
+  .delete(
+    "/:id",
+    describe({ summary: "Revoke an API token", tags: ["tokens"], access: "user", responses: { 204: { description: "revoked" } } }),
+    validate("param", idParam),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const deleted = await c
+        .get("db")
+        .delete(apiTokens)
+        .where(and(eq(apiTokens.id, id), visibleTo(c.get("principal"))))
+        .returning({ id: apiTokens.id });
+      if (deleted.length === 0) throw notFound("API token", id);
+      return c.body(null, 204);
+    },
+  );

@@ -1,0 +1,115 @@
+import { and, asc, eq, ne } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { Db } from "../db/client";
+import { sessions, users } from "../db/schema";
+import type { AppEnv } from "../lib/context";
+import { hashPassword } from "../lib/crypto";
+import { ApiError, notFound } from "../lib/errors";
+import { describe, idParam, validate } from "../lib/validate";
+import { requireAdmin } from "../middleware/auth";
+import { email, password, personName, toUserView, userView } from "./views";
+
+const role = z.enum(["admin", "operator"]);
+const createInput = z.object({ email, name: personName.default(""), password, role: role.default("operator") });
+const updateInput = z
+  .object({ name: personName, role, password })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, "give at least one of name, role, password");
+
+function isUniqueViolation(error: unknown): boolean {
+  return String((error as Error)?.message ?? error).includes("UNIQUE constraint failed");
+}
+
+/** Admin-only: the people of the workspace. */
+export const userRoutes = new Hono<AppEnv>()
+  .use(requireAdmin)
+  .get(
+    "/",
+    describe({ summary: "List users", tags: ["users"], access: "admin", responses: { 200: { description: "users", schema: z.object({ data: z.array(userView) }) } } }),
+    async (c) => {
+      const rows = await c
+        .get("db")
+        .select()
+        .from(users)
+        .where(eq(users.workspaceId, c.get("principal").workspaceId))
+        .orderBy(asc(users.id));
+      return c.json({ data: rows.map(toUserView) });
+    },
+  )
+  .post(
+    "/",
+    describe({ summary: "Create a user (operator by default) with a first password", tags: ["users"], access: "admin", responses: { 201: { description: "created", schema: userView } } }),
+    validate("json", createInput),
+    async (c) => {
+      const input = c.req.valid("json");
+      const passwordHash = await hashPassword(input.password);
+      try {
+        const row = await c
+          .get("db")
+          .insert(users)
+          .values({ workspaceId: c.get("principal").workspaceId, email: input.email, name: input.name, role: input.role, passwordHash })
+          .returning()
+          .get();
+        return c.json(toUserView(row), 201);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ApiError("conflict", `a user with email ${input.email} already exists`);
+        throw error;
+      }
+    },
+  )
+  .patch(
+    "/:id",
+    describe({ summary: "Change a user's name, role or password", tags: ["users"], access: "admin", responses: { 200: { description: "updated", schema: userView } } }),
+    validate("param", idParam),
+    validate("json", updateInput),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      const { workspaceId } = c.get("principal");
+      const db = c.get("db");
+      const user = await db.select().from(users).where(and(eq(users.id, id), eq(users.workspaceId, workspaceId))).get();
+      if (!user) throw notFound("user", id);
+      if (input.role === "operator" && user.role === "admin") await assertAnotherAdmin(db, workspaceId, id);
+      const row = await db
+        .update(users)
+        .set({
+          ...(input.name === undefined ? {} : { name: input.name }),
+          ...(input.role === undefined ? {} : { role: input.role }),
+          ...(input.password === undefined ? {} : { passwordHash: await hashPassword(input.password) }),
+          updatedAt: Math.floor(Date.now() / 1000),
+        })
+        .where(and(eq(users.id, id), eq(users.workspaceId, workspaceId)))
+        .returning()
+        .get();
+      // A new password signs the user out everywhere else.
+      if (input.password !== undefined) await db.delete(sessions).where(eq(sessions.userId, id));
+      return c.json(toUserView(row!));
+    },
+  )
+  .delete(
+    "/:id",
+    describe({ summary: "Delete a user (their sessions and API tokens go with them)", tags: ["users"], access: "admin", responses: { 204: { description: "deleted" } } }),
+    validate("param", idParam),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const principal = c.get("principal");
+      if (id === principal.userId) throw new ApiError("conflict", "you cannot delete yourself");
+      const db = c.get("db");
+      const user = await db.select().from(users).where(and(eq(users.id, id), eq(users.workspaceId, principal.workspaceId))).get();
+      if (!user) throw notFound("user", id);
+      if (user.role === "admin") await assertAnotherAdmin(db, principal.workspaceId, id);
+      await db.delete(users).where(and(eq(users.id, id), eq(users.workspaceId, principal.workspaceId)));
+      return c.body(null, 204);
+    },
+  );
+
+async function assertAnotherAdmin(db: Db, workspaceId: number, exceptId: number) {
+  const other = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.workspaceId, workspaceId), eq(users.role, "admin"), ne(users.id, exceptId)))
+    .limit(1)
+    .get();
+  if (!other) throw new ApiError("conflict", "the workspace must keep at least one admin");
+}

@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { isoOrNull } from "../db/client";
+import type { User, Workspace } from "../db/schema";
+
+/** Shapes of what the API returns; also feed the OpenAPI document. */
+export const userView = z.object({
+  id: z.number(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(["admin", "operator"]),
+  created_at: z.string().nullable(),
+});
+
+export const workspaceView = z.object({ id: z.number(), name: z.string(), default_country: z.string() });
+
+export const toUserView = (u: Pick<User, "id" | "email" | "name" | "role" | "createdAt">): z.infer<typeof userView> => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  role: u.role,
+  created_at: isoOrNull(u.createdAt),
+});
+
+export const toWorkspaceView = (w: Pick<Workspace, "id" | "name" | "defaultCountry">): z.infer<typeof workspaceView> => ({
+  id: w.id,
+  name: w.name,
+  default_country: w.defaultCountry,
+});
+
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: "must be an email address" }))
+  .refine((e) => e.length <= 254, "must be at most 254 characters");
+
+export const password = z
+  .string()
+  .min(10, "must be at least 10 characters")
+  .max(200, "must be at most 200 characters");
+
+export const personName = z.string().trim().max(100, "must be at most 100 characters");
