@@ -36,8 +36,9 @@ export function call(path: string, init: CallInit = {}): Promise<Response> {
 export async function callJson<T = any>(path: string, init: CallInit & { expect?: number } = {}): Promise<T> {
   const res = await call(path, init);
   const text = await res.text();
-  const expected = init.expect ?? (init.method === "POST" ? 201 : 200);
-  if (res.status !== expected) throw new Error(`${init.method ?? "GET"} ${path}: expected ${expected}, got ${res.status}: ${text}`);
+  const method = init.method ?? (init.json !== undefined || init.body !== undefined ? "POST" : "GET");
+  const expected = init.expect ?? (method === "POST" ? 201 : 200);
+  if (res.status !== expected) throw new Error(`${method} ${path}: expected ${expected}, got ${res.status}: ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
 }
 

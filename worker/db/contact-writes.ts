@@ -1,9 +1,7 @@
-import { sql } from "drizzle-orm";
 import type { ImportError, ImportRow } from "../domain/contact-import";
 import type { Db } from "./client";
 import { chunk } from "./client";
 import { ensureLabels } from "./labels";
-import { contactLabels, contacts } from "./schema";
 
 /** Rows written per D1 batch (one transaction): big enough to be fast, small enough to stay far below D1's size limits. */
 export const IMPORT_CHUNK_ROWS = 1000;
@@ -39,23 +37,32 @@ export async function upsertContacts(
     );
     const phones = JSON.stringify(part.map((r) => r.phone));
     try {
-      const [existing] = await db.batch([
-        db.all<{ n: number }>(
-          sql`SELECT count(*) AS n FROM ${contacts} WHERE ${contacts.workspaceId} = ${workspaceId} AND ${contacts.phone} IN (SELECT value FROM json_each(${phones}))`,
-        ),
-        db.run(sql`INSERT INTO ${contacts} (workspace_id, name, phone, attributes)
-          SELECT ${workspaceId}, j.value ->> 'name', j.value ->> 'phone', j.value -> 'attributes' FROM json_each(${payload}) AS j WHERE true
-          ON CONFLICT (workspace_id, phone) DO UPDATE SET
-            name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
-            attributes = json_patch(contacts.attributes, excluded.attributes),
-            updated_at = unixepoch()`),
-        db.run(sql`INSERT OR IGNORE INTO ${contactLabels} (contact_id, label_id, workspace_id)
-          SELECT c.id, l.value, ${workspaceId}
-          FROM json_each(${payload}) AS j
-          JOIN ${contacts} AS c ON c.workspace_id = ${workspaceId} AND c.phone = j.value ->> 'phone'
-          JOIN json_each(j.value -> 'label_ids') AS l`),
+      const d1 = db.$client;
+      const [existing] = await d1.batch<{ n: number }>([
+        d1
+          .prepare("SELECT count(*) AS n FROM contacts WHERE workspace_id = ? AND phone IN (SELECT value FROM json_each(?))")
+          .bind(workspaceId, phones),
+        d1
+          .prepare(
+            `INSERT INTO contacts (workspace_id, name, phone, attributes)
+             SELECT ?1, j.value ->> 'name', j.value ->> 'phone', j.value -> 'attributes' FROM json_each(?2) AS j WHERE true
+             ON CONFLICT (workspace_id, phone) DO UPDATE SET
+               name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
+               attributes = json_patch(contacts.attributes, excluded.attributes),
+               updated_at = unixepoch()`,
+          )
+          .bind(workspaceId, payload),
+        d1
+          .prepare(
+            `INSERT OR IGNORE INTO contact_labels (contact_id, label_id, workspace_id)
+             SELECT c.id, l.value, ?1
+             FROM json_each(?2) AS j
+             JOIN contacts AS c ON c.workspace_id = ?1 AND c.phone = j.value ->> 'phone'
+             JOIN json_each(j.value -> 'label_ids') AS l`,
+          )
+          .bind(workspaceId, payload),
       ]);
-      const already = existing[0]?.n ?? 0;
+      const already = existing!.results[0]?.n ?? 0;
       outcome.updated += already;
       outcome.created += part.length - already;
     } catch (error) {

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { users, workspaces } from "../db/schema";
@@ -60,19 +60,20 @@ export const authRoutes = new Hono<AppEnv>()
       }
       const passwordHash = await hashPassword(input.password);
       // Both inserts are guarded in one transaction, so two racing setups cannot both win.
-      const noUsers = sql`NOT EXISTS (SELECT 1 FROM ${users})`;
-      const [, created] = await db.batch([
-        db.run(
-          sql`INSERT INTO ${workspaces} (name, default_country) SELECT ${input.workspace_name}, ${input.default_country} WHERE ${noUsers}`,
-        ),
-        db.all<{ id: number; workspace_id: number }>(
-          sql`INSERT INTO ${users} (workspace_id, email, name, password_hash, role)
-              SELECT last_insert_rowid(), ${input.email}, ${input.name}, ${passwordHash}, 'admin'
-              WHERE ${noUsers} AND changes() = 1
-              RETURNING id, workspace_id`,
-        ),
+      const d1 = db.$client;
+      const [, created] = await d1.batch<{ id: number; workspace_id: number }>([
+        d1
+          .prepare("INSERT INTO workspaces (name, default_country) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)")
+          .bind(input.workspace_name, input.default_country),
+        d1
+          .prepare(
+            `INSERT INTO users (workspace_id, email, name, password_hash, role)
+             SELECT last_insert_rowid(), ?, ?, ?, 'admin' WHERE NOT EXISTS (SELECT 1 FROM users) AND changes() = 1
+             RETURNING id, workspace_id`,
+          )
+          .bind(input.email, input.name, passwordHash),
       ]);
-      const row = created[0];
+      const row = created!.results[0];
       if (!row) throw new ApiError("already_set_up", "Herald is already set up; sign in instead");
       const user = await db.select().from(users).where(eq(users.id, row.id)).get();
       const workspace = await db.select().from(workspaces).where(eq(workspaces.id, row.workspace_id)).get();

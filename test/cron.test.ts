@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import worker from "../worker/index";
@@ -15,9 +15,7 @@ it("purges expired sessions and stale login attempts", async () => {
     env.DB.prepare("INSERT INTO login_attempts (key, failures, window_started_at, locked_until) VALUES ('email:stale', 3, ?, NULL)").bind(now - 3600),
     env.DB.prepare("INSERT INTO login_attempts (key, failures, window_started_at, locked_until) VALUES ('email:locked', 5, ?, ?)").bind(now - 60, now + 600),
   ]);
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env);
   const sessions = await env.DB.prepare("SELECT id_hash FROM sessions ORDER BY id_hash").all<{ id_hash: string }>();
   expect(sessions.results.map((r) => r.id_hash)).toEqual(["live"]);
   const attempts = await env.DB.prepare("SELECT key FROM login_attempts").all<{ key: string }>();
