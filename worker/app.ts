@@ -39,7 +39,7 @@ const api = new Hono<AppEnv>()
 
 let openApiDocument: unknown;
 api.get("/openapi.json", (c) => {
-  openApiDocument ??= buildOpenApi(api, { title: "Herald API", version: VERSION });
+  openApiDocument ??= buildOpenApi(app, { title: "Herald API", version: VERSION });
   return c.json(openApiDocument);
 });
 

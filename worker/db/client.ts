@@ -23,3 +23,11 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 /** Timestamp columns are Unix seconds; the API speaks ISO 8601. */
 export const isoOrNull = (seconds: number | null | undefined) =>
   seconds === null || seconds === undefined ? null : new Date(seconds * 1000).toISOString();
+
+/** True when a write failed on a UNIQUE constraint (drizzle wraps D1's error in `cause`). */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if (String((e as Error).message ?? e).includes("UNIQUE constraint failed")) return true;
+  }
+  return false;
+}

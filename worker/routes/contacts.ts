@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { labelCondition } from "../db/audience";
-import { chunk, isoOrNull, nowSeconds, type Db } from "../db/client";
+import { chunk, isoOrNull, nowSeconds, type Db, isUniqueViolation } from "../db/client";
 import { upsertContacts } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
 import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
@@ -132,7 +132,6 @@ async function phoneTaken(db: Db, workspaceId: number, phone: string): Promise<n
   throw new ApiError("conflict", `another contact already has phone ${phone}`, { contact_id: other?.id });
 }
 
-const isUnique = (e: unknown) => String((e as Error)?.message ?? e).includes("UNIQUE constraint failed");
 
 function labelInserts(db: Db, workspaceId: number, contactId: number, ids: readonly number[]) {
   return chunk([...new Set(ids)], 30).map((part) =>
@@ -258,7 +257,7 @@ export const contactRoutes = new Hono<AppEnv>()
           .returning()
           .get())!;
       } catch (e) {
-        if (isUnique(e)) await phoneTaken(db, workspaceId, phone);
+        if (isUniqueViolation(e)) await phoneTaken(db, workspaceId, phone);
         throw e;
       }
       const inserts = labelInserts(db, workspaceId, row.id, input.label_ids);
@@ -306,7 +305,7 @@ export const contactRoutes = new Hono<AppEnv>()
       try {
         await db.batch([update, ...labelWrites]);
       } catch (e) {
-        if (isUnique(e) && phone) await phoneTaken(db, workspaceId, phone);
+        if (isUniqueViolation(e) && phone) await phoneTaken(db, workspaceId, phone);
         throw e;
       }
       return c.json((await toContactViews(db, [await findContact(db, workspaceId, id)]))[0]);

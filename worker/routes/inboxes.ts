@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { isoOrNull, nowSeconds } from "../db/client";
+import { isoOrNull, nowSeconds, isUniqueViolation } from "../db/client";
 import { inboxes, type Inbox } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { decryptSecret, encryptSecret, randomToken } from "../lib/crypto";
@@ -118,7 +118,6 @@ function toInboxView(inbox: Inbox, origin: string, isAdmin: boolean): z.infer<ty
   };
 }
 
-const isUnique = (e: unknown) => String((e as Error)?.message ?? e).includes("UNIQUE constraint failed");
 const duplicateNumber = (id: string) => new ApiError("conflict", `an inbox for phone number id ${id} already exists`);
 
 export const inboxRoutes = new Hono<AppEnv>()
@@ -179,7 +178,7 @@ export const inboxRoutes = new Hono<AppEnv>()
           .get();
         return c.json(toInboxView(row, origin, true), 201);
       } catch (e) {
-        if (isUnique(e)) throw duplicateNumber(input.phone_number_id);
+        if (isUniqueViolation(e)) throw duplicateNumber(input.phone_number_id);
         throw e;
       }
     },
@@ -219,7 +218,7 @@ export const inboxRoutes = new Hono<AppEnv>()
           .get();
         return c.json(toInboxView(row!, new URL(c.req.url).origin, true));
       } catch (e) {
-        if (isUnique(e)) throw duplicateNumber(input.phone_number_id ?? "");
+        if (isUniqueViolation(e)) throw duplicateNumber(input.phone_number_id ?? "");
         throw e;
       }
     },

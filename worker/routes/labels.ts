@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { isoOrNull } from "../db/client";
+import { isoOrNull, isUniqueViolation } from "../db/client";
 import { contactLabels, labels } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
@@ -25,7 +25,6 @@ function toLabelView(l: { id: number; name: string; color: string; createdAt: nu
 }
 
 const duplicateName = (name: string) => new ApiError("conflict", `a label named "${name}" already exists`);
-const isUnique = (e: unknown) => String((e as Error)?.message ?? e).includes("UNIQUE constraint failed");
 
 export const labelRoutes = new Hono<AppEnv>()
   .get(
@@ -72,7 +71,7 @@ export const labelRoutes = new Hono<AppEnv>()
           .get();
         return c.json(toLabelView(row), 201);
       } catch (e) {
-        if (isUnique(e)) throw duplicateName(input.name);
+        if (isUniqueViolation(e)) throw duplicateName(input.name);
         throw e;
       }
     },
@@ -91,7 +90,7 @@ export const labelRoutes = new Hono<AppEnv>()
         const row = await db.update(labels).set(input).where(and(eq(labels.id, id), eq(labels.workspaceId, workspaceId))).returning().get();
         if (!row) throw notFound("label", id);
       } catch (e) {
-        if (isUnique(e)) throw duplicateName(input.name ?? "");
+        if (isUniqueViolation(e)) throw duplicateName(input.name ?? "");
         throw e;
       }
       const row = await db

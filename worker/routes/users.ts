@@ -1,5 +1,6 @@
 import { and, asc, eq, ne } from "drizzle-orm";
 import { Hono } from "hono";
+import { isUniqueViolation } from "../db/client";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { sessions, users } from "../db/schema";
@@ -17,9 +18,6 @@ const updateInput = z
   .partial()
   .refine((v) => Object.keys(v).length > 0, "give at least one of name, role, password");
 
-function isUniqueViolation(error: unknown): boolean {
-  return String((error as Error)?.message ?? error).includes("UNIQUE constraint failed");
-}
 
 /** Admin-only: the people of the workspace. */
 export const userRoutes = new Hono<AppEnv>()

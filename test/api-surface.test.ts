@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { call, callJson, errorCode, seedWorkspace } from "./helpers";
+
+type Operation = { security?: unknown[]; requestBody?: unknown; parameters?: { name: string; in: string }[] };
+type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>> };
+
+const PUBLIC = new Set(["get /api/health", "get /api/openapi.json", "get /api/auth/setup", "post /api/auth/setup", "post /api/auth/login", "post /api/auth/logout"]);
+
+async function document(): Promise<OpenApi> {
+  return callJson<OpenApi>("/api/openapi.json");
+}
+
+describe("OpenAPI document", () => {
+  it("is OpenAPI 3.1 and lists every route of the API with its schemas", async () => {
+    const doc = await document();
+    expect(doc.openapi).toBe("3.1.0");
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    for (const expected of [
+      "post /api/auth/setup",
+      "post /api/auth/login",
+      "get /api/auth/me",
+      "get /api/labels",
+      "patch /api/labels/{id}",
+      "get /api/contacts",
+      "post /api/contacts/import",
+      "delete /api/contacts/{id}",
+      "post /api/inboxes",
+      "post /api/audience/preview",
+      "post /api/tokens",
+      "get /api/users",
+    ]) {
+      expect(operations).toContain(expected);
+    }
+    const createContact = doc.paths["/api/contacts"]!.post as any;
+    expect(createContact.requestBody.content["application/json"].schema.properties.phone.type).toBe("string");
+    const list = doc.paths["/api/contacts"]!.get!;
+    expect(list.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["q", "labels", "cursor", "limit"]));
+    expect((doc.paths["/api/contacts/import"]!.post as any).requestBody.content).toHaveProperty("text/csv");
+    // Write-only secrets appear only in request bodies.
+    const inboxResponse = JSON.stringify((doc.paths["/api/inboxes"]!.post as any).responses);
+    expect(inboxResponse).not.toContain('"access_token"');
+    expect(inboxResponse).not.toContain('"app_secret"');
+  });
+
+  it("marks exactly the public routes as needing no credentials", async () => {
+    const doc = await document();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const isPublic = Array.isArray(op.security) && op.security.length === 0;
+        expect(isPublic, `${method} ${path}`).toBe(PUBLIC.has(`${method} ${path}`));
+      }
+    }
+  });
+});
+
+describe("every non-public route needs credentials", () => {
+  it("answers 401 with the error shape, for each documented operation", async () => {
+    const doc = await document();
+    let checked = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops)) {
+        if (PUBLIC.has(`${method} ${path}`)) continue;
+        const concrete = path.replace(/\{[^}]+\}/g, "1");
+        const res = await call(concrete, { method: method.toUpperCase(), json: method === "get" || method === "delete" ? undefined : {} });
+        expect(res.status, `${method} ${concrete}`).toBe(401);
+        expect(await errorCode(res)).toBe("unauthorized");
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  it("an expired or forged cookie is no credential", async () => {
+    expect((await call("/api/labels", { auth: { cookie: "herald_session=forged" } })).status).toBe(401);
+  });
+});
+
+describe("errors", () => {
+  it("unknown API routes are a JSON 404", async () => {
+    const account = await seedWorkspace();
+    const res = await call("/api/nothing-here", { auth: account });
+    expect(res.status).toBe(404);
+    expect(await errorCode(res)).toBe("not_found");
+  });
+
+  it("a non-numeric id is a validation error naming the path parameter", async () => {
+    const account = await seedWorkspace();
+    const res = await call("/api/labels/abc", { auth: account });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.details[0].path).toBe("id");
+  });
+
+  it("health answers without credentials, also for HEAD", async () => {
+    expect(await callJson("/api/health")).toMatchObject({ ok: true });
+    expect((await call("/api/health", { method: "HEAD" })).status).toBe(200);
+  });
+
+  it("responses carry security headers", async () => {
+    const res = await call("/api/health");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+  });
+});

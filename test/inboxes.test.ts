@@ -1,0 +1,156 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Inbox } from "../worker/db/schema";
+import { inboxSecrets } from "../worker/routes/inboxes";
+import { call, callJson, errorCode, seedOperator, seedWorkspace, type Auth } from "./helpers";
+
+const ACCESS_TOKEN = "EAAG-secret-access-token-1234567890";
+const APP_SECRET = "app-secret-abcdef0123456789";
+
+const cloudInbox = (overrides: Record<string, unknown> = {}) => ({
+  name: "Sales",
+  provider: "cloud",
+  phone_number_id: `10654${Math.floor(Math.random() * 1e9)}`,
+  waba_id: "419561257915477",
+  display_phone: "+55 11 4000-0000",
+  access_token: ACCESS_TOKEN,
+  app_secret: APP_SECRET,
+  verify_token: "verify-me-please",
+  ...overrides,
+});
+
+async function rawInbox(id: number): Promise<Inbox> {
+  const row = await env.DB.prepare("SELECT * FROM inboxes WHERE id = ?").bind(id).first<Record<string, any>>();
+  return {
+    id: row!.id,
+    workspaceId: row!.workspace_id,
+    accessTokenEnc: row!.access_token_enc,
+    appSecretEnc: row!.app_secret_enc,
+  } as Inbox;
+}
+
+const create = (auth: Auth, body = cloudInbox()) => callJson<Record<string, any>>("/api/inboxes", { json: body, auth });
+
+describe("inboxes", () => {
+  it("creates a Cloud API inbox whose secrets are write-only and encrypted at rest", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await create(admin);
+    expect(inbox).toMatchObject({
+      name: "Sales",
+      provider: "cloud",
+      api_base_url: "https://graph.facebook.com",
+      api_version: "v23.0",
+      throughput_cap: 80,
+      messaging_limit_tier: "250",
+      has_access_token: true,
+      has_app_secret: true,
+      webhook_url: `http://localhost/webhooks/whatsapp/${inbox.id}`,
+    });
+
+    const everyAnswer = JSON.stringify([
+      inbox,
+      await callJson(`/api/inboxes/${inbox.id}`, { auth: admin }),
+      await callJson("/api/inboxes", { auth: admin }),
+      await callJson(`/api/inboxes/${inbox.id}`, { method: "PATCH", json: { name: "Sales BR" }, auth: admin }),
+    ]);
+    expect(everyAnswer).not.toContain(ACCESS_TOKEN);
+    expect(everyAnswer).not.toContain(APP_SECRET);
+    expect(everyAnswer).not.toContain("access_token_enc");
+
+    const stored = await rawInbox(inbox.id);
+    expect(stored.accessTokenEnc).toMatch(/^v1:/);
+    expect(stored.accessTokenEnc).not.toContain(ACCESS_TOKEN);
+    expect(await inboxSecrets(env, stored)).toEqual({ accessToken: ACCESS_TOKEN, appSecret: APP_SECRET });
+  });
+
+  it("replaces a secret sent in a PATCH and keeps the other", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await create(admin);
+    await callJson(`/api/inboxes/${inbox.id}`, { method: "PATCH", json: { access_token: "rotated-token-value" }, auth: admin });
+    expect(await inboxSecrets(env, await rawInbox(inbox.id))).toEqual({ accessToken: "rotated-token-value", appSecret: APP_SECRET });
+  });
+
+  it("a ciphertext moved to another workspace's inbox does not decrypt", async () => {
+    const a = await seedWorkspace();
+    const b = await seedWorkspace();
+    const inboxA = await create(a);
+    const inboxB = await create(b, cloudInbox({ access_token: "b-token-value" }));
+    const stolen = { ...(await rawInbox(inboxB.id)), accessTokenEnc: (await rawInbox(inboxA.id)).accessTokenEnc };
+    await expect(inboxSecrets(env, stolen)).rejects.toThrow();
+  });
+
+  it("a sandbox inbox gets generated credentials and the local simulator as its API", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await create(admin, { name: "Sandbox", provider: "sandbox", phone_number_id: "1000001", waba_id: "2000001" } as any);
+    expect(inbox).toMatchObject({ provider: "sandbox", api_base_url: "http://localhost/sandbox/graph", has_access_token: true, has_app_secret: true });
+    expect(inbox.verify_token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+  });
+
+  it("validates input and names the fields", async () => {
+    const admin = await seedWorkspace();
+    const missing = await call("/api/inboxes", { json: cloudInbox({ access_token: undefined, app_secret: undefined }), auth: admin });
+    expect(missing.status).toBe(400);
+    const paths = ((await missing.json()) as any).error.details.map((d: any) => d.path).sort();
+    expect(paths).toEqual(["access_token", "app_secret"]);
+
+    for (const [field, value] of [
+      ["phone_number_id", "abc"],
+      ["api_base_url", "http://example.com"],
+      ["throughput_cap", 0],
+      ["messaging_limit_tier", "500"],
+      ["provider", "twilio"],
+      ["api_version", "23"],
+    ] as const) {
+      const res = await call("/api/inboxes", { json: cloudInbox({ [field]: value }), auth: admin });
+      expect(res.status, field).toBe(400);
+      expect(((await res.json()) as any).error.details[0].path).toBe(field);
+    }
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM inboxes WHERE workspace_id = ?").bind(admin.workspaceId).first<{ n: number }>();
+    expect(count!.n).toBe(0);
+  });
+
+  it("refuses two inboxes for the same number in a workspace", async () => {
+    const admin = await seedWorkspace();
+    const body = cloudInbox();
+    await create(admin, body);
+    const again = await call("/api/inboxes", { json: body, auth: admin });
+    expect(again.status).toBe(409);
+  });
+
+  it("operators can list inboxes (without the verify token) but not change them", async () => {
+    const admin = await seedWorkspace();
+    const operator = await seedOperator(admin);
+    const inbox = await create(admin);
+    const list = await callJson<{ data: Record<string, unknown>[] }>("/api/inboxes", { auth: operator });
+    expect(list.data).toHaveLength(1);
+    expect(list.data[0]).not.toHaveProperty("verify_token");
+    for (const [method, path, json] of [
+      ["POST", "/api/inboxes", cloudInbox()],
+      ["PATCH", `/api/inboxes/${inbox.id}`, { name: "Mine now" }],
+      ["DELETE", `/api/inboxes/${inbox.id}`, undefined],
+    ] as const) {
+      const res = await call(path, { method, json, auth: operator });
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(await errorCode(res)).toBe("forbidden");
+    }
+    expect(await callJson(`/api/inboxes/${inbox.id}`, { auth: admin })).toMatchObject({ name: "Sales" });
+  });
+
+  it("another workspace's inbox is a 404 and stays untouched", async () => {
+    const admin = await seedWorkspace();
+    const stranger = await seedWorkspace();
+    const theirs = await create(stranger);
+    expect((await call(`/api/inboxes/${theirs.id}`, { auth: admin })).status).toBe(404);
+    expect((await call(`/api/inboxes/${theirs.id}`, { method: "PATCH", json: { name: "x" }, auth: admin })).status).toBe(404);
+    expect((await call(`/api/inboxes/${theirs.id}`, { method: "DELETE", auth: admin })).status).toBe(404);
+    expect((await callJson<{ data: unknown[] }>("/api/inboxes", { auth: admin })).data).toHaveLength(0);
+    expect(await callJson(`/api/inboxes/${theirs.id}`, { auth: stranger })).toMatchObject({ name: "Sales" });
+  });
+
+  it("deletes an inbox", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await create(admin);
+    expect((await call(`/api/inboxes/${inbox.id}`, { method: "DELETE", auth: admin })).status).toBe(204);
+    expect((await call(`/api/inboxes/${inbox.id}`, { auth: admin })).status).toBe(404);
+  });
+});

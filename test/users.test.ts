@@ -1,0 +1,95 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, callJson, errorCode, seedOperator, seedWorkspace, sessionCookie } from "./helpers";
+
+describe("users (admin only)", () => {
+  it("an admin creates an operator who can then sign in", async () => {
+    const admin = await seedWorkspace();
+    const created = await callJson("/api/users", {
+      json: { email: "Olga@Example.test", name: "Olga", password: "operator password" },
+      auth: admin,
+    });
+    expect(created).toMatchObject({ email: "olga@example.test", name: "Olga", role: "operator" });
+    expect(JSON.stringify(created)).not.toMatch(/password/i);
+
+    const login = await call("/api/auth/login", { json: { email: "olga@example.test", password: "operator password" } });
+    expect(login.status).toBe(200);
+    const me = await callJson("/api/auth/me", { auth: { cookie: sessionCookie(login) } });
+    expect(me).toMatchObject({ user: { role: "operator" }, workspace: { id: admin.workspaceId } });
+
+    const list = await callJson<{ data: { email: string }[] }>("/api/users", { auth: admin });
+    expect(list.data.map((u) => u.email)).toContain("olga@example.test");
+  });
+
+  it("refuses a duplicate email and a weak password", async () => {
+    const admin = await seedWorkspace();
+    const dup = await call("/api/users", { json: { email: admin.email, password: "some password" }, auth: admin });
+    expect(dup.status).toBe(409);
+    const weak = await call("/api/users", { json: { email: "new@example.test", password: "123" }, auth: admin });
+    expect(weak.status).toBe(400);
+    expect(((await weak.json()) as any).error.details[0].path).toBe("password");
+  });
+
+  it("a new password signs the user out and the old one stops working", async () => {
+    const admin = await seedWorkspace();
+    const operator = await seedOperator(admin);
+    await callJson(`/api/users/${operator.userId}`, { method: "PATCH", json: { password: "brand new password" }, auth: admin });
+    expect((await call("/api/auth/me", { auth: operator })).status).toBe(401);
+    expect((await call("/api/auth/login", { json: { email: operator.email, password: operator.password } })).status).toBe(401);
+    expect((await call("/api/auth/login", { json: { email: operator.email, password: "brand new password" } })).status).toBe(200);
+  });
+
+  it("keeps at least one admin and never deletes the caller", async () => {
+    const admin = await seedWorkspace();
+    const demote = await call(`/api/users/${admin.userId}`, { method: "PATCH", json: { role: "operator" }, auth: admin });
+    expect(demote.status).toBe(409);
+    const self = await call(`/api/users/${admin.userId}`, { method: "DELETE", auth: admin });
+    expect(self.status).toBe(409);
+    const operator = await seedOperator(admin);
+    expect((await call(`/api/users/${operator.userId}`, { method: "DELETE", auth: admin })).status).toBe(204);
+    expect((await call("/api/auth/me", { auth: operator })).status).toBe(401);
+  });
+
+  it("operators get 403 on every user route", async () => {
+    const admin = await seedWorkspace();
+    const operator = await seedOperator(admin);
+    for (const [method, path, json] of [
+      ["GET", "/api/users", undefined],
+      ["POST", "/api/users", { email: "x@example.test", password: "long enough pass" }],
+      ["PATCH", `/api/users/${admin.userId}`, { role: "operator" }],
+      ["DELETE", `/api/users/${admin.userId}`, undefined],
+    ] as const) {
+      const res = await call(path, { method, json, auth: operator });
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(await errorCode(res)).toBe("forbidden");
+    }
+    const row = await env.DB.prepare("SELECT role FROM users WHERE id = ?").bind(admin.userId).first<{ role: string }>();
+    expect(row!.role).toBe("admin");
+  });
+
+  it("another workspace's user is a 404", async () => {
+    const admin = await seedWorkspace();
+    const stranger = await seedWorkspace();
+    for (const method of ["PATCH", "DELETE"] as const) {
+      const res = await call(`/api/users/${stranger.userId}`, { method, json: method === "PATCH" ? { name: "hijacked" } : undefined, auth: admin });
+      expect(res.status).toBe(404);
+    }
+    const row = await env.DB.prepare("SELECT name FROM users WHERE id = ?").bind(stranger.userId).first<{ name: string }>();
+    expect(row!.name).toBe("Test User");
+  });
+});
+
+describe("workspace settings", () => {
+  it("an admin changes the default country, which then reads local phone numbers", async () => {
+    const admin = await seedWorkspace();
+    const ws = await callJson("/api/workspace", { method: "PATCH", json: { default_country: "us" }, auth: admin });
+    expect(ws).toMatchObject({ default_country: "US" });
+    const contact = await callJson<{ phone: string }>("/api/contacts", { json: { phone: "(415) 555-2671" }, auth: admin });
+    expect(contact.phone).toBe("+14155552671");
+    const bad = await call("/api/workspace", { method: "PATCH", json: { default_country: "XX" }, auth: admin });
+    expect(bad.status).toBe(400);
+    const operator = await seedOperator(admin);
+    expect((await call("/api/workspace", { method: "PATCH", json: { name: "Mine" }, auth: operator })).status).toBe(403);
+    expect(await callJson("/api/workspace", { auth: operator })).toMatchObject({ default_country: "US" });
+  });
+});
