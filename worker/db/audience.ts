@@ -10,19 +10,28 @@ export type LabelFilter = {
 
 /**
  * SQL condition on `contacts` for a label selection. Label ids must already be checked to
- * belong to the workspace. Written as `contacts.id IN (…)` so SQLite drives the lookup from
- * the label index instead of scanning every contact.
+ * belong to the workspace.
+ *
+ * `set` (for counting a whole audience) is written as `contacts.id IN (…)`, so SQLite drives the
+ * lookup from the label index instead of probing every contact; `probe` (for the first rows in id
+ * order, as pages and samples need) tests each contact with primary-key lookups and stops early.
  */
-export function labelCondition(filter: LabelFilter): SQL | undefined {
+export function labelCondition(filter: LabelFilter, strategy: "set" | "probe" = "set"): SQL | undefined {
   const parts: SQL[] = [];
   const ids = [...new Set(filter.labels)];
   if (ids.length > 0) {
     const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
-    parts.push(
-      filter.match === "all" && ids.length > 1
-        ? sql`${contacts.id} IN (SELECT ${contactLabels.contactId} FROM ${contactLabels} WHERE ${contactLabels.labelId} IN (${list}) GROUP BY ${contactLabels.contactId} HAVING count(*) = ${ids.length})`
-        : sql`${contacts.id} IN (SELECT ${contactLabels.contactId} FROM ${contactLabels} WHERE ${contactLabels.labelId} IN (${list}))`,
-    );
+    const has = (labelIds: SQL) =>
+      sql`EXISTS (SELECT 1 FROM ${contactLabels} WHERE ${contactLabels.contactId} = ${contacts.id} AND ${contactLabels.labelId} IN (${labelIds}))`;
+    if (strategy === "probe") {
+      parts.push(filter.match === "all" ? sql.join(ids.map((id) => has(sql`${id}`)), sql` AND `) : has(list));
+    } else {
+      parts.push(
+        filter.match === "all" && ids.length > 1
+          ? sql`${contacts.id} IN (SELECT ${contactLabels.contactId} FROM ${contactLabels} WHERE ${contactLabels.labelId} IN (${list}) GROUP BY ${contactLabels.contactId} HAVING count(*) = ${ids.length})`
+          : sql`${contacts.id} IN (SELECT ${contactLabels.contactId} FROM ${contactLabels} WHERE ${contactLabels.labelId} IN (${list}))`,
+      );
+    }
   }
   const excluded = [...new Set(filter.excludeLabels ?? [])];
   if (excluded.length > 0) {

@@ -1,6 +1,5 @@
 import type { ImportError, ImportRow } from "../domain/contact-import";
 import type { Db } from "./client";
-import { chunk } from "./client";
 import { ensureLabels } from "./labels";
 
 /** Rows written per D1 batch (one transaction): big enough to be fast, small enough to stay far below D1's size limits. */
@@ -9,24 +8,26 @@ export const IMPORT_CHUNK_ROWS = 1000;
 export type ImportOutcome = { created: number; updated: number; failed: ImportError[] };
 
 /**
- * Upserts contacts by phone and attaches their labels. Each chunk is one transaction holding
- * the contacts and their labels together, so a row is either written whole or not at all.
- * Rows travel as one JSON parameter per statement (`json_each`), which keeps every statement
- * far below D1's 100-parameter limit.
+ * Upserts contacts by phone and attaches their labels, one chunk of rows per `write` call. Each
+ * call is one transaction holding the contacts and their labels together, so a row is either
+ * written whole or not at all. Rows travel as one JSON parameter per statement (`json_each`),
+ * which keeps every statement far below D1's 100-parameter limit. CROSS JOIN keeps the JSON rows
+ * as the outer loop, so each row is one index lookup instead of a scan of the workspace's contacts.
+ *
+ * @example
+ * const writer = createContactWriter(db, workspaceId);
+ * await writer.write(rows); // at most IMPORT_CHUNK_ROWS rows
+ * writer.outcome; // { created, updated, failed }
  */
-export async function upsertContacts(
-  db: Db,
-  workspaceId: number,
-  rows: readonly ImportRow[],
-  extraLabelIds: readonly number[] = [],
-): Promise<ImportOutcome> {
-  const labelIds = await ensureLabels(
-    db,
-    workspaceId,
-    rows.flatMap((r) => r.labels),
-  );
+export function createContactWriter(db: Db, workspaceId: number, extraLabelIds: readonly number[] = []) {
+  const labelIds = new Map<string, number>();
   const outcome: ImportOutcome = { created: 0, updated: 0, failed: [] };
-  for (const part of chunk(rows, IMPORT_CHUNK_ROWS)) {
+  const d1 = db.$client;
+
+  async function write(part: readonly ImportRow[]): Promise<void> {
+    if (part.length === 0) return;
+    const missing = part.flatMap((r) => r.labels).filter((l) => !labelIds.has(l.toLowerCase()));
+    for (const [key, id] of await ensureLabels(db, workspaceId, missing)) labelIds.set(key, id);
     const payload = JSON.stringify(
       part.map((r) => ({
         phone: r.phone,
@@ -37,10 +38,9 @@ export async function upsertContacts(
     );
     const phones = JSON.stringify(part.map((r) => r.phone));
     try {
-      const d1 = db.$client;
       const [existing] = await d1.batch<{ n: number }>([
         d1
-          .prepare("SELECT count(*) AS n FROM contacts WHERE workspace_id = ? AND phone IN (SELECT value FROM json_each(?))")
+          .prepare("SELECT count(*) AS n FROM json_each(?2) AS j CROSS JOIN contacts AS c ON c.workspace_id = ?1 AND c.phone = j.value")
           .bind(workspaceId, phones),
         d1
           .prepare(
@@ -57,8 +57,8 @@ export async function upsertContacts(
             `INSERT OR IGNORE INTO contact_labels (contact_id, label_id, workspace_id)
              SELECT c.id, l.value, ?1
              FROM json_each(?2) AS j
-             JOIN contacts AS c ON c.workspace_id = ?1 AND c.phone = j.value ->> 'phone'
-             JOIN json_each(j.value -> 'label_ids') AS l`,
+             CROSS JOIN contacts AS c ON c.workspace_id = ?1 AND c.phone = j.value ->> 'phone'
+             CROSS JOIN json_each(j.value -> 'label_ids') AS l`,
           )
           .bind(workspaceId, payload),
       ]);
@@ -70,5 +70,6 @@ export async function upsertContacts(
       for (const r of part) outcome.failed.push({ line: r.line, reason });
     }
   }
-  return outcome;
+
+  return { write, outcome };
 }

@@ -118,17 +118,33 @@ export function readImportRows(
   map: ImportColumnMap,
   defaultCountry: string,
 ): { rows: ImportRow[]; errors: ImportError[] } {
-  const columns = map.columns ?? highestIndex(map) + 1;
+  const read = createImportReader(map, defaultCountry);
   const rows: ImportRow[] = [];
   const errors: ImportError[] = [];
+  const ordered = isSortedByLine(records) ? records : [...records].sort((a, b) => a.line - b.line);
+  for (const record of ordered) {
+    const result = read(record);
+    if ("reason" in result) errors.push(result);
+    else rows.push(result);
+  }
+  return { rows, errors };
+}
+
+/**
+ * The record-by-record form of `readImportRows`, for files read as a stream: it remembers the
+ * phones it has seen, so records must come in line order.
+ *
+ * @example
+ * const read = createImportReader(map, "BR");
+ * for (const record of file.records()) { const r = read(record); if ("reason" in r) errors.push(r); }
+ */
+export function createImportReader(map: ImportColumnMap, defaultCountry: string): (record: CsvRecord) => ImportRow | ImportError {
+  const columns = map.columns ?? highestIndex(map) + 1;
   const firstLineByPhone = new Map<string, number>();
 
-  const ordered = isSortedByLine(records) ? records : [...records].sort((a, b) => a.line - b.line);
-
-  for (const { line, fields } of ordered) {
+  return ({ line, fields }) => {
     if (fields.length > columns && fields.slice(columns).some((f) => f.trim() !== "")) {
-      errors.push({ line, reason: `expected ${columns} fields, found ${fields.length}` });
-      continue;
+      return { line, reason: `expected ${columns} fields, found ${fields.length}` };
     }
 
     const problems: string[] = [];
@@ -184,14 +200,9 @@ export function readImportRows(
       }
     }
 
-    if (problems.length > 0) {
-      errors.push({ line, reason: problems.join("; ") });
-      continue;
-    }
-    rows.push({ line, name, phone, labels, attributes });
-  }
-
-  return { rows, errors };
+    if (problems.length > 0) return { line, reason: problems.join("; ") };
+    return { line, name, phone, labels, attributes };
+  };
 }
 
 /**

@@ -17,19 +17,28 @@ const TAB = 0x09;
 // Tab, CR and LF are legitimate in text; any other C0 control means we were handed a binary file.
 const BINARY_CONTROL_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
 
+type CsvFailure = { ok: false; reason: string; line?: number };
+
+/** A checked CSV file whose records are read lazily, so a large file is never held as records all at once. */
+export type CsvFile = {
+  ok: true;
+  delimiter: "," | ";";
+  header: string[];
+  /** Data records (blank lines skipped). */
+  recordCount: number;
+  /** Iterates the data records again from the start. */
+  records(): Iterable<CsvRecord>;
+};
+
 /**
- * Parses CSV text (RFC 4180 style) into a header and data records.
- *
- * The delimiter (comma or semicolon) is detected from the header line. Blank lines are skipped;
- * each record carries the physical line it starts on, so errors can point at the right line
- * even after multi-line quoted fields.
+ * Checks a whole CSV text (binary content, header, quoting, row limit) without keeping its
+ * records, so callers can refuse a bad file before writing anything, then stream the records.
  *
  * @example
- * const result = parseCsv('name;phone\n"Ana ""Bia""";+55 11 98765-4321\n');
- * // { ok: true, delimiter: ";", header: ["name", "phone"],
- * //   records: [{ line: 2, fields: ['Ana "Bia"', "+55 11 98765-4321"] }] }
+ * const file = openCsv("name,phone\nAna,+5511987654321\n");
+ * if (file.ok) for (const r of file.records()) console.log(r.line, r.fields); // 2 ["Ana", "+5511987654321"]
  */
-export function parseCsv(text: string, options: { maxRecords?: number } = {}): CsvParseResult {
+export function openCsv(text: string, options: { maxRecords?: number } = {}): CsvFile | CsvFailure {
   const maxRecords = options.maxRecords ?? DEFAULT_MAX_CSV_RECORDS;
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 
@@ -47,11 +56,69 @@ export function parseCsv(text: string, options: { maxRecords?: number } = {}): C
   }
 
   const delimiter = detectDelimiter(src);
+  let header: string[] | null = null;
+  let recordCount = 0;
+  for (const item of scan(src, delimiter)) {
+    if ("ok" in item) return item;
+    if (header === null) {
+      header = item.fields.map((f) => f.trim());
+      const problem = checkHeader(header);
+      if (problem) return { ok: false, reason: problem, line: item.line };
+      continue;
+    }
+    if (item.blank) continue;
+    if (recordCount >= maxRecords) {
+      return {
+        ok: false,
+        reason: `too many rows: the file has more than ${maxRecords} data rows; the limit is ${maxRecords}`,
+        line: item.line,
+      };
+    }
+    recordCount++;
+  }
+  if (header === null) return { ok: false, reason: "the file has no header line" };
+  const checkedHeader = header;
+  return {
+    ok: true,
+    delimiter,
+    header: checkedHeader,
+    recordCount,
+    *records() {
+      let first = true;
+      for (const item of scan(src, delimiter)) {
+        if ("ok" in item) return;
+        if (first) {
+          first = false;
+          continue;
+        }
+        if (!item.blank) yield { line: item.line, fields: item.fields };
+      }
+    },
+  };
+}
+
+/**
+ * Parses CSV text (RFC 4180 style) into a header and data records.
+ *
+ * The delimiter (comma or semicolon) is detected from the header line. Blank lines are skipped;
+ * each record carries the physical line it starts on, so errors can point at the right line
+ * even after multi-line quoted fields.
+ *
+ * @example
+ * const result = parseCsv('name;phone\n"Ana ""Bia""";+55 11 98765-4321\n');
+ * // { ok: true, delimiter: ";", header: ["name", "phone"],
+ * //   records: [{ line: 2, fields: ['Ana "Bia"', "+55 11 98765-4321"] }] }
+ */
+export function parseCsv(text: string, options: { maxRecords?: number } = {}): CsvParseResult {
+  const file = openCsv(text, options);
+  if (!file.ok) return file;
+  return { ok: true, delimiter: file.delimiter, header: file.header, records: [...file.records()] };
+}
+
+/** Yields every physical record, header included, flagging blank ones; stops at the first quoting error. */
+function* scan(src: string, delimiter: "," | ";"): Generator<(CsvRecord & { blank: boolean }) | CsvFailure> {
   const delim = delimiter.charCodeAt(0);
   const len = src.length;
-
-  let header: string[] | null = null;
-  const records: CsvRecord[] = [];
   let i = 0;
   let line = 1;
 
@@ -74,11 +141,12 @@ export function parseCsv(text: string, options: { maxRecords?: number } = {}): C
         for (;;) {
           const q = src.indexOf('"', k);
           if (q === -1) {
-            return {
+            yield {
               ok: false,
               reason: `unterminated quoted field: the quote opened on line ${openLine} is never closed`,
               line: openLine,
             };
+            return;
           }
           line += countLineBreaks(src, k, q);
           if (src.charCodeAt(q + 1) === QUOTE) {
@@ -123,26 +191,8 @@ export function parseCsv(text: string, options: { maxRecords?: number } = {}): C
       line++;
       break;
     }
-
-    if (header === null) {
-      header = fields.map((f) => f.trim());
-      const problem = checkHeader(header);
-      if (problem) return { ok: false, reason: problem, line: recordLine };
-      continue;
-    }
-    if (blank) continue;
-    if (records.length >= maxRecords) {
-      return {
-        ok: false,
-        reason: `too many rows: the file has more than ${maxRecords} data rows; the limit is ${maxRecords}`,
-        line: recordLine,
-      };
-    }
-    records.push({ line: recordLine, fields });
+    yield { line: recordLine, fields, blank };
   }
-
-  if (header === null) return { ok: false, reason: "the file has no header line" };
-  return { ok: true, delimiter, header, records };
 }
 
 function checkHeader(header: string[]): string | null {

@@ -40,10 +40,8 @@ export const audienceRoutes = new Hono<AppEnv>().post(
     const db = c.get("db");
     await assertLabelsExist(db, workspaceId, input.labels, "labels");
     await assertLabelsExist(db, workspaceId, input.exclude_labels, "exclude_labels");
-    const matching = and(
-      eq(contacts.workspaceId, workspaceId),
-      labelCondition({ labels: input.labels, match: input.match, excludeLabels: input.exclude_labels }),
-    );
+    const filter = { labels: input.labels, match: input.match, excludeLabels: input.exclude_labels };
+    const matching = and(eq(contacts.workspaceId, workspaceId), labelCondition(filter, "set"));
     const [counts, sample] = await db.batch([
       db
         .select({
@@ -55,7 +53,7 @@ export const audienceRoutes = new Hono<AppEnv>().post(
       db
         .select()
         .from(contacts)
-        .where(and(matching, sql`${contacts.optedOutAt} IS NULL`))
+        .where(and(eq(contacts.workspaceId, workspaceId), labelCondition(filter, "probe"), sql`${contacts.optedOutAt} IS NULL`))
         .orderBy(asc(contacts.id))
         .limit(SAMPLE_SIZE),
     ]);

@@ -3,11 +3,11 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { labelCondition } from "../db/audience";
 import { chunk, isoOrNull, nowSeconds, type Db, isUniqueViolation } from "../db/client";
-import { upsertContacts } from "../db/contact-writes";
+import { createContactWriter, IMPORT_CHUNK_ROWS } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
 import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
-import { mapImportHeader, readImportRows } from "../domain/contact-import";
-import { parseCsv } from "../domain/csv";
+import { createImportReader, mapImportHeader, type ImportError, type ImportRow } from "../domain/contact-import";
+import { openCsv } from "../domain/csv";
 import { normalizePhone } from "../domain/phone";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
@@ -164,7 +164,7 @@ export const contactRoutes = new Hono<AppEnv>()
             : sql`${contacts.name} LIKE ${text} ESCAPE '\\'`,
         );
       }
-      if (query.labels) where.push(labelCondition({ labels: query.labels, match: query.match }));
+      if (query.labels) where.push(labelCondition({ labels: query.labels, match: query.match }, "probe"));
       if (query.opted_out) where.push(query.opted_out === "true" ? sql`${contacts.optedOutAt} IS NOT NULL` : sql`${contacts.optedOutAt} IS NULL`);
       if (query.cursor) where.push(lt(contacts.id, Number(query.cursor)));
       const rows = await db
@@ -207,12 +207,26 @@ export const contactRoutes = new Hono<AppEnv>()
       } catch {
         throw new ApiError("invalid_csv", "the file is not UTF-8 text; save it as CSV UTF-8 and try again");
       }
-      const parsed = parseCsv(text);
-      if (!parsed.ok) throw new ApiError("invalid_csv", parsed.reason, parsed.line === undefined ? undefined : { line: parsed.line });
-      const mapped = mapImportHeader(parsed.header);
+      const file = openCsv(text);
+      if (!file.ok) throw new ApiError("invalid_csv", file.reason, file.line === undefined ? undefined : { line: file.line });
+      const mapped = mapImportHeader(file.header);
       if (!mapped.ok) throw new ApiError("invalid_csv", mapped.reason, { line: 1 });
-      const { rows, errors } = readImportRows(parsed.records, mapped.map, await defaultCountry(db, workspaceId));
-      const outcome = await upsertContacts(db, workspaceId, rows, extra);
+      // Records stream through in chunks, so a 100,000-row file never sits in memory as rows.
+      const read = createImportReader(mapped.map, await defaultCountry(db, workspaceId));
+      const writer = createContactWriter(db, workspaceId, extra);
+      const errors: ImportError[] = [];
+      let pending: ImportRow[] = [];
+      for (const record of file.records()) {
+        const result = read(record);
+        if ("reason" in result) errors.push(result);
+        else pending.push(result);
+        if (pending.length === IMPORT_CHUNK_ROWS) {
+          await writer.write(pending);
+          pending = [];
+        }
+      }
+      await writer.write(pending);
+      const outcome = writer.outcome;
       const allErrors = [...errors, ...outcome.failed].sort((a, b) => a.line - b.line);
       return c.json({
         created: outcome.created,
