@@ -85,9 +85,11 @@ describe("errors", () => {
 
   it("a non-numeric id is a validation error naming the path parameter", async () => {
     const account = await seedWorkspace();
-    const res = await call("/api/labels/abc", { auth: account });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as any).error.details[0].path).toBe("id");
+    for (const id of ["abc", "1e3", "0x10", "0", "-1", "12345678901234567"]) {
+      const res = await call(`/api/labels/${id}`, { auth: account });
+      expect(res.status, id).toBe(400);
+      expect(((await res.json()) as any).error.details[0].path).toBe("id");
+    }
   });
 
   it("health answers without credentials, also for HEAD", async () => {

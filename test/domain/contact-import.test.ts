@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attributeKey, mapImportHeader, readImportRows, type ImportColumnMap } from "../../worker/domain/contact-import";
+import { attributeKey, labelKey, mapImportHeader, readImportRows, type ImportColumnMap } from "../../worker/domain/contact-import";
 import { parseCsv } from "../../worker/domain/csv";
 
 function mapOf(header: string[]): ImportColumnMap {
@@ -20,6 +20,14 @@ function importCsv(text: string, defaultCountry = "BR") {
   if (!csv.ok) throw new Error(`expected CSV, got: ${csv.reason}`);
   return readImportRows(csv.records, mapOf(csv.header), defaultCountry);
 }
+
+describe("labelKey", () => {
+  it("folds A-Z only, like SQLite's NOCASE", () => {
+    expect(labelKey("VIP Clients")).toBe("vip clients");
+    expect(labelKey("Ótimos")).toBe("Ótimos");
+    expect(labelKey("ÓTIMOS")).toBe("Ótimos".toUpperCase().replace(/[A-Z]+/g, (m) => m.toLowerCase()));
+  });
+});
 
 describe("attributeKey", () => {
   it.each([

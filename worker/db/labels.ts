@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
+import { labelKey } from "../domain/contact-import";
 import { ApiError } from "../lib/errors";
 import type { Db } from "./client";
 import { chunk } from "./client";
@@ -28,12 +29,12 @@ export async function assertLabelsExist(db: Db, workspaceId: number, ids: readon
 }
 
 /**
- * Returns the id of each named label (case-insensitive), creating the missing ones.
+ * Returns the id of each named label, keyed by `labelKey(name)`, creating the missing ones.
  * @example const ids = await ensureLabels(db, 1, ["VIP", "Leads"]) // Map { "vip" => 3, "leads" => 7 }
  */
 export async function ensureLabels(db: Db, workspaceId: number, names: readonly string[]): Promise<Map<string, number>> {
   const byKey = new Map<string, string>();
-  for (const name of names) if (!byKey.has(name.toLowerCase())) byKey.set(name.toLowerCase(), name);
+  for (const name of names) if (!byKey.has(labelKey(name))) byKey.set(labelKey(name), name);
   const ids = new Map<string, number>();
   if (byKey.size === 0) return ids;
   const wanted = [...byKey.values()];
@@ -43,12 +44,12 @@ export async function ensureLabels(db: Db, workspaceId: number, names: readonly 
       .values(part.map((name) => ({ workspaceId, name })))
       .onConflictDoNothing();
   }
-  for (const part of chunk([...byKey.keys()], 90)) {
+  for (const part of chunk(wanted, 90)) {
     const rows = await db
       .select({ id: labels.id, name: labels.name })
       .from(labels)
-      .where(and(eq(labels.workspaceId, workspaceId), inArray(sql`lower(${labels.name})`, part)));
-    for (const r of rows) ids.set(r.name.toLowerCase(), r.id);
+      .where(and(eq(labels.workspaceId, workspaceId), inArray(sql`${labels.name} COLLATE NOCASE`, part)));
+    for (const r of rows) ids.set(labelKey(r.name), r.id);
   }
   return ids;
 }

@@ -178,7 +178,7 @@ export function createImportReader(map: ImportColumnMap, defaultCountry: string)
       for (const part of (fields[map.labels] ?? "").split(LABEL_SEPARATOR)) {
         const label = part.trim();
         if (label === "") continue;
-        const folded = label.toLowerCase();
+        const folded = labelKey(label);
         if (seen.has(folded)) continue;
         seen.add(folded);
         if (exceeds(label, MAX_LABEL_LENGTH)) {
@@ -203,6 +203,16 @@ export function createImportReader(map: ImportColumnMap, defaultCountry: string)
     if (problems.length > 0) return { line, reason: problems.join("; ") };
     return { line, name, phone, labels, attributes };
   };
+}
+
+/**
+ * The identity of a label name: case-insensitive for A–Z only, exactly like SQLite's NOCASE
+ * collation that the labels table's unique index uses ("VIP" = "vip", "Ótimo" ≠ "ótimo").
+ *
+ * @example labelKey("VIP Clients") // "vip clients"
+ */
+export function labelKey(name: string): string {
+  return name.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
 /**

@@ -66,5 +66,10 @@ export function metaOf(handler: unknown): InputMeta | RouteMeta | undefined {
   return (handler as Tagged | undefined)?.[OPENAPI_META];
 }
 
-/** Positive integer ids in paths; anything else is a 404 rather than a 400, like an unknown id. */
-export const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+/** Positive integer ids in paths, written in plain decimal digits ("1e3" and "0x10" are refused). */
+export const idParam = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, "must be a positive whole number")
+    .transform(Number),
+});

@@ -3,10 +3,10 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { labelCondition } from "../db/audience";
 import { chunk, isoOrNull, nowSeconds, type Db, isUniqueViolation } from "../db/client";
-import { createContactWriter, IMPORT_CHUNK_ROWS } from "../db/contact-writes";
+import { createContactWriter } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
 import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
-import { createImportReader, mapImportHeader, type ImportError, type ImportRow } from "../domain/contact-import";
+import { createImportReader, mapImportHeader, type ImportError } from "../domain/contact-import";
 import { openCsv } from "../domain/csv";
 import { normalizePhone } from "../domain/phone";
 import type { AppEnv } from "../lib/context";
@@ -89,7 +89,7 @@ export async function toContactViews(db: Db, rows: Contact[]): Promise<ContactVi
       .from(contactLabels)
       .innerJoin(labels, eq(labels.id, contactLabels.labelId))
       .where(inArray(contactLabels.contactId, part))
-      .orderBy(labels.name);
+      .orderBy(sql`${labels.name} COLLATE NOCASE`);
     for (const { contactId, ...label } of links) {
       const list = byContact.get(contactId) ?? [];
       list.push(label);
@@ -215,18 +215,12 @@ export const contactRoutes = new Hono<AppEnv>()
       const read = createImportReader(mapped.map, await defaultCountry(db, workspaceId));
       const writer = createContactWriter(db, workspaceId, extra);
       const errors: ImportError[] = [];
-      let pending: ImportRow[] = [];
       for (const record of file.records()) {
         const result = read(record);
         if ("reason" in result) errors.push(result);
-        else pending.push(result);
-        if (pending.length === IMPORT_CHUNK_ROWS) {
-          await writer.write(pending);
-          pending = [];
-        }
+        else await writer.add(result);
       }
-      await writer.write(pending);
-      const outcome = writer.outcome;
+      const outcome = await writer.finish();
       const allErrors = [...errors, ...outcome.failed].sort((a, b) => a.line - b.line);
       return c.json({
         created: outcome.created,
