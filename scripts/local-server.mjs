@@ -9,6 +9,8 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
+// No Request.cf lookup (it needs the internet) and no usage metrics from wrangler.
+const toolEnv = { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 /** A TCP port nobody listens on right now. */
 export function freePort() {
@@ -24,7 +26,9 @@ export function freePort() {
 }
 
 /**
- * Builds nothing: call `vite build` first when the UI is needed.
+ * Migrates a fresh local D1 (in a temporary directory unless `stateDir` is given), starts
+ * `wrangler dev` on it and waits for `/api/health`. It builds nothing: run `vite build` first
+ * when the UI is needed.
  * @returns {Promise<{url: string, stop: () => Promise<void>, log: () => string}>}
  */
 export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 90_000 } = {}) {
@@ -33,7 +37,7 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
   const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], {
     cwd: root,
     encoding: "utf8",
-    env: { ...process.env, CI: "true" },
+    env: toolEnv,
   });
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
@@ -45,26 +49,27 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
     cwd: root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    env: toolEnv,
   });
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
   const exited = new Promise((resolve) => child.on("exit", resolve));
 
+  const delay = (ms) => new Promise((r) => setTimeout(r, ms));
   let stopped = false;
+  // SIGTERM to wrangler alone lets it shut workerd down and reap it; whatever is still alive in
+  // its process group after that (or after 10 s) is killed.
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     try {
-      process.kill(-child.pid, "SIGTERM");
+      process.kill(child.pid, "SIGTERM");
     } catch {}
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
-    }, 5000);
-    await exited;
-    clearTimeout(timer);
+    await Promise.race([exited, delay(10_000)]);
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {}
+    await Promise.race([exited, delay(2_000)]);
     if (!stateDir) rmSync(dir, { recursive: true, force: true });
   };
 
@@ -79,5 +84,5 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
     await new Promise((r) => setTimeout(r, 250));
   }
   await stop();
-  throw new Error(`local server did not become healthy:\n${output}`);
+  throw new Error(`local server did not answer /api/health within ${timeoutMs / 1000} s:\n${output}`);
 }

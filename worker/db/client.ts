@@ -1,4 +1,7 @@
+import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { notFound } from "../lib/errors";
 import * as schema from "./schema";
 
 export function createDb(d1: D1Database) {
@@ -30,4 +33,18 @@ export function isUniqueViolation(error: unknown): boolean {
     if (String((e as Error).message ?? e).includes("UNIQUE constraint failed")) return true;
   }
   return false;
+}
+
+type WorkspaceTable = SQLiteTable & { id: SQLiteColumn; workspaceId: SQLiteColumn };
+
+/**
+ * Deletes one row of the caller's workspace, or answers 404 as if it never existed.
+ * @example await deleteOwned(db, labels, 12, principal.workspaceId, "label")
+ */
+export async function deleteOwned(db: Db, table: WorkspaceTable, id: number, workspaceId: number, what: string): Promise<void> {
+  const deleted = await db
+    .delete(table)
+    .where(and(eq(table.id, id), eq(table.workspaceId, workspaceId)))
+    .returning({ id: table.id });
+  if (deleted.length === 0) throw notFound(what, id);
 }

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { labelCondition } from "../db/audience";
-import { chunk, isoOrNull, nowSeconds, type Db, isUniqueViolation } from "../db/client";
+import { chunk, isoOrNull, nowSeconds, type Db, isUniqueViolation, deleteOwned } from "../db/client";
 import { createContactWriter } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
 import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
@@ -325,12 +325,7 @@ export const contactRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const { id } = c.req.valid("param");
-      const deleted = await c
-        .get("db")
-        .delete(contacts)
-        .where(and(eq(contacts.id, id), eq(contacts.workspaceId, c.get("principal").workspaceId)))
-        .returning({ id: contacts.id });
-      if (deleted.length === 0) throw notFound("contact", id);
+      await deleteOwned(c.get("db"), contacts, id, c.get("principal").workspaceId, "contact");
       return c.body(null, 204);
     },
   );

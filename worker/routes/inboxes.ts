@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { isoOrNull, nowSeconds, isUniqueViolation } from "../db/client";
+import { isoOrNull, nowSeconds, isUniqueViolation, deleteOwned } from "../db/client";
 import { inboxes, type Inbox } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { decryptSecret, encryptSecret, randomToken } from "../lib/crypto";
@@ -230,12 +230,7 @@ export const inboxRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const { id } = c.req.valid("param");
-      const deleted = await c
-        .get("db")
-        .delete(inboxes)
-        .where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, c.get("principal").workspaceId)))
-        .returning({ id: inboxes.id });
-      if (deleted.length === 0) throw notFound("inbox", id);
+      await deleteOwned(c.get("db"), inboxes, id, c.get("principal").workspaceId, "inbox");
       return c.body(null, 204);
     },
   );

@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { isoOrNull, isUniqueViolation } from "../db/client";
+import { isoOrNull, isUniqueViolation, deleteOwned } from "../db/client";
 import { contactLabels, labels } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
@@ -107,12 +107,7 @@ export const labelRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const { id } = c.req.valid("param");
-      const deleted = await c
-        .get("db")
-        .delete(labels)
-        .where(and(eq(labels.id, id), eq(labels.workspaceId, c.get("principal").workspaceId)))
-        .returning({ id: labels.id });
-      if (deleted.length === 0) throw notFound("label", id);
+      await deleteOwned(c.get("db"), labels, id, c.get("principal").workspaceId, "label");
       return c.body(null, 204);
     },
   );

@@ -1,0 +1,214 @@
+// First run, sign-out / sign-in, labels and the session cookie, in a real browser against a
+// fresh Herald (see e2e/run.mjs). The steps run in order and share one browser page.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { artifactsDir, at, launchBrowser } from "./browser.mjs";
+
+const admin = {
+  workspace: "Acme Store",
+  name: "Ada Admin",
+  email: "ada@example.com",
+  password: "correct horse battery",
+};
+
+/** Waits until `locator` is visible and returns its text. */
+async function textOf(locator) {
+  await locator.waitFor();
+  return (await locator.textContent())?.trim() ?? "";
+}
+
+/** The UI's HTML comes with the headers from web/public/_headers. */
+function assertPageHeaders(response) {
+  const headers = response.headers();
+  assert.match(headers["content-type"] ?? "", /^text\/html/);
+  assert.match(headers["content-security-policy"] ?? "", /frame-ancestors 'none'/);
+  assert.equal(headers["x-frame-options"], "DENY");
+  assert.equal(headers["x-content-type-options"], "nosniff");
+}
+
+describe("signing up, in and out", () => {
+  let browser;
+  let context;
+  let page;
+  const pageErrors = [];
+  // 4xx answers the UI expects (401 from /api/auth/me, a wrong password…) are logged by
+  // Chromium as "Failed to load resource"; anything else logged as an error (a CSP violation,
+  // an exception) fails the run.
+  const consoleErrors = [];
+
+  before(async () => {
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on("pageerror", (error) => pageErrors.push(error));
+    page.on("console", (message) => {
+      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) consoleErrors.push(message.text());
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  const banner = () => page.getByRole("banner");
+
+  it("sends a fresh Herald to the setup form", async () => {
+    const response = await page.goto(at("/"));
+    assertPageHeaders(response);
+    await page.waitForURL(at("/setup"));
+    await page.getByRole("heading", { name: "Set up Herald" }).waitFor();
+    assert.equal(await page.getByLabel("Default country", { exact: true }).inputValue(), "BR");
+    await page.screenshot({ path: path.join(artifactsDir, "setup.png") });
+  });
+
+  it("sets up the workspace and signs the admin in", async () => {
+    await page.getByLabel("Workspace name", { exact: true }).fill(admin.workspace);
+    await page.getByLabel("Your name", { exact: true }).fill(admin.name);
+    await page.getByLabel("Email", { exact: true }).fill(admin.email);
+    await page.getByLabel("Password", { exact: true }).fill(admin.password);
+    // The browser lets "XX" through (two letters); the API refuses it and the UI marks the field.
+    const country = page.getByLabel("Default country", { exact: true });
+    await country.fill("XX");
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    assert.equal(await textOf(page.getByRole("alert")), "Please correct the fields marked below.");
+    assert.equal(await country.getAttribute("aria-invalid"), "true");
+    assert.match(await textOf(page.getByText("must be an ISO 3166-1 alpha-2 country code")), /such as BR or US/);
+    assert.ok(await country.evaluate((el) => el === document.activeElement), "focus moves to the refused field");
+
+    await country.fill("br");
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await page.waitForURL(at("/"));
+    await page.getByRole("heading", { name: `Welcome, ${admin.name}` }).waitFor();
+    const header = await textOf(banner());
+    assert.match(header, new RegExp(admin.workspace));
+    assert.match(header, new RegExp(admin.email));
+    assert.match(header, /admin/);
+    for (const section of ["Campaigns", "Contacts", "Labels", "Inboxes"]) {
+      assert.equal(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: section }).count(), 1);
+    }
+  });
+
+  it("keeps the session in an HttpOnly, SameSite=Lax cookie", async () => {
+    const cookie = (await context.cookies(at("/"))).find((c) => c.name === "herald_session");
+    assert.ok(cookie, "herald_session cookie is set");
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, "Lax");
+    assert.equal(cookie.path, "/");
+    assert.doesNotMatch(await page.evaluate(() => document.cookie), /herald_session/);
+  });
+
+  it("signs out to the sign-in page", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(at("/login"));
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    const cookie = (await context.cookies(at("/"))).find((c) => c.name === "herald_session");
+    assert.equal(cookie, undefined, "the session cookie is cleared");
+  });
+
+  it("sends signed-out visitors to sign-in once setup is done", async () => {
+    for (const pathname of ["/setup", "/labels"]) {
+      const response = await page.goto(at(pathname));
+      assert.equal(response.status(), 200, `${pathname} is served the app (SPA fallback)`);
+      assertPageHeaders(response);
+      await page.waitForURL(at("/login"));
+    }
+  });
+
+  it("shows the error for a wrong password", async () => {
+    await page.getByLabel("Email", { exact: true }).fill(admin.email);
+    await page.getByLabel("Password", { exact: true }).fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    assert.equal(await textOf(page.getByRole("alert")), "wrong email or password");
+    assert.equal(page.url(), at("/login"));
+    assert.equal(await page.getByLabel("Password", { exact: true }).inputValue(), "", "the wrong password is cleared");
+  });
+
+  it("signs in with the right password", async () => {
+    await page.getByLabel("Password", { exact: true }).fill(admin.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(at("/"));
+    assert.match(await textOf(banner()), new RegExp(admin.email));
+  });
+
+  it("creates a label and lists it with 0 contacts", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Labels" }).click();
+    await page.waitForURL(at("/labels"));
+    await page.getByRole("heading", { name: "Labels", level: 1 }).waitFor();
+    await page.getByText("No labels yet").waitFor();
+
+    await page.getByLabel("Name", { exact: true }).fill("VIP customers");
+    await page.getByRole("button", { name: "Create label" }).click();
+    const row = page.getByRole("listitem").filter({ hasText: "VIP customers" });
+    assert.match(await textOf(row), /VIP customers\s*0 contacts/);
+    assert.equal(await textOf(page.getByRole("status")), "Label “VIP customers” created.");
+    assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "");
+  });
+
+  it("shows the API's error for a duplicate label", async () => {
+    await page.getByLabel("Name", { exact: true }).fill("vip customers");
+    await page.getByRole("button", { name: "Create label" }).click();
+    assert.match(await textOf(page.getByRole("alert")), /already exists/);
+    assert.equal(await page.locator(".label-list li").count(), 1);
+  });
+
+  it("keeps the session across a reload", async () => {
+    await page.reload();
+    await page.waitForURL(at("/labels"));
+    const row = page.getByRole("listitem").filter({ hasText: "VIP customers" });
+    assert.match(await textOf(row), /0 contacts/);
+    assert.match(await textOf(banner()), new RegExp(admin.workspace));
+    assert.equal(
+      await page.getByRole("link", { name: "Labels" }).getAttribute("aria-current"),
+      "page",
+      "the nav marks the current section",
+    );
+    await page.screenshot({ path: path.join(artifactsDir, "labels.png"), fullPage: true });
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.screenshot({ path: path.join(artifactsDir, "labels-narrow.png"), fullPage: true });
+  });
+
+  it("raised no uncaught errors or console errors in the page", () => {
+    assert.deepEqual(pageErrors.map(String), []);
+    assert.deepEqual(consoleErrors, []);
+  });
+});
+
+/** Submits the sign-in form with `password`; resolves with the API's status once it has answered. */
+async function signIn(page, password) {
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/api/auth/login")),
+    page.getByRole("button", { name: "Sign in" }).click(),
+  ]);
+  return response.status();
+}
+
+describe("sign-in throttling", () => {
+  let browser;
+
+  before(async () => {
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it("tells the user to wait after too many failed sign-ins", async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(at("/login"));
+    await page.getByLabel("Email", { exact: true }).fill("nobody@example.com");
+    const alert = page.getByRole("alert");
+    // Five failures lock the address; the sixth attempt is refused with 429.
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const status = await signIn(page, `wrong password ${attempt}`);
+      assert.equal(status, 401);
+      assert.equal(await textOf(alert), "wrong email or password");
+    }
+    assert.equal(await signIn(page, "wrong password 6"), 429);
+    assert.match(await textOf(alert), /^too many failed sign-ins; try again in \d+ min$/);
+  });
+});

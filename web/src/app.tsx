@@ -1,0 +1,81 @@
+import { LocationProvider, Route, Router } from "preact-iso";
+import { useEffect } from "preact/hooks";
+import { AppShell } from "./components/app-shell";
+import { Redirect } from "./components/redirect";
+import { ComingSoonPage } from "./pages/coming-soon-page";
+import { HomePage } from "./pages/home-page";
+import { LabelsPage } from "./pages/labels-page";
+import { LoginPage } from "./pages/login-page";
+import { NotFoundPage } from "./pages/not-found-page";
+import { SetupPage } from "./pages/setup-page";
+import { auth, loadAuth } from "./state/session";
+
+function Loading() {
+  return (
+    <main id="main" class="auth" aria-busy="true">
+      <p class="muted">Loading Herald…</p>
+    </main>
+  );
+}
+
+function StartFailed({ message }: { message: string }) {
+  return (
+    <main id="main" class="auth">
+      <div class="auth-card">
+        <h1>Herald could not start</h1>
+        <div class="alert" role="alert">
+          {message}
+        </div>
+        <button type="button" onClick={() => void loadAuth()}>
+          Try again
+        </button>
+      </div>
+    </main>
+  );
+}
+
+/** Picks the routes for who is using the app: nobody yet (setup), signed out, or signed in. */
+function Routes() {
+  const state = auth.value;
+  switch (state.status) {
+    case "loading":
+      return <Loading />;
+    case "failed":
+      return <StartFailed message={state.message} />;
+    case "signed-out": {
+      const entry = state.setupRequired ? "/setup" : "/login";
+      return (
+        <Router>
+          <Route path={entry} component={state.setupRequired ? SetupPage : LoginPage} />
+          <Route default component={Redirect} to={entry} />
+        </Router>
+      );
+    }
+    case "signed-in":
+      return (
+        <AppShell>
+          <Router>
+            <Route path="/" component={HomePage} />
+            <Route path="/campaigns" component={ComingSoonPage} title="Campaigns" />
+            <Route path="/contacts" component={ComingSoonPage} title="Contacts" />
+            <Route path="/labels" component={LabelsPage} />
+            <Route path="/inboxes" component={ComingSoonPage} title="Inboxes" />
+            <Route path="/setup" component={Redirect} to="/" />
+            <Route path="/login" component={Redirect} to="/" />
+            <Route default component={NotFoundPage} />
+          </Router>
+        </AppShell>
+      );
+  }
+}
+
+export function App() {
+  useEffect(() => {
+    void loadAuth();
+  }, []);
+  return (
+    <LocationProvider>
+      <Routes />
+    </LocationProvider>
+  );
+}

@@ -1,0 +1,104 @@
+import type { TargetedSubmitEvent } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { fieldErrors, messageOf } from "../api";
+import { AuthLayout } from "../components/auth-layout";
+import { Field } from "../components/field";
+import { FormError } from "../components/form-error";
+import { useTitle } from "../hooks/use-title";
+import { type SetupInput, setUp } from "../state/session";
+
+/** First run: creates the workspace and its admin, who is then signed in. */
+export function SetupPage() {
+  useTitle("Set up");
+  const [form, setForm] = useState<SetupInput>({
+    workspace_name: "",
+    name: "",
+    email: "",
+    password: "",
+    default_country: "BR",
+  });
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // After the server refuses a field, take the user straight to it.
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLInputElement>("[aria-invalid=true]")?.focus();
+  }, [fields]);
+
+  const set = (key: keyof SetupInput) => (value: string) => setForm((f) => ({ ...f, [key]: value }));
+
+  const onSubmit = async (e: TargetedSubmitEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    setPending(true);
+    setError(null);
+    setFields({});
+    try {
+      await setUp({ ...form, default_country: form.default_country.trim().toUpperCase() });
+    } catch (err) {
+      const byField = fieldErrors(err);
+      const marked = Object.keys(byField).some((key) => key in form);
+      setError(marked ? "Please correct the fields marked below." : messageOf(err));
+      setFields(byField);
+      setPending(false);
+    }
+  };
+
+  return (
+    <AuthLayout title="Set up Herald" intro="Create your workspace and its first admin account.">
+      <form class="stack" onSubmit={onSubmit} ref={formRef}>
+        <FormError message={error} />
+        <Field
+          label="Workspace name"
+          value={form.workspace_name}
+          onValue={set("workspace_name")}
+          error={fields.workspace_name}
+          required
+          maxLength={100}
+          autoComplete="organization"
+        />
+        <Field label="Your name" value={form.name} onValue={set("name")} error={fields.name} required maxLength={100} autoComplete="name" />
+        <Field
+          label="Email"
+          type="email"
+          value={form.email}
+          onValue={set("email")}
+          error={fields.email}
+          required
+          maxLength={254}
+          autoComplete="email"
+        />
+        <Field
+          label="Password"
+          type="password"
+          hint="At least 10 characters."
+          value={form.password}
+          onValue={set("password")}
+          error={fields.password}
+          required
+          minLength={10}
+          maxLength={200}
+          autoComplete="new-password"
+        />
+        <Field
+          label="Default country"
+          hint="Two-letter code, e.g. BR or US. Phone numbers without a + prefix are read as numbers from this country."
+          value={form.default_country}
+          onValue={set("default_country")}
+          error={fields.default_country}
+          required
+          minLength={2}
+          maxLength={2}
+          pattern="[A-Za-z]{2}"
+          autoCapitalize="characters"
+          autoComplete="country"
+          class="input-short"
+        />
+        <button type="submit" disabled={pending}>
+          {pending ? "Creating workspace…" : "Create workspace"}
+        </button>
+      </form>
+    </AuthLayout>
+  );
+}
