@@ -14,6 +14,7 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             // A fixed test-only key; real deployments set HERALD_ENCRYPTION_KEY as a secret.
             HERALD_ENCRYPTION_KEY: "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTAwMDA=",
+            SANDBOX_ENABLED: "true",
           },
         },
       }),

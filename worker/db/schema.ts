@@ -16,6 +16,8 @@ export const workspaces = sqliteTable("workspaces", {
   name: text("name").notNull(),
   /** ISO 3166-1 alpha-2 country used to read phone numbers written without a country code. */
   defaultCountry: text("default_country").notNull().default("BR"),
+  /** JSON array: an inbound message equal to one of these (ignoring case and accents) opts the contact out. */
+  optOutKeywords: text("opt_out_keywords").notNull().default('["STOP","PARAR","SAIR","CANCELAR","UNSUBSCRIBE"]'),
   createdAt: createdAt(),
 });
 
@@ -169,8 +171,136 @@ export const inboxes = sqliteTable(
   ],
 );
 
+/** Templates synced from an inbox's WhatsApp Business Account. */
+export const templates = sqliteTable(
+  "templates",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    inboxId: integer("inbox_id")
+      .notNull()
+      .references(() => inboxes.id, { onDelete: "cascade" }),
+    metaId: text("meta_id").notNull(),
+    name: text("name").notNull(),
+    language: text("language").notNull(),
+    status: text("status").notNull(),
+    category: text("category").notNull(),
+    parameterFormat: text("parameter_format", { enum: ["positional", "named"] }).notNull(),
+    /** Meta's components, as JSON. */
+    components: text("components").notNull(),
+    /** The variables parsed from the components, as JSON (see domain/templates.ts). */
+    variables: text("variables").notNull(),
+    syncedAt: integer("synced_at").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("templates_inbox_name_language_unique").on(t.inboxId, t.name, t.language),
+    index("templates_workspace_idx").on(t.workspaceId),
+  ],
+);
+
+/** Messages Herald sent outside campaigns (single sends and campaign test sends). */
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    inboxId: integer("inbox_id")
+      .notNull()
+      .references(() => inboxes.id, { onDelete: "cascade" }),
+    contactId: integer("contact_id").references(() => contacts.id, { onDelete: "set null" }),
+    toPhone: text("to_phone").notNull(),
+    kind: text("kind", { enum: ["text", "template"] }).notNull(),
+    templateName: text("template_name"),
+    /** What was sent, as JSON (the provider request's content, without credentials). */
+    content: text("content").notNull(),
+    wamid: text("wamid"),
+    /** accepted → sent → delivered → read; failed. Moves forward only. */
+    status: text("status").notNull(),
+    errorCode: integer("error_code"),
+    errorTitle: text("error_title"),
+    createdBy: integer("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("messages_inbox_wamid_unique").on(t.inboxId, t.wamid), index("messages_workspace_idx").on(t.workspaceId, t.id)],
+);
+
+/** Status webhooks as received, one row per (message, status): duplicates are absorbed by the key. */
+export const messageEvents = sqliteTable(
+  "message_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    inboxId: integer("inbox_id")
+      .notNull()
+      .references(() => inboxes.id, { onDelete: "cascade" }),
+    wamid: text("wamid").notNull(),
+    status: text("status").notNull(),
+    /** Meta's timestamp (unix seconds). */
+    occurredAt: integer("occurred_at").notNull(),
+    recipientId: text("recipient_id"),
+    bizOpaqueCallbackData: text("biz_opaque_callback_data"),
+    errorCode: integer("error_code"),
+    errorTitle: text("error_title"),
+    errorDetails: text("error_details"),
+    /** Conversation and pricing objects, as JSON. */
+    billing: text("billing"),
+    receivedAt: integer("received_at")
+      .notNull()
+      .default(sql`(unixepoch())`),
+  },
+  (t) => [
+    uniqueIndex("message_events_inbox_wamid_status_unique").on(t.inboxId, t.wamid, t.status),
+    index("message_events_callback_idx").on(t.bizOpaqueCallbackData),
+  ],
+);
+
+/** Inbound WhatsApp messages (replies, opt-outs, conversations started by contacts). */
+export const inboundMessages = sqliteTable(
+  "inbound_messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    inboxId: integer("inbox_id")
+      .notNull()
+      .references(() => inboxes.id, { onDelete: "cascade" }),
+    contactId: integer("contact_id").references(() => contacts.id, { onDelete: "set null" }),
+    wamid: text("wamid").notNull(),
+    fromPhone: text("from_phone").notNull(),
+    type: text("type").notNull(),
+    /** Text body, button text or interactive reply title. */
+    text: text("text"),
+    /** Quick-reply button payload or interactive reply id. */
+    payload: text("payload"),
+    /** wamid of the message this one replies to. */
+    contextWamid: text("context_wamid"),
+    optOut: integer("opt_out", { mode: "boolean" }).notNull().default(false),
+    occurredAt: integer("occurred_at").notNull(),
+    receivedAt: integer("received_at")
+      .notNull()
+      .default(sql`(unixepoch())`),
+  },
+  (t) => [
+    uniqueIndex("inbound_messages_inbox_wamid_unique").on(t.inboxId, t.wamid),
+    index("inbound_messages_context_idx").on(t.contextWamid),
+    index("inbound_messages_contact_idx").on(t.contactId, t.occurredAt),
+  ],
+);
+
 export type Workspace = typeof workspaces.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type Label = typeof labels.$inferSelect;
 export type Contact = typeof contacts.$inferSelect;
 export type Inbox = typeof inboxes.$inferSelect;
+export type Template = typeof templates.$inferSelect;
+export type Message = typeof messages.$inferSelect;

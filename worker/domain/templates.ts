@@ -1,0 +1,136 @@
+/** Message templates as Meta describes them, and the variables an operator must fill in. */
+
+export type TemplateStatus = "APPROVED" | "PENDING" | "REJECTED" | "PAUSED" | "DISABLED" | (string & {});
+export type TemplateCategory = "MARKETING" | "UTILITY" | "AUTHENTICATION" | (string & {});
+export type ParameterFormat = "positional" | "named";
+
+export type TemplateButton = {
+  type: "QUICK_REPLY" | "URL" | "PHONE_NUMBER" | "COPY_CODE" | "OTP" | (string & {});
+  text?: string;
+  url?: string;
+  phone_number?: string;
+  example?: string[];
+};
+
+export type TemplateComponent =
+  | { type: "HEADER"; format: "TEXT" | "IMAGE" | "VIDEO" | "DOCUMENT" | "LOCATION" | (string & {}); text?: string; example?: unknown }
+  | { type: "BODY"; text: string; example?: unknown }
+  | { type: "FOOTER"; text: string }
+  | { type: "BUTTONS"; buttons: TemplateButton[] };
+
+/** One template as `GET /{waba_id}/message_templates` lists it. */
+export type MetaTemplate = {
+  id: string;
+  name: string;
+  language: string;
+  status: TemplateStatus;
+  category: TemplateCategory;
+  parameter_format?: "POSITIONAL" | "NAMED";
+  components: TemplateComponent[];
+};
+
+/**
+ * A value the sender supplies: `{{1}}`/`{{first_name}}` in a text header, body or URL button,
+ * or the media of an IMAGE/VIDEO/DOCUMENT header.
+ */
+export type TemplateVariable = {
+  component: "header" | "body" | "button";
+  /** Button position (0-based) for button variables. */
+  buttonIndex?: number;
+  /** "1", "2"… for positional templates, the placeholder name for named ones, "media" for header media. */
+  name: string;
+  kind: "text" | "image" | "video" | "document" | "location";
+  example?: string;
+};
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
+
+/** Placeholder names in a text, in order of first appearance, each once. */
+export function placeholders(text: string | undefined): string[] {
+  if (!text) return [];
+  const seen: string[] = [];
+  for (const match of text.matchAll(PLACEHOLDER)) if (!seen.includes(match[1]!)) seen.push(match[1]!);
+  return seen;
+}
+
+/** Positional when every placeholder is a number, unless Meta says otherwise. */
+export function parameterFormat(template: Pick<MetaTemplate, "parameter_format" | "components">): ParameterFormat {
+  if (template.parameter_format) return template.parameter_format === "NAMED" ? "named" : "positional";
+  const names = template.components.flatMap((c) =>
+    c.type === "BUTTONS" ? c.buttons.flatMap((b) => placeholders(b.url)) : "text" in c ? placeholders(c.text) : [],
+  );
+  return names.every((n) => /^\d+$/.test(n)) ? "positional" : "named";
+}
+
+function examples(example: unknown, key: string): string[] {
+  const value = (example as Record<string, unknown> | undefined)?.[key];
+  if (!Array.isArray(value)) return [];
+  const flat = Array.isArray(value[0]) ? (value[0] as unknown[]) : value;
+  return flat.map((v) => (typeof v === "object" && v !== null ? String((v as { example?: unknown }).example ?? "") : String(v)));
+}
+
+function namedExamples(example: unknown, key: string): Map<string, string> {
+  const value = (example as Record<string, unknown> | undefined)?.[key];
+  const out = new Map<string, string>();
+  if (Array.isArray(value)) {
+    for (const item of value as { param_name?: string; example?: string }[]) {
+      if (item?.param_name) out.set(item.param_name, String(item.example ?? ""));
+    }
+  }
+  return out;
+}
+
+/**
+ * Every variable of a template, in the order Meta expects their parameters: header, body, then
+ * buttons by index.
+ *
+ * @example
+ * templateVariables({ components: [{ type: "BODY", text: "Hi {{1}}, code {{2}}" }] })
+ * // [{ component: "body", name: "1", kind: "text" }, { component: "body", name: "2", kind: "text" }]
+ */
+export function templateVariables(template: Pick<MetaTemplate, "parameter_format" | "components">): TemplateVariable[] {
+  const named = parameterFormat(template) === "named";
+  const out: TemplateVariable[] = [];
+  const header = template.components.find((c) => c.type === "HEADER");
+  if (header && header.type === "HEADER") {
+    const format = header.format.toUpperCase();
+    if (format === "TEXT") {
+      const ex = named ? namedExamples(header.example, "header_text_named_params") : null;
+      const positional = examples(header.example, "header_text");
+      placeholders(header.text).forEach((name, i) =>
+        out.push(withExample({ component: "header", name, kind: "text" }, ex?.get(name) ?? positional[i])),
+      );
+    } else if (format === "IMAGE" || format === "VIDEO" || format === "DOCUMENT" || format === "LOCATION") {
+      const handle = examples(header.example, "header_handle")[0] ?? examples(header.example, "header_url")[0];
+      out.push(withExample({ component: "header", name: "media", kind: format.toLowerCase() as TemplateVariable["kind"] }, handle));
+    }
+  }
+  const body = template.components.find((c) => c.type === "BODY");
+  if (body && body.type === "BODY") {
+    const ex = named ? namedExamples(body.example, "body_text_named_params") : null;
+    const positional = examples(body.example, "body_text");
+    placeholders(body.text).forEach((name, i) =>
+      out.push(withExample({ component: "body", name, kind: "text" }, ex?.get(name) ?? positional[i])),
+    );
+  }
+  const buttons = template.components.find((c) => c.type === "BUTTONS");
+  if (buttons && buttons.type === "BUTTONS") {
+    buttons.buttons.forEach((button, buttonIndex) => {
+      if (button.type !== "URL") return;
+      placeholders(button.url).forEach((name) =>
+        out.push(withExample({ component: "button", buttonIndex, name, kind: "text" }, button.example?.[0])),
+      );
+    });
+  }
+  return out;
+}
+
+function withExample(variable: TemplateVariable, example: string | undefined): TemplateVariable {
+  return example ? { ...variable, example } : variable;
+}
+
+/** Text of the template's body, for previews. */
+export function bodyText(template: Pick<MetaTemplate, "components">): string {
+  const body = template.components.find((c) => c.type === "BODY");
+  return body && body.type === "BODY" ? body.text : "";
+}
