@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Starts Herald locally: writes a local encryption key if there is none, builds the UI,
-// migrates the local D1 database and serves UI + API with `wrangler dev`, firing the
+// migrates the local D1 database and serves UI + API with `wrangler dev` (WhatsApp sandbox on,
+// demo loaded at first-run setup), firing the
 // cron trigger every minute through `--test-scheduled` (wrangler dev does not fire crons by
 // itself, and with static assets only `/__scheduled` reaches the Worker).
 import { spawn, spawnSync } from "node:child_process";
@@ -37,7 +38,17 @@ run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persistAr
 
 const server = spawn(
   bin("wrangler"),
-  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--show-interactive-dev-session=false", ...persistArgs],
+  [
+    "dev",
+    "--port", String(port),
+    "--ip", "127.0.0.1",
+    "--test-scheduled",
+    "--show-interactive-dev-session=false",
+    // Locally the WhatsApp sandbox is on and first-run setup loads the demo workspace.
+    "--var", "SANDBOX_ENABLED:true",
+    "--var", "DEMO_ON_SETUP:true",
+    ...persistArgs,
+  ],
   { cwd: root, stdio: "inherit", env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env } },
 );
 

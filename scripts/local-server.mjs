@@ -41,7 +41,7 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
   });
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
-  const allVars = { HERALD_ENCRYPTION_KEY: randomBytes(32).toString("base64"), ...vars };
+  const allVars = { HERALD_ENCRYPTION_KEY: randomBytes(32).toString("base64"), SANDBOX_ENABLED: "true", ...vars };
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--show-interactive-dev-session=false"];
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
   let output = "";

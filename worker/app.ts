@@ -10,11 +10,14 @@ import { csrfGuard, requireUser, withDb } from "./middleware/auth";
 import { audienceRoutes } from "./routes/audience";
 import { authRoutes } from "./routes/auth";
 import { contactRoutes } from "./routes/contacts";
+import { demoRoutes } from "./routes/demo";
+import { inboxMessagingRoutes } from "./routes/inbox-messaging";
 import { inboxRoutes } from "./routes/inboxes";
 import { labelRoutes } from "./routes/labels";
 import { tokenRoutes } from "./routes/tokens";
 import { userRoutes } from "./routes/users";
 import { workspaceRoutes } from "./routes/workspace";
+import { webhookRoutes } from "./webhooks/routes";
 
 export const VERSION = "0.1.0";
 
@@ -35,7 +38,9 @@ const api = new Hono<AppEnv>()
   .route("/labels", labelRoutes)
   .route("/contacts", contactRoutes)
   .route("/inboxes", inboxRoutes)
-  .route("/audience", audienceRoutes);
+  .route("/inboxes", inboxMessagingRoutes)
+  .route("/audience", audienceRoutes)
+  .route("/demo", demoRoutes);
 
 let openApiDocument: unknown;
 api.get("/openapi.json", (c) => {
@@ -50,6 +55,7 @@ function errorResponse(status: number, body: ErrorBody, headers?: Record<string,
 export const app = new Hono<AppEnv>()
   .use(secureHeaders({ crossOriginEmbedderPolicy: false }))
   .route("/api", api)
+  .route("/webhooks", webhookRoutes)
   .all("/api/*", () => {
     throw new ApiError("not_found", "no such API route");
   })

@@ -3,12 +3,14 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { users, workspaces } from "../db/schema";
 import { isCountryCode } from "../domain/phone";
+import { demoOnSetup } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { clearFailures, lockedFor, recordFailure, throttleKeys } from "../lib/login-throttle";
 import { endSession, startSession } from "../lib/sessions";
 import { describe, validate } from "../lib/validate";
+import { loadDemo } from "./demo";
 import { email, password, personName, toUserView, toWorkspaceView, userView, workspaceView } from "./views";
 
 export const countryCode = z
@@ -23,11 +25,17 @@ const setupInput = z.object({
   email,
   password,
   default_country: countryCode.default("BR"),
+  /** Load the demo (sandbox inbox, templates, contacts); the deployment's DEMO_ON_SETUP decides when absent. */
+  load_demo: z.boolean().optional(),
 });
 
 const loginInput = z.object({ email, password: z.string().min(1, "is required").max(200) });
 
 const sessionView = z.object({ user: userView, workspace: workspaceView });
+const setupView = sessionView.extend({
+  demo: z.object({ inbox_id: z.number(), templates: z.number(), labels: z.number(), contacts_created: z.number() }).optional(),
+  demo_error: z.string().optional(),
+});
 
 export const authRoutes = new Hono<AppEnv>()
   .get(
@@ -49,7 +57,7 @@ export const authRoutes = new Hono<AppEnv>()
       summary: "Create the first workspace and its admin (refused once any user exists)",
       tags: ["auth"],
       access: "public",
-      responses: { 201: { description: "signed in as the new admin", schema: sessionView } },
+      responses: { 201: { description: "signed in as the new admin", schema: setupView } },
     }),
     validate("json", setupInput),
     async (c) => {
@@ -78,7 +86,16 @@ export const authRoutes = new Hono<AppEnv>()
       const user = await db.select().from(users).where(eq(users.id, row.id)).get();
       const workspace = await db.select().from(workspaces).where(eq(workspaces.id, row.workspace_id)).get();
       await startSession(c, { id: row.id, workspaceId: row.workspace_id });
-      return c.json({ user: toUserView(user!), workspace: toWorkspaceView(workspace!) }, 201);
+      const answer = { user: toUserView(user!), workspace: toWorkspaceView(workspace!) };
+      if (!(input.load_demo ?? demoOnSetup(c.env))) return c.json(answer, 201);
+      try {
+        const demo = await loadDemo(c.env, db, row.workspace_id, new URL(c.req.url).origin, c.executionCtx);
+        return c.json({ ...answer, demo }, 201);
+      } catch (error) {
+        // The workspace exists either way; the demo can be loaded again from POST /api/demo.
+        console.error("setup: loading the demo failed", error);
+        return c.json({ ...answer, demo_error: (error as Error).message }, 201);
+      }
     },
   )
   .post(

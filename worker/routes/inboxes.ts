@@ -1,13 +1,15 @@
 import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { isoOrNull, nowSeconds, isUniqueViolation, deleteOwned } from "../db/client";
+import { isoOrNull, nowSeconds, isUniqueViolation, deleteOwned, type Db } from "../db/client";
 import { inboxes, type Inbox } from "../db/schema";
+import { sandboxEnabled } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { decryptSecret, encryptSecret, randomToken } from "../lib/crypto";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
+import { forgetWebhookAuth } from "../webhooks/routes";
 
 export const MESSAGING_LIMIT_TIERS = ["250", "2000", "10000", "100000", "unlimited"] as const;
 export const CLOUD_API_BASE_URL = "https://graph.facebook.com";
@@ -120,6 +122,8 @@ function toInboxView(inbox: Inbox, origin: string, isAdmin: boolean): z.infer<ty
 
 const duplicateNumber = (id: string) => new ApiError("conflict", `an inbox for phone number id ${id} already exists`);
 
+export { createInput as inboxInput };
+
 export const inboxRoutes = new Hono<AppEnv>()
   .get(
     "/",
@@ -149,38 +153,9 @@ export const inboxRoutes = new Hono<AppEnv>()
     describe({ summary: "Connect an inbox (a WhatsApp number): Cloud API or the built-in sandbox", tags: ["inboxes"], access: "admin", responses: { 201: { description: "created", schema: inboxView } } }),
     validate("json", createInput),
     async (c) => {
-      const input = c.req.valid("json");
-      const { workspaceId } = c.get("principal");
       const origin = new URL(c.req.url).origin;
-      // A sandbox inbox gets generated credentials so the simulator exercises the same signed path as Meta.
-      const accessToken = input.access_token ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
-      const appSecret = input.app_secret ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
-      try {
-        const row = await c
-          .get("db")
-          .insert(inboxes)
-          .values({
-            workspaceId,
-            name: input.name,
-            provider: input.provider,
-            phoneNumberId: input.phone_number_id,
-            wabaId: input.waba_id,
-            displayPhone: input.display_phone,
-            accessTokenEnc: accessToken ? await seal(c.env, workspaceId, "access_token", accessToken) : null,
-            appSecretEnc: appSecret ? await seal(c.env, workspaceId, "app_secret", appSecret) : null,
-            verifyToken: input.verify_token ?? randomToken(18),
-            apiBaseUrl: input.api_base_url ?? (input.provider === "sandbox" ? `${origin}${SANDBOX_PATH}` : CLOUD_API_BASE_URL),
-            apiVersion: input.api_version,
-            throughputCap: input.throughput_cap,
-            messagingLimitTier: input.messaging_limit_tier,
-          })
-          .returning()
-          .get();
-        return c.json(toInboxView(row, origin, true), 201);
-      } catch (e) {
-        if (isUniqueViolation(e)) throw duplicateNumber(input.phone_number_id);
-        throw e;
-      }
+      const row = await insertInbox(c.env, c.get("db"), c.get("principal").workspaceId, origin, c.req.valid("json"));
+      return c.json(toInboxView(row, origin, true), 201);
     },
   )
   .patch(
@@ -216,6 +191,7 @@ export const inboxRoutes = new Hono<AppEnv>()
           .where(scope)
           .returning()
           .get();
+        forgetWebhookAuth(id);
         return c.json(toInboxView(row!, new URL(c.req.url).origin, true));
       } catch (e) {
         if (isUniqueViolation(e)) throw duplicateNumber(input.phone_number_id ?? "");
@@ -231,6 +207,47 @@ export const inboxRoutes = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid("param");
       await deleteOwned(c.get("db"), inboxes, id, c.get("principal").workspaceId, "inbox");
+      forgetWebhookAuth(id);
       return c.body(null, 204);
     },
   );
+
+export type InboxInput = z.output<typeof createInput>;
+
+/**
+ * Creates an inbox with its secrets sealed. A sandbox inbox gets generated credentials, so the
+ * simulator exercises the same signed paths as Meta.
+ */
+export async function insertInbox(env: Env, db: Db, workspaceId: number, origin: string, input: InboxInput): Promise<Inbox> {
+  if (input.provider === "sandbox" && !sandboxEnabled(env)) {
+    throw new ApiError("validation_failed", "provider: the sandbox is turned off on this deployment (SANDBOX_ENABLED)", [
+      { path: "provider", message: "the sandbox is turned off on this deployment" },
+    ]);
+  }
+  const accessToken = input.access_token ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
+  const appSecret = input.app_secret ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
+  try {
+    return await db
+      .insert(inboxes)
+      .values({
+        workspaceId,
+        name: input.name,
+        provider: input.provider,
+        phoneNumberId: input.phone_number_id,
+        wabaId: input.waba_id,
+        displayPhone: input.display_phone,
+        accessTokenEnc: accessToken ? await seal(env, workspaceId, "access_token", accessToken) : null,
+        appSecretEnc: appSecret ? await seal(env, workspaceId, "app_secret", appSecret) : null,
+        verifyToken: input.verify_token ?? randomToken(18),
+        apiBaseUrl: input.api_base_url ?? (input.provider === "sandbox" ? `${origin}${SANDBOX_PATH}` : CLOUD_API_BASE_URL),
+        apiVersion: input.api_version,
+        throughputCap: input.throughput_cap,
+        messagingLimitTier: input.messaging_limit_tier,
+      })
+      .returning()
+      .get();
+  } catch (e) {
+    if (isUniqueViolation(e)) throw duplicateNumber(input.phone_number_id);
+    throw e;
+  }
+}

@@ -11,7 +11,12 @@ export const userView = z.object({
   created_at: z.string().nullable(),
 });
 
-export const workspaceView = z.object({ id: z.number(), name: z.string(), default_country: z.string() });
+export const workspaceView = z.object({
+  id: z.number(),
+  name: z.string(),
+  default_country: z.string(),
+  opt_out_keywords: z.array(z.string()),
+});
 
 export const toUserView = (u: Pick<User, "id" | "email" | "name" | "role" | "createdAt">): z.infer<typeof userView> => ({
   id: u.id,
@@ -21,10 +26,11 @@ export const toUserView = (u: Pick<User, "id" | "email" | "name" | "role" | "cre
   created_at: isoOrNull(u.createdAt),
 });
 
-export const toWorkspaceView = (w: Pick<Workspace, "id" | "name" | "defaultCountry">): z.infer<typeof workspaceView> => ({
+export const toWorkspaceView = (w: Pick<Workspace, "id" | "name" | "defaultCountry" | "optOutKeywords">): z.infer<typeof workspaceView> => ({
   id: w.id,
   name: w.name,
   default_country: w.defaultCountry,
+  opt_out_keywords: JSON.parse(w.optOutKeywords) as string[],
 });
 
 export const email = z

@@ -9,9 +9,15 @@ import { countryCode } from "./auth";
 import { toWorkspaceView, workspaceView } from "./views";
 
 const patchInput = z
-  .object({ name: z.string().trim().min(1, "is required").max(100), default_country: countryCode })
+  .object({
+    name: z.string().trim().min(1, "is required").max(100),
+    default_country: countryCode,
+    opt_out_keywords: z
+      .array(z.string().trim().min(1, "must not be empty").max(40, "must be at most 40 characters"))
+      .max(30, "at most 30 keywords"),
+  })
   .partial()
-  .refine((v) => Object.keys(v).length > 0, "give name or default_country");
+  .refine((v) => Object.keys(v).length > 0, "give name, default_country or opt_out_keywords");
 
 export const workspaceRoutes = new Hono<AppEnv>()
   .get(
@@ -25,7 +31,7 @@ export const workspaceRoutes = new Hono<AppEnv>()
   .patch(
     "/",
     requireAdmin,
-    describe({ summary: "Rename the workspace or change the country used for phones without a country code", tags: ["workspace"], access: "admin", responses: { 200: { description: "updated", schema: workspaceView } } }),
+    describe({ summary: "Rename the workspace, change the country used for phones without a country code, or the opt-out keywords", tags: ["workspace"], access: "admin", responses: { 200: { description: "updated", schema: workspaceView } } }),
     validate("json", patchInput),
     async (c) => {
       const input = c.req.valid("json");
@@ -35,6 +41,7 @@ export const workspaceRoutes = new Hono<AppEnv>()
         .set({
           ...(input.name === undefined ? {} : { name: input.name }),
           ...(input.default_country === undefined ? {} : { defaultCountry: input.default_country }),
+          ...(input.opt_out_keywords === undefined ? {} : { optOutKeywords: JSON.stringify([...new Set(input.opt_out_keywords)]) }),
         })
         .where(eq(workspaces.id, c.get("principal").workspaceId))
         .returning()

@@ -1,0 +1,295 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import worker from "../worker/index";
+import { hmacKey, signBody } from "../worker/webhooks/signature";
+import type { WebhookJob } from "../worker/webhooks/routes";
+import { parseWebhookEnvelope } from "../worker/domain/webhook-envelope";
+import { call, callJson, seedWorkspace, type Account } from "./helpers";
+
+const APP_SECRET = "webhook-app-secret-0123456789";
+const VERIFY_TOKEN = "verify-token-for-tests";
+
+type Inbox = { id: number; phone_number_id: string; waba_id: string };
+
+async function cloudInbox(account: Account): Promise<Inbox> {
+  return callJson<Inbox>("/api/inboxes", {
+    json: {
+      name: "Webhooks",
+      provider: "cloud",
+      phone_number_id: String(100000 + Math.floor(Math.random() * 1e9)),
+      waba_id: "419561257915477",
+      access_token: "token",
+      app_secret: APP_SECRET,
+      verify_token: VERIFY_TOKEN,
+    },
+    auth: account,
+  });
+}
+
+const envelope = (inbox: Inbox, value: Record<string, unknown>, field = "messages") => ({
+  object: "whatsapp_business_account",
+  entry: [
+    {
+      id: inbox.waba_id,
+      changes: [{ field, value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550783881", phone_number_id: inbox.phone_number_id }, ...value } }],
+    },
+  ],
+});
+
+const status = (wamid: string, s: string, ts: number, extra: Record<string, unknown> = {}) => ({
+  id: wamid,
+  status: s,
+  timestamp: String(ts),
+  recipient_id: "5511987654321",
+  ...extra,
+});
+
+const inbound = (from: string, wamid: string, ts: number, text: string, extra: Record<string, unknown> = {}) => ({
+  from,
+  id: wamid,
+  timestamp: String(ts),
+  type: "text",
+  text: { body: text },
+  ...extra,
+});
+
+async function post(inboxId: number, body: string, signature?: string | null) {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (signature !== null) headers["x-hub-signature-256"] = signature ?? (await signBody(await hmacKey(APP_SECRET), body));
+  return call(`/webhooks/whatsapp/${inboxId}`, { method: "POST", body, headers });
+}
+
+/** Runs the queue consumer on jobs built from envelopes, as the queue would deliver them. */
+async function consume(inbox: Inbox, account: Account, ...envelopes: unknown[]) {
+  const messages = envelopes.map((e, i) => {
+    const parsed = parseWebhookEnvelope(e);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const body: WebhookJob = { inboxId: inbox.id, workspaceId: account.workspaceId, receivedAt: Date.now(), events: parsed.events };
+    return { id: `m${i}-${Math.random()}`, timestamp: new Date(), attempts: 1, body };
+  });
+  const batch = createMessageBatch("herald-webhooks", messages);
+  const ctx = createExecutionContext();
+  await worker.queue(batch as MessageBatch<WebhookJob>, env, ctx);
+  const result = await getQueueResult(batch, ctx);
+  expect(result.explicitAcks.length + (result.ackAll ? messages.length : 0)).toBe(messages.length);
+  expect(result.retryMessages).toEqual([]);
+}
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const eventsOf = (inboxId: number) =>
+  env.DB.prepare("SELECT wamid, status, occurred_at FROM message_events WHERE inbox_id = ? ORDER BY wamid, status").bind(inboxId).all<{ wamid: string; status: string; occurred_at: number }>();
+
+describe("verification handshake", () => {
+  it("echoes the challenge for the right verify token only", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const ok = await call(`/webhooks/whatsapp/${inbox.id}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe("1158201444");
+    const wrong = await call(`/webhooks/whatsapp/${inbox.id}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+    expect(wrong.status).toBe(403);
+    expect(await wrong.text()).not.toContain("1");
+    const mode = await call(`/webhooks/whatsapp/${inbox.id}?hub.mode=unsubscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`);
+    expect(mode.status).toBe(403);
+    expect((await call(`/webhooks/whatsapp/999999?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`)).status).toBe(404);
+  });
+});
+
+describe("signature check", () => {
+  it("accepts a correctly signed POST and the events reach the database through the queue", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const now = Math.floor(Date.now() / 1000);
+    const body = JSON.stringify(envelope(inbox, { statuses: [status("wamid.SIGNED", "sent", now)] }));
+    const res = await post(inbox.id, body);
+    expect(res.status).toBe(200);
+    const rows = await waitFor(() => eventsOf(inbox.id), (r) => r.results.length > 0);
+    expect(rows.results).toEqual([{ wamid: "wamid.SIGNED", status: "sent", occurred_at: now }]);
+  });
+
+  it("refuses a wrong, malformed or missing signature with 401 and stores nothing", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const body = JSON.stringify(envelope(inbox, { statuses: [status("wamid.FORGED", "read", 1750000000)] }));
+    const otherKey = await signBody(await hmacKey("another secret"), body);
+    const tampered = await signBody(await hmacKey(APP_SECRET), body.replace("read", "sent"));
+    for (const signature of [otherKey, tampered, "sha256=zz", "sha1=abc", "", null]) {
+      const res = await post(inbox.id, body, signature);
+      expect(res.status, String(signature)).toBe(401);
+    }
+    // An unsigned body that is not even JSON is refused before it is parsed.
+    expect((await post(inbox.id, "{not json", null)).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await eventsOf(inbox.id)).results).toEqual([]);
+  });
+
+  it("answers 404 for an unknown inbox and 400 for a signed body that is not JSON", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    expect((await post(987654, "{}")).status).toBe(404);
+    expect((await post(inbox.id, "not json")).status).toBe(400);
+  });
+});
+
+describe("applying events", () => {
+  it("stores each status once, whatever the duplicates and order", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const read = envelope(inbox, { statuses: [status("wamid.A", "read", 1750000030)] });
+    const delivered = envelope(inbox, { statuses: [status("wamid.A", "delivered", 1750000020)] });
+    const sent = envelope(inbox, { statuses: [status("wamid.A", "sent", 1750000010)] });
+    await consume(inbox, account, read, read, delivered);
+    await consume(inbox, account, sent, delivered, read);
+    expect((await eventsOf(inbox.id)).results.map((r) => r.status)).toEqual(["delivered", "read", "sent"]);
+  });
+
+  it("parses a POST with several entries and changes, and statuses without recipient_id", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const base = envelope(inbox, {});
+    const multi = {
+      object: "whatsapp_business_account",
+      entry: [
+        { ...base.entry[0], changes: [base.entry[0]!.changes[0], { ...base.entry[0]!.changes[0], value: { ...base.entry[0]!.changes[0]!.value, statuses: [status("wamid.M1", "sent", 1750000001)] } }] },
+        {
+          ...base.entry[0],
+          changes: [
+            {
+              ...base.entry[0]!.changes[0],
+              value: { ...base.entry[0]!.changes[0]!.value, statuses: [{ id: "wamid.M2", status: "delivered", timestamp: "1750000002" }, status("wamid.M3", "read", 1750000003)] },
+            },
+          ],
+        },
+      ],
+    };
+    await consume(inbox, account, multi);
+    expect((await eventsOf(inbox.id)).results.map((r) => `${r.wamid}:${r.status}`)).toEqual(["wamid.M1:sent", "wamid.M2:delivered", "wamid.M3:read"]);
+  });
+
+  it("an inbound message refreshes the service window, creates unknown contacts and keeps the profile name", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const known = await callJson<{ id: number }>("/api/contacts", { json: { name: "Known", phone: "+5511987650001" }, auth: account });
+    await consume(
+      inbox,
+      account,
+      envelope(inbox, {
+        contacts: [{ profile: { name: "Stranger Name" }, wa_id: "5511987650002" }],
+        messages: [inbound("5511987650001", "wamid.IN1", 1750000100, "oi"), inbound("5511987650002", "wamid.IN2", 1750000200, "hello")],
+      }),
+    );
+    // An older message arriving later does not move the window back.
+    await consume(inbox, account, envelope(inbox, { messages: [inbound("5511987650001", "wamid.IN0", 1750000050, "earlier")] }));
+    const knownRow = await env.DB.prepare("SELECT name, last_inbound_at FROM contacts WHERE id = ?").bind(known.id).first();
+    expect(knownRow).toEqual({ name: "Known", last_inbound_at: 1750000100 });
+    const stranger = await env.DB.prepare("SELECT name, last_inbound_at, opted_out_at FROM contacts WHERE workspace_id = ? AND phone = '+5511987650002'")
+      .bind(account.workspaceId)
+      .first();
+    expect(stranger).toEqual({ name: "Stranger Name", last_inbound_at: 1750000200, opted_out_at: null });
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM inbound_messages WHERE inbox_id = ?").bind(inbox.id).first<{ n: number }>();
+    expect(stored!.n).toBe(3);
+    // A duplicate delivery changes nothing.
+    await consume(inbox, account, envelope(inbox, { messages: [inbound("5511987650001", "wamid.IN1", 1750000100, "oi")] }));
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM inbound_messages WHERE inbox_id = ?").bind(inbox.id).first<{ n: number }>())!.n).toBe(3);
+  });
+
+  it("opt-out keywords (the workspace's list, any case or accents) and error 131050 opt the contact out", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    await callJson("/api/workspace", { method: "PATCH", json: { opt_out_keywords: ["STOP", "PARAR", "Não quero"] }, auth: account });
+    const phones = ["5511987651001", "5511987651002", "5511987651003", "5511987651004", "5511987651005"];
+    await consume(
+      inbox,
+      account,
+      envelope(inbox, {
+        messages: [
+          inbound(phones[0]!, "wamid.O1", 1750000001, "  parar! "),
+          inbound(phones[1]!, "wamid.O2", 1750000002, "nao QUERO"),
+          inbound(phones[2]!, "wamid.O3", 1750000003, "please don't stop the offers"),
+          { from: phones[3], id: "wamid.O4", timestamp: "1750000004", type: "button", button: { payload: "STOP", text: "Stop promotions" } },
+        ],
+      }),
+    );
+    const cloudStatus = envelope(inbox, {
+      statuses: [status("wamid.F1", "failed", 1750000005, { recipient_id: phones[4], errors: [{ code: 131050, title: "User stopped marketing messages" }] })],
+    });
+    await consume(inbox, account, cloudStatus);
+    const rows = await env.DB.prepare("SELECT phone, opted_out_at FROM contacts WHERE workspace_id = ? ORDER BY phone").bind(account.workspaceId).all<{ phone: string; opted_out_at: number | null }>();
+    const optedOut = Object.fromEntries(rows.results.map((r) => [r.phone, r.opted_out_at !== null]));
+    expect(optedOut).toEqual({
+      "+5511987651001": true,
+      "+5511987651002": true,
+      "+5511987651003": false,
+      "+5511987651004": true,
+    });
+    // 131050 opts out an existing contact (the failed status names no new contact).
+    await callJson("/api/contacts", { json: { phone: `+${phones[4]}` }, auth: account });
+    await consume(inbox, account, cloudStatus);
+    const fifth = await env.DB.prepare("SELECT opted_out_at FROM contacts WHERE workspace_id = ? AND phone = ?").bind(account.workspaceId, `+${phones[4]}`).first<{ opted_out_at: number | null }>();
+    expect(fifth!.opted_out_at).not.toBeNull();
+  });
+
+  it("ignores system and unsupported messages without failing the batch", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    await consume(
+      inbox,
+      account,
+      envelope(inbox, {
+        messages: [
+          { from: "16505551234", id: "wamid.SYS", timestamp: "1750269342", type: "system", system: { body: "changed number", wa_id: "12195555358", type: "user_changed_number" } },
+          { from: "16505551234", id: "wamid.UNS", timestamp: "1750269343", type: "unsupported", errors: [{ code: 131051, title: "Message type unknown" }] },
+        ],
+      }),
+      { object: "whatsapp_business_account", entry: [{ id: "1", changes: [{ field: "account_update", value: { event: "VERIFIED_ACCOUNT" } }] }] },
+    );
+    const n = await env.DB.prepare("SELECT count(*) AS n FROM inbound_messages WHERE inbox_id = ?").bind(inbox.id).first<{ n: number }>();
+    expect(n!.n).toBe(0);
+    const contacts = await env.DB.prepare("SELECT count(*) AS n FROM contacts WHERE workspace_id = ?").bind(account.workspaceId).first<{ n: number }>();
+    expect(contacts!.n).toBe(0);
+  });
+
+  it("moves a single message's status forward only; failed yields to a later delivery", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const insert = (wamid: string) =>
+      env.DB.prepare("INSERT INTO messages (workspace_id, inbox_id, to_phone, kind, content, wamid, status) VALUES (?, ?, '+5511987650000', 'text', '{}', ?, 'accepted') RETURNING id")
+        .bind(account.workspaceId, inbox.id, wamid)
+        .first<{ id: number }>();
+    await insert("wamid.S1");
+    await insert("wamid.S2");
+    await consume(inbox, account, envelope(inbox, { statuses: [status("wamid.S1", "read", 3), status("wamid.S2", "failed", 2, { errors: [{ code: 131026, title: "Message undeliverable" }] })] }));
+    await consume(inbox, account, envelope(inbox, { statuses: [status("wamid.S1", "delivered", 2), status("wamid.S1", "sent", 1), status("wamid.S2", "sent", 1)] }));
+    const statusOf = async (wamid: string) => (await env.DB.prepare("SELECT status, error_code FROM messages WHERE wamid = ?").bind(wamid).first()) as any;
+    expect(await statusOf("wamid.S1")).toEqual({ status: "read", error_code: null });
+    expect(await statusOf("wamid.S2")).toEqual({ status: "failed", error_code: 131026 });
+    await consume(inbox, account, envelope(inbox, { statuses: [status("wamid.S2", "delivered", 5)] }));
+    expect((await statusOf("wamid.S2")).status).toBe("delivered");
+  });
+
+  it("template status changes update the synced template", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    await env.DB.prepare(
+      "INSERT INTO templates (workspace_id, inbox_id, meta_id, name, language, status, category, parameter_format, components, variables, synced_at) VALUES (?, ?, '555', 'promo', 'pt_BR', 'APPROVED', 'MARKETING', 'positional', '[]', '[]', 0)",
+    )
+      .bind(account.workspaceId, inbox.id)
+      .run();
+    await consume(
+      inbox,
+      account,
+      envelope(inbox, { event: "PAUSED", message_template_id: 555, message_template_name: "promo", message_template_language: "pt_BR", reason: "LOW_QUALITY" }, "message_template_status_update"),
+    );
+    const row = await env.DB.prepare("SELECT status FROM templates WHERE inbox_id = ?").bind(inbox.id).first<{ status: string }>();
+    expect(row!.status).toBe("PAUSED");
+  });
+});

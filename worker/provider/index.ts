@@ -1,0 +1,33 @@
+import type { Inbox } from "../db/schema";
+import { sandboxEnabled } from "../lib/config";
+import { ApiError } from "../lib/errors";
+import { loopbackFetch } from "../lib/loopback";
+import { inboxSecrets } from "../routes/inboxes";
+import { CloudApiProvider } from "./cloud-api";
+import type { WhatsAppProvider } from "./types";
+
+/**
+ * The provider for an inbox: the Cloud API client, pointed at Meta or, for sandbox inboxes, at the
+ * built-in simulator reached in-process.
+ * @example const provider = await providerFor(env, inbox, ctx); await provider.sendText({ to, body })
+ */
+export async function providerFor(env: Env, inbox: Inbox, ctx: Pick<ExecutionContext, "waitUntil">): Promise<WhatsAppProvider> {
+  if (inbox.provider === "sandbox" && !sandboxEnabled(env)) {
+    throw new ApiError("not_configured", "this is a sandbox inbox and the sandbox is turned off (SANDBOX_ENABLED)");
+  }
+  let accessToken: string | null;
+  try {
+    ({ accessToken } = await inboxSecrets(env, inbox));
+  } catch {
+    throw new ApiError("not_configured", "the inbox's access token cannot be decrypted; enter it again (was HERALD_ENCRYPTION_KEY changed?)");
+  }
+  if (!accessToken) throw new ApiError("not_configured", "the inbox has no access token; add one first");
+  return new CloudApiProvider({
+    baseUrl: inbox.apiBaseUrl,
+    version: inbox.apiVersion,
+    phoneNumberId: inbox.phoneNumberId,
+    wabaId: inbox.wabaId,
+    accessToken,
+    fetch: inbox.provider === "sandbox" ? loopbackFetch(env, ctx) : undefined,
+  });
+}

@@ -1,0 +1,458 @@
+import { and, asc, desc, eq, lt } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { chunk, isoOrNull, nowSeconds, type Db } from "../db/client";
+import { contacts, inboxes, messageEvents, messages, templates, workspaces, type Inbox, type Message, type Template } from "../db/schema";
+import { normalizePhone } from "../domain/phone";
+import { checkTemplateValues, parameterFormat, templateVariables, type MetaTemplate, type TemplateValues, type TemplateVariable } from "../domain/templates";
+import type { AppEnv } from "../lib/context";
+import { ApiError, notFound } from "../lib/errors";
+import { describe, idParam, validate } from "../lib/validate";
+import { requireAdmin } from "../middleware/auth";
+import { providerFor } from "../provider";
+import type { ProviderError, TemplateMessage } from "../provider/types";
+import { forgetWebhookAuth } from "../webhooks/routes";
+
+/** Pages followed at most in one template sync (100 templates a page). */
+const MAX_TEMPLATE_PAGES = 50;
+
+async function findInbox(db: Db, workspaceId: number, id: number): Promise<Inbox> {
+  const inbox = await db.select().from(inboxes).where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, workspaceId))).get();
+  if (!inbox) throw notFound("inbox", id);
+  return inbox;
+}
+
+const providerErrorView = z.object({
+  policy: z.string(),
+  code: z.number().optional(),
+  title: z.string(),
+  message: z.string(),
+  details: z.string().optional(),
+});
+const toProviderErrorView = (e: ProviderError): z.infer<typeof providerErrorView> => ({
+  policy: e.policy,
+  ...(e.code === undefined ? {} : { code: e.code }),
+  title: e.title,
+  message: e.message,
+  ...(e.details ? { details: e.details } : {}),
+});
+
+const variableView = z.object({
+  component: z.enum(["header", "body", "button"]),
+  button_index: z.number().optional(),
+  name: z.string(),
+  kind: z.string(),
+  example: z.string().optional(),
+});
+const templateView = z.object({
+  id: z.number(),
+  meta_id: z.string(),
+  name: z.string(),
+  language: z.string(),
+  status: z.string(),
+  category: z.string(),
+  parameter_format: z.enum(["positional", "named"]),
+  components: z.array(z.unknown()),
+  variables: z.array(variableView),
+  synced_at: z.string().nullable(),
+});
+
+export function toTemplateView(t: Template): z.infer<typeof templateView> {
+  const variables = JSON.parse(t.variables) as TemplateVariable[];
+  return {
+    id: t.id,
+    meta_id: t.metaId,
+    name: t.name,
+    language: t.language,
+    status: t.status,
+    category: t.category,
+    parameter_format: t.parameterFormat,
+    components: JSON.parse(t.components) as unknown[],
+    variables: variables.map(({ buttonIndex, ...v }) => ({ ...v, ...(buttonIndex === undefined ? {} : { button_index: buttonIndex }) })),
+    synced_at: isoOrNull(t.syncedAt),
+  };
+}
+
+const eventView = z.object({
+  status: z.string(),
+  occurred_at: z.string().nullable(),
+  received_at: z.string().nullable(),
+  error_code: z.number().nullable(),
+  error_title: z.string().nullable(),
+});
+const messageView = z.object({
+  id: z.number(),
+  inbox_id: z.number(),
+  contact_id: z.number().nullable(),
+  to: z.string(),
+  kind: z.enum(["text", "template"]),
+  template_name: z.string().nullable(),
+  content: z.unknown(),
+  wamid: z.string().nullable(),
+  status: z.string(),
+  error_code: z.number().nullable(),
+  error_title: z.string().nullable(),
+  created_at: z.string().nullable(),
+  updated_at: z.string().nullable(),
+});
+const toMessageView = (m: Message): z.infer<typeof messageView> => ({
+  id: m.id,
+  inbox_id: m.inboxId,
+  contact_id: m.contactId,
+  to: m.toPhone,
+  kind: m.kind,
+  template_name: m.templateName,
+  content: JSON.parse(m.content) as unknown,
+  wamid: m.wamid,
+  status: m.status,
+  error_code: m.errorCode,
+  error_title: m.errorTitle,
+  created_at: isoOrNull(m.createdAt),
+  updated_at: isoOrNull(m.updatedAt),
+});
+
+const textValues = z.record(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "variable names are like 1 or first_name"), z.string().max(1024));
+const sendInput = z
+  .object({
+    to: z.string().trim().min(1, "is required").max(40),
+    text: z.object({ body: z.string().min(1, "is required").max(4096, "must be at most 4096 characters"), preview_url: z.boolean().default(false) }).optional(),
+    template: z
+      .object({
+        name: z.string().trim().min(1, "is required").max(512),
+        language: z.string().trim().min(2, "is required").max(15),
+        header: textValues.optional(),
+        media: z
+          .object({ link: z.url({ message: "must be a URL" }).optional(), id: z.string().max(100).optional(), filename: z.string().max(240).optional() })
+          .optional(),
+        body: textValues.optional(),
+        buttons: z.record(z.string().regex(/^\d$/, "button indexes are 0 to 9"), z.string().max(1024)).optional(),
+      })
+      .optional(),
+    reply_to: z.string().max(200).optional(),
+  })
+  .refine((v) => Boolean(v.text) !== Boolean(v.template), { message: "give exactly one of text or template", path: ["text"] });
+
+const listTemplatesQuery = z.object({
+  status: z.enum(["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"]).optional(),
+  q: z.string().trim().max(100).optional(),
+});
+const messageParams = idParam.extend({ messageId: z.string().regex(/^[1-9]\d{0,15}$/, "must be a positive whole number").transform(Number) });
+
+/** Stores a page of Meta's templates for an inbox and answers which rows it touched. */
+async function storeTemplates(db: Db, inbox: Inbox, page: MetaTemplate[], syncedAt: number) {
+  for (const part of chunk(page, 10)) {
+    await db.batch(
+      part.map((t) => {
+        const values = {
+          workspaceId: inbox.workspaceId,
+          inboxId: inbox.id,
+          metaId: String(t.id),
+          name: t.name,
+          language: t.language,
+          status: String(t.status),
+          category: String(t.category ?? ""),
+          parameterFormat: parameterFormat(t),
+          components: JSON.stringify(t.components ?? []),
+          variables: JSON.stringify(templateVariables(t)),
+          syncedAt,
+        };
+        return db
+          .insert(templates)
+          .values(values)
+          .onConflictDoUpdate({
+            target: [templates.inboxId, templates.name, templates.language],
+            set: { ...values, updatedAt: syncedAt },
+          });
+      }) as [any, ...any[]],
+    );
+  }
+}
+
+/**
+ * Pulls every page of an inbox's templates from its provider into D1; templates the account no
+ * longer lists are removed (Meta deleted them).
+ */
+export async function syncTemplates(env: Env, db: Db, inbox: Inbox, ctx: Pick<ExecutionContext, "waitUntil">): Promise<{ synced: number; removed: number }> {
+  const provider = await providerFor(env, inbox, ctx);
+  const syncedAt = nowSeconds();
+  let synced = 0;
+  let next: string | undefined;
+  for (let pageNo = 0; pageNo < MAX_TEMPLATE_PAGES; pageNo++) {
+    const page = await provider.listTemplates(next);
+    if (!page.ok) {
+      throw new ApiError("provider_unavailable", `could not list templates: ${page.error.message}`, toProviderErrorView(page.error));
+    }
+    await storeTemplates(db, inbox, page.value.templates, syncedAt);
+    synced += page.value.templates.length;
+    next = page.value.next;
+    if (!next) break;
+  }
+  if (next) throw new ApiError("provider_unavailable", `the account lists more than ${MAX_TEMPLATE_PAGES} pages of templates`);
+  const removed = await db
+    .delete(templates)
+    .where(and(eq(templates.inboxId, inbox.id), lt(templates.syncedAt, syncedAt)))
+    .returning({ id: templates.id });
+  return { synced, removed: removed.length };
+}
+
+export const inboxMessagingRoutes = new Hono<AppEnv>()
+  .post(
+    "/:id/test",
+    requireAdmin,
+    describe({
+      summary: "Check the inbox's credentials against its provider; on success the number's display name and messaging-limit tier are stored",
+      tags: ["inboxes"],
+      access: "admin",
+      responses: {
+        200: {
+          description: "the check's outcome",
+          schema: z.object({
+            ok: z.boolean(),
+            display_phone_number: z.string().optional(),
+            verified_name: z.string().optional(),
+            quality_rating: z.string().optional(),
+            messaging_limit_tier: z.string().optional(),
+            throughput_level: z.string().optional(),
+            error: providerErrorView.optional(),
+          }),
+        },
+      },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const db = c.get("db");
+      const inbox = await findInbox(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      const result = await (await providerFor(c.env, inbox, c.executionCtx)).phoneNumberInfo();
+      if (!result.ok) return c.json({ ok: false, error: toProviderErrorView(result.error) });
+      const info = result.value;
+      await db
+        .update(inboxes)
+        .set({
+          ...(info.displayPhoneNumber ? { displayPhone: info.displayPhoneNumber } : {}),
+          ...(info.messagingLimitTier ? { messagingLimitTier: info.messagingLimitTier } : {}),
+          updatedAt: nowSeconds(),
+        })
+        .where(eq(inboxes.id, inbox.id));
+      forgetWebhookAuth(inbox.id);
+      return c.json({
+        ok: true,
+        display_phone_number: info.displayPhoneNumber,
+        verified_name: info.verifiedName,
+        quality_rating: info.qualityRating,
+        messaging_limit_tier: info.messagingLimitTier,
+        throughput_level: info.throughputLevel,
+      });
+    },
+  )
+  .post(
+    "/:id/templates/sync",
+    describe({
+      summary: "Pull every page of the inbox's message templates from its WhatsApp Business Account into Herald",
+      tags: ["templates"],
+      access: "user",
+      responses: { 200: { description: "what changed", schema: z.object({ synced: z.number(), removed: z.number() }) } },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const db = c.get("db");
+      const inbox = await findInbox(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      return c.json(await syncTemplates(c.env, db, inbox, c.executionCtx));
+    },
+  )
+  .get(
+    "/:id/templates",
+    describe({
+      summary: "The inbox's synced templates with their variables (positional {{1}} or named {{first_name}}, in header, body and buttons)",
+      tags: ["templates"],
+      access: "user",
+      responses: { 200: { description: "templates", schema: z.object({ data: z.array(templateView) }) } },
+    }),
+    validate("param", idParam),
+    validate("query", listTemplatesQuery),
+    async (c) => {
+      const db = c.get("db");
+      const inbox = await findInbox(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      const { status, q } = c.req.valid("query");
+      const rows = await db
+        .select()
+        .from(templates)
+        .where(and(eq(templates.inboxId, inbox.id), status ? eq(templates.status, status) : undefined))
+        .orderBy(asc(templates.name), asc(templates.language));
+      const filtered = q ? rows.filter((t) => t.name.toLowerCase().includes(q.toLowerCase())) : rows;
+      return c.json({ data: filtered.map(toTemplateView) });
+    },
+  )
+  .post(
+    "/:id/messages",
+    describe({
+      summary: "Send one message (an approved template with its values, or text) to one phone through this inbox",
+      tags: ["messages"],
+      access: "user",
+      responses: {
+        201: { description: "accepted by WhatsApp", schema: messageView },
+        502: { description: "refused by WhatsApp; the error says why and what Herald's policy is", schema: z.object({ error: z.unknown() }) },
+      },
+    }),
+    validate("param", idParam),
+    validate("json", sendInput),
+    async (c) => {
+      const input = c.req.valid("json");
+      const principal = c.get("principal");
+      const db = c.get("db");
+      const inbox = await findInbox(db, principal.workspaceId, c.req.valid("param").id);
+      const country = (await db.select({ c: workspaces.defaultCountry }).from(workspaces).where(eq(workspaces.id, principal.workspaceId)).get())?.c ?? "BR";
+      const phone = normalizePhone(input.to, country);
+      if (!phone.ok) throw new ApiError("validation_failed", `to: ${phone.reason}`, [{ path: "to", message: phone.reason }]);
+      const contact = await db
+        .select({ id: contacts.id })
+        .from(contacts)
+        .where(and(eq(contacts.workspaceId, principal.workspaceId), eq(contacts.phone, phone.e164)))
+        .get();
+
+      let template: Template | undefined;
+      let values: TemplateValues = {};
+      if (input.template) {
+        const t = input.template;
+        template = await db
+          .select()
+          .from(templates)
+          .where(and(eq(templates.inboxId, inbox.id), eq(templates.name, t.name), eq(templates.language, t.language)))
+          .get();
+        if (!template) throw new ApiError("validation_failed", `template ${t.name} (${t.language}) is not synced for this inbox; sync the templates first`, [{ path: "template.name", message: "unknown template" }]);
+        if (template.status !== "APPROVED") throw new ApiError("conflict", `template ${t.name} (${t.language}) is ${template.status}; only APPROVED templates can be sent`);
+        values = { header: t.header, media: t.media, body: t.body, buttons: t.buttons };
+        const problems = checkTemplateValues(JSON.parse(template.variables) as TemplateVariable[], values);
+        if (problems.length) {
+          throw new ApiError(
+            "validation_failed",
+            `template values: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`,
+            problems.map((p) => ({ path: `template.${p.path}`, message: p.message })),
+          );
+        }
+      }
+      const content = input.template ? { template: input.template } : { text: input.text };
+      // The row exists before the call, so its id can travel as biz_opaque_callback_data.
+      const row = (await db
+        .insert(messages)
+        .values({
+          workspaceId: principal.workspaceId,
+          inboxId: inbox.id,
+          contactId: contact?.id ?? null,
+          toPhone: phone.e164,
+          kind: template ? "template" : "text",
+          templateName: template?.name ?? null,
+          content: JSON.stringify(content),
+          status: "sending",
+          createdBy: principal.userId,
+        })
+        .returning()
+        .get())!;
+      const provider = await providerFor(c.env, inbox, c.executionCtx);
+      const common = { to: phone.e164, bizOpaqueCallbackData: `herald:m:${row.id}`, ...(input.reply_to ? { replyTo: input.reply_to } : {}) };
+      const result = template
+        ? await provider.sendTemplate({ ...common, ...toTemplateMessage(template, values) })
+        : await provider.sendText({ ...common, body: input.text!.body, previewUrl: input.text!.preview_url });
+      const updated = (await db
+        .update(messages)
+        .set(
+          result.ok
+            ? { wamid: result.value.wamid, status: "accepted", updatedAt: nowSeconds() }
+            : {
+                status: result.error.policy === "unknown" ? "unknown" : "failed",
+                errorCode: result.error.code ?? null,
+                errorTitle: result.error.title,
+                updatedAt: nowSeconds(),
+              },
+        )
+        .where(eq(messages.id, row.id))
+        .returning()
+        .get())!;
+      if (!result.ok) {
+        throw new ApiError("provider_unavailable", `WhatsApp refused the message: ${result.error.title}`, {
+          message: toMessageView(updated),
+          provider: toProviderErrorView(result.error),
+        });
+      }
+      return c.json(toMessageView(updated), 201);
+    },
+  )
+  .get(
+    "/:id/messages",
+    describe({ summary: "Recent single messages of the inbox, newest first", tags: ["messages"], access: "user", responses: { 200: { description: "messages", schema: z.object({ data: z.array(messageView) }) } } }),
+    validate("param", idParam),
+    async (c) => {
+      const db = c.get("db");
+      const inbox = await findInbox(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      const rows = await db.select().from(messages).where(eq(messages.inboxId, inbox.id)).orderBy(desc(messages.id)).limit(100);
+      return c.json({ data: rows.map(toMessageView) });
+    },
+  )
+  .get(
+    "/:id/messages/:messageId",
+    describe({
+      summary: "One message with every status WhatsApp reported for it",
+      tags: ["messages"],
+      access: "user",
+      responses: { 200: { description: "message and events", schema: messageView.extend({ events: z.array(eventView) }) } },
+    }),
+    validate("param", messageParams),
+    async (c) => {
+      const { id, messageId } = c.req.valid("param");
+      const db = c.get("db");
+      const inbox = await findInbox(db, c.get("principal").workspaceId, id);
+      const message = await db.select().from(messages).where(and(eq(messages.id, messageId), eq(messages.inboxId, inbox.id))).get();
+      if (!message) throw notFound("message", messageId);
+      const events = message.wamid
+        ? await db
+            .select()
+            .from(messageEvents)
+            .where(and(eq(messageEvents.inboxId, inbox.id), eq(messageEvents.wamid, message.wamid)))
+            .orderBy(asc(messageEvents.occurredAt), asc(messageEvents.id))
+        : [];
+      return c.json({
+        ...toMessageView(message),
+        events: events.map((e) => ({
+          status: e.status,
+          occurred_at: isoOrNull(e.occurredAt),
+          received_at: isoOrNull(e.receivedAt),
+          error_code: e.errorCode,
+          error_title: e.errorTitle,
+        })),
+      });
+    },
+  );
+
+/** Herald's checked values as the provider's template message. */
+export function toTemplateMessage(template: Template, values: TemplateValues): Omit<TemplateMessage, "to"> {
+  const variables = JSON.parse(template.variables) as TemplateVariable[];
+  const media = variables.find((v) => v.component === "header" && v.kind !== "text");
+  const components = JSON.parse(template.components) as MetaTemplate["components"];
+  const buttonDefs = components.find((c) => c.type === "BUTTONS");
+  const buttons: NonNullable<TemplateMessage["buttons"]> = [];
+  for (const [index, value] of Object.entries(values.buttons ?? {})) {
+    const def = buttonDefs && buttonDefs.type === "BUTTONS" ? buttonDefs.buttons[Number(index)] : undefined;
+    if (def?.type === "URL") buttons.push({ index: Number(index), subType: "url", text: value });
+    else if (def?.type === "QUICK_REPLY") buttons.push({ index: Number(index), subType: "quick_reply", payload: value });
+  }
+  return {
+    name: template.name,
+    language: template.language,
+    parameterFormat: template.parameterFormat,
+    ...(media && values.media
+      ? {
+          header: {
+            media: {
+              kind: media.kind as "image" | "video" | "document",
+              value: values.media.id
+                ? { id: values.media.id, ...(values.media.filename ? { filename: values.media.filename } : {}) }
+                : { link: values.media.link!, ...(values.media.filename ? { filename: values.media.filename } : {}) },
+            },
+          },
+        }
+      : values.header && Object.keys(values.header).length
+        ? { header: { text: values.header } }
+        : {}),
+    ...(values.body && Object.keys(values.body).length ? { body: values.body } : {}),
+    ...(buttons.length ? { buttons } : {}),
+  };
+}

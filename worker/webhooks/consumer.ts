@@ -1,0 +1,195 @@
+import { normalizePhone } from "../domain/phone";
+import { DEFAULT_OPT_OUT_KEYWORDS, isOptOut } from "../domain/opt-out";
+import type { InboundEvent, StatusEvent, TemplateStatusEvent } from "../domain/webhook-envelope";
+import type { WebhookJob } from "./routes";
+
+/** Inbound types that are not a person writing: they neither open the service window nor count as replies. */
+const IGNORED_INBOUND_TYPES = new Set(["system", "unsupported", "unknown", "ephemeral", "errors"]);
+
+/** Forward-only order of a message's status; `failed` yields to a later proof of delivery. */
+export const STATUS_RANK: Record<string, number> = { sending: 0, accepted: 1, sent: 2, failed: 3, delivered: 4, read: 5 };
+const OPT_OUT_ERROR = 131050;
+
+const rankSql = (column: string) =>
+  `CASE ${column} ${Object.entries(STATUS_RANK)
+    .map(([status, rank]) => `WHEN '${status}' THEN ${rank}`)
+    .join(" ")} ELSE 0 END`;
+
+function e164(from: string): string {
+  const result = normalizePhone(`+${from.replace(/\D/g, "")}`, "US");
+  return result.ok ? result.e164 : `+${from.replace(/\D/g, "")}`;
+}
+
+type Group = { inboxId: number; workspaceId: number; statuses: StatusEvent[]; inbound: InboundEvent[]; templates: TemplateStatusEvent[] };
+
+/**
+ * Applies queued webhook events: statuses are stored once per (message, status) and move the
+ * message forward only; inbound messages refresh the contact's service window (creating unknown
+ * contacts) and opt-out keywords or error 131050 opt the contact out; template status changes
+ * update the template. Every inbox's events are applied in one D1 batch (one transaction), and
+ * every statement is idempotent, so a redelivered batch changes nothing.
+ */
+export async function applyWebhookJobs(jobs: readonly WebhookJob[], env: Env): Promise<void> {
+  const groups = new Map<number, Group>();
+  for (const job of jobs) {
+    const group = groups.get(job.inboxId) ?? { inboxId: job.inboxId, workspaceId: job.workspaceId, statuses: [], inbound: [], templates: [] };
+    for (const event of job.events) {
+      if (event.kind === "status") group.statuses.push(event);
+      else if (event.kind === "inbound") {
+        if (!IGNORED_INBOUND_TYPES.has(event.type)) group.inbound.push(event);
+      } else if (event.kind === "template_status") group.templates.push(event);
+    }
+    groups.set(job.inboxId, group);
+  }
+  for (const group of groups.values()) await applyGroup(env.DB, group);
+}
+
+async function applyGroup(d1: D1Database, group: Group): Promise<void> {
+  const { inboxId, workspaceId } = group;
+  const statements: D1PreparedStatement[] = [];
+
+  if (group.statuses.length > 0) {
+    const events = group.statuses.map((s) => ({
+      wamid: s.wamid,
+      status: s.status,
+      occurred_at: s.timestamp,
+      recipient_id: s.recipientId ?? null,
+      callback: s.bizOpaqueCallbackData ?? null,
+      error_code: s.errors[0]?.code ?? null,
+      error_title: s.errors[0]?.title ?? null,
+      error_details: s.errors[0]?.details ?? s.errors[0]?.message ?? null,
+      billing: s.conversation || s.pricing ? JSON.stringify({ conversation: s.conversation, pricing: s.pricing }) : null,
+      rank: STATUS_RANK[s.status] ?? 0,
+    }));
+    const payload = JSON.stringify(events);
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO message_events (workspace_id, inbox_id, wamid, status, occurred_at, recipient_id, biz_opaque_callback_data, error_code, error_title, error_details, billing)
+           SELECT ?1, ?2, j.value ->> 'wamid', j.value ->> 'status', j.value ->> 'occurred_at', j.value ->> 'recipient_id', j.value ->> 'callback',
+                  j.value ->> 'error_code', j.value ->> 'error_title', j.value ->> 'error_details', j.value ->> 'billing'
+           FROM json_each(?3) AS j WHERE true
+           ON CONFLICT (inbox_id, wamid, status) DO NOTHING`,
+        )
+        .bind(workspaceId, inboxId, payload),
+      // The best status of each message among these events, applied only if it moves the message forward.
+      d1
+        .prepare(
+          `UPDATE messages SET status = best.status, error_code = best.error_code, error_title = best.error_title, updated_at = unixepoch()
+           FROM (
+             SELECT j.value ->> 'wamid' AS wamid, j.value ->> 'status' AS status, j.value ->> 'error_code' AS error_code,
+                    j.value ->> 'error_title' AS error_title, j.value ->> 'rank' AS rank,
+                    row_number() OVER (PARTITION BY j.value ->> 'wamid' ORDER BY j.value ->> 'rank' DESC) AS n
+             FROM json_each(?2) AS j
+           ) AS best
+           WHERE best.n = 1 AND messages.inbox_id = ?1 AND messages.wamid = best.wamid AND ${rankSql("messages.status")} < best.rank`,
+        )
+        .bind(inboxId, payload),
+    );
+    const optedOut = group.statuses.filter((s) => s.status === "failed" && s.errors.some((e) => e.code === OPT_OUT_ERROR));
+    if (optedOut.length > 0) {
+      statements.push(
+        d1
+          .prepare(
+            `UPDATE contacts SET opted_out_at = coalesce(opted_out_at, unixepoch()), updated_at = unixepoch()
+             WHERE workspace_id = ?1 AND (
+               phone IN (SELECT value FROM json_each(?2))
+               OR id IN (SELECT contact_id FROM messages WHERE inbox_id = ?3 AND wamid IN (SELECT value FROM json_each(?4)))
+             )`,
+          )
+          .bind(
+            workspaceId,
+            JSON.stringify(optedOut.filter((s) => s.recipientId).map((s) => e164(s.recipientId!))),
+            inboxId,
+            JSON.stringify(optedOut.map((s) => s.wamid)),
+          ),
+      );
+    }
+  }
+
+  if (group.inbound.length > 0) {
+    const keywordsRow = await d1.prepare("SELECT opt_out_keywords FROM workspaces WHERE id = ?").bind(workspaceId).first<{ opt_out_keywords: string }>();
+    const keywords = parseKeywords(keywordsRow?.opt_out_keywords);
+    const messages = group.inbound.map((m) => ({
+      wamid: m.wamid,
+      phone: e164(m.from),
+      type: m.type,
+      text: m.text ?? null,
+      payload: m.payload ?? null,
+      context: m.contextId ?? null,
+      opt_out: isOptOut(m.text, keywords) || isOptOut(m.payload, keywords) ? 1 : 0,
+      occurred_at: m.timestamp,
+      name: m.profileName ?? "",
+    }));
+    const payload = JSON.stringify(messages);
+    statements.push(
+      // Unknown senders become contacts; the service window follows the latest message, whatever the arrival order.
+      d1
+        .prepare(
+          `INSERT INTO contacts (workspace_id, phone, name, last_inbound_at)
+           SELECT ?1, j.value ->> 'phone', max(j.value ->> 'name'), max(j.value ->> 'occurred_at') FROM json_each(?2) AS j GROUP BY j.value ->> 'phone'
+           ON CONFLICT (workspace_id, phone) DO UPDATE SET
+             last_inbound_at = max(coalesce(contacts.last_inbound_at, 0), excluded.last_inbound_at),
+             name = CASE WHEN contacts.name = '' THEN excluded.name ELSE contacts.name END,
+             updated_at = unixepoch()`,
+        )
+        .bind(workspaceId, payload),
+      d1
+        .prepare(
+          `INSERT INTO inbound_messages (workspace_id, inbox_id, contact_id, wamid, from_phone, type, text, payload, context_wamid, opt_out, occurred_at)
+           SELECT ?1, ?2, c.id, j.value ->> 'wamid', j.value ->> 'phone', j.value ->> 'type', j.value ->> 'text', j.value ->> 'payload',
+                  j.value ->> 'context', j.value ->> 'opt_out', j.value ->> 'occurred_at'
+           FROM json_each(?3) AS j LEFT JOIN contacts AS c ON c.workspace_id = ?1 AND c.phone = j.value ->> 'phone' WHERE true
+           ON CONFLICT (inbox_id, wamid) DO NOTHING`,
+        )
+        .bind(workspaceId, inboxId, payload),
+    );
+    const optOuts = messages.filter((m) => m.opt_out);
+    if (optOuts.length > 0) {
+      statements.push(
+        d1
+          .prepare(
+            `UPDATE contacts SET opted_out_at = coalesce(opted_out_at, (SELECT min(j.value ->> 'occurred_at') FROM json_each(?2) AS j WHERE j.value ->> 'phone' = contacts.phone)), updated_at = unixepoch()
+             WHERE workspace_id = ?1 AND phone IN (SELECT j.value ->> 'phone' FROM json_each(?2) AS j)`,
+          )
+          .bind(workspaceId, JSON.stringify(optOuts)),
+      );
+    }
+  }
+
+  for (const t of group.templates) {
+    statements.push(
+      d1
+        .prepare("UPDATE templates SET status = ?1, updated_at = unixepoch() WHERE inbox_id = ?2 AND (meta_id = ?3 OR (name = ?4 AND language = ?5))")
+        .bind(t.status, inboxId, t.templateId, t.name, t.language),
+    );
+  }
+
+  if (statements.length > 0) await d1.batch(statements);
+}
+
+function parseKeywords(raw: string | undefined): readonly string[] {
+  try {
+    const list = JSON.parse(raw ?? "");
+    if (Array.isArray(list) && list.every((k) => typeof k === "string")) return list;
+  } catch {}
+  return DEFAULT_OPT_OUT_KEYWORDS;
+}
+
+/**
+ * The queue handler: applies the whole batch; on failure every message is retried with
+ * exponential backoff (the application is idempotent), and after max_retries Queues moves
+ * them to the dead-letter queue.
+ */
+export async function consumeWebhookBatch(batch: MessageBatch<WebhookJob>, env: Env): Promise<void> {
+  try {
+    await applyWebhookJobs(
+      batch.messages.map((m) => m.body),
+      env,
+    );
+    batch.ackAll();
+  } catch (error) {
+    console.error(`webhooks: a batch of ${batch.messages.length} failed; retrying`, error);
+    for (const message of batch.messages) message.retry({ delaySeconds: Math.min(2 ** message.attempts, 300) });
+  }
+}
