@@ -134,3 +134,48 @@ export function bodyText(template: Pick<MetaTemplate, "components">): string {
   const body = template.components.find((c) => c.type === "BODY");
   return body && body.type === "BODY" ? body.text : "";
 }
+
+/** Values for a template send, keyed like its variables ("1" or "first_name"). */
+export type TemplateValues = {
+  header?: Record<string, string>;
+  /** For IMAGE/VIDEO/DOCUMENT headers. */
+  media?: { link?: string; id?: string; filename?: string };
+  body?: Record<string, string>;
+  /** Per button index: the URL suffix of a URL button, or the payload of a quick-reply button. */
+  buttons?: Record<string, string>;
+};
+
+export type ValueProblem = { path: string; message: string };
+
+/** Meta refuses longer text parameters when a template has more than a body. */
+export const MAX_TEXT_PARAMETER = 1024;
+
+/**
+ * Checks values against a template's variables: every variable filled, nothing unknown, media
+ * for media headers. Returns the problems, each with the path of the value.
+ * @example checkTemplateValues(vars, { body: { "1": "Ana" } }) // [{ path: "body.2", message: "is required" }]
+ */
+export function checkTemplateValues(variables: readonly TemplateVariable[], values: TemplateValues): ValueProblem[] {
+  const problems: ValueProblem[] = [];
+  const expect = (section: "header" | "body", given: Record<string, string> | undefined) => {
+    const names = variables.filter((v) => v.component === section && v.kind === "text").map((v) => v.name);
+    for (const name of names) {
+      const value = given?.[name];
+      if (value === undefined || value.trim() === "") problems.push({ path: `${section}.${name}`, message: "is required" });
+      else if (value.length > MAX_TEXT_PARAMETER) problems.push({ path: `${section}.${name}`, message: `must be at most ${MAX_TEXT_PARAMETER} characters` });
+    }
+    for (const name of Object.keys(given ?? {})) {
+      if (!names.includes(name)) problems.push({ path: `${section}.${name}`, message: "the template has no such variable" });
+    }
+  };
+  expect("header", values.header);
+  expect("body", values.body);
+  const media = variables.find((v) => v.component === "header" && v.kind !== "text");
+  if (media && !values.media?.link && !values.media?.id) problems.push({ path: "media", message: `the ${media.kind} header needs a link or a media id` });
+  if (!media && values.media) problems.push({ path: "media", message: "the template has no media header" });
+  const urlButtons = new Set(variables.filter((v) => v.component === "button").map((v) => String(v.buttonIndex)));
+  for (const index of urlButtons) {
+    if (!values.buttons?.[index]?.trim()) problems.push({ path: `buttons.${index}`, message: "the URL button needs its variable part" });
+  }
+  return problems;
+}

@@ -22,12 +22,16 @@ export async function providerFor(env: Env, inbox: Inbox, ctx: Pick<ExecutionCon
     throw new ApiError("not_configured", "the inbox's access token cannot be decrypted; enter it again (was HERALD_ENCRYPTION_KEY changed?)");
   }
   if (!accessToken) throw new ApiError("not_configured", "the inbox has no access token; add one first");
-  return new CloudApiProvider({
-    baseUrl: inbox.apiBaseUrl,
-    version: inbox.apiVersion,
-    phoneNumberId: inbox.phoneNumberId,
-    wabaId: inbox.wabaId,
-    accessToken,
-    fetch: inbox.provider === "sandbox" ? loopbackFetch(env, ctx) : undefined,
-  });
+  try {
+    return new CloudApiProvider({
+      baseUrl: inbox.apiBaseUrl,
+      version: inbox.apiVersion,
+      phoneNumberId: inbox.phoneNumberId,
+      wabaId: inbox.wabaId,
+      accessToken,
+      fetch: inbox.provider === "sandbox" ? loopbackFetch(env, ctx) : undefined,
+    });
+  } catch (error) {
+    throw new ApiError("not_configured", `the inbox's API settings are unusable: ${(error as Error).message}`);
+  }
 }

@@ -1,0 +1,108 @@
+import type { ErrorPolicy, ProviderError } from "../provider/types";
+
+/** One row of the error table: the Meta `error.code`s it covers and what Herald does about them. */
+export type ErrorPolicyRule = {
+  codes: readonly number[];
+  /** Inclusive code ranges, for families such as the 200–299 permission errors. */
+  ranges?: readonly (readonly [from: number, to: number])[];
+  policy: ErrorPolicy;
+  title: string;
+  /** Suggested wait before the first retry; callers grow it with their own backoff. */
+  retryAfterMs?: number;
+};
+
+export type ErrorClassification = { policy: ErrorPolicy; title: string; retryAfterMs?: number };
+
+/**
+ * WHATSAPP.md's "What to do with each error code" table, row by row. Codes absent from it are
+ * classified as `fail_recipient` (see `classifyMetaError`).
+ */
+export const ERROR_POLICY_TABLE: readonly ErrorPolicyRule[] = [
+  { codes: [130429], policy: "retry_inbox_later", title: "Throughput limit of the number reached", retryAfterMs: 1_000 },
+  { codes: [4, 80007], policy: "retry_inbox_later", title: "App or WhatsApp Business Account rate limit reached", retryAfterMs: 60_000 },
+  // Meta allows about one message per 6 s from one number to one user.
+  { codes: [131056], policy: "retry_recipient_later", title: "Too many messages to this recipient", retryAfterMs: 6_000 },
+  { codes: [131000, 131016, 133004, 1, 2], policy: "retry_recipient_later", title: "Temporary error at Meta", retryAfterMs: 5_000 },
+  // Maintenance lasts up to a minute (e.g. a throughput upgrade).
+  { codes: [131057], policy: "retry_recipient_later", title: "WhatsApp account in maintenance", retryAfterMs: 60_000 },
+  { codes: [131026], policy: "fail_recipient", title: "Message undeliverable to this recipient" },
+  { codes: [131047], policy: "fail_recipient", title: "Outside the 24-hour window: send a template instead" },
+  { codes: [131049], policy: "fail_recipient", title: "Marketing limit for this recipient reached" },
+  { codes: [131050], policy: "opt_out", title: "Recipient stopped marketing messages" },
+  { codes: [130472], policy: "fail_recipient", title: "Recipient is part of a Meta experiment" },
+  { codes: [131008, 131009, 100, 131051], policy: "fail_recipient", title: "Invalid or missing parameter" },
+  { codes: [132000, 132012, 132005], policy: "fail_recipient", title: "Template parameters do not match the template" },
+  { codes: [131048], policy: "pause_campaign", title: "Spam rate limit: the number was flagged, check its quality" },
+  { codes: [132001, 132015, 132016], policy: "pause_campaign", title: "Template missing in this language, paused or disabled" },
+  {
+    codes: [0, 190, 3, 10],
+    ranges: [[200, 299]],
+    policy: "pause_campaign",
+    title: "Access token expired or lacks permission: new credentials needed",
+  },
+  {
+    codes: [131031, 368, 131042, 131045, 133010, 131064],
+    policy: "pause_campaign",
+    title: "WhatsApp account blocked, unpaid or not registered",
+  },
+];
+
+const BY_CODE = new Map<number, ErrorPolicyRule>(ERROR_POLICY_TABLE.flatMap((rule) => rule.codes.map((code) => [code, rule] as const)));
+
+function ruleFor(code: number): ErrorPolicyRule | undefined {
+  return BY_CODE.get(code) ?? ERROR_POLICY_TABLE.find((rule) => rule.ranges?.some(([from, to]) => code >= from && code <= to));
+}
+
+/**
+ * Decides what to do after Meta answered with an error, from `error.code` alone (never the HTTP
+ * status). Codes Herald does not know fail only that recipient: retrying could spam, pausing
+ * could stop a campaign over a one-off problem.
+ *
+ * `subcode` (`error_subcode`) is accepted so callers pass what Meta sent; no row of the table
+ * depends on it today.
+ *
+ * @example
+ * classifyMetaError(130429); // { policy: "retry_inbox_later", title: "Throughput limit…", retryAfterMs: 1000 }
+ * classifyMetaError(131050); // { policy: "opt_out", title: "Recipient stopped marketing messages" }
+ * classifyMetaError(999999); // { policy: "fail_recipient", title: "Unknown error (code 999999)" }
+ */
+export function classifyMetaError(code: number | undefined, subcode?: number): ErrorClassification {
+  const rule = code === undefined || !Number.isFinite(code) ? undefined : ruleFor(code);
+  if (!rule) return { policy: "fail_recipient", title: code === undefined ? "Unknown error (no code)" : `Unknown error (code ${code})` };
+  return rule.retryAfterMs === undefined
+    ? { policy: rule.policy, title: rule.title }
+    : { policy: rule.policy, title: rule.title, retryAfterMs: rule.retryAfterMs };
+}
+
+/** Wait suggested before retrying a request that certainly never left. */
+const NETWORK_RETRY_MS = 5_000;
+
+/**
+ * The error for a request that got no answer. `sent` says whether the request may have reached
+ * Meta: then it may have been delivered and must never be resent automatically (`unknown`).
+ * Only a request that certainly never left (e.g. a DNS failure or refused connection detected
+ * before any byte was written) is safe to retry; when in doubt pass `sent: true`.
+ *
+ * @example
+ * networkFailure("timeout", true); // { policy: "unknown", title: "No answer from Meta (timeout)", message: "…" }
+ * networkFailure("network", false, "connection refused"); // { policy: "retry_recipient_later", retryAfterMs: 5000, … }
+ */
+export function networkFailure(reason: "timeout" | "network", sent: boolean, detail?: string): ProviderError {
+  const what = reason === "timeout" ? "the request timed out" : "the connection failed";
+  const suffix = detail ? ` (${detail})` : "";
+  if (sent) {
+    return {
+      policy: "unknown",
+      title: reason === "timeout" ? "No answer from Meta (timeout)" : "No answer from Meta (network error)",
+      message: `${capitalize(what)}${suffix}; the request may have reached Meta, so it is not resent automatically.`,
+    };
+  }
+  return {
+    policy: "retry_recipient_later",
+    title: reason === "timeout" ? "Request not sent (timeout)" : "Request not sent (network error)",
+    message: `${capitalize(what)} before the request was sent${suffix}; it is safe to retry.`,
+    retryAfterMs: NETWORK_RETRY_MS,
+  };
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
