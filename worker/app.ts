@@ -17,6 +17,7 @@ import { labelRoutes } from "./routes/labels";
 import { tokenRoutes } from "./routes/tokens";
 import { userRoutes } from "./routes/users";
 import { workspaceRoutes } from "./routes/workspace";
+import { sandboxControlRoutes, sandboxGraphRoutes } from "./sandbox/routes";
 import { webhookRoutes } from "./webhooks/routes";
 
 export const VERSION = "0.1.0";
@@ -40,7 +41,8 @@ const api = new Hono<AppEnv>()
   .route("/inboxes", inboxRoutes)
   .route("/inboxes", inboxMessagingRoutes)
   .route("/audience", audienceRoutes)
-  .route("/demo", demoRoutes);
+  .route("/demo", demoRoutes)
+  .route("/sandbox", sandboxControlRoutes);
 
 let openApiDocument: unknown;
 api.get("/openapi.json", (c) => {
@@ -54,6 +56,7 @@ function errorResponse(status: number, body: ErrorBody, headers?: Record<string,
 
 export const app = new Hono<AppEnv>()
   .use(secureHeaders({ crossOriginEmbedderPolicy: false }))
+  .route("/sandbox/graph", sandboxGraphRoutes)
   .route("/api", api)
   .route("/webhooks", webhookRoutes)
   .all("/api/*", () => {

@@ -1,0 +1,295 @@
+import { and, eq } from "drizzle-orm";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
+import { inboxes } from "../db/schema";
+import { sandboxEnabled } from "../lib/config";
+import type { AppEnv } from "../lib/context";
+import { ApiError, notFound } from "../lib/errors";
+import { describe, idParam, validate } from "../lib/validate";
+import { requireAdmin } from "../middleware/auth";
+import { metaError, type GraphResponse } from "./graph-errors";
+import { authenticate, graphToken } from "./inbox-auth";
+import { scenarioPatchSchema, scenarioSchema } from "./scenario";
+
+/** The simulated number behind a phone number id. */
+export function sandboxFor(env: Env, phoneNumberId: string) {
+  return env.SANDBOX.get(env.SANDBOX.idFromName(phoneNumberId));
+}
+
+const GRAPH_VERSION = /^v\d+\.\d+$/;
+const GRAPH_ID = /^\d{1,32}$/;
+/** Meta refuses bodies far smaller than this; the sandbox only guards its own memory. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+const graphJson = (c: Context, r: GraphResponse) => c.json(r.body, r.status as ContentfulStatusCode);
+const unknownPath = (c: Context) =>
+  graphJson(c, metaError({ code: 2500, message: `Unknown path components: ${c.req.path.replace(/^\/sandbox\/graph/, "")}`, details: "Unknown path components" }));
+const noSuchObject = (c: Context, id: string) =>
+  graphJson(
+    c,
+    metaError({
+      code: 100,
+      subcode: 33,
+      message: `Unsupported ${c.req.method.toLowerCase()} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      details: `No sandbox inbox has the id ${id}.`,
+    }),
+  );
+
+/**
+ * Meta's Graph API as the sandbox plays it, mounted at `/sandbox/graph` (a sandbox inbox's
+ * `api_base_url`). Authenticated like Meta, by the inbox's access token, never by a session.
+ * @example POST /sandbox/graph/v23.0/106540352242922/messages  (Authorization: Bearer <inbox access token>)
+ */
+export const sandboxGraphRoutes = new Hono<AppEnv>()
+  .use(async (c, next) => {
+    if (!sandboxEnabled(c.env)) {
+      return graphJson(
+        c,
+        metaError({ code: 100, status: 404, message: "The WhatsApp sandbox is not enabled on this deployment.", details: "Set SANDBOX_ENABLED to \"true\" to serve /sandbox/graph." }),
+      );
+    }
+    if (!GRAPH_VERSION.test(c.req.path.split("/")[3] ?? "")) return unknownPath(c);
+    await next();
+  })
+  .post("/:version/:id/messages", async (c) => {
+    const { id } = c.req.param();
+    if (!GRAPH_ID.test(id)) return noSuchObject(c, id);
+    const body = await c.req.text();
+    if (body.length > MAX_BODY_BYTES) return graphJson(c, metaError({ code: 100, details: "The request body is too large." }));
+    const result = await sandboxFor(c.env, id).sendMessage({ path: c.req.path, phoneNumberId: id, token: graphToken(c.req.raw), body });
+    return graphJson(c, result);
+  })
+  .get("/:version/:id/message_templates", async (c) => {
+    const { id } = c.req.param();
+    if (!GRAPH_ID.test(id)) return noSuchObject(c, id);
+    const auth = await authenticate(c.env, "waba_id", id, graphToken(c.req.raw));
+    if (!auth.ok) return auth.reason === "bad_token" ? graphJson(c, metaError({ code: 190 })) : noSuchObject(c, id);
+    const q = c.req.query();
+    const filters: Record<string, string> = {};
+    for (const key of ["name", "status", "category", "language"]) if (q[key]) filters[key] = q[key]!;
+    const result = await sandboxFor(c.env, auth.inbox.phoneNumberId).listTemplates({
+      path: c.req.path,
+      url: c.req.url,
+      inboxId: auth.inbox.id,
+      ...(q.limit === undefined ? {} : { limit: q.limit }),
+      ...(q.after === undefined ? {} : { after: q.after }),
+      filters,
+    });
+    return graphJson(c, result);
+  })
+  .get("/:version/:id", async (c) => {
+    const { id } = c.req.param();
+    if (!GRAPH_ID.test(id)) return noSuchObject(c, id);
+    const fields = c.req.query("fields");
+    const result = await sandboxFor(c.env, id).phoneNumberInfo({ path: c.req.path, phoneNumberId: id, token: graphToken(c.req.raw), ...(fields ? { fields } : {}) });
+    return graphJson(c, result);
+  })
+  .all("*", unknownPath)
+  .onError((error, c) => {
+    console.error(`sandbox ${c.req.method} ${c.req.path} failed`, error);
+    return graphJson(c, metaError({ code: 1, status: 500, details: "The sandbox failed to handle this request; the error was logged." }));
+  });
+
+// ---- Control API (/api/sandbox) ------------------------------------------------------------
+
+const enabledOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!sandboxEnabled(c.env)) throw new ApiError("not_found", "the WhatsApp sandbox is not enabled on this deployment");
+  await next();
+};
+
+/** The caller's sandbox inbox, or a 404 exactly as for a missing one. */
+async function ownSandboxInbox(c: Context<AppEnv>, id: number) {
+  const row = await c
+    .get("db")
+    .select()
+    .from(inboxes)
+    .where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, c.get("principal").workspaceId), eq(inboxes.provider, "sandbox")))
+    .get();
+  if (!row) throw notFound("sandbox inbox", id);
+  return row;
+}
+
+const recordView = z.object({
+  seq: z.number(),
+  at: z.number().describe("arrival time, epoch milliseconds"),
+  method: z.string(),
+  path: z.string(),
+  kind: z.enum(["message", "templates", "phone_number"]),
+  inbox_id: z.number().nullable(),
+  to: z.string().nullable(),
+  wa_id: z.string().nullable(),
+  type: z.string().nullable(),
+  template_name: z.string().nullable(),
+  template_language: z.string().nullable(),
+  biz_opaque_callback_data: z.string().nullable(),
+  status: z.number().describe("HTTP status the sandbox answered"),
+  error_code: z.number().nullable().describe("Meta's error.code when refused"),
+  wamid: z.string().nullable(),
+});
+
+const recordsQuery = z.object({
+  since_ms: z.coerce.number().int().min(0).optional().describe("only requests that arrived at or after this epoch millisecond"),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  cursor: z.string().regex(/^\d+\.\d+$/, "must be the next_cursor of a previous page").optional(),
+});
+
+const statsView = z.object({
+  requests: z.number(),
+  accepted: z.number(),
+  rejected_by_code: z.record(z.string(), z.number()),
+  sends_per_recipient_max: z.number(),
+  duplicates: z.number().describe("recipients with more than one accepted send"),
+  pending_webhooks: z.number().describe("webhook events not delivered yet (not due, or awaiting a retry)"),
+  delivered_webhooks: z.number().describe("webhook events delivered with a 2xx answer"),
+  dead_webhooks: z.number().describe("webhook events given up on after repeated failures"),
+  failed_webhook_attempts: z.number(),
+  envelopes: z.object({ pending: z.number(), delivered: z.number(), dead: z.number() }),
+});
+
+const deliveryView = z.object({
+  id: z.number(),
+  inbox_id: z.number(),
+  kind: z.enum(["statuses", "inbound"]),
+  body: z.string().describe("the exact JSON text that was signed and POSTed"),
+  signature: z.string().nullable(),
+  event_count: z.number(),
+  state: z.enum(["pending", "delivered", "dead"]),
+  attempts: z.number(),
+  last_status: z.number().nullable(),
+  last_error: z.string().nullable(),
+  created_at: z.number(),
+  last_attempt_at: z.number().nullable(),
+  next_attempt_at: z.number(),
+  delivered_at: z.number().nullable(),
+});
+
+const inboundInput = z.object({
+  from: z.string().regex(/^\+?[1-9]\d{6,14}$/, "must be a phone number in international format").transform((v) => v.replace(/^\+/, "")),
+  text: z.string().min(1).max(4096),
+  name: z.string().trim().min(1).max(100).optional(),
+  reply_to: z.string().min(1).max(200).optional().describe("wamid of the message the customer quotes (context.id)"),
+});
+
+const tags = ["sandbox"];
+
+/**
+ * Controls the simulated number behind a sandbox inbox: its request record, scenario, stats and
+ * webhooks. Admins only; mounted at `/api/sandbox`.
+ */
+export const sandboxControlRoutes = new Hono<AppEnv>()
+  .use(enabledOnly)
+  .get(
+    "/inboxes/:id/requests",
+    requireAdmin,
+    describe({
+      summary: "Graph requests the sandbox number received, in arrival order (arrival times in epoch ms)",
+      tags,
+      access: "admin",
+      responses: { 200: { description: "a page of records", schema: z.object({ data: z.array(recordView), next_cursor: z.string().nullable() }) } },
+    }),
+    validate("param", idParam),
+    validate("query", recordsQuery),
+    async (c) => {
+      const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
+      const q = c.req.valid("query");
+      const page = await sandboxFor(c.env, inbox.phoneNumberId).records({
+        limit: q.limit,
+        ...(q.since_ms === undefined ? {} : { sinceMs: q.since_ms }),
+        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+      });
+      return c.json(page);
+    },
+  )
+  .delete(
+    "/inboxes/:id/requests",
+    requireAdmin,
+    describe({
+      summary: "Forget the record, the throughput window and the pair-rate state (?webhooks=true also drops queued webhooks)",
+      tags,
+      access: "admin",
+      responses: { 204: { description: "reset" } },
+    }),
+    validate("param", idParam),
+    validate("query", z.object({ webhooks: z.enum(["true", "false"]).optional() })),
+    async (c) => {
+      const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
+      await sandboxFor(c.env, inbox.phoneNumberId).reset({ webhooks: c.req.valid("query").webhooks === "true" });
+      return c.body(null, 204);
+    },
+  )
+  .get(
+    "/inboxes/:id/scenario",
+    requireAdmin,
+    describe({ summary: "The sandbox number's scenario (rates, delays, limits)", tags, access: "admin", responses: { 200: { description: "scenario", schema: scenarioSchema } } }),
+    validate("param", idParam),
+    async (c) => {
+      const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
+      return c.json(await sandboxFor(c.env, inbox.phoneNumberId).getScenario());
+    },
+  )
+  .put(
+    "/inboxes/:id/scenario",
+    requireAdmin,
+    describe({ summary: "Change some scenario fields; answers the whole scenario", tags, access: "admin", responses: { 200: { description: "scenario", schema: scenarioSchema } } }),
+    validate("param", idParam),
+    validate("json", scenarioPatchSchema),
+    async (c) => {
+      const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
+      const result = await sandboxFor(c.env, inbox.phoneNumberId).updateScenario(c.req.valid("json"));
+      if (!result.ok) throw new ApiError("validation_failed", `invalid body: ${result.issues[0]?.message ?? "bad scenario"}`, result.issues);
+      return c.json(result.scenario);
+    },
+  )
+  .get(
+    "/inboxes/:id/stats",
+    requireAdmin,
+    describe({ summary: "Counts: requests, accepted, refusals by code, sends per recipient, webhooks", tags, access: "admin", responses: { 200: { description: "stats", schema: statsView } } }),
+    validate("param", idParam),
+    async (c) => {
+      const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
+      return c.json(await sandboxFor(c.env, inbox.phoneNumberId).stats());
+    },
+  )
+  .get(
+    "/inboxes/:id/webhooks",
+    requireAdmin,
+    describe({
+      summary: "Webhook envelopes the sandbox built, with their delivery attempts",
+      tags,
+      access: "admin",
+      responses: { 200: { description: "envelopes, oldest first", schema: z.object({ data: z.array(deliveryView) }) } },
+    }),
+    validate("param", idParam),
+    validate("query", z.object({ after_id: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) })),
+    async (c) => {
+      const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
+      const q = c.req.valid("query");
+      const data = await sandboxFor(c.env, inbox.phoneNumberId).webhookDeliveries({ limit: q.limit, ...(q.after_id === undefined ? {} : { afterId: q.after_id }) });
+      return c.json({ data });
+    },
+  )
+  .post(
+    "/inboxes/:id/inbound",
+    requireAdmin,
+    describe({
+      summary: "Simulate a customer writing to the sandbox number: delivers an inbound text webhook now",
+      tags,
+      access: "admin",
+      responses: { 201: { description: "scheduled", schema: z.object({ wamid: z.string() }) } },
+    }),
+    validate("param", idParam),
+    validate("json", inboundInput),
+    async (c) => {
+      const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
+      const input = c.req.valid("json");
+      const result = await sandboxFor(c.env, inbox.phoneNumberId).simulateInbound({
+        inboxId: inbox.id,
+        from: input.from,
+        text: input.text,
+        ...(input.name ? { name: input.name } : {}),
+        ...(input.reply_to ? { replyTo: input.reply_to } : {}),
+      });
+      return c.json(result, 201);
+    },
+  );
