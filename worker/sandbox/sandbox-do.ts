@@ -251,6 +251,9 @@ export class WhatsAppSandbox extends DurableObject<Env> {
       this.schedule(auth.inbox.id, ref, events);
       await this.armAlarm(false);
     }
+    if (scenario.slow_response_rate > 0 && Math.random() < scenario.slow_response_rate) {
+      await new Promise((resolve) => setTimeout(resolve, scenario.slow_response_ms));
+    }
     return {
       status: 200,
       body: {
