@@ -9,6 +9,7 @@ import { describe } from "./lib/validate";
 import { csrfGuard, requireUser, withDb } from "./middleware/auth";
 import { audienceRoutes } from "./routes/audience";
 import { authRoutes } from "./routes/auth";
+import { campaignRoutes } from "./routes/campaigns";
 import { contactRoutes } from "./routes/contacts";
 import { demoRoutes } from "./routes/demo";
 import { inboxMessagingRoutes } from "./routes/inbox-messaging";
@@ -42,6 +43,7 @@ const api = new Hono<AppEnv>()
   .route("/inboxes", inboxMessagingRoutes)
   .route("/audience", audienceRoutes)
   .route("/demo", demoRoutes)
+  .route("/campaigns", campaignRoutes)
   .route("/sandbox", sandboxControlRoutes);
 
 let openApiDocument: unknown;

@@ -2,20 +2,26 @@ import { app } from "./app";
 import { createDb } from "./db/client";
 import { purgeLoginAttempts } from "./lib/login-throttle";
 import { purgeExpiredSessions } from "./lib/sessions";
+import { runCampaignCron } from "./routes/campaigns";
+import type { OutboundJob } from "./campaigns/campaign-sender";
+import { consumeOutboundBatch } from "./campaigns/outbound-consumer";
 import { consumeWebhookBatch } from "./webhooks/consumer";
 import type { WebhookJob } from "./webhooks/routes";
 
+export { CampaignSender } from "./campaigns/campaign-sender";
+export { InboxLimiter } from "./campaigns/inbox-limiter";
 export { WhatsAppSandbox } from "./sandbox/sandbox-do";
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env, _ctx) {
+  async queue(batch, env, ctx) {
     if (batch.queue === "herald-webhooks") return consumeWebhookBatch(batch as MessageBatch<WebhookJob>, env);
+    if (batch.queue === "herald-outbound") return consumeOutboundBatch(batch as MessageBatch<OutboundJob>, env, ctx);
     console.error(`queue: no consumer for ${batch.queue}; retrying later`);
     batch.retryAll({ delaySeconds: 60 });
   },
   async scheduled(_controller, env) {
     const db = createDb(env.DB);
-    await Promise.all([purgeExpiredSessions(db), purgeLoginAttempts(db)]);
+    await Promise.all([runCampaignCron(env, db), purgeExpiredSessions(db), purgeLoginAttempts(db)]);
   },
 } satisfies ExportedHandler<Env>;

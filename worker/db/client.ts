@@ -27,13 +27,18 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 export const isoOrNull = (seconds: number | null | undefined) =>
   seconds === null || seconds === undefined ? null : new Date(seconds * 1000).toISOString();
 
-/** True when a write failed on a UNIQUE constraint (drizzle wraps D1's error in `cause`). */
-export function isUniqueViolation(error: unknown): boolean {
+function failedOn(error: unknown, text: string): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if (String((e as Error).message ?? e).includes("UNIQUE constraint failed")) return true;
+    if (String((e as Error).message ?? e).includes(text)) return true;
   }
   return false;
 }
+
+/** True when a write failed on a UNIQUE constraint (drizzle wraps D1's error in `cause`). */
+export const isUniqueViolation = (error: unknown) => failedOn(error, "UNIQUE constraint failed");
+
+/** True when a write failed because other rows still refer to the row. */
+export const isForeignKeyViolation = (error: unknown) => failedOn(error, "FOREIGN KEY constraint failed");
 
 type WorkspaceTable = SQLiteTable & { id: SQLiteColumn; workspaceId: SQLiteColumn };
 

@@ -297,6 +297,45 @@ export const inboundMessages = sqliteTable(
   ],
 );
 
+/**
+ * A WhatsApp campaign. Its recipients, pacing and pause state live in the campaign's Durable
+ * Object; this row is the catalog entry (definition, status, a snapshot of the counters).
+ */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    // No cascade: an inbox with campaigns cannot be deleted.
+    inboxId: integer("inbox_id")
+      .notNull()
+      .references(() => inboxes.id),
+    title: text("title").notNull(),
+    status: text("status", { enum: ["draft", "scheduled", "sending", "paused", "completed", "failed", "cancelled"] }).notNull(),
+    /** Why the campaign paused or failed, for the operator. */
+    statusReason: text("status_reason"),
+    /** JSON: labels, match, exclude_labels. */
+    audience: text("audience").notNull(),
+    /** JSON: template with value sources, or text variants. */
+    content: text("content").notNull(),
+    /** JSON: pacing and auto-pause settings. */
+    settings: text("settings").notNull(),
+    /** When a scheduled campaign starts (unix seconds, UTC), and the time zone it was entered in. */
+    scheduledAt: integer("scheduled_at"),
+    timezone: text("timezone"),
+    /** JSON snapshot of the progress counters, refreshed by the campaign's Durable Object. */
+    counters: text("counters").notNull().default("{}"),
+    launchedAt: integer("launched_at"),
+    completedAt: integer("completed_at"),
+    createdBy: integer("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("campaigns_workspace_idx").on(t.workspaceId, t.id), index("campaigns_status_idx").on(t.status, t.scheduledAt)],
+);
+
 export type Workspace = typeof workspaces.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type Label = typeof labels.$inferSelect;
@@ -304,3 +343,4 @@ export type Contact = typeof contacts.$inferSelect;
 export type Inbox = typeof inboxes.$inferSelect;
 export type Template = typeof templates.$inferSelect;
 export type Message = typeof messages.$inferSelect;
+export type Campaign = typeof campaigns.$inferSelect;

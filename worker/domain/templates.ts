@@ -1,5 +1,7 @@
 /** Message templates as Meta describes them, and the variables an operator must fill in. */
 
+import type { TemplateMessage } from "../provider/types";
+
 export type TemplateStatus = "APPROVED" | "PENDING" | "REJECTED" | "PAUSED" | "DISABLED" | (string & {});
 export type TemplateCategory = "MARKETING" | "UTILITY" | "AUTHENTICATION" | (string & {});
 export type ParameterFormat = "positional" | "named";
@@ -178,4 +180,47 @@ export function checkTemplateValues(variables: readonly TemplateVariable[], valu
     if (!values.buttons?.[index]?.trim()) problems.push({ path: `buttons.${index}`, message: "the URL button needs its variable part" });
   }
   return problems;
+}
+
+/** What sending needs of a template; a campaign freezes it at launch. */
+export type TemplateSnapshot = {
+  name: string;
+  language: string;
+  parameterFormat: ParameterFormat;
+  variables: TemplateVariable[];
+  components: TemplateComponent[];
+};
+
+/** Herald's checked values as the provider's template message. */
+export function toTemplateMessage(template: TemplateSnapshot, values: TemplateValues): Omit<TemplateMessage, "to"> {
+  const { variables, components } = template;
+  const media = variables.find((v) => v.component === "header" && v.kind !== "text");
+  const buttonDefs = components.find((c) => c.type === "BUTTONS");
+  const buttons: NonNullable<TemplateMessage["buttons"]> = [];
+  for (const [index, value] of Object.entries(values.buttons ?? {})) {
+    const def = buttonDefs && buttonDefs.type === "BUTTONS" ? buttonDefs.buttons[Number(index)] : undefined;
+    if (def?.type === "URL") buttons.push({ index: Number(index), subType: "url", text: value });
+    else if (def?.type === "QUICK_REPLY") buttons.push({ index: Number(index), subType: "quick_reply", payload: value });
+  }
+  return {
+    name: template.name,
+    language: template.language,
+    parameterFormat: template.parameterFormat,
+    ...(media && values.media
+      ? {
+          header: {
+            media: {
+              kind: media.kind as "image" | "video" | "document",
+              value: values.media.id
+                ? { id: values.media.id, ...(values.media.filename ? { filename: values.media.filename } : {}) }
+                : { link: values.media.link!, ...(values.media.filename ? { filename: values.media.filename } : {}) },
+            },
+          },
+        }
+      : values.header && Object.keys(values.header).length
+        ? { header: { text: values.header } }
+        : {}),
+    ...(values.body && Object.keys(values.body).length ? { body: values.body } : {}),
+    ...(buttons.length ? { buttons } : {}),
+  };
 }

@@ -4,13 +4,22 @@ import { z } from "zod";
 import { chunk, isoOrNull, nowSeconds, type Db } from "../db/client";
 import { contacts, inboxes, messageEvents, messages, templates, workspaces, type Inbox, type Message, type Template } from "../db/schema";
 import { normalizePhone } from "../domain/phone";
-import { checkTemplateValues, parameterFormat, templateVariables, type MetaTemplate, type TemplateValues, type TemplateVariable } from "../domain/templates";
+import {
+  checkTemplateValues,
+  parameterFormat,
+  templateVariables,
+  toTemplateMessage,
+  type MetaTemplate,
+  type TemplateSnapshot,
+  type TemplateValues,
+  type TemplateVariable,
+} from "../domain/templates";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
 import { providerFor } from "../provider";
-import type { ProviderError, TemplateMessage } from "../provider/types";
+import type { ProviderError } from "../provider/types";
 import { forgetWebhookAuth } from "../webhooks/routes";
 
 /** Pages followed at most in one template sync (100 templates a page). */
@@ -195,6 +204,17 @@ export async function syncTemplates(env: Env, db: Db, inbox: Inbox, ctx: Pick<Ex
   return { synced, removed: removed.length };
 }
 
+/** A stored template row as the provider needs it. */
+export function templateSnapshot(t: Template): TemplateSnapshot {
+  return {
+    name: t.name,
+    language: t.language,
+    parameterFormat: t.parameterFormat,
+    variables: JSON.parse(t.variables) as TemplateVariable[],
+    components: JSON.parse(t.components) as MetaTemplate["components"],
+  };
+}
+
 export const inboxMessagingRoutes = new Hono<AppEnv>()
   .post(
     "/:id/test",
@@ -350,7 +370,7 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
       const provider = await providerFor(c.env, inbox, c.executionCtx);
       const common = { to: phone.e164, bizOpaqueCallbackData: `herald:m:${row.id}`, ...(input.reply_to ? { replyTo: input.reply_to } : {}) };
       const result = template
-        ? await provider.sendTemplate({ ...common, ...toTemplateMessage(template, values) })
+        ? await provider.sendTemplate({ ...common, ...toTemplateMessage(templateSnapshot(template), values) })
         : await provider.sendText({ ...common, body: input.text!.body, previewUrl: input.text!.preview_url });
       const updated = (await db
         .update(messages)
@@ -422,37 +442,3 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
     },
   );
 
-/** Herald's checked values as the provider's template message. */
-export function toTemplateMessage(template: Template, values: TemplateValues): Omit<TemplateMessage, "to"> {
-  const variables = JSON.parse(template.variables) as TemplateVariable[];
-  const media = variables.find((v) => v.component === "header" && v.kind !== "text");
-  const components = JSON.parse(template.components) as MetaTemplate["components"];
-  const buttonDefs = components.find((c) => c.type === "BUTTONS");
-  const buttons: NonNullable<TemplateMessage["buttons"]> = [];
-  for (const [index, value] of Object.entries(values.buttons ?? {})) {
-    const def = buttonDefs && buttonDefs.type === "BUTTONS" ? buttonDefs.buttons[Number(index)] : undefined;
-    if (def?.type === "URL") buttons.push({ index: Number(index), subType: "url", text: value });
-    else if (def?.type === "QUICK_REPLY") buttons.push({ index: Number(index), subType: "quick_reply", payload: value });
-  }
-  return {
-    name: template.name,
-    language: template.language,
-    parameterFormat: template.parameterFormat,
-    ...(media && values.media
-      ? {
-          header: {
-            media: {
-              kind: media.kind as "image" | "video" | "document",
-              value: values.media.id
-                ? { id: values.media.id, ...(values.media.filename ? { filename: values.media.filename } : {}) }
-                : { link: values.media.link!, ...(values.media.filename ? { filename: values.media.filename } : {}) },
-            },
-          },
-        }
-      : values.header && Object.keys(values.header).length
-        ? { header: { text: values.header } }
-        : {}),
-    ...(values.body && Object.keys(values.body).length ? { body: values.body } : {}),
-    ...(buttons.length ? { buttons } : {}),
-  };
-}

@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { isoOrNull, nowSeconds, isUniqueViolation, deleteOwned, type Db } from "../db/client";
+import { isoOrNull, nowSeconds, isUniqueViolation, isForeignKeyViolation, deleteOwned, type Db } from "../db/client";
 import { inboxes, type Inbox } from "../db/schema";
 import { sandboxEnabled } from "../lib/config";
 import type { AppEnv } from "../lib/context";
@@ -206,7 +206,12 @@ export const inboxRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const { id } = c.req.valid("param");
-      await deleteOwned(c.get("db"), inboxes, id, c.get("principal").workspaceId, "inbox");
+      try {
+        await deleteOwned(c.get("db"), inboxes, id, c.get("principal").workspaceId, "inbox");
+      } catch (error) {
+        if (isForeignKeyViolation(error)) throw new ApiError("conflict", "campaigns use this inbox; delete them first");
+        throw error;
+      }
       forgetWebhookAuth(id);
       return c.body(null, 204);
     },

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import {
+  allowedActions,
+  CAMPAIGN_ACTIONS,
+  CAMPAIGN_STATUSES,
+  isCampaignStatus,
+  isEditable,
+  isFinal,
+  transition,
+  type CampaignAction,
+  type CampaignStatus,
+} from "../../worker/domain/campaign-lifecycle";
+
+// DESIGN.md's lifecycle written out independently of the module's table.
+const ALLOWED: [from: CampaignStatus, action: CampaignAction, to: CampaignStatus][] = [
+  ["draft", "schedule", "scheduled"],
+  ["draft", "start", "sending"],
+  ["scheduled", "start", "sending"],
+  ["scheduled", "unschedule", "draft"],
+  ["scheduled", "cancel", "cancelled"],
+  ["sending", "pause", "paused"],
+  ["sending", "cancel", "cancelled"],
+  ["sending", "complete", "completed"],
+  ["sending", "fail", "failed"],
+  ["paused", "resume", "sending"],
+  ["paused", "cancel", "cancelled"],
+  ["paused", "complete", "completed"],
+  ["paused", "fail", "failed"],
+];
+
+const target = (from: CampaignStatus, action: CampaignAction) => ALLOWED.find(([f, a]) => f === from && a === action)?.[2];
+const EVERY_PAIR = CAMPAIGN_STATUSES.flatMap((from) => CAMPAIGN_ACTIONS.map((action) => [from, action] as const));
+
+describe("transition", () => {
+  it("covers 7 statuses × 8 actions", () => {
+    expect(EVERY_PAIR).toHaveLength(56);
+  });
+
+  it.each(EVERY_PAIR.filter(([from, action]) => target(from, action)))("%s -%s-> allowed", (from, action) => {
+    expect(transition(from, action)).toEqual({ ok: true, to: target(from, action) });
+  });
+
+  it.each(EVERY_PAIR.filter(([from, action]) => !target(from, action)))("%s -%s-> refused with a message", (from, action) => {
+    const result = transition(from, action);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.message.length).toBeGreaterThan(10);
+      expect(result.message).not.toMatch(/undefined/);
+    }
+  });
+
+  it.each([
+    ["completed", "pause", "a completed campaign cannot be paused"],
+    ["sending", "schedule", "only a draft can be scheduled; this campaign is sending"],
+    ["paused", "pause", "the campaign is already paused"],
+    ["sending", "resume", "the campaign is already sending"],
+    ["sending", "start", "the campaign is already sending"],
+    ["cancelled", "cancel", "the campaign is already cancelled"],
+    ["draft", "unschedule", "the campaign is already a draft"],
+    ["paused", "start", "a paused campaign cannot be started; resume it instead"],
+    ["draft", "pause", "a draft cannot be paused: it is not sending yet"],
+    ["draft", "cancel", "a draft cannot be cancelled: it was never launched"],
+    ["completed", "resume", "only a paused campaign can be resumed; this campaign is completed"],
+    ["failed", "start", "a failed campaign cannot be started"],
+    ["scheduled", "fail", "a scheduled campaign cannot be marked as failed"],
+  ] as const)("%s -%s-> says %j", (from, action, message) => {
+    expect(transition(from, action)).toEqual({ ok: false, message });
+  });
+
+  it("lets nothing leave a final status", () => {
+    for (const status of CAMPAIGN_STATUSES.filter(isFinal)) {
+      for (const action of CAMPAIGN_ACTIONS) expect(transition(status, action).ok, `${status} ${action}`).toBe(false);
+    }
+  });
+});
+
+describe("allowedActions", () => {
+  it("lists exactly the allowed actions of each status", () => {
+    for (const status of CAMPAIGN_STATUSES) {
+      expect(allowedActions(status)).toEqual(CAMPAIGN_ACTIONS.filter((action) => target(status, action)));
+    }
+  });
+});
+
+describe("isEditable / isFinal", () => {
+  it.each(CAMPAIGN_STATUSES.map((s) => [s]))("%s", (status) => {
+    expect(isEditable(status)).toBe(status === "draft");
+    expect(isFinal(status)).toBe(status === "completed" || status === "failed" || status === "cancelled");
+  });
+
+  it("recognizes status strings", () => {
+    expect(isCampaignStatus("paused")).toBe(true);
+    expect(isCampaignStatus("PAUSED")).toBe(false);
+    expect(isCampaignStatus(3)).toBe(false);
+  });
+});

@@ -1,0 +1,573 @@
+import { DurableObject } from "cloudflare:workers";
+import { drawGapMs, FailureWindow, pickVariant, retryDelayMs } from "../domain/campaign-pacing";
+import { renderText, resolveTemplateValues } from "../domain/campaign-render";
+import type { CampaignContent, SendSettings } from "../domain/campaign-settings";
+import type { CampaignStatus } from "../domain/campaign-lifecycle";
+import type { TemplateSnapshot, TemplateValues } from "../domain/templates";
+import type { ErrorPolicy } from "../provider/types";
+
+/** What a campaign sends and how, frozen at launch. */
+export type CampaignConfig = {
+  campaignId: number;
+  workspaceId: number;
+  inboxId: number;
+  throughputCap: number;
+  content: CampaignContent;
+  settings: SendSettings;
+  /** The approved template as it was at launch (template content only). */
+  template?: TemplateSnapshot;
+};
+
+export type RecipientInput = {
+  contactId: number;
+  phone: string;
+  name: string;
+  attributes: Record<string, string>;
+  /** Set when the recipient is frozen as skipped, e.g. "outside_service_window". */
+  skipReason?: string;
+};
+
+export const RECIPIENT_STATES = ["pending", "released", "sending", "sent", "delivered", "read", "replied", "failed", "skipped", "cancelled", "unknown"] as const;
+export type RecipientState = (typeof RECIPIENT_STATES)[number];
+
+/** A recipient the consumer may send to now, with its message rendered. */
+export type Grant = {
+  id: number;
+  to: string;
+  callbackData: string;
+  message: { kind: "text"; body: string; previewUrl: boolean } | { kind: "template"; values: TemplateValues };
+};
+
+export type Outcome =
+  | { id: number; result: "sent"; wamid: string }
+  | { id: number; result: "failed"; policy: ErrorPolicy; code?: number; title: string; details?: string }
+  | { id: number; result: "retry"; policy: ErrorPolicy; code?: number; title: string; delayMs?: number }
+  | { id: number; result: "unknown"; title: string };
+
+export type OutboundJob = { campaignId: number; inboxId: number; ids: number[] };
+
+export type Progress = {
+  status: CampaignStatus;
+  reason: string | null;
+  total: number;
+  states: Record<RecipientState, number>;
+};
+
+/** Milliseconds between ticks while releasing at full speed (min = max = 0). */
+const FAST_TICK_MS = 250;
+/** A released recipient nobody claimed within this is handed to the queue again (claims make that safe). */
+const RELEASE_TIMEOUT_MS = 60_000;
+/** A claimed recipient with no report after this may or may not have been sent: it becomes `unknown`. */
+const CLAIM_TIMEOUT_MS = 5 * 60_000;
+/** How long pause and cancel wait for sends already in flight. */
+const SETTLE_TIMEOUT_MS = 20_000;
+/** Counters are copied to D1 at most this often while sending. */
+const FLUSH_EVERY_MS = 1_000;
+/** Template errors after which the campaign cannot go on at all. */
+const FATAL_CODES = new Set([132001, 132016]);
+
+type Pace = { nextAt: number; inBatch: number; sequence: number };
+type Row = { id: number; contact_id: number; phone: string; name: string; attributes: string; variant: number | null };
+
+const FINAL_STATUSES = new Set<CampaignStatus>(["completed", "failed", "cancelled"]);
+
+/**
+ * One campaign's sender. Holds the frozen audience (one row per recipient, one recipient per
+ * phone), paces releases with its alarm, grants claims only while sending, and applies reported
+ * outcomes. Every state change happens in synchronous SQLite code between awaits, so each tick,
+ * claim and report is atomic; ticks are safe to run twice, claims are granted at most once per
+ * recipient, and `unknown` outcomes are never sent again.
+ */
+export class CampaignSender extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private settleWaiters: (() => void)[] = [];
+  private lastFlush = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS recipients (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL,
+        phone TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        state TEXT NOT NULL,
+        due_at INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        variant INTEGER,
+        wamid TEXT,
+        error_code INTEGER,
+        error_title TEXT,
+        error_details TEXT,
+        reason TEXT,
+        content TEXT,
+        released_at INTEGER,
+        claimed_at INTEGER,
+        sent_at INTEGER,
+        delivered_at INTEGER,
+        read_at INTEGER,
+        replied_at INTEGER,
+        failed_at INTEGER,
+        updated_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS recipients_state_due ON recipients (state, due_at, id);
+      CREATE INDEX IF NOT EXISTS recipients_wamid ON recipients (wamid);
+      CREATE TABLE IF NOT EXISTS outcomes (seq INTEGER PRIMARY KEY AUTOINCREMENT, failed INTEGER NOT NULL);
+    `);
+  }
+
+  // ---- meta -------------------------------------------------------------------------------
+
+  private getMeta<T>(key: string): T | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+
+  private setMeta(key: string, value: unknown): void {
+    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+  }
+
+  private config(): CampaignConfig {
+    const config = this.getMeta<CampaignConfig>("config");
+    if (!config) throw new Error("campaign not prepared");
+    return config;
+  }
+
+  private status(): CampaignStatus {
+    return this.getMeta<CampaignStatus>("status") ?? "draft";
+  }
+
+  private reason(): string | null {
+    return this.getMeta<string>("reason");
+  }
+
+  private setStatus(status: CampaignStatus, reason: string | null = null): void {
+    this.setMeta("status", status);
+    this.setMeta("reason", reason);
+  }
+
+  // ---- freezing ---------------------------------------------------------------------------
+
+  /** Stores the campaign's configuration once; a second call with a launched campaign changes nothing. */
+  prepare(config: CampaignConfig): { ok: boolean } {
+    if (this.getMeta("config") && this.status() !== "draft") return { ok: false };
+    this.setMeta("config", config);
+    if (!this.getMeta("status")) this.setStatus("draft");
+    return { ok: true };
+  }
+
+  /** Adds frozen recipients in send order; a phone already present is ignored. Returns how many were added. */
+  addRecipients(rows: RecipientInput[]): { added: number } {
+    if (this.status() !== "draft") return { added: 0 };
+    const now = Date.now();
+    const before = this.count();
+    this.sql.exec(
+      `INSERT INTO recipients (contact_id, phone, name, attributes, state, reason, updated_at)
+       SELECT j.value ->> 'contactId', j.value ->> 'phone', j.value ->> 'name', json(j.value -> 'attributes'),
+              CASE WHEN j.value ->> 'skipReason' IS NULL THEN 'pending' ELSE 'skipped' END, j.value ->> 'skipReason', ?2
+       FROM json_each(?1) AS j WHERE true
+       ON CONFLICT (phone) DO NOTHING`,
+      JSON.stringify(rows),
+      now,
+    );
+    return { added: this.count() - before };
+  }
+
+  /** Drops a frozen audience that was not launched (e.g. the launch was refused half way). */
+  discard(): void {
+    if (this.status() !== "draft") return;
+    this.sql.exec("DELETE FROM recipients");
+  }
+
+  private count(where = "1 = 1", ...bindings: unknown[]): number {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM recipients WHERE ${where}`, ...bindings).one().n;
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  /** Starts sending (the audience must be frozen). */
+  async start(): Promise<Progress> {
+    if (this.status() === "draft") {
+      this.setStatus("sending");
+      this.setMeta("pace", { nextAt: Date.now(), inBatch: 0, sequence: 0 } satisfies Pace);
+      this.sql.exec("DELETE FROM outcomes");
+      this.finishIfDone();
+      await this.arm(Date.now());
+    }
+    await this.flush(true);
+    return this.progress();
+  }
+
+  /**
+   * Stops granting claims at once, then waits (bounded) until the sends already claimed have
+   * reported, so nothing is sent after it returns.
+   */
+  async pause(reason: string | null = null): Promise<Progress & { settled: boolean }> {
+    if (this.status() === "sending") this.pauseNow(reason);
+    const settled = await this.settle();
+    await this.flush(true);
+    return { ...this.progress(), settled };
+  }
+
+  /** Continues where it stopped, at the same pace. */
+  async resume(): Promise<Progress> {
+    if (this.status() === "paused") {
+      const config = this.config();
+      this.setStatus("sending");
+      const pace = this.getMeta<Pace>("pace") ?? { nextAt: 0, inBatch: 0, sequence: 0 };
+      const gap = drawGapMs(config.settings.min_delay_s, config.settings.max_delay_s);
+      pace.nextAt = Date.now() + gap;
+      this.setMeta("pace", pace);
+      this.sql.exec("DELETE FROM outcomes");
+      this.finishIfDone();
+      await this.arm(Date.now());
+    }
+    await this.flush(true);
+    return this.progress();
+  }
+
+  /** Cancels every recipient not sent yet; sends in flight are allowed to settle. */
+  async cancel(): Promise<Progress & { settled: boolean }> {
+    const status = this.status();
+    if (!FINAL_STATUSES.has(status)) {
+      this.setStatus("cancelled");
+      this.sql.exec("UPDATE recipients SET state = 'cancelled', updated_at = ? WHERE state IN ('pending', 'released')", Date.now());
+    }
+    const settled = await this.settle();
+    await this.flush(true);
+    return { ...this.progress(), settled };
+  }
+
+  private async settle(): Promise<boolean> {
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    while (this.count("state = 'sending'") > 0) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(remaining, 500));
+        this.settleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return true;
+  }
+
+  // ---- the tick ---------------------------------------------------------------------------
+
+  override async alarm(): Promise<void> {
+    await this.tick();
+  }
+
+  /** One pacing step; safe to run any number of times. */
+  async tick(): Promise<void> {
+    const status = this.status();
+    if (status !== "sending") {
+      if (status === "paused" || status === "cancelled") this.expireClaims(Date.now());
+      await this.flush(false);
+      return;
+    }
+    const now = Date.now();
+    const config = this.config();
+    this.expireClaims(now);
+    const stale = this.sql
+      .exec<{ id: number }>("SELECT id FROM recipients WHERE state = 'released' AND released_at < ? LIMIT 500", now - RELEASE_TIMEOUT_MS)
+      .toArray()
+      .map((r) => r.id);
+    if (stale.length) this.sql.exec("UPDATE recipients SET released_at = ? WHERE id IN (SELECT value FROM json_each(?))", now, JSON.stringify(stale));
+    const released = [...stale, ...this.release(config, now)];
+    if (released.length) await this.enqueue(config, released);
+    this.finishIfDone();
+    await this.flush(false);
+    if (this.status() === "sending") await this.arm(this.nextWake(now));
+  }
+
+  /** Marks the recipients due now as released, following the campaign's pace and the inbox cap. */
+  private release(config: CampaignConfig, now: number): number[] {
+    const { settings } = config;
+    const fast = settings.max_delay_s === 0;
+    const pace = this.getMeta<Pace>("pace") ?? { nextAt: now, inBatch: 0, sequence: 0 };
+    // At full speed a tick releases what the inbox can send until the next tick.
+    const limit = fast ? Math.max(1, Math.ceil((config.throughputCap * FAST_TICK_MS) / 1000)) : 1;
+    const out: number[] = [];
+    while (pace.nextAt <= now && out.length < limit) {
+      const row = this.sql
+        .exec<Row>(
+          "SELECT id, contact_id, phone, name, attributes, variant FROM recipients WHERE state = 'pending' AND (due_at IS NULL OR due_at <= ?) ORDER BY due_at IS NOT NULL, due_at, id LIMIT 1",
+          now,
+        )
+        .toArray()[0];
+      if (!row) break;
+      const variant =
+        row.variant ??
+        (config.content.type === "text"
+          ? pickVariant(config.content.variants.length, {
+              randomize: settings.randomize_variants,
+              campaignId: config.campaignId,
+              contactId: row.contact_id,
+              sequence: pace.sequence,
+            })
+          : 0);
+      this.sql.exec("UPDATE recipients SET state = 'released', released_at = ?, variant = ?, updated_at = ? WHERE id = ?", now, variant, now, row.id);
+      out.push(row.id);
+      pace.sequence++;
+      pace.inBatch++;
+      let gap = fast ? 0 : drawGapMs(settings.min_delay_s, settings.max_delay_s);
+      if (pace.inBatch >= settings.batch_size) {
+        pace.inBatch = 0;
+        gap += settings.batch_pause_s * 1000;
+      }
+      pace.nextAt = now + gap;
+    }
+    if (fast && pace.nextAt <= now && out.length >= limit) pace.nextAt = now + FAST_TICK_MS;
+    this.setMeta("pace", pace);
+    return out;
+  }
+
+  private async enqueue(config: CampaignConfig, ids: number[]): Promise<void> {
+    const group = config.settings.max_delay_s === 0 ? 5 : 1;
+    const messages: { body: OutboundJob }[] = [];
+    for (let i = 0; i < ids.length; i += group) {
+      messages.push({ body: { campaignId: config.campaignId, inboxId: config.inboxId, ids: ids.slice(i, i + group) } });
+    }
+    for (let i = 0; i < messages.length; i += 100) await this.env.OUTBOUND.sendBatch(messages.slice(i, i + 100));
+  }
+
+  private expireClaims(now: number): void {
+    this.sql.exec(
+      "UPDATE recipients SET state = 'unknown', reason = 'no report from the sender', updated_at = ? WHERE state = 'sending' AND claimed_at < ?",
+      now,
+      now - CLAIM_TIMEOUT_MS,
+    );
+  }
+
+  private nextWake(now: number): number {
+    const pace = this.getMeta<Pace>("pace");
+    const candidates = [now + RELEASE_TIMEOUT_MS];
+    if (this.count("state = 'pending' AND due_at IS NULL") > 0 && pace) candidates.push(pace.nextAt);
+    const retry = this.sql.exec<{ t: number | null }>("SELECT min(due_at) AS t FROM recipients WHERE state = 'pending' AND due_at IS NOT NULL").one().t;
+    if (retry !== null) candidates.push(Math.max(retry, pace?.nextAt ?? retry));
+    return Math.max(now, Math.min(...candidates));
+  }
+
+  private async arm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at || current < Date.now() - 1000) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Re-arms a sending campaign whose alarm was lost or is overdue (called by the cron trigger). */
+  async ensureAlarm(): Promise<{ rearmed: boolean }> {
+    if (this.status() !== "sending") return { rearmed: false };
+    const current = await this.ctx.storage.getAlarm();
+    if (current !== null && current > Date.now() - 5_000) return { rearmed: false };
+    await this.ctx.storage.setAlarm(Date.now());
+    return { rearmed: true };
+  }
+
+  private finishIfDone(): void {
+    if (this.status() !== "sending" && this.status() !== "paused") return;
+    if (this.count("state IN ('pending', 'released', 'sending')") > 0) return;
+    if (this.status() === "paused" && this.count("state = 'pending'") > 0) return;
+    this.setStatus("completed");
+  }
+
+  // ---- claims and reports -----------------------------------------------------------------
+
+  /**
+   * Grants the released recipients among `ids` while the campaign is sending, marking them
+   * `sending` first. A paused or cancelled campaign, or a recipient claimed before, gets nothing.
+   */
+  claim(ids: number[]): { grants: Grant[]; template?: CampaignConfig["template"] } {
+    if (this.status() !== "sending" || ids.length === 0) return { grants: [] };
+    const config = this.config();
+    const now = Date.now();
+    const rows = this.sql
+      .exec<Row>(
+        `UPDATE recipients SET state = 'sending', claimed_at = ?1, attempts = attempts + 1, updated_at = ?1
+         WHERE id IN (SELECT value FROM json_each(?2)) AND state = 'released'
+         RETURNING id, contact_id, phone, name, attributes, variant`,
+        now,
+        JSON.stringify(ids),
+      )
+      .toArray();
+    const grants: Grant[] = [];
+    for (const row of rows) {
+      const contact = { name: row.name, phone: row.phone, attributes: JSON.parse(row.attributes) as Record<string, string> };
+      const grant = this.render(config, row, contact);
+      if ("missing" in grant) {
+        this.sql.exec(
+          "UPDATE recipients SET state = 'failed', reason = ?, failed_at = ?, updated_at = ? WHERE id = ?",
+          `no value for ${grant.missing.join(", ")}`,
+          now,
+          now,
+          row.id,
+        );
+        continue;
+      }
+      this.sql.exec("UPDATE recipients SET content = ? WHERE id = ?", JSON.stringify(grant.message), row.id);
+      grants.push(grant);
+    }
+    return { grants, ...(config.template ? { template: config.template } : {}) };
+  }
+
+  private render(config: CampaignConfig, row: Row, contact: { name: string; phone: string; attributes: Record<string, string> }): Grant | { missing: string[] } {
+    const base = { id: row.id, to: row.phone, callbackData: `herald:c:${config.campaignId}:${row.id}` };
+    if (config.content.type === "text") {
+      const variant = config.content.variants[row.variant ?? 0] ?? config.content.variants[0]!;
+      const rendered = renderText(variant, contact);
+      if (!rendered.ok) return { missing: rendered.missing };
+      return { ...base, message: { kind: "text", body: rendered.text, previewUrl: config.content.preview_url ?? false } };
+    }
+    const values = resolveTemplateValues(config.content.values, contact);
+    if (!values.ok) return { missing: values.missing };
+    return { ...base, message: { kind: "template", values: values.values } };
+  }
+
+  /** Applies the consumer's outcomes to recipients still `sending`; a repeated report changes nothing. */
+  async report(outcomes: Outcome[]): Promise<Progress> {
+    const now = Date.now();
+    const config = this.config();
+    let campaignError: { code?: number; title: string } | null = null;
+    for (const o of outcomes) {
+      const current = this.sql.exec<{ state: string; attempts: number }>("SELECT state, attempts FROM recipients WHERE id = ?", o.id).toArray()[0];
+      if (!current || current.state !== "sending") continue;
+      if (o.result === "sent") {
+        this.sql.exec("UPDATE recipients SET state = 'sent', wamid = ?, sent_at = ?, updated_at = ? WHERE id = ?", o.wamid, now, now, o.id);
+        this.sql.exec("INSERT INTO outcomes (failed) VALUES (0)");
+      } else if (o.result === "failed") {
+        this.sql.exec(
+          "UPDATE recipients SET state = 'failed', error_code = ?, error_title = ?, error_details = ?, failed_at = ?, updated_at = ? WHERE id = ?",
+          o.code ?? null,
+          o.title,
+          o.details ?? null,
+          now,
+          now,
+          o.id,
+        );
+        this.sql.exec("INSERT INTO outcomes (failed) VALUES (1)");
+        if (o.policy === "pause_campaign") campaignError ??= { code: o.code, title: o.title };
+      } else if (o.result === "retry") {
+        // A throttled inbox is not the recipient's fault: it does not use up an attempt.
+        const attempts = o.policy === "retry_inbox_later" ? current.attempts - 1 : current.attempts;
+        const delay = retryDelayMs(o.policy, Math.max(1, attempts), o.delayMs);
+        if (delay === null) {
+          this.sql.exec(
+            "UPDATE recipients SET state = 'failed', error_code = ?, error_title = ?, reason = ?, failed_at = ?, updated_at = ? WHERE id = ?",
+            o.code ?? null,
+            o.title,
+            `gave up after ${attempts} attempts`,
+            now,
+            now,
+            o.id,
+          );
+          this.sql.exec("INSERT INTO outcomes (failed) VALUES (1)");
+        } else {
+          this.sql.exec(
+            "UPDATE recipients SET state = 'pending', due_at = ?, attempts = ?, error_code = ?, error_title = ?, updated_at = ? WHERE id = ?",
+            now + delay,
+            attempts,
+            o.code ?? null,
+            o.title,
+            now,
+            o.id,
+          );
+        }
+      } else {
+        this.sql.exec("UPDATE recipients SET state = 'unknown', reason = ?, updated_at = ? WHERE id = ?", o.title, now, o.id);
+      }
+    }
+    this.sql.exec("DELETE FROM outcomes WHERE seq <= (SELECT max(seq) FROM outcomes) - ?", config.settings.failure_window);
+
+    if (this.status() === "sending") {
+      if (campaignError) {
+        const why = `WhatsApp refused the campaign: ${campaignError.title}${campaignError.code ? ` (${campaignError.code})` : ""}`;
+        if (campaignError.code !== undefined && FATAL_CODES.has(campaignError.code)) this.failCampaign(why);
+        else this.pauseNow(why);
+      } else {
+        const window = this.failureWindow(config.settings.failure_window);
+        if (window.allFailed()) this.failCampaign(`every one of the last ${config.settings.failure_window} sends failed`);
+        else if (window.shouldPause(config.settings.failure_threshold)) {
+          this.pauseNow(`${window.failures} of the last ${config.settings.failure_window} sends failed`);
+        }
+      }
+    }
+    this.finishIfDone();
+    if (this.count("state = 'sending'") === 0) {
+      const waiters = this.settleWaiters;
+      this.settleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+    if (this.status() === "sending") await this.arm(this.nextWake(now));
+    await this.flush(false);
+    return this.progress();
+  }
+
+  /** Refuses claims from now on; released recipients go back to pending, so a late claim finds nothing. */
+  private pauseNow(reason: string | null): void {
+    this.setStatus("paused", reason);
+    this.sql.exec("UPDATE recipients SET state = 'pending', updated_at = ? WHERE state = 'released'", Date.now());
+  }
+
+  private failCampaign(reason: string): void {
+    this.setStatus("failed", reason);
+    this.sql.exec("UPDATE recipients SET state = 'cancelled', reason = 'campaign failed', updated_at = ? WHERE state IN ('pending', 'released')", Date.now());
+  }
+
+  private failureWindow(size: number): FailureWindow {
+    const window = new FailureWindow(size);
+    for (const row of this.sql.exec<{ failed: number }>("SELECT failed FROM outcomes ORDER BY seq").toArray()) window.record(row.failed ? "failed" : "ok");
+    return window;
+  }
+
+  // ---- reading ----------------------------------------------------------------------------
+
+  progress(): Progress {
+    const states = Object.fromEntries(RECIPIENT_STATES.map((s) => [s, 0])) as Record<RecipientState, number>;
+    let total = 0;
+    for (const row of this.sql.exec<{ state: RecipientState; n: number }>("SELECT state, count(*) AS n FROM recipients GROUP BY state").toArray()) {
+      states[row.state] = row.n;
+      total += row.n;
+    }
+    return { status: this.status(), reason: this.reason(), total, states };
+  }
+
+  /** Recipients in send order, optionally of one state, after the id `cursor`. */
+  recipients(query: { state?: RecipientState; cursor?: number; limit?: number }) {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const rows = this.sql
+      .exec<Record<string, string | number | null>>(
+        `SELECT id, contact_id, phone, name, state, attempts, variant, wamid, error_code, error_title, error_details, reason, content,
+                sent_at, delivered_at, read_at, replied_at, failed_at, updated_at
+         FROM recipients WHERE id > ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id LIMIT ?3`,
+        query.cursor ?? 0,
+        query.state ?? null,
+        limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, limit);
+    return { data: page, next_cursor: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+  }
+
+  // ---- D1 snapshot ------------------------------------------------------------------------
+
+  /** Copies status and counters to the campaign's D1 row (at most once a second unless forced). */
+  private async flush(force: boolean): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.lastFlush < FLUSH_EVERY_MS) return;
+    const config = this.getMeta<CampaignConfig>("config");
+    if (!config) return;
+    this.lastFlush = now;
+    const progress = this.progress();
+    const completed = FINAL_STATUSES.has(progress.status) ? Math.floor(now / 1000) : null;
+    await this.env.DB.prepare(
+      `UPDATE campaigns SET status = ?1, status_reason = ?2, counters = ?3, completed_at = coalesce(completed_at, ?4), updated_at = unixepoch()
+       WHERE id = ?5`,
+    )
+      .bind(progress.status, progress.reason, JSON.stringify({ total: progress.total, ...progress.states }), completed, config.campaignId)
+      .run();
+  }
+}

@@ -1,0 +1,41 @@
+import { DurableObject } from "cloudflare:workers";
+
+/** How long a throttled inbox (130429, 4, 80007) rests before sending again. */
+const THROTTLE_REST_MS = 1_000;
+
+/**
+ * The throughput cap of one WhatsApp number, shared by every campaign sending from it. Senders
+ * reserve send times; reservations are spaced 1/cap seconds apart, so requests reach WhatsApp
+ * evenly whatever the number of campaigns. State is in memory: after an eviction the schedule
+ * simply starts again from now.
+ */
+export class InboxLimiter extends DurableObject<Env> {
+  private nextFree = 0;
+  private slowUntil = 0;
+
+  /**
+   * Reserves up to `count` send times (epoch ms) no further than `maxWaitMs` ahead.
+   * @example const { slots } = await limiter.reserve(10, 80, 2000) // 10 times 12.5 ms apart
+   */
+  reserve(count: number, capPerSecond: number, maxWaitMs: number): { slots: number[] } {
+    const now = Date.now();
+    // After throttling the number sends at half its cap for a while.
+    const cap = now < this.slowUntil ? Math.max(1, capPerSecond / 2) : Math.max(1, capPerSecond);
+    const spacing = 1000 / cap;
+    const slots: number[] = [];
+    let next = Math.max(now, this.nextFree);
+    while (slots.length < count && next - now <= maxWaitMs) {
+      slots.push(Math.round(next));
+      next += spacing;
+    }
+    this.nextFree = next;
+    return { slots };
+  }
+
+  /** WhatsApp said the number is over its limit: nothing is sent for a moment, then at half speed. */
+  throttled(restMs = THROTTLE_REST_MS): void {
+    const now = Date.now();
+    this.nextFree = Math.max(this.nextFree, now + restMs);
+    this.slowUntil = now + 30_000;
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Turns a campaign's content into what one contact receives: `{{contact.*}}` variables in free
+ * text, and value sources (fixed text or a contact field) for template variables.
+ */
+import type { CampaignContent, TemplateContent, ValueSource } from "./campaign-settings";
+import type { TemplateValues } from "./templates";
+
+/** What rendering needs of a contact. `attributes` are the contact's custom attributes by key. */
+export type RenderContact = { name: string; phone: string; attributes: Record<string, string> };
+
+export type TextVariable = {
+  /** As written, lower-cased: "contact.name", "contact.first_name", "contact.city", "contact.attributes.city". */
+  path: string;
+  fallback?: string;
+};
+
+export type RenderResult<T> = { ok: true } & T | { ok: false; missing: string[] };
+
+// `{{contact.key}}` or `{{contact.attributes.key}}`, optionally `| "fallback"` or `| 'fallback'`.
+const VARIABLE = /\{\{\s*contact\.((?:attributes\.)?[A-Za-z0-9_]+)\s*(?:\|\s*(?:"([^"]*)"|'([^']*)')\s*)?\}\}/g;
+const CONTACT_OPENING = /\{\{\s*contact\s*\./g;
+
+/** Built-in variables; a custom attribute with one of these keys is reached as `contact.attributes.<key>`. */
+const BUILT_IN = ["name", "first_name", "phone"] as const;
+
+function firstName(name: string): string {
+  return name.trim().split(/\s+/)[0] ?? "";
+}
+
+/** A value that is empty or only spaces counts as absent. */
+function present(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== "";
+}
+
+function contactValue(key: string, contact: RenderContact): string | undefined {
+  if (key.startsWith("attributes.")) return contact.attributes[key.slice("attributes.".length)];
+  if (key === "name") return contact.name;
+  if (key === "first_name") return firstName(contact.name);
+  if (key === "phone") return contact.phone;
+  return contact.attributes[key];
+}
+
+/**
+ * The `{{contact.*}}` variables of a free text, in order of first appearance, each
+ * (path, fallback) pair once. Anything else between braces is not a variable.
+ *
+ * @example
+ * parseTextVariables('Hi {{ contact.first_name | "there" }}, {{contact.city}}')
+ * // [{ path: "contact.first_name", fallback: "there" }, { path: "contact.city" }]
+ */
+export function parseTextVariables(text: string): TextVariable[] {
+  const out: TextVariable[] = [];
+  for (const match of text.matchAll(VARIABLE)) {
+    const variable = toVariable(match[1]!, match[2], match[3]);
+    if (!out.some((v) => v.path === variable.path && v.fallback === variable.fallback)) out.push(variable);
+  }
+  return out;
+}
+
+function toVariable(key: string, doubleQuoted: string | undefined, singleQuoted: string | undefined): TextVariable {
+  const path = `contact.${key.toLowerCase()}`;
+  const fallback = doubleQuoted ?? singleQuoted;
+  return fallback === undefined ? { path } : { path, fallback };
+}
+
+/**
+ * Text that opens like a contact variable but does not parse as one, e.g. an unquoted fallback
+ * `{{contact.name | customer}}`. Such text would reach recipients verbatim, so the content
+ * schema refuses it.
+ *
+ * @example malformedVariables("Hi {{contact.name | customer}}") // ["{{contact.name | customer}}"]
+ */
+export function malformedVariables(text: string): string[] {
+  const rest = text.replace(VARIABLE, "");
+  const out: string[] = [];
+  for (const match of rest.matchAll(CONTACT_OPENING)) {
+    const start = match.index!;
+    const close = rest.indexOf("}}", start);
+    const snippet = close === -1 || close - start > 80 ? `${rest.slice(start, start + 40)}…` : rest.slice(start, close + 2);
+    if (!out.includes(snippet)) out.push(snippet);
+  }
+  return out;
+}
+
+/**
+ * Replaces the contact variables of a free text. A variable without a value (absent or blank)
+ * takes its fallback (which may be `""`); with neither, rendering fails naming every such
+ * variable. Text like `{{ foo }}` is not a contact variable and is left as is.
+ *
+ * @example
+ * renderText('Hi {{contact.first_name | "there"}}!', { name: "Ana Souza", phone: "+5511…", attributes: {} });
+ * // { ok: true, text: "Hi Ana!" }
+ * renderText("Your code: {{contact.code}}", { name: "Ana", phone: "+55…", attributes: {} });
+ * // { ok: false, missing: ["contact.code"] }
+ */
+export function renderText(text: string, contact: RenderContact): RenderResult<{ text: string }> {
+  const missing: string[] = [];
+  const rendered = text.replace(VARIABLE, (_match, key: string, doubleQuoted?: string, singleQuoted?: string) => {
+    const { path, fallback } = toVariable(key, doubleQuoted, singleQuoted);
+    const value = contactValue(path.slice("contact.".length), contact);
+    if (present(value)) return value;
+    if (fallback !== undefined) return fallback;
+    if (!missing.includes(path)) missing.push(path);
+    return "";
+  });
+  return missing.length ? { ok: false, missing } : { ok: true, text: rendered };
+}
+
+/** The value of a template variable source for one contact, or undefined when it has none. */
+function sourceValue(source: ValueSource, contact: RenderContact): string | undefined {
+  if (source.source === "fixed") return source.value;
+  const value = contactValue(source.field, contact);
+  if (present(value)) return value;
+  return present(source.fallback) ? source.fallback : undefined;
+}
+
+// Meta refuses template text parameters containing new lines, tabs or more than four
+// consecutive spaces (error 132018); contact attributes imported from spreadsheets can have them.
+const tidyParameter = (value: string) => value.replace(/\s+/g, " ").trim();
+
+/**
+ * The template values for one contact: fixed values as given, contact fields with their
+ * fallback. Fails naming each contact field that has neither a value nor a fallback.
+ *
+ * @example
+ * resolveTemplateValues(
+ *   { body: { "1": { source: "contact", field: "name", fallback: "customer" }, "2": { source: "fixed", value: "SALE20" } } },
+ *   { name: "", phone: "+5511…", attributes: {} },
+ * ); // { ok: true, values: { body: { "1": "customer", "2": "SALE20" } } }
+ */
+export function resolveTemplateValues(values: TemplateContent["values"], contact: RenderContact): RenderResult<{ values: TemplateValues }> {
+  const missing: string[] = [];
+  const section = (sources: Record<string, ValueSource> | undefined) => {
+    if (!sources) return undefined;
+    const out: Record<string, string> = {};
+    for (const [key, source] of Object.entries(sources)) {
+      const value = sourceValue(source, contact);
+      if (value === undefined) {
+        const field = source.source === "contact" ? source.field : key;
+        if (!missing.includes(field)) missing.push(field);
+      } else out[key] = tidyParameter(value);
+    }
+    return out;
+  };
+  const resolved: TemplateValues = {};
+  const header = section(values.header);
+  const body = section(values.body);
+  const buttons = section(values.buttons);
+  if (header) resolved.header = header;
+  if (values.media) resolved.media = { ...values.media };
+  if (body) resolved.body = body;
+  if (buttons) resolved.buttons = buttons;
+  return missing.length ? { ok: false, missing } : { ok: true, values: resolved };
+}
+
+/**
+ * What one contact would lack for a content. For free text, every variant counts: which one a
+ * recipient gets is only decided at send time, so a value missing from any variant is missing.
+ * Missing items are text variable paths ("contact.city") or template fields ("attributes.city").
+ */
+export function missingFor(content: CampaignContent, contact: RenderContact): string[] {
+  if (content.type === "template") {
+    const result = resolveTemplateValues(content.values, contact);
+    return result.ok ? [] : result.missing;
+  }
+  const missing: string[] = [];
+  for (const variant of content.variants) {
+    const result = renderText(variant, contact);
+    if (!result.ok) for (const path of result.missing) if (!missing.includes(path)) missing.push(path);
+  }
+  return missing;
+}
+
+export type AudienceGaps = {
+  /** Contacts that would miss at least one value. */
+  affected: number;
+  /** How many contacts miss each variable or field. */
+  byVariable: Record<string, number>;
+  /** The first few affected contacts. */
+  examples: { phone: string; missing: string[] }[];
+};
+
+const MAX_EXAMPLES = 5;
+
+/**
+ * Counts the contacts of an audience that would miss a value, for the launch check ("12 contacts
+ * lack contact.city and have no fallback").
+ *
+ * @example
+ * missingForAudience(content, contacts);
+ * // { affected: 2, byVariable: { "contact.city": 2 }, examples: [{ phone: "+5511…", missing: ["contact.city"] }, …] }
+ */
+export function missingForAudience(content: CampaignContent, contacts: Iterable<RenderContact>): AudienceGaps {
+  const gaps: AudienceGaps = { affected: 0, byVariable: {}, examples: [] };
+  for (const contact of contacts) {
+    const missing = missingFor(content, contact);
+    if (missing.length === 0) continue;
+    gaps.affected++;
+    for (const path of missing) gaps.byVariable[path] = (gaps.byVariable[path] ?? 0) + 1;
+    if (gaps.examples.length < MAX_EXAMPLES) gaps.examples.push({ phone: contact.phone, missing });
+  }
+  return gaps;
+}
+
+export type PickerVariable = {
+  /** What the variable stands for, e.g. "contact.first_name". */
+  path: string;
+  /** The text the editor inserts, e.g. "{{contact.first_name}}". */
+  insert: string;
+  label: string;
+};
+
+const ATTRIBUTE_KEY = /^[a-z0-9_]{1,64}$/;
+
+/**
+ * The variables a free-text editor offers: name, first name, phone, then the custom attribute
+ * keys given (invalid keys dropped, duplicates once). An attribute whose key is a built-in name
+ * is offered as `contact.attributes.<key>`.
+ *
+ * @example
+ * variablePicker(["city"]).map((v) => v.insert);
+ * // ["{{contact.name}}", "{{contact.first_name}}", "{{contact.phone}}", "{{contact.city}}"]
+ */
+export function variablePicker(attributeKeys: Iterable<string> = []): PickerVariable[] {
+  const entry = (path: string, label: string): PickerVariable => ({ path, insert: `{{${path}}}`, label });
+  const out = [entry("contact.name", "Name"), entry("contact.first_name", "First name"), entry("contact.phone", "Phone")];
+  for (const key of attributeKeys) {
+    if (!ATTRIBUTE_KEY.test(key)) continue;
+    const path = (BUILT_IN as readonly string[]).includes(key) ? `contact.attributes.${key}` : `contact.${key}`;
+    if (!out.some((v) => v.path === path)) out.push(entry(path, key));
+  }
+  return out;
+}

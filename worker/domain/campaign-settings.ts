@@ -1,0 +1,319 @@
+/**
+ * What an operator configures on a campaign — send settings, audience, content, schedule — as
+ * zod schemas shared by the routes and the campaign Durable Object.
+ */
+import { z } from "zod";
+import { malformedVariables } from "./campaign-render";
+
+const MAX_DELAY_S = 3_600;
+const MAX_BATCH_PAUSE_S = 86_400;
+const MAX_TEXT_LENGTH = 4_096;
+const MAX_PARAMETER_LENGTH = 1_024;
+
+const hasMillisecondResolution = (seconds: number) => Math.abs(seconds * 1000 - Math.round(seconds * 1000)) < 1e-6;
+const notBlank = (text: string) => text.trim() !== "";
+/** Characters as WhatsApp counts them (code points), not UTF-16 units. */
+const charCount = (text: string) => {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+};
+
+const seconds = (max: number) =>
+  z
+    .number()
+    .min(0, "must be at least 0")
+    .max(max, `must be at most ${max.toLocaleString("en")} seconds`)
+    .refine(hasMillisecondResolution, "must have at most 3 decimals (millisecond resolution)");
+
+/**
+ * Send settings without the min ≤ max check, for callers that need `.partial()` or `.extend()`
+ * (zod refuses those on a refined object). Validate the merged result with `sendSettingsSchema`.
+ */
+export const sendSettingsFields = z.object({
+  min_delay_s: seconds(MAX_DELAY_S).default(3),
+  max_delay_s: seconds(MAX_DELAY_S).default(8),
+  batch_size: z.number().int("must be a whole number").min(1, "must be at least 1").max(1_000, "must be at most 1,000").default(50),
+  batch_pause_s: seconds(MAX_BATCH_PAUSE_S).default(0),
+  randomize_variants: z.boolean().default(true),
+  /** Failure rate over the last `failure_window` sends at which the campaign pauses itself. */
+  failure_threshold: z.number().min(0.05, "must be at least 0.05 (5%)").max(1, "must be at most 1 (100%)").default(0.5),
+  failure_window: z.number().int("must be a whole number").min(10, "must be at least 10").max(1_000, "must be at most 1,000").default(50),
+});
+
+/**
+ * Pacing and auto-pause settings (DESIGN.md "Pacing"). Every field has a default, so `{}` is
+ * valid; as a field of a larger schema use `sendSettingsSchema.prefault({})` (zod's `.default({})`
+ * would skip the field defaults).
+ *
+ * @example
+ * sendSettingsSchema.parse({ min_delay_s: 1 });
+ * // { min_delay_s: 1, max_delay_s: 8, batch_size: 50, batch_pause_s: 0, randomize_variants: true,
+ * //   failure_threshold: 0.5, failure_window: 50 }
+ */
+export const sendSettingsSchema = sendSettingsFields.superRefine((settings, ctx) => {
+  if (settings.min_delay_s > settings.max_delay_s) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["max_delay_s"],
+      message: `max_delay_s (${settings.max_delay_s}) must be at least min_delay_s (${settings.min_delay_s})`,
+    });
+  }
+});
+export type SendSettings = z.output<typeof sendSettingsSchema>;
+export type SendSettingsInput = z.input<typeof sendSettingsSchema>;
+
+/** The settings a campaign gets when none are given. */
+export const DEFAULT_SEND_SETTINGS: SendSettings = sendSettingsSchema.parse({});
+
+const labelId = z.number().int("label ids are whole numbers").positive("label ids are positive");
+
+/**
+ * Who a campaign goes to: contacts with any (or all) of `labels`, minus those with any of
+ * `exclude_labels`. Resolved at launch.
+ */
+export const audienceSchema = z
+  .object({
+    labels: z.array(labelId).min(1, "choose at least one label").max(50, "at most 50 labels"),
+    match: z.enum(["any", "all"]).default("any"),
+    exclude_labels: z.array(labelId).max(50, "at most 50 labels").default([]),
+  })
+  .superRefine((audience, ctx) => {
+    const both = audience.exclude_labels.filter((id) => audience.labels.includes(id));
+    if (both.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["exclude_labels"],
+        message: `label${both.length > 1 ? "s" : ""} ${both.join(", ")} cannot be both included and excluded`,
+      });
+    }
+  });
+export type Audience = z.output<typeof audienceSchema>;
+
+const ATTRIBUTE_KEY = /^[a-z0-9_]{1,64}$/;
+
+/** A contact field a template variable can take its value from. */
+export const contactFieldSchema = z.union(
+  [z.literal("name"), z.literal("phone"), z.templateLiteral(["attributes.", z.string().regex(ATTRIBUTE_KEY)])],
+  { error: 'must be "name", "phone" or "attributes.<key>" (key in a-z, 0-9 and _)' },
+);
+export type ContactField = z.output<typeof contactFieldSchema>;
+
+const parameterText = z
+  .string()
+  .max(MAX_PARAMETER_LENGTH, `must be at most ${MAX_PARAMETER_LENGTH.toLocaleString("en")} characters`)
+  .refine(notBlank, "must not be blank");
+
+/** Where the value of one template variable comes from: a fixed text, or a contact field with a fallback. */
+export const valueSourceSchema = z.discriminatedUnion("source", [
+  z.object({ source: z.literal("fixed"), value: parameterText }),
+  z.object({ source: z.literal("contact"), field: contactFieldSchema, fallback: parameterText.optional() }),
+]);
+export type ValueSource = z.output<typeof valueSourceSchema>;
+
+const placeholderName = z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a template variable name, e.g. "1" or "first_name"');
+const sources = z.record(placeholderName, valueSourceSchema);
+
+const mediaSchema = z
+  .object({
+    link: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2_000).optional(),
+    id: z.string().min(1).max(128).optional(),
+    filename: z.string().min(1).max(240).optional(),
+  })
+  .superRefine((media, ctx) => {
+    if (!media.link && !media.id) ctx.addIssue({ code: "custom", message: "give the media's link or its id" });
+    if (media.link && media.id) ctx.addIssue({ code: "custom", message: "give the media's link or its id, not both" });
+  });
+
+export const templateContentSchema = z.object({
+  type: z.literal("template"),
+  template_name: z.string().regex(/^[a-z0-9_]{1,512}$/, "must be a template name (a-z, 0-9 and _)"),
+  language: z.string().regex(/^[a-z]{2,3}(_[A-Za-z0-9]{2,8})?$/, 'must be a template language code, e.g. "en_US" or "pt_BR"'),
+  /** Keyed like the template's variables (see `templateVariables`); checked against the template by the route. */
+  values: z
+    .object({
+      header: sources.optional(),
+      media: mediaSchema.optional(),
+      body: sources.optional(),
+      buttons: z.record(z.string().regex(/^[0-9]$/, "button indexes go from 0 to 9"), valueSourceSchema).optional(),
+    })
+    .default({}),
+});
+export type TemplateContent = z.output<typeof templateContentSchema>;
+
+const textVariant = z
+  .string()
+  .refine(notBlank, "must not be blank")
+  .refine((text) => charCount(text) <= MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH.toLocaleString("en")} characters`)
+  .superRefine((text, ctx) => {
+    for (const snippet of malformedVariables(text)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${snippet} is not a valid variable; write {{contact.name}} or {{contact.name | "fallback"}}`,
+      });
+    }
+  });
+
+export const textContentSchema = z.object({
+  type: z.literal("text"),
+  variants: z.array(textVariant).min(1, "give at least one variant").max(10, "at most 10 variants"),
+  preview_url: z.boolean().optional(),
+});
+export type TextContent = z.output<typeof textContentSchema>;
+
+/**
+ * What a campaign sends: an approved template with a value source for each variable, or free
+ * text in 1–10 variants using `{{contact.*}}` variables (see campaign-render).
+ *
+ * @example
+ * contentSchema.parse({ type: "text", variants: ['Hi {{contact.first_name | "there"}}!'] });
+ * contentSchema.parse({
+ *   type: "template", template_name: "promo", language: "pt_BR",
+ *   values: { body: { "1": { source: "contact", field: "name", fallback: "cliente" } } },
+ * });
+ */
+export const contentSchema = z.discriminatedUnion("type", [templateContentSchema, textContentSchema]);
+export type CampaignContent = z.output<typeof contentSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Schedule
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
+const TIME_ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+
+type DateTimeFields = { year: number; month: number; day: number; hour: number; minute: number; second: number; ms: number; offsetMs?: number };
+
+function utc(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
+  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  return date.getTime();
+}
+
+function parseDateTime(at: string): DateTimeFields | undefined {
+  const m = DATE_TIME.exec(at);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+  const second = m[6] ? Number(m[6]) : 0;
+  const ms = m[7] ? Number(m[7].padEnd(3, "0")) : 0;
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (new Date(utc(year, month, day, 0, 0, 0, 0)).getUTCDate() !== day) return undefined;
+  const fields: DateTimeFields = { year, month, day, hour, minute, second, ms };
+  const offset = m[8];
+  if (offset && offset !== "Z") {
+    const [hours, minutes] = offset.slice(1).split(":").map(Number) as [number, number];
+    if (hours > 23 || minutes > 59) return undefined;
+    fields.offsetMs = (offset[0] === "-" ? -1 : 1) * (hours * 60 + minutes) * 60_000;
+  } else if (offset === "Z") fields.offsetMs = 0;
+  return fields;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** The zone's offset from UTC at an instant, in ms (e.g. -3 h for São Paulo). */
+function offsetAt(timeZone: string, instant: number): number {
+  const parts = formatterFor(timeZone).formatToParts(instant);
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = utc(get("year"), get("month"), get("day"), get("hour"), get("minute"), get("second"), 0);
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/** True for a time zone name Intl knows, such as "America/Sao_Paulo" or "UTC". Offsets like "+03:00" are not names. */
+export function isTimeZone(name: string): boolean {
+  if (!TIME_ZONE_NAME.test(name)) return false;
+  try {
+    formatterFor(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Epoch ms of a wall-clock time in a time zone, correct across daylight-saving changes:
+ * - a time skipped by a spring-forward jump moves forward by the jump (02:30 on the New York
+ *   spring-forward day is 03:30 EDT);
+ * - a time that happens twice on a fall-back day is its earlier occurrence (01:30 EDT, not EST).
+ *
+ * A time with an offset ("…T09:30-03:00" or "…Z") is taken as is and the zone is ignored.
+ * Throws a RangeError for an invalid date-time or time zone; validate with `scheduleSchema` first.
+ *
+ * @example
+ * toUtcMillis("2026-12-01T09:30", "America/Sao_Paulo"); // Date.UTC(2026, 11, 1, 12, 30)
+ * toUtcMillis("2026-03-08T02:30", "America/New_York"); // Date.UTC(2026, 2, 8, 7, 30) — 03:30 EDT
+ */
+export function toUtcMillis(at: string, timeZone: string): number {
+  const fields = parseDateTime(at);
+  if (!fields) throw new RangeError(`not a date and time: ${JSON.stringify(at)}`);
+  const wall = utc(fields.year, fields.month, fields.day, fields.hour, fields.minute, fields.second, fields.ms);
+  if (fields.offsetMs !== undefined) return wall - fields.offsetMs;
+  if (!isTimeZone(timeZone)) throw new RangeError(`not a time zone: ${JSON.stringify(timeZone)}`);
+  // The offsets in force around that wall time (a day either side covers any single transition);
+  // each is right if the instant it gives shows that wall time.
+  const offsets = new Set([offsetAt(timeZone, wall - DAY_MS), offsetAt(timeZone, wall), offsetAt(timeZone, wall + DAY_MS)]);
+  const candidates = [...offsets].map((offset) => wall - offset);
+  const valid = candidates.filter((instant) => offsetAt(timeZone, instant) === wall - instant);
+  if (valid.length) return Math.min(...valid);
+  // Nothing shows that wall time: it fell in a gap. Reading it with the offset from before the
+  // jump gives the latest candidate, which shows the wall time moved forward by the gap.
+  return Math.max(...candidates);
+}
+
+/**
+ * When a campaign starts: a wall-clock time and the IANA zone it was entered in. Stored as given
+ * and converted with `resolveSchedule` (which also refuses a time already past).
+ */
+export const scheduleSchema = z.object({
+  at: z
+    .string()
+    .refine((at) => parseDateTime(at) !== undefined, 'must be a date and time like "2026-12-01T09:30" (an offset such as "-03:00" is optional)'),
+  timezone: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as "America/Sao_Paulo"')
+    .transform((name) => formatterFor(name).resolvedOptions().timeZone),
+});
+export type Schedule = z.output<typeof scheduleSchema>;
+
+/**
+ * The epoch ms a schedule stands for, refused when it is not after `now`.
+ *
+ * @example
+ * resolveSchedule({ at: "2026-12-01T09:30", timezone: "America/Sao_Paulo" }, Date.now());
+ * // { ok: true, at: 1795869000000 }
+ * resolveSchedule({ at: "2020-01-01T09:30", timezone: "UTC" }, Date.now());
+ * // { ok: false, message: "the scheduled time 2020-01-01T09:30 (UTC) is in the past; pick a later time or launch now" }
+ */
+export function resolveSchedule(schedule: Schedule, now: number): { ok: true; at: number } | { ok: false; message: string } {
+  const fields = parseDateTime(schedule.at);
+  if (!fields) return { ok: false, message: `the scheduled time ${JSON.stringify(schedule.at)} is not a date and time` };
+  if (fields.offsetMs === undefined && !isTimeZone(schedule.timezone)) {
+    return { ok: false, message: `${JSON.stringify(schedule.timezone)} is not a known time zone` };
+  }
+  const at = toUtcMillis(schedule.at, schedule.timezone);
+  if (at <= now) {
+    const where = fields.offsetMs === undefined ? ` (${schedule.timezone})` : "";
+    return { ok: false, message: `the scheduled time ${schedule.at}${where} is in the past; pick a later time or launch now` };
+  }
+  return { ok: true, at };
+}

@@ -1,0 +1,509 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
+import { approvedTemplate, checkAudience, launchCampaign, senderOf } from "../campaigns/launch";
+import { isoOrNull, nowSeconds, type Db } from "../db/client";
+import { assertLabelsExist } from "../db/labels";
+import { campaigns, contacts, inboxes, messages, type Campaign } from "../db/schema";
+import { isEditable, transition, type CampaignAction, type CampaignStatus } from "../domain/campaign-lifecycle";
+import { renderText, resolveTemplateValues } from "../domain/campaign-render";
+import {
+  audienceSchema,
+  contentSchema,
+  scheduleSchema,
+  sendSettingsSchema,
+  toUtcMillis,
+  type CampaignContent,
+} from "../domain/campaign-settings";
+import { normalizePhone } from "../domain/phone";
+import { checkTemplateValues, toTemplateMessage } from "../domain/templates";
+import type { AppEnv } from "../lib/context";
+import { ApiError, notFound } from "../lib/errors";
+import { describe, idParam, validate } from "../lib/validate";
+import { providerFor } from "../provider";
+
+const campaignInput = z.object({
+  title: z.string().trim().min(1, "is required").max(200),
+  inbox_id: z.number().int().positive(),
+  audience: audienceSchema,
+  content: contentSchema,
+  settings: sendSettingsSchema.default(sendSettingsSchema.parse({})),
+});
+const campaignPatch = z
+  .object({
+    title: campaignInput.shape.title,
+    inbox_id: campaignInput.shape.inbox_id,
+    audience: audienceSchema,
+    content: contentSchema,
+    settings: sendSettingsSchema,
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, "give at least one field to change");
+
+const launchInput = z.object({ schedule: scheduleSchema.optional() });
+const testInput = z.object({
+  phones: z.array(z.string().trim().min(1).max(40)).min(1, "give at least one phone").max(5, "at most 5 phones"),
+});
+const listQuery = z.object({
+  status: z.enum(["draft", "scheduled", "sending", "paused", "completed", "failed", "cancelled"]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
+});
+const recipientsQuery = z.object({
+  state: z.enum(RECIPIENT_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
+});
+
+const counters = z.record(z.string(), z.number());
+const campaignView = z.object({
+  id: z.number(),
+  title: z.string(),
+  inbox_id: z.number(),
+  status: z.string(),
+  status_reason: z.string().nullable(),
+  audience: z.unknown(),
+  content: z.unknown(),
+  settings: z.unknown(),
+  scheduled_at: z.string().nullable(),
+  timezone: z.string().nullable(),
+  progress: counters,
+  launched_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+  created_at: z.string().nullable(),
+  updated_at: z.string().nullable(),
+});
+
+/**
+ * Counters shown to operators: `states` are exact per-state counts (they add up to `total`);
+ * `sent`, `delivered` and `read` are cumulative (a read message was also delivered and sent),
+ * `pending` is everything not sent yet.
+ */
+export function progressView(total: number, states: Record<string, number>) {
+  const s = (k: string) => states[k] ?? 0;
+  return {
+    total,
+    pending: s("pending") + s("released") + s("sending"),
+    sent: s("sent") + s("delivered") + s("read") + s("replied"),
+    delivered: s("delivered") + s("read") + s("replied"),
+    read: s("read") + s("replied"),
+    replied: s("replied"),
+    failed: s("failed"),
+    skipped: s("skipped"),
+    cancelled: s("cancelled"),
+    unknown: s("unknown"),
+  };
+}
+
+function toCampaignView(c: Campaign, live?: Progress): z.infer<typeof campaignView> {
+  const snapshot = JSON.parse(c.counters) as Record<string, number>;
+  const states = live ? live.states : snapshot;
+  const total = live ? live.total : (snapshot.total ?? 0);
+  return {
+    id: c.id,
+    title: c.title,
+    inbox_id: c.inboxId,
+    status: live?.status ?? c.status,
+    status_reason: live ? live.reason : c.statusReason,
+    audience: JSON.parse(c.audience),
+    content: JSON.parse(c.content),
+    settings: JSON.parse(c.settings),
+    scheduled_at: isoOrNull(c.scheduledAt),
+    timezone: c.timezone,
+    progress: progressView(total, states as Record<string, number>),
+    launched_at: isoOrNull(c.launchedAt),
+    completed_at: isoOrNull(c.completedAt),
+    created_at: isoOrNull(c.createdAt),
+    updated_at: isoOrNull(c.updatedAt),
+  };
+}
+
+async function findCampaign(db: Db, workspaceId: number, id: number): Promise<Campaign> {
+  const row = await db.select().from(campaigns).where(and(eq(campaigns.id, id), eq(campaigns.workspaceId, workspaceId))).get();
+  if (!row) throw notFound("campaign", id);
+  return row;
+}
+
+const launched = (status: CampaignStatus) => !["draft", "scheduled"].includes(status);
+
+/** The campaign's status as its sender knows it once launched. */
+async function liveProgress(env: Env, c: Campaign): Promise<Progress | undefined> {
+  return launched(c.status) ? senderOf(env, c.id).progress() : undefined;
+}
+
+function allow(status: CampaignStatus, action: CampaignAction): CampaignStatus {
+  const t = transition(status, action);
+  if (!t.ok) throw new ApiError("conflict", t.message);
+  return t.to;
+}
+
+async function checkReferences(db: Db, workspaceId: number, input: { inbox_id?: number; audience?: z.infer<typeof audienceSchema>; content?: CampaignContent }, inboxId: number) {
+  const inbox = await db.select().from(inboxes).where(and(eq(inboxes.id, inboxId), eq(inboxes.workspaceId, workspaceId))).get();
+  if (!inbox) throw new ApiError("validation_failed", `inbox_id: unknown inbox ${inboxId}`, [{ path: "inbox_id", message: "unknown inbox" }]);
+  if (input.audience) {
+    await assertLabelsExist(db, workspaceId, input.audience.labels, "audience.labels");
+    await assertLabelsExist(db, workspaceId, input.audience.exclude_labels, "audience.exclude_labels");
+  }
+  if (input.content?.type === "template") {
+    const template = await approvedTemplate(db, inbox.id, input.content);
+    // Every variable needs a source; the text only matters for the check, the source decides at send time.
+    const placeholder = (sources?: Record<string, unknown>) => (sources ? Object.fromEntries(Object.keys(sources).map((k) => [k, "x"])) : undefined);
+    const { values } = input.content;
+    const problems = checkTemplateValues(template!.variables, {
+      header: placeholder(values.header),
+      media: values.media,
+      body: placeholder(values.body),
+      buttons: placeholder(values.buttons),
+    });
+    if (problems.length) {
+      throw new ApiError(
+        "validation_failed",
+        `content.values: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`,
+        problems.map((p) => ({ path: `content.values.${p.path}`, message: p.message })),
+      );
+    }
+  }
+  return inbox;
+}
+
+export const campaignRoutes = new Hono<AppEnv>()
+  .get(
+    "/",
+    describe({
+      summary: "List campaigns, newest first, with their status and progress",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "campaigns", schema: z.object({ data: z.array(campaignView), next_cursor: z.string().nullable() }) } },
+    }),
+    validate("query", listQuery),
+    async (c) => {
+      const q = c.req.valid("query");
+      const rows = await c
+        .get("db")
+        .select()
+        .from(campaigns)
+        .where(
+          and(
+            eq(campaigns.workspaceId, c.get("principal").workspaceId),
+            q.status ? eq(campaigns.status, q.status) : undefined,
+            q.cursor ? lt(campaigns.id, Number(q.cursor)) : undefined,
+          ),
+        )
+        .orderBy(desc(campaigns.id))
+        .limit(q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      return c.json({ data: page.map((r) => toCampaignView(r)), next_cursor: rows.length > q.limit ? String(page[page.length - 1]!.id) : null });
+    },
+  )
+  .post(
+    "/",
+    describe({ summary: "Create a campaign as a draft", tags: ["campaigns"], access: "user", responses: { 201: { description: "draft", schema: campaignView } } }),
+    validate("json", campaignInput),
+    async (c) => {
+      const input = c.req.valid("json");
+      const p = c.get("principal");
+      const db = c.get("db");
+      await checkReferences(db, p.workspaceId, input, input.inbox_id);
+      const row = await db
+        .insert(campaigns)
+        .values({
+          workspaceId: p.workspaceId,
+          inboxId: input.inbox_id,
+          title: input.title,
+          status: "draft",
+          audience: JSON.stringify(input.audience),
+          content: JSON.stringify(input.content),
+          settings: JSON.stringify(input.settings),
+          createdBy: p.userId,
+        })
+        .returning()
+        .get();
+      return c.json(toCampaignView(row), 201);
+    },
+  )
+  .get(
+    "/:id",
+    describe({ summary: "One campaign with live progress", tags: ["campaigns"], access: "user", responses: { 200: { description: "campaign", schema: campaignView } } }),
+    validate("param", idParam),
+    async (c) => {
+      const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
+      return c.json(toCampaignView(row, await liveProgress(c.env, row)));
+    },
+  )
+  .patch(
+    "/:id",
+    describe({
+      summary: "Change a draft (a launched campaign's content and audience are frozen; its title can still change)",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "updated", schema: campaignView } },
+    }),
+    validate("param", idParam),
+    validate("json", campaignPatch),
+    async (c) => {
+      const input = c.req.valid("json");
+      const p = c.get("principal");
+      const db = c.get("db");
+      const row = await findCampaign(db, p.workspaceId, c.req.valid("param").id);
+      const onlyTitle = Object.keys(input).every((k) => k === "title");
+      if (!onlyTitle && !isEditable(row.status)) {
+        throw new ApiError("conflict", `this campaign is ${row.status}: only a draft's inbox, audience, content and settings can change`);
+      }
+      if (!onlyTitle) await checkReferences(db, p.workspaceId, input, input.inbox_id ?? row.inboxId);
+      const updated = await db
+        .update(campaigns)
+        .set({
+          ...(input.title === undefined ? {} : { title: input.title }),
+          ...(input.inbox_id === undefined ? {} : { inboxId: input.inbox_id }),
+          ...(input.audience === undefined ? {} : { audience: JSON.stringify(input.audience) }),
+          ...(input.content === undefined ? {} : { content: JSON.stringify(input.content) }),
+          ...(input.settings === undefined ? {} : { settings: JSON.stringify(input.settings) }),
+          updatedAt: nowSeconds(),
+        })
+        .where(eq(campaigns.id, row.id))
+        .returning()
+        .get();
+      return c.json(toCampaignView(updated!, await liveProgress(c.env, updated!)));
+    },
+  )
+  .delete(
+    "/:id",
+    describe({ summary: "Delete a campaign that is not scheduled or sending", tags: ["campaigns"], access: "user", responses: { 204: { description: "deleted" } } }),
+    validate("param", idParam),
+    async (c) => {
+      const db = c.get("db");
+      const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      if (["scheduled", "sending", "paused"].includes(row.status)) throw new ApiError("conflict", `cancel the ${row.status} campaign before deleting it`);
+      await db.delete(campaigns).where(eq(campaigns.id, row.id));
+      return c.body(null, 204);
+    },
+  )
+  .get(
+    "/:id/preview",
+    describe({
+      summary: "What launching now would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "launch preview", schema: z.object({ recipients: z.number(), skipped_outside_window: z.number(), missing_values: z.unknown() }) } },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const db = c.get("db");
+      const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      return c.json(await checkAudience(db, row));
+    },
+  )
+  .post(
+    "/:id/launch",
+    describe({
+      summary: "Launch now (freezes the audience and starts sending) or, with `schedule`, at a date and time in a time zone",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "the campaign", schema: campaignView } },
+    }),
+    validate("param", idParam),
+    validate("json", launchInput),
+    async (c) => {
+      const { schedule } = c.req.valid("json");
+      const db = c.get("db");
+      const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      if (schedule) {
+        allow(row.status, "schedule");
+        const at = toUtcMillis(schedule.at, schedule.timezone);
+        if (at <= Date.now()) throw new ApiError("validation_failed", "schedule.at: that time has already passed", [{ path: "schedule.at", message: "is in the past" }]);
+        const updated = await db
+          .update(campaigns)
+          .set({ status: "scheduled", scheduledAt: Math.floor(at / 1000), timezone: schedule.timezone, updatedAt: nowSeconds() })
+          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, row.status)))
+          .returning()
+          .get();
+        if (!updated) throw new ApiError("conflict", "the campaign changed meanwhile; reload it");
+        return c.json(toCampaignView(updated));
+      }
+      allow(row.status, "start");
+      const progress = await launchCampaign(c.env, db, row);
+      const fresh = await findCampaign(db, row.workspaceId, row.id);
+      return c.json(toCampaignView(fresh, progress));
+    },
+  )
+  .post(
+    "/:id/unschedule",
+    describe({ summary: "Move a scheduled campaign back to draft", tags: ["campaigns"], access: "user", responses: { 200: { description: "the draft", schema: campaignView } } }),
+    validate("param", idParam),
+    async (c) => {
+      const db = c.get("db");
+      const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      allow(row.status, "unschedule");
+      const updated = await db
+        .update(campaigns)
+        .set({ status: "draft", scheduledAt: null, timezone: null, updatedAt: nowSeconds() })
+        .where(and(eq(campaigns.id, row.id), eq(campaigns.status, "scheduled")))
+        .returning()
+        .get();
+      if (!updated) throw new ApiError("conflict", "the campaign already started");
+      return c.json(toCampaignView(updated));
+    },
+  )
+  .post(
+    "/:id/pause",
+    describe({
+      summary: "Pause: answers once the sends already in flight have settled; nothing is sent after it answers",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "the campaign", schema: campaignView } },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const db = c.get("db");
+      const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      const live = await liveProgress(c.env, row);
+      allow(live?.status ?? row.status, "pause");
+      const progress = await senderOf(c.env, row.id).pause("paused by an operator");
+      return c.json(toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress));
+    },
+  )
+  .post(
+    "/:id/resume",
+    describe({ summary: "Resume where the campaign stopped, at the same pace", tags: ["campaigns"], access: "user", responses: { 200: { description: "the campaign", schema: campaignView } } }),
+    validate("param", idParam),
+    async (c) => {
+      const db = c.get("db");
+      const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      const live = await liveProgress(c.env, row);
+      allow(live?.status ?? row.status, "resume");
+      const progress = await senderOf(c.env, row.id).resume();
+      return c.json(toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress));
+    },
+  )
+  .post(
+    "/:id/cancel",
+    describe({ summary: "Cancel: recipients not sent yet become cancelled", tags: ["campaigns"], access: "user", responses: { 200: { description: "the campaign", schema: campaignView } } }),
+    validate("param", idParam),
+    async (c) => {
+      const db = c.get("db");
+      const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
+      const live = await liveProgress(c.env, row);
+      allow(live?.status ?? row.status, "cancel");
+      if (!live) {
+        const updated = await db
+          .update(campaigns)
+          .set({ status: "cancelled", updatedAt: nowSeconds(), completedAt: nowSeconds() })
+          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, row.status)))
+          .returning()
+          .get();
+        if (!updated) throw new ApiError("conflict", "the campaign changed meanwhile; reload it");
+        return c.json(toCampaignView(updated));
+      }
+      const progress = await senderOf(c.env, row.id).cancel();
+      return c.json(toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress));
+    },
+  )
+  .post(
+    "/:id/test",
+    describe({
+      summary: "Send the campaign's content to a few phones now (rendered with the matching contact's data), without touching its progress",
+      tags: ["campaigns"],
+      access: "user",
+      responses: {
+        200: {
+          description: "one result per phone",
+          schema: z.object({ results: z.array(z.object({ phone: z.string(), ok: z.boolean(), wamid: z.string().optional(), error: z.string().optional() })) }),
+        },
+      },
+    }),
+    validate("param", idParam),
+    validate("json", testInput),
+    async (c) => {
+      const p = c.get("principal");
+      const db = c.get("db");
+      const row = await findCampaign(db, p.workspaceId, c.req.valid("param").id);
+      const content = JSON.parse(row.content) as CampaignContent;
+      const inbox = await db.select().from(inboxes).where(and(eq(inboxes.id, row.inboxId), eq(inboxes.workspaceId, p.workspaceId))).get();
+      if (!inbox) throw new ApiError("conflict", "the campaign's inbox no longer exists");
+      const template = await approvedTemplate(db, inbox.id, content);
+      const ws = await db.$client.prepare("SELECT default_country FROM workspaces WHERE id = ?").bind(p.workspaceId).first<{ default_country: string }>();
+      const provider = await providerFor(c.env, inbox, c.executionCtx);
+      const results = [];
+      for (const raw of c.req.valid("json").phones) {
+        const phone = normalizePhone(raw, ws?.default_country ?? "BR");
+        if (!phone.ok) {
+          results.push({ phone: raw, ok: false, error: phone.reason });
+          continue;
+        }
+        const contact = await db.select().from(contacts).where(and(eq(contacts.workspaceId, p.workspaceId), eq(contacts.phone, phone.e164))).get();
+        const who = { name: contact?.name ?? "", phone: phone.e164, attributes: contact ? (JSON.parse(contact.attributes) as Record<string, string>) : {} };
+        const rendered =
+          content.type === "text"
+            ? renderText(content.variants[0]!, who)
+            : resolveTemplateValues(content.values, who);
+        if (!rendered.ok) {
+          results.push({ phone: phone.e164, ok: false, error: `no value for ${rendered.missing.join(", ")}` });
+          continue;
+        }
+        const callback = `herald:test:${row.id}`;
+        const sent =
+          "text" in rendered
+            ? await provider.sendText({ to: phone.e164, body: rendered.text, bizOpaqueCallbackData: callback })
+            : await provider.sendTemplate({ to: phone.e164, bizOpaqueCallbackData: callback, ...toTemplateMessage(template!, rendered.values) });
+        await db.insert(messages).values({
+          workspaceId: p.workspaceId,
+          inboxId: inbox.id,
+          contactId: contact?.id ?? null,
+          toPhone: phone.e164,
+          kind: content.type,
+          templateName: template?.name ?? null,
+          content: JSON.stringify({ campaign_test: row.id, ...("text" in rendered ? { text: rendered.text } : { values: rendered.values }) }),
+          wamid: sent.ok ? sent.value.wamid : null,
+          status: sent.ok ? "accepted" : "failed",
+          errorCode: sent.ok ? null : (sent.error.code ?? null),
+          errorTitle: sent.ok ? null : sent.error.title,
+          createdBy: p.userId,
+        });
+        results.push(sent.ok ? { phone: phone.e164, ok: true, wamid: sent.value.wamid } : { phone: phone.e164, ok: false, error: sent.error.title });
+      }
+      return c.json({ results });
+    },
+  )
+  .get(
+    "/:id/recipients",
+    describe({
+      summary: "The campaign's recipients in send order, with state and error per recipient; filter by state; cursor paging",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "recipients", schema: z.object({ data: z.array(z.record(z.string(), z.unknown())), next_cursor: z.string().nullable() }) } },
+    }),
+    validate("param", idParam),
+    validate("query", recipientsQuery),
+    async (c) => {
+      const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
+      const q = c.req.valid("query");
+      if (!launched(row.status)) return c.json({ data: [], next_cursor: null });
+      const page = await senderOf(c.env, row.id).recipients({ ...(q.state ? { state: q.state } : {}), limit: q.limit, ...(q.cursor ? { cursor: Number(q.cursor) } : {}) });
+      return c.json(page);
+    },
+  );
+
+/**
+ * The cron trigger's part: starts scheduled campaigns whose time has come and re-arms any
+ * sending campaign whose alarm is missing or overdue.
+ */
+export async function runCampaignCron(env: Env, db: Db): Promise<{ started: number; rearmed: number }> {
+  const now = nowSeconds();
+  let started = 0;
+  let rearmed = 0;
+  const due = await db.select().from(campaigns).where(and(eq(campaigns.status, "scheduled"), lt(campaigns.scheduledAt, now + 1))).limit(50);
+  for (const campaign of due) {
+    try {
+      await launchCampaign(env, db, campaign);
+      started++;
+    } catch (error) {
+      const reason = error instanceof ApiError ? error.message : "the launch failed; see the logs";
+      console.error(`cron: scheduled campaign ${campaign.id} could not start`, error);
+      await db.update(campaigns).set({ status: "failed", statusReason: `could not start: ${reason}`, updatedAt: now }).where(eq(campaigns.id, campaign.id));
+    }
+  }
+  const sending = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.status, "sending"));
+  for (const { id } of sending) if ((await senderOf(env, id).ensureAlarm()).rearmed) rearmed++;
+  return { started, rearmed };
+}
