@@ -59,15 +59,22 @@ const tick = async () => {
     // The server may still be starting or restarting; the next tick will try again.
   }
 };
-const ticker = setInterval(tick, 60_000);
+// Like a real `* * * * *` trigger, ticks fall on the start of each minute.
+let ticker;
+const firstTick = setTimeout(() => {
+  tick();
+  ticker = setInterval(tick, 60_000);
+}, 60_000 - (Date.now() % 60_000));
 
 const stop = (signal) => {
+  clearTimeout(firstTick);
   clearInterval(ticker);
   server.kill(signal);
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
 server.on("exit", (code) => {
+  clearTimeout(firstTick);
   clearInterval(ticker);
   process.exit(code ?? 0);
 });

@@ -191,7 +191,7 @@ describe("missingFor / missingForAudience", () => {
     const contacts: RenderContact[] = Array.from({ length: 20 }, (_, i) => ({
       name: i % 2 ? `Person ${i}` : "",
       phone: `+55119000000${String(i).padStart(2, "0")}`,
-      attributes: i % 4 < 2 ? { city: "Natal" } : {},
+      attributes: i % 4 < 2 ? { city: "Natal" } : ({} as Record<string, string>),
     }));
     const gaps = missingForAudience(text, contacts);
     // Odd i have a name, i % 4 < 2 a city: only i % 4 === 1 (5 contacts) have both.

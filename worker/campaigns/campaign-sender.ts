@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { drawGapMs, FailureWindow, pickVariant, retryDelayMs } from "../domain/campaign-pacing";
+import { canRetry, drawGapMs, FailureWindow, pickVariant, retryDelayMs } from "../domain/campaign-pacing";
 import { renderText, resolveTemplateValues } from "../domain/campaign-render";
 import type { CampaignContent, SendSettings } from "../domain/campaign-settings";
 import type { CampaignStatus } from "../domain/campaign-lifecycle";
@@ -260,7 +260,32 @@ export class CampaignSender extends DurableObject<Env> {
   // ---- the tick ---------------------------------------------------------------------------
 
   override async alarm(): Promise<void> {
+    const startAt = this.getMeta<number>("start_at");
+    if (startAt !== null && this.status() === "draft") {
+      if (Date.now() >= startAt) await this.startScheduled();
+      else await this.ctx.storage.setAlarm(startAt);
+      return;
+    }
     await this.tick();
+  }
+
+  /**
+   * Arms the alarm for a scheduled launch (the cron trigger is the safety net), or clears it with
+   * null when the campaign goes back to draft or is cancelled.
+   */
+  async scheduleStart(campaignId: number, at: number | null): Promise<void> {
+    if (this.status() !== "draft") return;
+    this.setMeta("campaign_id", campaignId);
+    this.setMeta("start_at", at);
+    if (at !== null) await this.ctx.storage.setAlarm(at);
+  }
+
+  private async startScheduled(): Promise<void> {
+    this.setMeta("start_at", null);
+    const config = this.getMeta<CampaignConfig>("config");
+    const id = config?.campaignId ?? Number(this.getMeta<number>("campaign_id"));
+    const { launchScheduled } = await import("./launch");
+    await launchScheduled(this.env, id);
   }
 
   /** One pacing step; safe to run any number of times. */
@@ -453,8 +478,7 @@ export class CampaignSender extends DurableObject<Env> {
       } else if (o.result === "retry") {
         // A throttled inbox is not the recipient's fault: it does not use up an attempt.
         const attempts = o.policy === "retry_inbox_later" ? current.attempts - 1 : current.attempts;
-        const delay = retryDelayMs(o.policy, Math.max(1, attempts), o.delayMs);
-        if (delay === null) {
+        if (!canRetry(o.policy, attempts)) {
           this.sql.exec(
             "UPDATE recipients SET state = 'failed', error_code = ?, error_title = ?, reason = ?, failed_at = ?, updated_at = ? WHERE id = ?",
             o.code ?? null,
@@ -468,7 +492,7 @@ export class CampaignSender extends DurableObject<Env> {
         } else {
           this.sql.exec(
             "UPDATE recipients SET state = 'pending', due_at = ?, attempts = ?, error_code = ?, error_title = ?, updated_at = ? WHERE id = ?",
-            now + delay,
+            now + retryDelayMs(o.policy, Math.max(1, attempts), o.delayMs),
             attempts,
             o.code ?? null,
             o.title,
@@ -491,7 +515,7 @@ export class CampaignSender extends DurableObject<Env> {
         const window = this.failureWindow(config.settings.failure_window);
         if (window.allFailed()) this.failCampaign(`every one of the last ${config.settings.failure_window} sends failed`);
         else if (window.shouldPause(config.settings.failure_threshold)) {
-          this.pauseNow(`${window.failures} of the last ${config.settings.failure_window} sends failed`);
+          this.pauseNow(`${window.failures()} of the last ${config.settings.failure_window} sends failed`);
         }
       }
     }

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { labelCondition } from "../db/audience";
-import type { Db } from "../db/client";
+import { createDb, type Db } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { campaigns, contacts, inboxes, templates, type Campaign, type Inbox } from "../db/schema";
 import { missingForAudience } from "../domain/campaign-render";
@@ -146,4 +146,28 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     .set({ status: "sending", statusReason: null, launchedAt: Math.floor(now / 1000), updatedAt: Math.floor(now / 1000) })
     .where(eq(campaigns.id, campaign.id));
   return sender.start();
+}
+
+/**
+ * Starts a scheduled campaign whose time has come, unless it changed meanwhile (moved back to
+ * draft, cancelled, rescheduled later or already started). A launch that cannot happen marks the
+ * campaign failed with the reason. Used by the campaign's own alarm and by the cron trigger.
+ */
+export async function launchScheduled(env: Env, campaignId: number): Promise<boolean> {
+  const db = createDb(env.DB);
+  const campaign = await db.select().from(campaigns).where(eq(campaigns.id, campaignId)).get();
+  const now = Date.now();
+  if (!campaign || campaign.status !== "scheduled" || (campaign.scheduledAt ?? Infinity) * 1000 > now + 1000) return false;
+  try {
+    await launchCampaign(env, db, campaign);
+    return true;
+  } catch (error) {
+    const reason = error instanceof ApiError ? error.message : "the launch failed; see the logs";
+    console.error(`scheduled campaign ${campaign.id} could not start`, error);
+    await db
+      .update(campaigns)
+      .set({ status: "failed", statusReason: `could not start: ${reason}`, updatedAt: Math.floor(now / 1000) })
+      .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, "scheduled")));
+    return false;
+  }
 }

@@ -26,11 +26,7 @@ const seconds = (max: number) =>
     .max(max, `must be at most ${max.toLocaleString("en")} seconds`)
     .refine(hasMillisecondResolution, "must have at most 3 decimals (millisecond resolution)");
 
-/**
- * Send settings without the min ≤ max check, for callers that need `.partial()` or `.extend()`
- * (zod refuses those on a refined object). Validate the merged result with `sendSettingsSchema`.
- */
-export const sendSettingsFields = z.object({
+const sendSettingsFields = z.object({
   min_delay_s: seconds(MAX_DELAY_S).default(3),
   max_delay_s: seconds(MAX_DELAY_S).default(8),
   batch_size: z.number().int("must be a whole number").min(1, "must be at least 1").max(1_000, "must be at most 1,000").default(50),
@@ -111,8 +107,10 @@ export const valueSourceSchema = z.discriminatedUnion("source", [
 ]);
 export type ValueSource = z.output<typeof valueSourceSchema>;
 
-const placeholderName = z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a template variable name, e.g. "1" or "first_name"');
-const sources = z.record(placeholderName, valueSourceSchema);
+/** A record whose bad keys are reported with `message` (zod's own is "Invalid key in record"). */
+const keyedBy = (key: RegExp, message: string) =>
+  z.record(z.string().regex(key), valueSourceSchema, { error: (issue) => (issue.code === "invalid_key" ? message : undefined) });
+const sources = keyedBy(/^[A-Za-z0-9_]{1,64}$/, 'must be a template variable name, e.g. "1" or "first_name"');
 
 const mediaSchema = z
   .object({
@@ -135,7 +133,7 @@ export const templateContentSchema = z.object({
       header: sources.optional(),
       media: mediaSchema.optional(),
       body: sources.optional(),
-      buttons: z.record(z.string().regex(/^[0-9]$/, "button indexes go from 0 to 9"), valueSourceSchema).optional(),
+      buttons: keyedBy(/^[0-9]$/, "button indexes go from 0 to 9").optional(),
     })
     .default({}),
 });
@@ -300,7 +298,7 @@ export type Schedule = z.output<typeof scheduleSchema>;
  *
  * @example
  * resolveSchedule({ at: "2026-12-01T09:30", timezone: "America/Sao_Paulo" }, Date.now());
- * // { ok: true, at: 1795869000000 }
+ * // { ok: true, at: 1796128200000 }
  * resolveSchedule({ at: "2020-01-01T09:30", timezone: "UTC" }, Date.now());
  * // { ok: false, message: "the scheduled time 2020-01-01T09:30 (UTC) is in the past; pick a later time or launch now" }
  */

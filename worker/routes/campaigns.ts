@@ -2,7 +2,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
-import { approvedTemplate, checkAudience, launchCampaign, senderOf } from "../campaigns/launch";
+import { approvedTemplate, checkAudience, launchCampaign, launchScheduled, senderOf } from "../campaigns/launch";
 import { isoOrNull, nowSeconds, type Db } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { campaigns, contacts, inboxes, messages, type Campaign } from "../db/schema";
@@ -13,7 +13,7 @@ import {
   contentSchema,
   scheduleSchema,
   sendSettingsSchema,
-  toUtcMillis,
+  resolveSchedule,
   type CampaignContent,
 } from "../domain/campaign-settings";
 import { normalizePhone } from "../domain/phone";
@@ -310,8 +310,9 @@ export const campaignRoutes = new Hono<AppEnv>()
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
       if (schedule) {
         allow(row.status, "schedule");
-        const at = toUtcMillis(schedule.at, schedule.timezone);
-        if (at <= Date.now()) throw new ApiError("validation_failed", "schedule.at: that time has already passed", [{ path: "schedule.at", message: "is in the past" }]);
+        const resolved = resolveSchedule(schedule, Date.now());
+        if (!resolved.ok) throw new ApiError("validation_failed", `schedule.at: ${resolved.message}`, [{ path: "schedule.at", message: resolved.message }]);
+        const at = resolved.at;
         const updated = await db
           .update(campaigns)
           .set({ status: "scheduled", scheduledAt: Math.floor(at / 1000), timezone: schedule.timezone, updatedAt: nowSeconds() })
@@ -319,6 +320,7 @@ export const campaignRoutes = new Hono<AppEnv>()
           .returning()
           .get();
         if (!updated) throw new ApiError("conflict", "the campaign changed meanwhile; reload it");
+        await senderOf(c.env, row.id).scheduleStart(row.id, at);
         return c.json(toCampaignView(updated));
       }
       allow(row.status, "start");
@@ -342,6 +344,7 @@ export const campaignRoutes = new Hono<AppEnv>()
         .returning()
         .get();
       if (!updated) throw new ApiError("conflict", "the campaign already started");
+      await senderOf(c.env, row.id).scheduleStart(row.id, null);
       return c.json(toCampaignView(updated));
     },
   )
@@ -393,6 +396,7 @@ export const campaignRoutes = new Hono<AppEnv>()
           .returning()
           .get();
         if (!updated) throw new ApiError("conflict", "the campaign changed meanwhile; reload it");
+        await senderOf(c.env, row.id).scheduleStart(row.id, null);
         return c.json(toCampaignView(updated));
       }
       const progress = await senderOf(c.env, row.id).cancel();
@@ -492,17 +496,12 @@ export async function runCampaignCron(env: Env, db: Db): Promise<{ started: numb
   const now = nowSeconds();
   let started = 0;
   let rearmed = 0;
-  const due = await db.select().from(campaigns).where(and(eq(campaigns.status, "scheduled"), lt(campaigns.scheduledAt, now + 1))).limit(50);
-  for (const campaign of due) {
-    try {
-      await launchCampaign(env, db, campaign);
-      started++;
-    } catch (error) {
-      const reason = error instanceof ApiError ? error.message : "the launch failed; see the logs";
-      console.error(`cron: scheduled campaign ${campaign.id} could not start`, error);
-      await db.update(campaigns).set({ status: "failed", statusReason: `could not start: ${reason}`, updatedAt: now }).where(eq(campaigns.id, campaign.id));
-    }
-  }
+  const due = await db
+    .select({ id: campaigns.id })
+    .from(campaigns)
+    .where(and(eq(campaigns.status, "scheduled"), lt(campaigns.scheduledAt, now + 1)))
+    .limit(50);
+  for (const { id } of due) if (await launchScheduled(env, id)) started++;
   const sending = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.status, "sending"));
   for (const { id } of sending) if ((await senderOf(env, id).ensureAlarm()).rearmed) rearmed++;
   return { started, rearmed };
