@@ -292,8 +292,12 @@ export class CampaignSender extends DurableObject<Env> {
   async tick(): Promise<void> {
     const status = this.status();
     if (status !== "sending") {
-      if (status === "paused" || status === "cancelled") this.expireClaims(Date.now());
-      await this.flush(false);
+      // Claims whose sender died still expire, so a paused, cancelled or failed campaign settles.
+      this.expireClaims(Date.now());
+      this.finishIfDone();
+      const oldest = this.sql.exec<{ t: number | null }>("SELECT min(claimed_at) AS t FROM recipients WHERE state = 'sending'").one().t;
+      if (oldest !== null) await this.ctx.storage.setAlarm(oldest + CLAIM_TIMEOUT_MS + 1);
+      await this.flush(this.status() !== status);
       return;
     }
     const now = Date.now();
@@ -526,7 +530,8 @@ export class CampaignSender extends DurableObject<Env> {
       for (const wake of waiters) wake();
     }
     if (this.status() === "sending") await this.arm(this.nextWake(now));
-    await this.flush(false);
+    // A report that ends, pauses or fails the campaign reaches the catalog at once.
+    await this.flush(this.status() !== "sending");
     return this.progress();
   }
 

@@ -20,7 +20,7 @@ import { normalizePhone } from "../domain/phone";
 import { checkTemplateValues, toTemplateMessage } from "../domain/templates";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
-import { describe, idParam, validate } from "../lib/validate";
+import { describe, idParam, issuesOf, validate } from "../lib/validate";
 import { providerFor } from "../provider";
 
 const campaignInput = z.object({
@@ -36,7 +36,8 @@ const campaignPatch = z
     inbox_id: campaignInput.shape.inbox_id,
     audience: audienceSchema,
     content: contentSchema,
-    settings: sendSettingsSchema,
+    /** Only the settings given change; the result is checked as a whole. */
+    settings: z.record(z.string(), z.unknown()),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, "give at least one field to change");
@@ -129,7 +130,7 @@ const launched = (status: CampaignStatus) => !["draft", "scheduled"].includes(st
 
 /** The campaign's status as its sender knows it once launched. */
 async function liveProgress(env: Env, c: Campaign): Promise<Progress | undefined> {
-  return launched(c.status) ? senderOf(env, c.id).progress() : undefined;
+  return launched(c.status) && c.launchedAt !== null ? senderOf(env, c.id).progress() : undefined;
 }
 
 function allow(status: CampaignStatus, action: CampaignAction): CampaignStatus {
@@ -251,6 +252,15 @@ export const campaignRoutes = new Hono<AppEnv>()
         throw new ApiError("conflict", `this campaign is ${row.status}: only a draft's inbox, audience, content and settings can change`);
       }
       if (!onlyTitle) await checkReferences(db, p.workspaceId, input, input.inbox_id ?? row.inboxId);
+      let settings: string | undefined;
+      if (input.settings) {
+        const merged = sendSettingsSchema.safeParse({ ...(JSON.parse(row.settings) as object), ...input.settings });
+        if (!merged.success) {
+          const issues = issuesOf(merged.error).map((i) => ({ path: `settings.${i.path}`, message: i.message }));
+          throw new ApiError("validation_failed", `invalid body: ${issues[0]!.path}: ${issues[0]!.message}`, issues);
+        }
+        settings = JSON.stringify(merged.data);
+      }
       const updated = await db
         .update(campaigns)
         .set({
@@ -258,7 +268,7 @@ export const campaignRoutes = new Hono<AppEnv>()
           ...(input.inbox_id === undefined ? {} : { inboxId: input.inbox_id }),
           ...(input.audience === undefined ? {} : { audience: JSON.stringify(input.audience) }),
           ...(input.content === undefined ? {} : { content: JSON.stringify(input.content) }),
-          ...(input.settings === undefined ? {} : { settings: JSON.stringify(input.settings) }),
+          ...(settings === undefined ? {} : { settings }),
           updatedAt: nowSeconds(),
         })
         .where(eq(campaigns.id, row.id))
