@@ -28,14 +28,15 @@ export function freePort() {
 /**
  * Migrates a fresh local D1 (in a temporary directory unless `stateDir` is given), starts
  * `wrangler dev` on it and waits for `/api/health`. It builds nothing: run `vite build` first
- * when the UI is needed.
+ * when the UI is needed. `cwd` runs it from another copy of the project (a directory with its own
+ * wrangler.toml, e.g. a snapshot that concurrent edits of the working tree cannot reload).
  * @returns {Promise<{url: string, stop: () => Promise<void>, log: () => string}>}
  */
-export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 90_000 } = {}) {
+export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 90_000, cwd = root } = {}) {
   port ??= await freePort();
   const dir = stateDir ?? mkdtempSync(path.join(tmpdir(), "herald-state-"));
   const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], {
-    cwd: root,
+    cwd,
     encoding: "utf8",
     env: toolEnv,
   });
@@ -46,7 +47,7 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
   let output = "";
   const child = spawn(bin("wrangler"), args, {
-    cwd: root,
+    cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: toolEnv,

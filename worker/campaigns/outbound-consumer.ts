@@ -8,6 +8,8 @@ import type { Grant, OutboundJob, Outcome } from "./campaign-sender";
 
 /** How far ahead a consumer may hold a reserved send time before handing the rest back to the queue. */
 const MAX_SLOT_WAIT_MS = 2_000;
+/** A send waking this much after its reserved time takes a new one instead of going out in a bunch. */
+const LATE_SLOT_MS = 20;
 
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
 
@@ -84,6 +86,11 @@ async function sendJob(
   await Promise.all(
     now.map(async (id, i) => {
       await sleepUntil(slots[i]!);
+      // A send that woke up late lost its slot: sending now would bunch it with the next ones.
+      for (let slot = slots[i]!; Date.now() - slot > LATE_SLOT_MS; ) {
+        slot = (await limiter.reserve(1, inbox.throughputCap, 60_000)).slots[0] ?? Date.now();
+        await sleepUntil(slot);
+      }
       // The RPC stub's mapped types lose the union of message kinds; the object is what claim() returns.
       const { grants, template } = (await campaign.claim([id])) as unknown as { grants: Grant[]; template?: TemplateSnapshot };
       const grant: Grant | undefined = grants[0];

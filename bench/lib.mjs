@@ -1,0 +1,257 @@
+// Shared pieces of the campaign benchmarks (bench/pacing.mjs, bench/throughput.mjs): a small API
+// client for a local Herald, the world they need (admin, sandbox inbox, templates, labelled
+// contacts, a template campaign) and the statistics they print.
+
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startLocalServer } from "../scripts/local-server.mjs";
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const defaultRoot = path.resolve(import.meta.dirname, "..");
+
+/**
+ * A throw-away local Herald running from a snapshot of the worker taken now. `wrangler dev`
+ * reloads on every change of the files it serves, and a reload drops Miniflare's in-memory
+ * queues and the inbox limiter's state mid-benchmark; a copy outside the working tree keeps
+ * other people's edits from disturbing the measurement.
+ */
+export async function startBenchServer(options = {}) {
+  // BENCH_SOURCE_DIR benchmarks another copy of the project (e.g. a candidate engine change).
+  const root = path.resolve(process.env.BENCH_SOURCE_DIR ?? defaultRoot);
+  if (process.env.BENCH_SOURCE_DIR) console.log(`benchmarking the worker in ${root}`);
+  const dir = mkdtempSync(path.join(tmpdir(), "herald-bench-src-"));
+  for (const name of ["worker", "migrations", "wrangler.toml", "package.json", "tsconfig.json"]) {
+    if (existsSync(path.join(root, name))) cpSync(path.join(root, name), path.join(dir, name), { recursive: true });
+  }
+  if (existsSync(path.join(root, "web/dist"))) cpSync(path.join(root, "web/dist"), path.join(dir, "web/dist"), { recursive: true });
+  else mkdirSync(path.join(dir, "web/dist"), { recursive: true });
+  symlinkSync(path.join(defaultRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
+  let server;
+  try {
+    server = await startLocalServer({ ...options, cwd: dir });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A JSON client for one local Herald, logged in as its first admin after `setup()`. */
+export function client(base) {
+  let cookie = "";
+  async function api(method, path, { json, body, headers = {}, expect } = {}) {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        origin: base,
+        ...(cookie ? { cookie } : {}),
+        ...(json !== undefined ? { "content-type": "application/json" } : {}),
+        ...headers,
+      },
+      body: json !== undefined ? JSON.stringify(json) : body,
+    });
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : null;
+    const ok = expect === undefined ? res.ok : [expect].flat().includes(res.status);
+    if (!ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`);
+    return data;
+  }
+  return {
+    api,
+    async setup() {
+      const res = await fetch(`${base}/api/auth/setup`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: base },
+        body: JSON.stringify({ workspace_name: "Bench", name: "Bench", email: "bench@example.test", password: "bench password" }),
+      });
+      if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+      cookie = res.headers.getSetCookie()[0].split(";")[0];
+    },
+  };
+}
+
+/**
+ * A sandbox inbox with the demo templates synced and the given scenario.
+ * @returns {Promise<{id: number}>}
+ */
+export async function sandboxInbox(h, { throughputCap = 80, scenario = {} } = {}) {
+  const n = `${Date.now() % 1e9}`;
+  const inbox = await h.api("POST", "/api/inboxes", {
+    json: { name: "Bench sandbox", provider: "sandbox", phone_number_id: `6${n}`, waba_id: `5${n}`, throughput_cap: throughputCap, messaging_limit_tier: "unlimited" },
+    expect: 201,
+  });
+  // No simulated "not on WhatsApp" numbers: every recipient must be sendable.
+  await h.api("PUT", `/api/sandbox/inboxes/${inbox.id}/scenario`, { json: { undeliverable_suffix: "", ...scenario } });
+  await h.api("POST", `/api/inboxes/${inbox.id}/templates/sync`, { expect: 200 });
+  return inbox;
+}
+
+/**
+ * Imports `count` contacts per label (distinct phones for every label) and answers the label ids.
+ * @returns {Promise<Record<string, number>>}
+ */
+export async function importContacts(h, labels, count) {
+  const lines = ["name,phone,labels,city"];
+  labels.forEach((label, l) => {
+    for (let i = 0; i < count; i++) lines.push(`Person ${l}-${i},+55 11 9${String(10_000_000 + l * 1_000_000 + i).padStart(8, "0")},${label},Recife`);
+  });
+  const result = await h.api("POST", "/api/contacts/import", { body: lines.join("\n"), headers: { "content-type": "text/csv" }, expect: 200 });
+  if (result.created !== labels.length * count) throw new Error(`import created ${result.created} of ${labels.length * count}: ${JSON.stringify(result).slice(0, 500)}`);
+  const all = (await h.api("GET", "/api/labels")).data;
+  return Object.fromEntries(labels.map((name) => [name, all.find((x) => x.name === name).id]));
+}
+
+/** A draft template campaign (demo template `welcome_offer`, pt_BR) to one label. */
+export async function templateCampaign(h, { title, inboxId, labelId, settings }) {
+  return h.api("POST", "/api/campaigns", {
+    json: {
+      title,
+      inbox_id: inboxId,
+      audience: { labels: [labelId] },
+      content: {
+        type: "template",
+        template_name: "welcome_offer",
+        language: "pt_BR",
+        values: {
+          header: { 1: { source: "contact", field: "name", fallback: "cliente" } },
+          body: { 1: { source: "contact", field: "name" }, 2: { source: "fixed", value: "BEMVINDO15" } },
+        },
+      },
+      settings,
+    },
+    expect: 201,
+  });
+}
+
+/** Polls the campaign until `done(campaign)` or a final status; prints progress now and then. */
+export async function waitFor(h, id, { done = (c) => c.status === "completed", timeoutMs = 240_000, everyMs = 500, label = "" } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastPrint = 0;
+  for (;;) {
+    const c = await h.api("GET", `/api/campaigns/${id}`);
+    if (done(c)) return c;
+    if (["completed", "failed", "cancelled"].includes(c.status) || (c.status === "paused" && c.status_reason !== "paused by an operator")) {
+      throw new Error(`campaign ${id} ended ${c.status} (${c.status_reason ?? "no reason"}) while waiting: ${JSON.stringify(c.progress)}`);
+    }
+    if (Date.now() > deadline) throw new Error(`campaign ${id} not done after ${timeoutMs / 1000} s: ${c.status} ${JSON.stringify(c.progress)}`);
+    if (Date.now() - lastPrint > 10_000) {
+      lastPrint = Date.now();
+      const p = c.progress;
+      console.log(`  ${label}campaign ${id}: ${c.status}, sent ${p.sent}/${p.total}, pending ${p.pending}, failed ${p.failed}, unknown ${p.unknown}`);
+    }
+    await sleep(everyMs);
+  }
+}
+
+/** Every request the sandbox number recorded (arrival order), paged. */
+export async function sandboxRecords(h, inboxId, sinceMs = 0) {
+  const out = [];
+  let cursor = null;
+  do {
+    const q = new URLSearchParams({ limit: "10000", since_ms: String(sinceMs), ...(cursor ? { cursor } : {}) });
+    const page = await h.api("GET", `/api/sandbox/inboxes/${inboxId}/requests?${q}`);
+    out.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return out;
+}
+
+/** Every recipient of a campaign (send order), paged. */
+export async function campaignRecipients(h, id) {
+  const out = [];
+  let cursor = null;
+  do {
+    const q = new URLSearchParams({ limit: "500", ...(cursor ? { cursor } : {}) });
+    const page = await h.api("GET", `/api/campaigns/${id}/recipients?${q}`);
+    out.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return out;
+}
+
+/** The message sends of one campaign in a record (`biz_opaque_callback_data` is `herald:c:<id>:<recipient>`). */
+export const sendsOf = (records, campaignId) => records.filter((r) => r.kind === "message" && r.biz_opaque_callback_data?.startsWith(`herald:c:${campaignId}:`));
+
+/**
+ * Accepted sends per recipient: duplicates (recipients sent more than once) and recipients never
+ * sent, matched by phone digits against the campaign's recipient list.
+ */
+export function sendCounts(sends, recipients) {
+  const perTo = new Map();
+  for (const r of sends) if (r.status === 200) perTo.set(r.wa_id, (perTo.get(r.wa_id) ?? 0) + 1);
+  const duplicates = [...perTo.values()].filter((n) => n > 1).length;
+  const maxPerRecipient = Math.max(0, ...perTo.values());
+  const phones = new Set(recipients.map((r) => String(r.phone).replace(/\D/g, "")));
+  const neverSent = [...phones].filter((p) => !perTo.has(p)).length;
+  const strangers = [...perTo.keys()].filter((wa) => !phones.has(wa)).length;
+  return { accepted: sends.filter((r) => r.status === 200).length, recipients: recipients.length, duplicates, maxPerRecipient, neverSent, strangers };
+}
+
+export function quantile(sorted, q) {
+  if (!sorted.length) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** The most arrivals in any window [t, t + windowMs) (integer ms times, sorted or not). */
+export function maxInWindow(times, windowMs = 1000) {
+  const t = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let bestAt = null;
+  let j = 0;
+  for (let i = 0; i < t.length; i++) {
+    while (t[i] - t[j] >= windowMs) j++;
+    if (i - j + 1 > best) {
+      best = i - j + 1;
+      bestAt = t[j];
+    }
+  }
+  return { max: best, at: bestAt };
+}
+
+/** Counts of `times` per whole second from `from`. */
+export function perSecond(times, from, to) {
+  const bins = new Array(Math.max(1, Math.ceil((to - from + 1) / 1000))).fill(0);
+  for (const t of times) bins[Math.floor((t - from) / 1000)]++;
+  return bins;
+}
+
+/** A text histogram of `values` in `buckets` ([lo, hi) pairs with a label). */
+export function histogram(values, edges, fmt = (x) => x.toFixed(2)) {
+  const lines = [];
+  const counts = new Array(edges.length + 1).fill(0);
+  for (const v of values) {
+    let k = 0;
+    while (k < edges.length && v >= edges[k]) k++;
+    counts[k]++;
+  }
+  const max = Math.max(...counts, 1);
+  for (let k = 0; k <= edges.length; k++) {
+    const lo = k === 0 ? "" : fmt(edges[k - 1]);
+    const hi = k === edges.length ? "" : fmt(edges[k]);
+    const name = k === 0 ? `< ${hi}` : k === edges.length ? `≥ ${lo}` : `${lo}–${hi}`;
+    lines.push(`    ${name.padStart(13)} | ${"#".repeat(Math.round((counts[k] / max) * 40)).padEnd(40)} ${counts[k]}`);
+  }
+  return lines.join("\n");
+}
+
+/** "130429 ×3, 131026 ×1" for the refused requests. */
+export function refusalSummary(records) {
+  const by = new Map();
+  for (const r of records) if (r.status !== 200) by.set(r.error_code ?? r.status, (by.get(r.error_code ?? r.status) ?? 0) + 1);
+  return by.size ? [...by].map(([code, n]) => `${code} ×${n}`).join(", ") : "none";
+}
+
+export const verdict = (ok) => (ok ? "PASS" : "FAIL");
