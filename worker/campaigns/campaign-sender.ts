@@ -46,6 +46,20 @@ export type Outcome =
 
 export type OutboundJob = { campaignId: number; inboxId: number; ids: number[] };
 
+/** A status webhook for one campaign recipient. */
+export type StatusUpdate = {
+  recipientId: number;
+  wamid: string;
+  status: "sent" | "delivered" | "read" | "failed";
+  /** Unix seconds, from Meta. */
+  timestamp: number;
+  errorCode?: number;
+  errorTitle?: string;
+};
+
+/** Order in which delivery tracking moves a recipient; states before `sent` rank lowest. */
+const TRACKED_RANK: Record<string, number> = { pending: 0, released: 0, sending: 0, unknown: 0, sent: 1, failed: 2, delivered: 3, read: 4, replied: 5 };
+
 export type Progress = {
   status: CampaignStatus;
   reason: string | null;
@@ -116,6 +130,7 @@ export class CampaignSender extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS recipients_state_due ON recipients (state, due_at, id);
       CREATE INDEX IF NOT EXISTS recipients_wamid ON recipients (wamid);
       CREATE TABLE IF NOT EXISTS outcomes (seq INTEGER PRIMARY KEY AUTOINCREMENT, failed INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS sends_outbox (recipient_id INTEGER PRIMARY KEY, wamid TEXT NOT NULL, phone TEXT NOT NULL, sent_at INTEGER NOT NULL);
     `);
   }
 
@@ -466,6 +481,11 @@ export class CampaignSender extends DurableObject<Env> {
       if (!current || current.state !== "sending") continue;
       if (o.result === "sent") {
         this.sql.exec("UPDATE recipients SET state = 'sent', wamid = ?, sent_at = ?, updated_at = ? WHERE id = ?", o.wamid, now, now, o.id);
+        this.sql.exec(
+          "INSERT INTO sends_outbox (recipient_id, wamid, phone, sent_at) SELECT id, wamid, phone, ? FROM recipients WHERE id = ? ON CONFLICT DO NOTHING",
+          Math.floor(now / 1000),
+          o.id,
+        );
         this.sql.exec("INSERT INTO outcomes (failed) VALUES (0)");
       } else if (o.result === "failed") {
         this.sql.exec(
@@ -524,15 +544,17 @@ export class CampaignSender extends DurableObject<Env> {
       }
     }
     this.finishIfDone();
-    if (this.count("state = 'sending'") === 0) {
-      const waiters = this.settleWaiters;
-      this.settleWaiters = [];
-      for (const wake of waiters) wake();
-    }
+    if (this.count("state = 'sending'") === 0) this.wakeSettlers();
     if (this.status() === "sending") await this.arm(this.nextWake(now));
     // A report that ends, pauses or fails the campaign reaches the catalog at once.
     await this.flush(this.status() !== "sending");
     return this.progress();
+  }
+
+  private wakeSettlers(): void {
+    const waiters = this.settleWaiters;
+    this.settleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** Refuses claims from now on; released recipients go back to pending, so a late claim finds nothing. */
@@ -598,5 +620,94 @@ export class CampaignSender extends DurableObject<Env> {
     )
       .bind(progress.status, progress.reason, JSON.stringify({ total: progress.total, ...progress.states }), completed, config.campaignId)
       .run();
+    await this.flushSends(config);
+  }
+
+  /** Copies sent messages' wamids to D1 (campaign_sends), where webhooks and replies look them up. */
+  private async flushSends(config: CampaignConfig): Promise<void> {
+    for (;;) {
+      const rows = this.sql
+        .exec<{ recipient_id: number; wamid: string; phone: string; sent_at: number }>("SELECT recipient_id, wamid, phone, sent_at FROM sends_outbox ORDER BY recipient_id LIMIT 2000")
+        .toArray();
+      if (rows.length === 0) return;
+      await this.env.DB.prepare(
+        `INSERT INTO campaign_sends (inbox_id, wamid, workspace_id, campaign_id, recipient_id, phone, sent_at)
+         SELECT ?1, j.value ->> 'wamid', ?2, ?3, j.value ->> 'recipient_id', j.value ->> 'phone', j.value ->> 'sent_at'
+         FROM json_each(?4) AS j WHERE true
+         ON CONFLICT DO NOTHING`,
+      )
+        .bind(config.inboxId, config.workspaceId, config.campaignId, JSON.stringify(rows))
+        .run();
+      this.sql.exec("DELETE FROM sends_outbox WHERE recipient_id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.recipient_id)));
+    }
+  }
+
+  // ---- delivery tracking ------------------------------------------------------------------
+
+  /**
+   * Applies WhatsApp status webhooks to recipients, forward only: sent < failed < delivered < read
+   * < replied (a failure yields to a later proof of delivery; nothing moves back). Duplicates and
+   * any order give the same result. A status for an `unknown` recipient resolves it; a status whose
+   * wamid differs from the recipient's is ignored.
+   */
+  async applyStatuses(events: StatusUpdate[]): Promise<{ applied: number }> {
+    const now = Date.now();
+    let applied = 0;
+    for (const e of events) {
+      const row = this.sql.exec<{ state: string; wamid: string | null }>("SELECT state, wamid FROM recipients WHERE id = ?", e.recipientId).toArray()[0];
+      if (!row || (row.wamid !== null && row.wamid !== e.wamid)) continue;
+      const target = TRACKED_RANK[e.status];
+      const current = TRACKED_RANK[row.state];
+      if (target === undefined || current === undefined || target <= current) continue;
+      const at = e.timestamp * 1000;
+      const column = `${e.status}_at` as const;
+      this.sql.exec(
+        `UPDATE recipients SET state = ?, wamid = coalesce(wamid, ?), ${column} = coalesce(${column}, ?),
+           sent_at = coalesce(sent_at, ?), error_code = CASE WHEN ? = 'failed' THEN ? ELSE error_code END,
+           error_title = CASE WHEN ? = 'failed' THEN ? ELSE error_title END, updated_at = ? WHERE id = ?`,
+        e.status,
+        e.wamid,
+        at,
+        at,
+        e.status,
+        e.errorCode ?? null,
+        e.status,
+        e.errorTitle ?? null,
+        now,
+        e.recipientId,
+      );
+      // A status can overtake the sender's report: the message was sent all the same.
+      if (current === 0) {
+        this.sql.exec(
+          "INSERT INTO sends_outbox (recipient_id, wamid, phone, sent_at) SELECT id, wamid, phone, ? FROM recipients WHERE id = ? ON CONFLICT DO NOTHING",
+          e.timestamp,
+          e.recipientId,
+        );
+      }
+      applied++;
+    }
+    if (applied) {
+      this.finishIfDone();
+      if (this.count("state = 'sending'") === 0) this.wakeSettlers();
+      await this.flush(false);
+    }
+    return { applied };
+  }
+
+  /** Marks recipients as having replied (once), from an inbound message that answers the campaign. */
+  async markReplied(replies: { recipientId: number; timestamp: number }[]): Promise<{ applied: number }> {
+    let applied = 0;
+    for (const r of replies) {
+      const changed = this.sql
+        .exec(
+          "UPDATE recipients SET state = 'replied', replied_at = ?, updated_at = ? WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'unknown')",
+          r.timestamp * 1000,
+          Date.now(),
+          r.recipientId,
+        ).rowsWritten;
+      applied += changed > 0 ? 1 : 0;
+    }
+    if (applied) await this.flush(false);
+    return { applied };
   }
 }

@@ -336,6 +336,28 @@ export const campaigns = sqliteTable(
   (t) => [index("campaigns_workspace_idx").on(t.workspaceId, t.id), index("campaigns_status_idx").on(t.status, t.scheduledAt)],
 );
 
+/**
+ * Which campaign recipient each sent WhatsApp message belongs to, copied from the campaigns'
+ * Durable Objects in batches: webhooks find the campaign of a status without callback data, and
+ * replies find the message they answer (by context wamid, or by phone within the attribution window).
+ */
+export const campaignSends = sqliteTable(
+  "campaign_sends",
+  {
+    inboxId: integer("inbox_id").notNull(),
+    wamid: text("wamid").notNull(),
+    workspaceId: integer("workspace_id").notNull(),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    recipientId: integer("recipient_id").notNull(),
+    phone: text("phone").notNull(),
+    /** Unix seconds. */
+    sentAt: integer("sent_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.inboxId, t.wamid] }), index("campaign_sends_phone_idx").on(t.workspaceId, t.phone, t.sentAt)],
+);
+
 export type Workspace = typeof workspaces.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type Label = typeof labels.$inferSelect;

@@ -1,6 +1,7 @@
 import { normalizePhone } from "../domain/phone";
 import { DEFAULT_OPT_OUT_KEYWORDS, isOptOut } from "../domain/opt-out";
 import type { InboundEvent, StatusEvent, TemplateStatusEvent } from "../domain/webhook-envelope";
+import type { StatusUpdate } from "../campaigns/campaign-sender";
 import type { WebhookJob } from "./routes";
 
 /** Inbound types that are not a person writing: they neither open the service window nor count as replies. */
@@ -41,7 +42,84 @@ export async function applyWebhookJobs(jobs: readonly WebhookJob[], env: Env): P
     }
     groups.set(job.inboxId, group);
   }
-  for (const group of groups.values()) await applyGroup(env.DB, group);
+  for (const group of groups.values()) {
+    await applyGroup(env.DB, group);
+    await routeToCampaigns(env, group);
+  }
+}
+
+/** How long after a campaign message any message from its recipient counts as a reply. */
+export const ATTRIBUTION_WINDOW_S = 72 * 3600;
+const CAMPAIGN_CALLBACK = /^herald:c:(\d+):(\d+)$/;
+
+type SendRef = { campaign_id: number; recipient_id: number };
+
+/**
+ * Hands campaign statuses and replies to the campaigns' Durable Objects, one call per campaign:
+ * statuses are matched by the callback data Herald set on the send (or by wamid through
+ * campaign_sends), replies by the message they quote or, failing that, by the latest campaign
+ * message to that phone within the attribution window.
+ */
+async function routeToCampaigns(env: Env, group: Group): Promise<void> {
+  const { inboxId, workspaceId } = group;
+  const statuses = new Map<number, StatusUpdate[]>();
+  const unmatched: StatusEvent[] = [];
+  const add = (campaignId: number, update: StatusUpdate) => statuses.set(campaignId, [...(statuses.get(campaignId) ?? []), update]);
+  const tracked = (s: string): s is StatusUpdate["status"] => s === "sent" || s === "delivered" || s === "read" || s === "failed";
+  const updateOf = (s: StatusEvent, recipientId: number): StatusUpdate => ({
+    recipientId,
+    wamid: s.wamid,
+    status: s.status as StatusUpdate["status"],
+    timestamp: s.timestamp,
+    ...(s.errors[0] ? { errorCode: s.errors[0].code, errorTitle: s.errors[0].title } : {}),
+  });
+  for (const s of group.statuses) {
+    if (!tracked(s.status)) continue;
+    const match = CAMPAIGN_CALLBACK.exec(s.bizOpaqueCallbackData ?? "");
+    if (match) add(Number(match[1]), updateOf(s, Number(match[2])));
+    else if (!s.bizOpaqueCallbackData?.startsWith("herald:")) unmatched.push(s);
+  }
+  if (unmatched.length) {
+    const refs = await sendsByWamid(env.DB, inboxId, unmatched.map((s) => s.wamid));
+    for (const s of unmatched) {
+      const ref = refs.get(s.wamid);
+      if (ref) add(ref.campaign_id, updateOf(s, ref.recipient_id));
+    }
+  }
+
+  const replies = new Map<number, { recipientId: number; timestamp: number }[]>();
+  const withContext = group.inbound.filter((m) => m.contextId);
+  const byContext = await sendsByWamid(env.DB, inboxId, withContext.map((m) => m.contextId!));
+  for (const m of group.inbound) {
+    let ref = m.contextId ? byContext.get(m.contextId) : undefined;
+    if (!ref && m.from) {
+      ref =
+        (await env.DB.prepare(
+          `SELECT campaign_id, recipient_id FROM campaign_sends
+           WHERE workspace_id = ? AND phone = ? AND sent_at <= ? AND sent_at >= ? ORDER BY sent_at DESC LIMIT 1`,
+        )
+          .bind(workspaceId, e164(m.from), m.timestamp, m.timestamp - ATTRIBUTION_WINDOW_S)
+          .first<SendRef>()) ?? undefined;
+    }
+    if (ref) replies.set(ref.campaign_id, [...(replies.get(ref.campaign_id) ?? []), { recipientId: ref.recipient_id, timestamp: m.timestamp }]);
+  }
+
+  const sender = (id: number) => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(id)));
+  await Promise.all([
+    ...[...statuses].map(([id, updates]) => sender(id).applyStatuses(updates)),
+    ...[...replies].map(([id, list]) => sender(id).markReplied(list)),
+  ]);
+}
+
+async function sendsByWamid(d1: D1Database, inboxId: number, wamids: string[]): Promise<Map<string, SendRef>> {
+  const out = new Map<string, SendRef>();
+  if (wamids.length === 0) return out;
+  const rows = await d1
+    .prepare("SELECT wamid, campaign_id, recipient_id FROM campaign_sends WHERE inbox_id = ? AND wamid IN (SELECT value FROM json_each(?))")
+    .bind(inboxId, JSON.stringify([...new Set(wamids)]))
+    .all<SendRef & { wamid: string }>();
+  for (const r of rows.results) out.set(r.wamid, { campaign_id: r.campaign_id, recipient_id: r.recipient_id });
+  return out;
 }
 
 async function applyGroup(d1: D1Database, group: Group): Promise<void> {

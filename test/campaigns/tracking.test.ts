@@ -1,0 +1,121 @@
+import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { parseWebhookEnvelope } from "../../worker/domain/webhook-envelope";
+import worker from "../../worker/index";
+import type { WebhookJob } from "../../worker/webhooks/routes";
+import { callJson } from "../helpers";
+import { allRecipients, campaignView, createCampaign, drive, senderOf, setScenario, sleep, templateCampaign, world, type World } from "./world";
+
+/** A completed campaign of `count` recipients (sandbox webhooks off, so the test writes the statuses). */
+async function sentCampaign(count: number) {
+  const w = await world(count);
+  const id = await createCampaign(w, templateCampaign(w, { min_delay_s: 0, max_delay_s: 0 }));
+  await callJson(`/api/campaigns/${id}/launch`, { json: {}, expect: 200, auth: w.admin });
+  await drive(w.admin, id, (c) => c.status === "completed");
+  const recipients = await allRecipients(w.admin, id);
+  return { w, id, recipients };
+}
+
+const envelope = (w: World, value: Record<string, unknown>) => ({
+  object: "whatsapp_business_account",
+  entry: [{ id: "1", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "1", phone_number_id: w.inbox.phone_number_id }, ...value } }] }],
+});
+
+const status = (campaignId: number, r: { id: number; wamid: string | null; phone: string }, s: string, ts: number, extra: Record<string, unknown> = {}) => ({
+  id: r.wamid,
+  status: s,
+  timestamp: String(ts),
+  recipient_id: r.phone.slice(1),
+  biz_opaque_callback_data: `herald:c:${campaignId}:${r.id}`,
+  ...extra,
+});
+
+async function consume(w: World, ...envelopes: unknown[]) {
+  const messages = envelopes.map((e, i) => {
+    const parsed = parseWebhookEnvelope(e);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const body: WebhookJob = { inboxId: w.inbox.id, workspaceId: w.admin.workspaceId, receivedAt: Date.now(), events: parsed.events };
+    return { id: `m${i}-${Math.random()}`, timestamp: new Date(), attempts: 1, body };
+  });
+  const batch = createMessageBatch("herald-webhooks", messages);
+  const ctx = createExecutionContext();
+  await worker.queue(batch as MessageBatch<WebhookJob>, env, ctx);
+  const result = await getQueueResult(batch, ctx);
+  expect(result.retryMessages).toEqual([]);
+}
+
+const progressOf = async (w: World, id: number) => (await campaignView(w.admin, id)).progress as Record<string, number>;
+
+describe("delivery tracking", () => {
+  it("applies statuses forward only, whatever duplicates and order; counters stay exact", async () => {
+    const { w, id, recipients } = await sentCampaign(4);
+    const [a, b, c, d] = recipients as [any, any, any, any];
+    const t = 1_790_000_000;
+    await consume(
+      w,
+      envelope(w, { statuses: [status(id, a, "read", t + 3), status(id, a, "delivered", t + 2), status(id, b, "delivered", t + 2)] }),
+      envelope(w, { statuses: [status(id, a, "delivered", t + 2), status(id, b, "delivered", t + 2), status(id, a, "sent", t + 1)] }),
+      envelope(w, { statuses: [status(id, c, "failed", t + 2, { errors: [{ code: 131026, title: "Message undeliverable" }] })] }),
+    );
+    // failed, then a later proof of delivery
+    await consume(w, envelope(w, { statuses: [status(id, d, "failed", t + 2, { errors: [{ code: 131000, title: "Something went wrong" }] }), status(id, d, "read", t + 5)] }));
+    const states = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r.state]));
+    expect(states).toEqual({ [a.id]: "read", [b.id]: "delivered", [c.id]: "failed", [d.id]: "read" });
+    expect(await progressOf(w, id)).toMatchObject({ total: 4, sent: 3, delivered: 3, read: 2, failed: 1, pending: 0 });
+  });
+
+  it("ignores a status whose wamid is not the recipient's", async () => {
+    const { w, id, recipients } = await sentCampaign(1);
+    const r = recipients[0]!;
+    await consume(w, envelope(w, { statuses: [status(id, { ...r, wamid: "wamid.SOMEONE-ELSE" }, "read", 1_790_000_000)] }));
+    expect((await allRecipients(w.admin, id))[0]!.state).toBe("sent");
+  });
+
+  it("marks replies by context and by the attribution window, once", async () => {
+    const { w, id, recipients } = await sentCampaign(3);
+    const [a, b, c] = recipients as [any, any, any];
+    const now = Math.floor(Date.now() / 1000);
+    await consume(
+      w,
+      envelope(w, {
+        messages: [
+          { from: a.phone.slice(1), id: "wamid.R1", timestamp: String(now + 5), type: "text", text: { body: "quero!" }, context: { from: "1", id: a.wamid } },
+          { from: b.phone.slice(1), id: "wamid.R2", timestamp: String(now + 6), type: "button", button: { payload: "Quero!", text: "Quero!" } },
+          // Far beyond the 72 h attribution window: not a reply to this campaign.
+          { from: c.phone.slice(1), id: "wamid.R3", timestamp: String(now + 80 * 3600), type: "text", text: { body: "oi" } },
+        ],
+      }),
+      envelope(w, { messages: [{ from: a.phone.slice(1), id: "wamid.R4", timestamp: String(now + 9), type: "text", text: { body: "again" }, context: { from: "1", id: a.wamid } }] }),
+    );
+    const states = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r.state]));
+    expect(states).toEqual({ [a.id]: "replied", [b.id]: "replied", [c.id]: "sent" });
+    expect(await progressOf(w, id)).toMatchObject({ total: 3, sent: 3, replied: 2 });
+  });
+
+  it("statuses from the sandbox arrive through the signed webhook path and reach the campaign", async () => {
+    const w = await world(5);
+    await setScenario(w.admin, w.inbox.id, {
+      webhooks_enabled: true,
+      sent_delay_ms: [0, 0],
+      delivered_delay_ms: [0, 0],
+      read_delay_ms: [0, 0],
+      failed_rate: 0,
+      unread_rate: 0,
+      reply_rate: 0,
+      opt_out_rate: 0,
+    });
+    const id = await createCampaign(w, templateCampaign(w, { min_delay_s: 0, max_delay_s: 0 }));
+    await callJson(`/api/campaigns/${id}/launch`, { json: {}, expect: 200, auth: w.admin });
+    await drive(w.admin, id, (c) => c.status === "completed");
+    const sandbox = env.SANDBOX.get(env.SANDBOX.idFromName(w.inbox.phone_number_id));
+    let progress: Record<string, number> = {};
+    for (let i = 0; i < 60 && progress.read !== 5; i++) {
+      await runDurableObjectAlarm(sandbox);
+      await sleep(100);
+      progress = await progressOf(w, id);
+    }
+    expect(progress).toMatchObject({ total: 5, sent: 5, delivered: 5, read: 5 });
+    expect((await senderOf(id).progress()).states.read).toBe(5);
+  });
+});
