@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseWebhookEnvelope } from "../../worker/domain/webhook-envelope";
 import worker from "../../worker/index";
 import type { WebhookJob } from "../../worker/webhooks/routes";
-import { callJson } from "../helpers";
+import { call, callJson } from "../helpers";
 import { allRecipients, campaignView, createCampaign, drive, senderOf, setScenario, sleep, templateCampaign, world, type World } from "./world";
 
 /** A completed campaign of `count` recipients (sandbox webhooks off, so the test writes the statuses). */
@@ -117,5 +117,47 @@ describe("delivery tracking", () => {
     }
     expect(progress).toMatchObject({ total: 5, sent: 5, delivered: 5, read: 5 });
     expect((await senderOf(id).progress()).states.read).toBe(5);
+  });
+});
+
+describe("template status and exports", () => {
+  it("a running campaign whose template becomes PAUSED pauses with that reason", async () => {
+    const w = await world(3);
+    const id = await createCampaign(w, templateCampaign(w, { min_delay_s: 30, max_delay_s: 30 }));
+    await callJson(`/api/campaigns/${id}/launch`, { json: {}, expect: 200, auth: w.admin });
+    await consume(w, {
+      object: "whatsapp_business_account",
+      entry: [
+        {
+          id: "1",
+          changes: [
+            {
+              field: "message_template_status_update",
+              value: { event: "PAUSED", message_template_id: 1, message_template_name: "welcome_offer", message_template_language: "pt_BR", reason: "LOW_QUALITY" },
+            },
+          ],
+        },
+      ],
+    });
+    const campaign = await campaignView(w.admin, id);
+    expect(campaign.status).toBe("paused");
+    expect(campaign.status_reason).toContain("welcome_offer");
+    expect(campaign.status_reason).toContain("PAUSED");
+    const templates = await callJson<{ data: { name: string; status: string }[] }>(`/api/inboxes/${w.inbox.id}/templates`, { auth: w.admin });
+    expect(templates.data.find((t) => t.name === "welcome_offer")!.status).toBe("PAUSED");
+  });
+
+  it("exports every recipient as CSV, safe against formula injection", async () => {
+    const { w, id } = await sentCampaign(3);
+    const res = await call(`/api/campaigns/${id}/recipients.csv`, { auth: w.admin });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/csv");
+    const lines = (await res.text()).trim().split("\r\n");
+    expect(lines[0]).toBe("phone,name,state,variant,wamid,sent_at,delivered_at,read_at,replied_at,failed_at,error_code,error_title,error_details,reason,content");
+    expect(lines).toHaveLength(4);
+    for (const line of lines.slice(1)) {
+      expect(line.startsWith("'+55")).toBe(true);
+      expect(line).toContain(",sent,");
+    }
   });
 });

@@ -109,6 +109,19 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
     ...[...statuses].map(([id, updates]) => sender(id).applyStatuses(updates)),
     ...[...replies].map(([id, list]) => sender(id).markReplied(list)),
   ]);
+
+  // A template WhatsApp paused or disabled stops the campaigns sending it, with the reason.
+  const stopped = group.templates.filter((t) => t.status === "PAUSED" || t.status === "DISABLED");
+  if (stopped.length) {
+    const running = await env.DB.prepare("SELECT id, content FROM campaigns WHERE inbox_id = ? AND status = 'sending'").bind(inboxId).all<{ id: number; content: string }>();
+    for (const campaign of running.results) {
+      const content = JSON.parse(campaign.content) as { type: string; template_name?: string; language?: string };
+      const hit = stopped.find((t) => content.type === "template" && t.name === content.template_name && t.language === content.language);
+      if (hit) {
+        await sender(campaign.id).pause(`template ${hit.name} (${hit.language}) is now ${hit.status} at WhatsApp${hit.reason ? `: ${hit.reason}` : ""}`);
+      }
+    }
+  }
 }
 
 async function sendsByWamid(d1: D1Database, inboxId: number, wamids: string[]): Promise<Map<string, SendRef>> {
