@@ -117,6 +117,10 @@ describe("delivery tracking", () => {
     }
     expect(progress).toMatchObject({ total: 5, sent: 5, delivered: 5, read: 5 });
     expect((await senderOf(id).progress()).states.read).toBe(5);
+    // The per-minute series adds up to the same numbers.
+    const series = await callJson<{ data: Record<string, number | string>[] }>(`/api/campaigns/${id}/series`, { auth: w.admin });
+    const sum = (k: string) => series.data.reduce((n, p) => n + (p[k] as number), 0);
+    expect({ sent: sum("sent"), delivered: sum("delivered"), read: sum("read") }).toEqual({ sent: 5, delivered: 5, read: 5 });
   });
 });
 

@@ -130,6 +130,7 @@ export class CampaignSender extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS recipients_state_due ON recipients (state, due_at, id);
       CREATE INDEX IF NOT EXISTS recipients_wamid ON recipients (wamid);
       CREATE TABLE IF NOT EXISTS outcomes (seq INTEGER PRIMARY KEY AUTOINCREMENT, failed INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS series (minute INTEGER NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (minute, kind));
       CREATE TABLE IF NOT EXISTS sends_outbox (recipient_id INTEGER PRIMARY KEY, wamid TEXT NOT NULL, phone TEXT NOT NULL, sent_at INTEGER NOT NULL);
     `);
   }
@@ -481,6 +482,7 @@ export class CampaignSender extends DurableObject<Env> {
       if (!current || current.state !== "sending") continue;
       if (o.result === "sent") {
         this.sql.exec("UPDATE recipients SET state = 'sent', wamid = ?, sent_at = ?, updated_at = ? WHERE id = ?", o.wamid, now, now, o.id);
+        this.tally("sent", now);
         this.sql.exec(
           "INSERT INTO sends_outbox (recipient_id, wamid, phone, sent_at) SELECT id, wamid, phone, ? FROM recipients WHERE id = ? ON CONFLICT DO NOTHING",
           Math.floor(now / 1000),
@@ -498,6 +500,7 @@ export class CampaignSender extends DurableObject<Env> {
           o.id,
         );
         this.sql.exec("INSERT INTO outcomes (failed) VALUES (1)");
+        this.tally("failed", now);
         if (o.policy === "pause_campaign") campaignError ??= { code: o.code, title: o.title };
       } else if (o.result === "retry") {
         // A throttled inbox is not the recipient's fault: it does not use up an attempt.
@@ -549,6 +552,26 @@ export class CampaignSender extends DurableObject<Env> {
     // A report that ends, pauses or fails the campaign reaches the catalog at once.
     await this.flush(this.status() !== "sending");
     return this.progress();
+  }
+
+  /** Adds one event to the per-minute series the UI charts (`at` in epoch ms). */
+  private tally(kind: "sent" | "failed" | "delivered" | "read" | "replied", at: number): void {
+    this.sql.exec(
+      "INSERT INTO series (minute, kind, n) VALUES (?, ?, 1) ON CONFLICT (minute, kind) DO UPDATE SET n = n + 1",
+      Math.floor(at / 60_000) * 60,
+      kind,
+    );
+  }
+
+  /** Events per minute (unix seconds of the minute's start), oldest first. */
+  series(): { minute: number; sent: number; failed: number; delivered: number; read: number; replied: number }[] {
+    const byMinute = new Map<number, { minute: number; sent: number; failed: number; delivered: number; read: number; replied: number }>();
+    for (const row of this.sql.exec<{ minute: number; kind: string; n: number }>("SELECT minute, kind, n FROM series ORDER BY minute").toArray()) {
+      const entry = byMinute.get(row.minute) ?? { minute: row.minute, sent: 0, failed: 0, delivered: 0, read: 0, replied: 0 };
+      entry[row.kind as "sent"] = row.n;
+      byMinute.set(row.minute, entry);
+    }
+    return [...byMinute.values()];
   }
 
   private wakeSettlers(): void {
@@ -676,6 +699,7 @@ export class CampaignSender extends DurableObject<Env> {
         now,
         e.recipientId,
       );
+      this.tally(e.status, at);
       // A status can overtake the sender's report: the message was sent all the same.
       if (current === 0) {
         this.sql.exec(
@@ -705,7 +729,10 @@ export class CampaignSender extends DurableObject<Env> {
           Date.now(),
           r.recipientId,
         ).rowsWritten;
-      applied += changed > 0 ? 1 : 0;
+      if (changed > 0) {
+        applied++;
+        this.tally("replied", r.timestamp * 1000);
+      }
     }
     if (applied) await this.flush(false);
     return { applied };

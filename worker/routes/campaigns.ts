@@ -499,6 +499,29 @@ export const campaignRoutes = new Hono<AppEnv>()
     },
   )
   .get(
+    "/:id/series",
+    describe({
+      summary: "Per-minute counts of sends, failures, deliveries, reads and replies, for charting progress over time",
+      tags: ["campaigns"],
+      access: "user",
+      responses: {
+        200: {
+          description: "series",
+          schema: z.object({
+            data: z.array(z.object({ minute: z.string(), sent: z.number(), failed: z.number(), delivered: z.number(), read: z.number(), replied: z.number() })),
+          }),
+        },
+      },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
+      if (!launched(row.status) || row.launchedAt === null) return c.json({ data: [] });
+      const series = await senderOf(c.env, row.id).series();
+      return c.json({ data: series.map((p) => ({ ...p, minute: new Date(p.minute * 1000).toISOString() })) });
+    },
+  )
+  .get(
     "/:id/recipients.csv",
     describe({
       summary: "Every recipient as CSV (streamed; safe to open in a spreadsheet)",
