@@ -5,6 +5,7 @@ import type { CampaignContent, SendSettings } from "../domain/campaign-settings"
 import type { CampaignStatus } from "../domain/campaign-lifecycle";
 import type { TemplateSnapshot, TemplateValues } from "../domain/templates";
 import type { ErrorPolicy } from "../provider/types";
+import { progressView } from "./progress";
 
 /** What a campaign sends and how, frozen at launch. */
 export type CampaignConfig = {
@@ -85,6 +86,13 @@ type Row = { id: number; contact_id: number; phone: string; name: string; attrib
 
 const FINAL_STATUSES = new Set<CampaignStatus>(["completed", "failed", "cancelled"]);
 
+/** Live progress goes out at most once per this interval per campaign (the latest state wins)... */
+const LIVE_INTERVAL_MS = 250;
+/** ...except a change to one of these statuses, which is sent at once. */
+const LIVE_FINAL_STATUSES = new Set<CampaignStatus>(["completed", "paused", "failed", "cancelled"]);
+/** Header the API sets with the catalog's status of a campaign not launched yet (the object only knows "draft"). */
+export const LIVE_STATUS_HEADER = "x-herald-campaign-status";
+
 /**
  * One campaign's sender. Holds the frozen audience (one row per recipient, one recipient per
  * phone), paces releases with its alarm, grants claims only while sending, and applies reported
@@ -96,10 +104,17 @@ export class CampaignSender extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private settleWaiters: (() => void)[] = [];
   private lastFlush = 0;
+  /** Live view throttle (in memory: after hibernation the next change simply goes out at once). */
+  private liveSentAt = 0;
+  private liveLast: string | null = null;
+  private liveStatus: CampaignStatus | null = null;
+  private liveTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    // Keep-alive pings are answered without waking a hibernated object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS recipients (
@@ -630,6 +645,7 @@ export class CampaignSender extends DurableObject<Env> {
 
   /** Copies status and counters to the campaign's D1 row (at most once a second unless forced). */
   private async flush(force: boolean): Promise<void> {
+    this.broadcast();
     const now = Date.now();
     if (!force && now - this.lastFlush < FLUSH_EVERY_MS) return;
     const config = this.getMeta<CampaignConfig>("config");
@@ -662,6 +678,83 @@ export class CampaignSender extends DurableObject<Env> {
         .bind(config.inboxId, config.workspaceId, config.campaignId, JSON.stringify(rows))
         .run();
       this.sql.exec("DELETE FROM sends_outbox WHERE recipient_id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.recipient_id)));
+    }
+  }
+
+  // ---- live progress (WebSocket, hibernation API) ----------------------------------------
+
+  /**
+   * Accepts a WebSocket from the API (which checked the user and the workspace) and sends the
+   * current progress at once; later changes are pushed by `broadcast`. Clients only listen.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected Upgrade: websocket", { status: 426, headers: { upgrade: "websocket" } });
+    }
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server);
+    server.send(this.liveMessage((request.headers.get(LIVE_STATUS_HEADER) as CampaignStatus | null) ?? undefined));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    // The auto-response answers "ping" while hibernated; this covers an awake object too.
+    if (message === "ping") ws.send("pong");
+  }
+
+  override webSocketClose(_ws: WebSocket, _code: number, _reason: string): void {
+    // The runtime replies to the close itself (compatibility flag web_socket_auto_reply_to_close,
+    // default since 2026-04-07); a closed socket drops out of getWebSockets().
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    try {
+      ws.close(1011, "error");
+    } catch {
+      // already closed
+    }
+  }
+
+  /** `{type:"progress", status, reason, total, states, progress}`, `progress` as GET /api/campaigns/:id shows it. */
+  private liveMessage(catalogStatus?: CampaignStatus): string {
+    const p = this.progress();
+    const status = p.status === "draft" && catalogStatus ? catalogStatus : p.status;
+    return JSON.stringify({ type: "progress", status, reason: p.reason, total: p.total, states: p.states, progress: progressView(p.total, p.states) });
+  }
+
+  /**
+   * Pushes the current progress to every connected socket, at most once per LIVE_INTERVAL_MS:
+   * changes in between are coalesced into one later message with the latest state. A change to
+   * a final status (completed, paused, failed, cancelled) goes out at once.
+   */
+  private broadcast(): void {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    const status = this.status();
+    const finalChange = LIVE_FINAL_STATUSES.has(status) && status !== this.liveStatus;
+    const wait = this.liveSentAt + LIVE_INTERVAL_MS - Date.now();
+    if (!finalChange && wait > 0) {
+      this.liveTimer ??= setTimeout(() => {
+        this.liveTimer = null;
+        this.broadcast();
+      }, wait);
+      return;
+    }
+    if (this.liveTimer) {
+      clearTimeout(this.liveTimer);
+      this.liveTimer = null;
+    }
+    const message = this.liveMessage();
+    this.liveStatus = status;
+    if (message === this.liveLast) return;
+    this.liveLast = message;
+    this.liveSentAt = Date.now();
+    for (const ws of sockets) {
+      try {
+        ws.send(message);
+      } catch {
+        // a socket closing right now; its close handler cleans up
+      }
     }
   }
 

@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   already_set_up: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   too_many_requests: 429,
   not_configured: 500,
   internal: 500,

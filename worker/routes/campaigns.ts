@@ -1,8 +1,9 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
+import { LIVE_STATUS_HEADER, RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
 import { approvedTemplate, checkAudience, launchCampaign, launchScheduled, senderOf } from "../campaigns/launch";
+import { progressView } from "../campaigns/progress";
 import { isoOrNull, nowSeconds, type Db } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { campaigns, contacts, inboxes, messages, type Campaign } from "../db/schema";
@@ -76,27 +77,6 @@ const campaignView = z.object({
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),
 });
-
-/**
- * Counters shown to operators: `states` are exact per-state counts (they add up to `total`);
- * `sent`, `delivered` and `read` are cumulative (a read message was also delivered and sent),
- * `pending` is everything not sent yet.
- */
-export function progressView(total: number, states: Record<string, number>) {
-  const s = (k: string) => states[k] ?? 0;
-  return {
-    total,
-    pending: s("pending") + s("released") + s("sending"),
-    sent: s("sent") + s("delivered") + s("read") + s("replied"),
-    delivered: s("delivered") + s("read") + s("replied"),
-    read: s("read") + s("replied"),
-    replied: s("replied"),
-    failed: s("failed"),
-    skipped: s("skipped"),
-    cancelled: s("cancelled"),
-    unknown: s("unknown"),
-  };
-}
 
 function toCampaignView(c: Campaign, live?: Progress): z.infer<typeof campaignView> {
   const snapshot = JSON.parse(c.counters) as Record<string, number>;
@@ -231,6 +211,32 @@ export const campaignRoutes = new Hono<AppEnv>()
     async (c) => {
       const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
       return c.json(toCampaignView(row, await liveProgress(c.env, row)));
+    },
+  )
+  .get(
+    "/:id/live",
+    describe({
+      summary: "Live progress over a WebSocket (send Upgrade: websocket); without one, poll GET /api/campaigns/:id",
+      tags: ["campaigns"],
+      access: "user",
+      responses: {
+        101: { description: 'WebSocket: first the current progress, then each change (at most ~4 a second), as {"type":"progress",status,reason,total,states,progress}' },
+        426: { description: "not a WebSocket upgrade request" },
+      },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
+      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+        throw new ApiError("upgrade_required", "this is a WebSocket endpoint: send Upgrade: websocket, or poll GET /api/campaigns/:id", undefined, { upgrade: "websocket" });
+      }
+      // Only the upgrade reaches the object (no credentials); a campaign not launched yet shows the catalog's status.
+      const headers = new Headers({ upgrade: "websocket" });
+      if (!(launched(row.status) && row.launchedAt !== null)) headers.set(LIVE_STATUS_HEADER, row.status);
+      const res = await senderOf(c.env, row.id).fetch(new Request(c.req.url, { headers }));
+      if (!res.webSocket) return new Response(res.body, res);
+      // A fresh response, so the app's middleware can add its headers.
+      return new Response(null, { status: 101, webSocket: res.webSocket });
     },
   )
   .patch(
