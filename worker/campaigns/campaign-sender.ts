@@ -26,6 +26,8 @@ export type RecipientInput = {
   attributes: Record<string, string>;
   /** Set when the recipient is frozen as skipped, e.g. "outside_service_window". */
   skipReason?: string;
+  /** The contact's last inbound message (unix seconds): inside 24 h a send does not count against the messaging limit. */
+  lastInboundAt?: number | null;
 };
 
 export const RECIPIENT_STATES = ["pending", "released", "sending", "sent", "delivered", "read", "replied", "failed", "skipped", "cancelled", "unknown"] as const;
@@ -35,6 +37,8 @@ export type RecipientState = (typeof RECIPIENT_STATES)[number];
 export type Grant = {
   id: number;
   to: string;
+  /** Last inbound message of the contact at launch (unix seconds), for the messaging-limit guard. */
+  inboundAt: number | null;
   callbackData: string;
   message: { kind: "text"; body: string; previewUrl: boolean } | { kind: "template"; values: TemplateValues };
 };
@@ -43,7 +47,9 @@ export type Outcome =
   | { id: number; result: "sent"; wamid: string }
   | { id: number; result: "failed"; policy: ErrorPolicy; code?: number; title: string; details?: string }
   | { id: number; result: "retry"; policy: ErrorPolicy; code?: number; title: string; delayMs?: number }
-  | { id: number; result: "unknown"; title: string };
+  | { id: number; result: "unknown"; title: string }
+  /** Not sent: the inbox's messaging limit is reached until `until` (epoch ms). */
+  | { id: number; result: "deferred"; until: number; note: string };
 
 export type OutboundJob = { campaignId: number; inboxId: number; ids: number[] };
 
@@ -64,6 +70,8 @@ const TRACKED_RANK: Record<string, number> = { pending: 0, released: 0, sending:
 export type Progress = {
   status: CampaignStatus;
   reason: string | null;
+  /** Why a sending campaign is waiting, e.g. for the messaging limit. */
+  note: string | null;
   total: number;
   states: Record<RecipientState, number>;
 };
@@ -82,7 +90,7 @@ const FLUSH_EVERY_MS = 1_000;
 const FATAL_CODES = new Set([132001, 132016]);
 
 type Pace = { nextAt: number; inBatch: number; sequence: number };
-type Row = { id: number; contact_id: number; phone: string; name: string; attributes: string; variant: number | null };
+type Row = { id: number; contact_id: number; phone: string; name: string; attributes: string; variant: number | null; inbound_at?: number | null };
 
 const FINAL_STATUSES = new Set<CampaignStatus>(["completed", "failed", "cancelled"]);
 
@@ -148,6 +156,10 @@ export class CampaignSender extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS series (minute INTEGER NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (minute, kind));
       CREATE TABLE IF NOT EXISTS sends_outbox (recipient_id INTEGER PRIMARY KEY, wamid TEXT NOT NULL, phone TEXT NOT NULL, sent_at INTEGER NOT NULL);
     `);
+    // Added after the first release of the table: the contact's last inbound message (unix s).
+    if (!this.sql.exec<{ name: string }>("PRAGMA table_info(recipients)").toArray().some((c) => c.name === "inbound_at")) {
+      this.sql.exec("ALTER TABLE recipients ADD COLUMN inbound_at INTEGER");
+    }
   }
 
   // ---- meta -------------------------------------------------------------------------------
@@ -196,8 +208,8 @@ export class CampaignSender extends DurableObject<Env> {
     const now = Date.now();
     const before = this.count();
     this.sql.exec(
-      `INSERT INTO recipients (contact_id, phone, name, attributes, state, reason, updated_at)
-       SELECT j.value ->> 'contactId', j.value ->> 'phone', j.value ->> 'name', json(j.value -> 'attributes'),
+      `INSERT INTO recipients (contact_id, phone, name, attributes, inbound_at, state, reason, updated_at)
+       SELECT j.value ->> 'contactId', j.value ->> 'phone', j.value ->> 'name', json(j.value -> 'attributes'), j.value ->> 'lastInboundAt',
               CASE WHEN j.value ->> 'skipReason' IS NULL THEN 'pending' ELSE 'skipped' END, j.value ->> 'skipReason', ?2
        FROM json_each(?1) AS j WHERE true
        ON CONFLICT (phone) DO NOTHING`,
@@ -447,9 +459,9 @@ export class CampaignSender extends DurableObject<Env> {
     const now = Date.now();
     const rows = this.sql
       .exec<Row>(
-        `UPDATE recipients SET state = 'sending', claimed_at = ?1, attempts = attempts + 1, updated_at = ?1
+        `UPDATE recipients SET state = 'sending', claimed_at = ?1, attempts = attempts + 1, reason = NULL, updated_at = ?1
          WHERE id IN (SELECT value FROM json_each(?2)) AND state = 'released'
-         RETURNING id, contact_id, phone, name, attributes, variant`,
+         RETURNING id, contact_id, phone, name, attributes, variant, inbound_at`,
         now,
         JSON.stringify(ids),
       )
@@ -475,7 +487,7 @@ export class CampaignSender extends DurableObject<Env> {
   }
 
   private render(config: CampaignConfig, row: Row, contact: { name: string; phone: string; attributes: Record<string, string> }): Grant | { missing: string[] } {
-    const base = { id: row.id, to: row.phone, callbackData: `herald:c:${config.campaignId}:${row.id}` };
+    const base = { id: row.id, to: row.phone, inboundAt: row.inbound_at ?? null, callbackData: `herald:c:${config.campaignId}:${row.id}` };
     if (config.content.type === "text") {
       const variant = config.content.variants[row.variant ?? 0] ?? config.content.variants[0]!;
       const rendered = renderText(variant, contact);
@@ -542,6 +554,15 @@ export class CampaignSender extends DurableObject<Env> {
             o.id,
           );
         }
+      } else if (o.result === "deferred") {
+        // Not the recipient's fault and nothing was sent: back to pending, without using up an attempt.
+        this.sql.exec(
+          "UPDATE recipients SET state = 'pending', due_at = ?, attempts = attempts - 1, reason = 'messaging_limit', updated_at = ? WHERE id = ?",
+          o.until,
+          now,
+          o.id,
+        );
+        this.setMeta("note", o.note);
       } else {
         this.sql.exec("UPDATE recipients SET state = 'unknown', reason = ?, updated_at = ? WHERE id = ?", o.title, now, o.id);
       }
@@ -621,7 +642,8 @@ export class CampaignSender extends DurableObject<Env> {
       states[row.state] = row.n;
       total += row.n;
     }
-    return { status: this.status(), reason: this.reason(), total, states };
+    const waiting = this.status() === "sending" && this.count("state = 'pending' AND reason = 'messaging_limit'") > 0;
+    return { status: this.status(), reason: this.reason(), note: waiting ? this.getMeta<string>("note") : null, total, states };
   }
 
   /** Recipients in send order, optionally of one state, after the id `cursor`. */

@@ -8,6 +8,7 @@ import type { Audience, CampaignContent, SendSettings } from "../domain/campaign
 import { ApiError } from "../lib/errors";
 import { templateSnapshot } from "../routes/inbox-messaging";
 import type { CampaignConfig, Progress, RecipientInput } from "./campaign-sender";
+import { tierLimit } from "./inbox-limiter";
 
 /** Contacts read from D1 per query and handed to the campaign's Durable Object per call. */
 const PAGE = 5_000;
@@ -45,6 +46,8 @@ async function* audiencePages(db: Db, workspaceId: number, audience: Audience): 
 export type AudienceCheck = {
   recipients: number;
   skipped_outside_window: number;
+  /** Template recipients who have not written in 24 h: each counts against the inbox's messaging limit. */
+  outside_window: number;
   missing_values: { affected: number; examples: { phone: string; missing: string[] }[] };
 };
 
@@ -59,10 +62,11 @@ export async function checkAudience(db: Db, campaign: Campaign, now = Date.now()
   const content = JSON.parse(campaign.content) as CampaignContent;
   await assertLabelsExist(db, campaign.workspaceId, [...audience.labels, ...audience.exclude_labels], "audience");
   const windowStart = Math.floor(now / 1000) - SERVICE_WINDOW_S;
-  const result: AudienceCheck = { recipients: 0, skipped_outside_window: 0, missing_values: { affected: 0, examples: [] } };
+  const result: AudienceCheck = { recipients: 0, skipped_outside_window: 0, outside_window: 0, missing_values: { affected: 0, examples: [] } };
   for await (const page of audiencePages(db, campaign.workspaceId, audience)) {
     const reachable = content.type === "text" ? page.filter((c) => (c.lastInboundAt ?? 0) >= windowStart) : page;
     result.recipients += page.length;
+    if (content.type === "template") result.outside_window += page.filter((c) => (c.lastInboundAt ?? 0) < windowStart).length;
     result.skipped_outside_window += page.length - reachable.length;
     const missing = missingForAudience(content, reachable.map(toContact));
     result.missing_values.affected += missing.affected;
@@ -99,7 +103,7 @@ export async function approvedTemplate(db: Db, inboxId: number, content: Campaig
  * audience and missing variable values before anything is frozen. Safe to call again after a
  * failure half way: the object ignores phones it already holds.
  */
-export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Promise<Progress> {
+export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Promise<Progress & { warnings?: { outsideWindow: number } }> {
   const audience = JSON.parse(campaign.audience) as Audience;
   const content = JSON.parse(campaign.content) as CampaignContent;
   const settings = JSON.parse(campaign.settings) as SendSettings;
@@ -137,6 +141,7 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
       phone: c.phone,
       name: c.name,
       attributes: JSON.parse(c.attributes) as Record<string, string>,
+      lastInboundAt: c.lastInboundAt,
       ...(content.type === "text" && (c.lastInboundAt ?? 0) < windowStart ? { skipReason: "outside_service_window" } : {}),
     }));
     await sender.addRecipients(rows);
@@ -145,7 +150,7 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     .update(campaigns)
     .set({ status: "sending", statusReason: null, launchedAt: Math.floor(now / 1000), updatedAt: Math.floor(now / 1000) })
     .where(eq(campaigns.id, campaign.id));
-  return sender.start();
+  return { ...(await sender.start()), warnings: { outsideWindow: check.outside_window } };
 }
 
 /**
@@ -170,4 +175,18 @@ export async function launchScheduled(env: Env, campaignId: number): Promise<boo
       .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, "scheduled")));
     return false;
   }
+}
+
+export type MessagingLimit = { tier: string; limit: number | null; used: number; remaining: number | null; warning: string | null };
+
+/** How much of the inbox's messaging limit is left, and a warning when the audience needs more. */
+export async function messagingLimit(env: Env, inbox: Inbox, outsideWindow: number): Promise<MessagingLimit> {
+  const limit = tierLimit(inbox.messagingLimitTier);
+  const { used } = await env.INBOX_LIMITER.get(env.INBOX_LIMITER.idFromName(String(inbox.id))).usage();
+  const remaining = limit === null ? null : Math.max(0, limit - used);
+  const warning =
+    remaining !== null && outsideWindow > remaining
+      ? `${outsideWindow} recipients are outside the 24 h window but the inbox can reach ${remaining} more today (tier ${inbox.messagingLimitTier}, ${used} used); the rest will wait for the limit instead of failing`
+      : null;
+  return { tier: inbox.messagingLimitTier, limit, used, remaining, warning };
 }

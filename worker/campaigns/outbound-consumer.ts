@@ -5,6 +5,8 @@ import { toTemplateMessage, type TemplateSnapshot } from "../domain/templates";
 import { providerFor } from "../provider";
 import type { ProviderError, Result, SendAccepted, WhatsAppProvider } from "../provider/types";
 import type { Grant, OutboundJob, Outcome } from "./campaign-sender";
+import { tierLimit } from "./inbox-limiter";
+import { SERVICE_WINDOW_S } from "./launch";
 
 /** How far ahead a consumer may hold a reserved send time before handing the rest back to the queue. */
 const MAX_SLOT_WAIT_MS = 2_000;
@@ -95,6 +97,15 @@ async function sendJob(
       const { grants, template } = (await campaign.claim([id])) as unknown as { grants: Grant[]; template?: TemplateSnapshot };
       const grant: Grant | undefined = grants[0];
       if (!grant) return;
+      const outsideWindow = grant.inboundAt === null || Date.now() / 1000 - grant.inboundAt > SERVICE_WINDOW_S;
+      const admitted = await limiter.admit(grant.to, tierLimit(inbox.messagingLimitTier), outsideWindow);
+      if (!admitted.ok) {
+        const until = new Date(admitted.retryAt).toISOString();
+        await campaign.report([
+          { id, result: "deferred", until: admitted.retryAt, note: `waiting for the messaging limit: ${admitted.used} users reached outside the 24 h window (tier ${inbox.messagingLimitTier}); sending resumes at ${until}` },
+        ]);
+        return;
+      }
       const common = { to: grant.to, bizOpaqueCallbackData: grant.callbackData };
       let result: Result<SendAccepted>;
       try {

@@ -2,7 +2,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
-import { approvedTemplate, checkAudience, launchCampaign, launchScheduled, senderOf } from "../campaigns/launch";
+import { approvedTemplate, checkAudience, launchCampaign, launchScheduled, messagingLimit, senderOf } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
 import { isoOrNull, nowSeconds, type Db } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
@@ -66,6 +66,10 @@ const campaignView = z.object({
   inbox_id: z.number(),
   status: z.string(),
   status_reason: z.string().nullable(),
+  /** Why a sending campaign is waiting (e.g. for the messaging limit). */
+  status_note: z.string().nullable(),
+  /** Launch warnings, e.g. an audience larger than what the messaging limit allows today. */
+  warnings: z.array(z.string()).optional(),
   audience: z.unknown(),
   content: z.unknown(),
   settings: z.unknown(),
@@ -88,6 +92,7 @@ function toCampaignView(c: Campaign, live?: Progress): z.infer<typeof campaignVi
     inbox_id: c.inboxId,
     status: live?.status ?? c.status,
     status_reason: live ? live.reason : c.statusReason,
+    status_note: live?.note ?? null,
     audience: JSON.parse(c.audience),
     content: JSON.parse(c.content),
     settings: JSON.parse(c.settings),
@@ -302,13 +307,26 @@ export const campaignRoutes = new Hono<AppEnv>()
       summary: "What launching now would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value",
       tags: ["campaigns"],
       access: "user",
-      responses: { 200: { description: "launch preview", schema: z.object({ recipients: z.number(), skipped_outside_window: z.number(), missing_values: z.unknown() }) } },
+      responses: {
+        200: {
+          description: "launch preview",
+          schema: z.object({
+            recipients: z.number(),
+            skipped_outside_window: z.number(),
+            outside_window: z.number(),
+            missing_values: z.unknown(),
+            messaging_limit: z.unknown().optional(),
+          }),
+        },
+      },
     }),
     validate("param", idParam),
     async (c) => {
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
-      return c.json(await checkAudience(db, row));
+      const check = await checkAudience(db, row);
+      const inbox = await db.select().from(inboxes).where(and(eq(inboxes.id, row.inboxId), eq(inboxes.workspaceId, row.workspaceId))).get();
+      return c.json({ ...check, ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}) });
     },
   )
   .post(
@@ -343,7 +361,10 @@ export const campaignRoutes = new Hono<AppEnv>()
       allow(row.status, "start");
       const progress = await launchCampaign(c.env, db, row);
       const fresh = await findCampaign(db, row.workspaceId, row.id);
-      return c.json(toCampaignView(fresh, progress));
+      const inbox = await db.select().from(inboxes).where(eq(inboxes.id, row.inboxId)).get();
+      const outside = progress.warnings?.outsideWindow ?? 0;
+      const limit = inbox ? await messagingLimit(c.env, inbox, outside) : null;
+      return c.json({ ...toCampaignView(fresh, progress), warnings: limit?.warning ? [limit.warning] : [] });
     },
   )
   .post(
