@@ -165,3 +165,25 @@ describe("template status and exports", () => {
     }
   });
 });
+
+describe("attribution window", () => {
+  it("follows the workspace's setting", async () => {
+    const { w, id, recipients } = await sentCampaign(2);
+    const [a, b] = recipients as [any, any];
+    await callJson("/api/workspace", { method: "PATCH", json: { attribution_window_hours: 1 }, auth: w.admin });
+    const now = Math.floor(Date.now() / 1000);
+    await consume(
+      w,
+      envelope(w, {
+        messages: [
+          { from: a.phone.slice(1), id: "wamid.W1", timestamp: String(now + 30 * 60), type: "text", text: { body: "within the hour" } },
+          { from: b.phone.slice(1), id: "wamid.W2", timestamp: String(now + 2 * 3600), type: "text", text: { body: "two hours later" } },
+        ],
+      }),
+    );
+    const states = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r.state]));
+    expect(states).toEqual({ [a.id]: "replied", [b.id]: "sent" });
+    const bad = await call("/api/workspace", { method: "PATCH", json: { attribution_window_hours: 0 }, auth: w.admin });
+    expect(bad.status).toBe(400);
+  });
+});

@@ -18,6 +18,8 @@ export const workspaces = sqliteTable("workspaces", {
   defaultCountry: text("default_country").notNull().default("BR"),
   /** JSON array: an inbound message equal to one of these (ignoring case and accents) opts the contact out. */
   optOutKeywords: text("opt_out_keywords").notNull().default('["STOP","PARAR","SAIR","CANCELAR","UNSUBSCRIBE"]'),
+  /** Hours after a campaign message during which any message from its recipient counts as a reply. */
+  attributionWindowHours: integer("attribution_window_hours").notNull().default(72),
   createdAt: createdAt(),
 });
 

@@ -16,6 +16,7 @@ export const workspaceView = z.object({
   name: z.string(),
   default_country: z.string(),
   opt_out_keywords: z.array(z.string()),
+  attribution_window_hours: z.number(),
 });
 
 export const toUserView = (u: Pick<User, "id" | "email" | "name" | "role" | "createdAt">): z.infer<typeof userView> => ({
@@ -26,11 +27,12 @@ export const toUserView = (u: Pick<User, "id" | "email" | "name" | "role" | "cre
   created_at: isoOrNull(u.createdAt),
 });
 
-export const toWorkspaceView = (w: Pick<Workspace, "id" | "name" | "defaultCountry" | "optOutKeywords">): z.infer<typeof workspaceView> => ({
+export const toWorkspaceView = (w: Pick<Workspace, "id" | "name" | "defaultCountry" | "optOutKeywords" | "attributionWindowHours">): z.infer<typeof workspaceView> => ({
   id: w.id,
   name: w.name,
   default_country: w.defaultCountry,
   opt_out_keywords: JSON.parse(w.optOutKeywords) as string[],
+  attribution_window_hours: w.attributionWindowHours,
 });
 
 export const email = z

@@ -15,9 +15,10 @@ const patchInput = z
     opt_out_keywords: z
       .array(z.string().trim().min(1, "must not be empty").max(40, "must be at most 40 characters"))
       .max(30, "at most 30 keywords"),
+    attribution_window_hours: z.number().int("must be a whole number of hours").min(1, "must be at least 1").max(720, "must be at most 720 (30 days)"),
   })
   .partial()
-  .refine((v) => Object.keys(v).length > 0, "give name, default_country or opt_out_keywords");
+  .refine((v) => Object.keys(v).length > 0, "give name, default_country, opt_out_keywords or attribution_window_hours");
 
 export const workspaceRoutes = new Hono<AppEnv>()
   .get(
@@ -42,6 +43,7 @@ export const workspaceRoutes = new Hono<AppEnv>()
           ...(input.name === undefined ? {} : { name: input.name }),
           ...(input.default_country === undefined ? {} : { defaultCountry: input.default_country }),
           ...(input.opt_out_keywords === undefined ? {} : { optOutKeywords: JSON.stringify([...new Set(input.opt_out_keywords)]) }),
+          ...(input.attribution_window_hours === undefined ? {} : { attributionWindowHours: input.attribution_window_hours }),
         })
         .where(eq(workspaces.id, c.get("principal").workspaceId))
         .returning()

@@ -48,8 +48,6 @@ export async function applyWebhookJobs(jobs: readonly WebhookJob[], env: Env): P
   }
 }
 
-/** How long after a campaign message any message from its recipient counts as a reply. */
-export const ATTRIBUTION_WINDOW_S = 72 * 3600;
 const CAMPAIGN_CALLBACK = /^herald:c:(\d+):(\d+)$/;
 
 type SendRef = { campaign_id: number; recipient_id: number };
@@ -88,6 +86,11 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
   }
 
   const replies = new Map<number, { recipientId: number; timestamp: number }[]>();
+  // Any message within the workspace's attribution window after a campaign message answers it.
+  const windowS =
+    group.inbound.length > 0
+      ? ((await env.DB.prepare("SELECT attribution_window_hours AS h FROM workspaces WHERE id = ?").bind(workspaceId).first<{ h: number }>())?.h ?? 72) * 3600
+      : 0;
   const withContext = group.inbound.filter((m) => m.contextId);
   const byContext = await sendsByWamid(env.DB, inboxId, withContext.map((m) => m.contextId!));
   for (const m of group.inbound) {
@@ -98,7 +101,7 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
           `SELECT campaign_id, recipient_id FROM campaign_sends
            WHERE workspace_id = ? AND phone = ? AND sent_at <= ? AND sent_at >= ? ORDER BY sent_at DESC LIMIT 1`,
         )
-          .bind(workspaceId, e164(m.from), m.timestamp, m.timestamp - ATTRIBUTION_WINDOW_S)
+          .bind(workspaceId, e164(m.from), m.timestamp, m.timestamp - windowS)
           .first<SendRef>()) ?? undefined;
     }
     if (ref) replies.set(ref.campaign_id, [...(replies.get(ref.campaign_id) ?? []), { recipientId: ref.recipient_id, timestamp: m.timestamp }]);

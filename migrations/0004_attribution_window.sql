@@ -1,0 +1,1 @@
+ALTER TABLE `workspaces` ADD `attribution_window_hours` integer DEFAULT 72 NOT NULL;
