@@ -255,3 +255,14 @@ export function refusalSummary(records) {
 }
 
 export const verdict = (ok) => (ok ? "PASS" : "FAIL");
+
+/** Prints the checks and the overall verdict, and exits 1 when anything failed or the run crashed. */
+export function reportChecks(bench, results, crashed = false) {
+  if (results.length) {
+    console.log(`\nchecks:`);
+    for (const r of results) console.log(`  ${verdict(r.ok)}  ${r.name}${r.detail ? `  — ${r.detail}` : ""}`);
+  }
+  const failed = crashed || results.some((r) => !r.ok);
+  console.log(`\n${bench}: ${verdict(!failed)}`);
+  process.exit(failed ? 1 : 0);
+}

@@ -31,7 +31,7 @@ import {
   sleep,
   startBenchServer,
   templateCampaign,
-  verdict,
+  reportChecks,
   waitFor,
 } from "./lib.mjs";
 
@@ -178,10 +178,4 @@ try {
   await server.stop();
 }
 
-if (results.length) {
-  console.log(`\nchecks:`);
-  for (const r of results) console.log(`  ${verdict(r.ok)}  ${r.name}${r.detail ? `  — ${r.detail}` : ""}`);
-}
-const failed = crashed || results.some((r) => !r.ok);
-console.log(`\nthroughput: ${verdict(!failed)}`);
-process.exit(failed ? 1 : 0);
+reportChecks("throughput", results, crashed);

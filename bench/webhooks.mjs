@@ -28,7 +28,7 @@
 // sends per second while preparing), BENCH_SEED, BENCH_SOURCE_DIR. Exits 1 on FAIL.
 import { createHmac, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { campaignRecipients, client, importContacts, quantile, sleep, startBenchServer, templateCampaign, verdict, waitFor } from "./lib.mjs";
+import { campaignRecipients, client, importContacts, quantile, reportChecks, sleep, startBenchServer, templateCampaign, waitFor } from "./lib.mjs";
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 5000);
 const TOTAL_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -365,10 +365,4 @@ try {
   await server.stop();
 }
 
-if (results.length) {
-  console.log(`\nchecks:`);
-  for (const r of results) console.log(`  ${verdict(r.ok)}  ${r.name}${r.detail ? `  — ${r.detail}` : ""}`);
-}
-const failed = crashed || results.some((r) => !r.ok);
-console.log(`\nwebhooks: ${verdict(!failed)}`);
-process.exit(failed ? 1 : 0);
+reportChecks("webhooks", results, crashed);
