@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseWebhookEnvelope } from "../../worker/domain/webhook-envelope";
@@ -185,5 +185,26 @@ describe("attribution window", () => {
     expect(states).toEqual({ [a.id]: "replied", [b.id]: "sent" });
     const bad = await call("/api/workspace", { method: "PATCH", json: { attribution_window_hours: 0 }, auth: w.admin });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("unknown outcomes and opt-out replies", () => {
+  it("a later status resolves an unknown recipient; an opt-out reply counts as a reply and opts the contact out", async () => {
+    const { w, id, recipients } = await sentCampaign(2);
+    const [a, b] = recipients as [any, any];
+    // As if the send's answer had been lost: the recipient is unknown and has no wamid.
+    await runInDurableObject(senderOf(id), (_instance, state) => {
+      state.storage.sql.exec("UPDATE recipients SET state = 'unknown', wamid = NULL WHERE id = ?", a.id);
+    });
+    expect((await progressOf(w, id)).unknown).toBe(1);
+    const now = Math.floor(Date.now() / 1000);
+    await consume(w, envelope(w, { statuses: [status(id, { ...a, wamid: "wamid.LATE-PROOF" }, "delivered", now)] }));
+    await consume(w, envelope(w, { messages: [{ from: b.phone.slice(1), id: "wamid.STOP1", timestamp: String(now + 60), type: "text", text: { body: "PARAR" }, context: { from: "1", id: b.wamid } }] }));
+    const rows = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r]));
+    expect(rows[a.id]).toMatchObject({ state: "delivered", wamid: "wamid.LATE-PROOF" });
+    expect(rows[b.id]!.state).toBe("replied");
+    expect(await progressOf(w, id)).toMatchObject({ total: 2, unknown: 0, delivered: 2, replied: 1 });
+    const contact = await env.DB.prepare("SELECT opted_out_at FROM contacts WHERE workspace_id = ? AND phone = ?").bind(w.admin.workspaceId, b.phone).first<{ opted_out_at: number | null }>();
+    expect(contact!.opted_out_at).not.toBeNull();
   });
 });
