@@ -11,6 +11,12 @@ const updatedAt = () =>
     .notNull()
     .default(sql`(unixepoch())`);
 
+/** The owning workspace: every row belongs to one, and goes with it. */
+const workspaceId = () =>
+  integer("workspace_id")
+    .notNull()
+    .references(() => workspaces.id, { onDelete: "cascade" });
+
 export const workspaces = sqliteTable("workspaces", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull(),
@@ -27,9 +33,7 @@ export const users = sqliteTable(
   "users",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     email: text("email").notNull(),
     name: text("name").notNull().default(""),
     passwordHash: text("password_hash").notNull(),
@@ -48,9 +52,7 @@ export const sessions = sqliteTable(
     userId: integer("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     expiresAt: integer("expires_at").notNull(),
     createdAt: createdAt(),
   },
@@ -61,9 +63,7 @@ export const apiTokens = sqliteTable(
   "api_tokens",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     userId: integer("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
@@ -89,9 +89,7 @@ export const labels = sqliteTable(
   "labels",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     name: text("name").notNull(),
     color: text("color").notNull().default("#64748b"),
     createdAt: createdAt(),
@@ -103,9 +101,7 @@ export const contacts = sqliteTable(
   "contacts",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     name: text("name").notNull().default(""),
     /** E.164, e.g. +5511987654321. */
     phone: text("phone").notNull(),
@@ -134,9 +130,7 @@ export const contactLabels = sqliteTable(
     labelId: integer("label_id")
       .notNull()
       .references(() => labels.id, { onDelete: "cascade" }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
   },
   (t) => [primaryKey({ columns: [t.contactId, t.labelId] }), index("contact_labels_label_idx").on(t.labelId, t.contactId)],
 );
@@ -145,9 +139,7 @@ export const inboxes = sqliteTable(
   "inboxes",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     name: text("name").notNull(),
     provider: text("provider", { enum: ["cloud", "sandbox"] }).notNull(),
     phoneNumberId: text("phone_number_id").notNull(),
@@ -178,9 +170,7 @@ export const templates = sqliteTable(
   "templates",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     inboxId: integer("inbox_id")
       .notNull()
       .references(() => inboxes.id, { onDelete: "cascade" }),
@@ -209,9 +199,7 @@ export const messages = sqliteTable(
   "messages",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     inboxId: integer("inbox_id")
       .notNull()
       .references(() => inboxes.id, { onDelete: "cascade" }),
@@ -238,9 +226,7 @@ export const messageEvents = sqliteTable(
   "message_events",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     inboxId: integer("inbox_id")
       .notNull()
       .references(() => inboxes.id, { onDelete: "cascade" }),
@@ -270,9 +256,7 @@ export const inboundMessages = sqliteTable(
   "inbound_messages",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     inboxId: integer("inbox_id")
       .notNull()
       .references(() => inboxes.id, { onDelete: "cascade" }),
@@ -307,9 +291,7 @@ export const campaigns = sqliteTable(
   "campaigns",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: integer("workspace_id")
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
+    workspaceId: workspaceId(),
     // No cascade: an inbox with campaigns cannot be deleted.
     inboxId: integer("inbox_id")
       .notNull()
