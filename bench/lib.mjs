@@ -256,6 +256,25 @@ export function refusalSummary(records) {
 
 export const verdict = (ok) => (ok ? "PASS" : "FAIL");
 
+/**
+ * Runs a benchmark against a fresh local Herald: prints the server's last log lines if the run
+ * crashes, always stops the server, then reports `results` and exits.
+ */
+export async function runBench(bench, results, body) {
+  const server = await startBenchServer();
+  let crashed = false;
+  try {
+    await body(server);
+  } catch (error) {
+    crashed = true;
+    console.error(server.log().split("\n").slice(-40).join("\n"));
+    console.error(error);
+  } finally {
+    await server.stop();
+  }
+  reportChecks(bench, results, crashed);
+}
+
 /** Prints the checks and the overall verdict, and exits 1 when anything failed or the run crashed. */
 export function reportChecks(bench, results, crashed = false) {
   if (results.length) {

@@ -3,16 +3,14 @@
 // scenario (status webhooks with delays, some failures, unread messages, replies and STOPs), waits
 // until every webhook has been delivered and applied, then compares the campaign's counters with a
 // recount of its recipients' states and with what the sandbox itself reported.
-import { campaignRecipients, client, importContacts, reportChecks, sandboxInbox, sleep, startBenchServer, templateCampaign, waitFor } from "./lib.mjs";
+import { campaignRecipients, client, importContacts, runBench, sandboxInbox, sleep, templateCampaign, waitFor } from "./lib.mjs";
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 1000);
 const RANK = { sent: 1, failed: 2, delivered: 3, read: 4 };
 const results = [];
 const check = (name, ok, detail) => results.push({ name, ok, detail });
-let crashed = false;
 
-const server = await startBenchServer();
-try {
+await runBench("recount", results, async (server) => {
   const h = client(server.url);
   await h.setup();
   const inbox = await sandboxInbox(h, { scenario: { pair_rate_limit_ms: 0, webhooks_enabled: true } });
@@ -78,11 +76,4 @@ try {
   check("counters equal the recount of recipient states", Object.entries(recount).every(([k, v]) => progress[k] === v), "");
   check("every recipient's state matches what the sandbox reported", mismatches.length === 0, `${mismatches.length} differ`);
   check("the states add up to the audience", recipients.length === RECIPIENTS && progress.total === RECIPIENTS, `${recipients.length}`);
-} catch (error) {
-  crashed = true;
-  console.error(server.log().split("\n").slice(-40).join("\n"));
-  console.error(error);
-} finally {
-  await server.stop();
-}
-reportChecks("recount", results, crashed);
+});

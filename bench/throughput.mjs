@@ -29,9 +29,8 @@ import {
   sendCounts,
   sendsOf,
   sleep,
-  startBenchServer,
   templateCampaign,
-  reportChecks,
+  runBench,
   waitFor,
 } from "./lib.mjs";
 
@@ -78,9 +77,7 @@ function windowNumbers(records, indent = "  ") {
   return all;
 }
 
-const server = await startBenchServer();
-let crashed = false;
-try {
+await runBench("throughput", results, async (server) => {
   const h = client(server.url);
   await h.setup();
   const inbox = await sandboxInbox(h, { throughputCap: CAP, scenario: { throughput_cap: CAP, pair_rate_limit_ms: 0, webhooks_enabled: WEBHOOKS } });
@@ -170,12 +167,4 @@ try {
   console.log(`\nsandbox stats: requests ${stats.requests}, accepted ${stats.accepted}, refused ${JSON.stringify(stats.rejected_by_code)}, duplicates ${stats.duplicates}, sends_per_recipient_max ${stats.sends_per_recipient_max}`);
   if (WEBHOOKS) console.log(`sandbox webhooks: delivered ${stats.delivered_webhooks} events, pending ${stats.pending_webhooks}, dead ${stats.dead_webhooks}, failed attempts ${stats.failed_webhook_attempts}`);
   check(`sandbox: 0 duplicates over the whole run`, stats.duplicates === 0, `${stats.duplicates}`);
-} catch (error) {
-  crashed = true;
-  console.error(server.log().split("\n").slice(-40).join("\n"));
-  console.error(error);
-} finally {
-  await server.stop();
-}
-
-reportChecks("throughput", results, crashed);
+});

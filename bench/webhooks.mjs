@@ -28,7 +28,7 @@
 // sends per second while preparing), BENCH_SEED, BENCH_SOURCE_DIR. Exits 1 on FAIL.
 import { createHmac, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { campaignRecipients, client, importContacts, quantile, reportChecks, sleep, startBenchServer, templateCampaign, waitFor } from "./lib.mjs";
+import { campaignRecipients, client, importContacts, quantile, runBench, sleep, templateCampaign, waitFor } from "./lib.mjs";
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 5000);
 const TOTAL_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -221,9 +221,7 @@ async function replay(url, envelopes, concurrency) {
   return { results: out, start, end: performance.now() };
 }
 
-const server = await startBenchServer();
-let crashed = false;
-try {
+await runBench("webhooks", results, async (server) => {
   console.log(`seed ${SEED}; ${RECIPIENTS} recipients, ${TOTAL_EVENTS} events, ${CONCURRENCY} requests in flight`);
   const h = client(server.url);
   await h.setup();
@@ -357,12 +355,4 @@ try {
   check(`counters settled`, settled !== null, settled ? `${((lastChange - postEndedAt) / 1000).toFixed(2)} s after the last ack` : "no");
   check(`counters equal the truth`, countersOk, counterRows.filter(({ got, want }) => got !== want).map(({ k, got, want }) => `${k} ${got}≠${want}`).join(", ") || "all equal");
   check(`every recipient's state equals the truth`, mism.state.length === 0 && mism.missing === 0 && mism.wamid.length === 0, `${mism.state.length} state, ${mism.wamid.length} wamid, ${mism.missing} missing`);
-} catch (error) {
-  crashed = true;
-  console.error(server.log().split("\n").slice(-40).join("\n"));
-  console.error(error);
-} finally {
-  await server.stop();
-}
-
-reportChecks("webhooks", results, crashed);
+});
