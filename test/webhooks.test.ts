@@ -132,11 +132,39 @@ describe("signature check", () => {
     expect((await eventsOf(inbox.id)).results).toEqual([]);
   });
 
-  it("answers 404 for an unknown inbox and 400 for a signed body that is not JSON", async () => {
+  it("answers 404 for an unknown inbox; a signed body that is not an envelope is acknowledged and dropped", async () => {
     const account = await seedWorkspace();
     const inbox = await cloudInbox(account);
     expect((await post(987654, "{}")).status).toBe(404);
-    expect((await post(inbox.id, "not json")).status).toBe(400);
+    // Signed, so from Meta: a retry would bring the same body again, so it is acknowledged, and
+    // the consumer drops it without holding up the valid envelope queued after it.
+    expect((await post(inbox.id, "not json")).status).toBe(200);
+    expect((await post(inbox.id, JSON.stringify({ object: "page", entry: [] }))).status).toBe(200);
+    const now = Math.floor(Date.now() / 1000);
+    expect((await post(inbox.id, JSON.stringify(envelope(inbox, { statuses: [status("wamid.AFTER", "sent", now)] })))).status).toBe(200);
+    const rows = await waitFor(() => eventsOf(inbox.id), (r) => r.results.length > 0);
+    expect(rows.results).toEqual([{ wamid: "wamid.AFTER", status: "sent", occurred_at: now }]);
+  });
+
+  it("splits a body too large for one queue message into parts, and every event arrives", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const now = Math.floor(Date.now() / 1000);
+    // 1,000 statuses with long callback data: about 400 KB, four times what one queue message takes.
+    const statuses = Array.from({ length: 1000 }, (_, i) => status(`wamid.BIG${String(i).padStart(4, "0")}`, "delivered", now, { biz_opaque_callback_data: `x${"y".repeat(300)}` }));
+    const body = JSON.stringify(envelope(inbox, { statuses }));
+    expect(body.length).toBeGreaterThan(384 * 1024);
+    expect((await post(inbox.id, body)).status).toBe(200);
+    const rows = await waitFor(() => eventsOf(inbox.id), (r) => r.results.length >= 1000, 15_000);
+    expect(rows.results.length).toBe(1000);
+    expect(new Set(rows.results.map((r) => r.wamid)).size).toBe(1000);
+    expect(rows.results.every((r) => r.status === "delivered" && r.occurred_at === now)).toBe(true);
+  });
+
+  it("refuses a body over 3 MB with 413 before reading it whole", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    expect((await post(inbox.id, `{"pad":"${"z".repeat(3 * 1024 * 1024)}"}`)).status).toBe(413);
   });
 });
 

@@ -247,3 +247,14 @@ function readErrors(raw: unknown[] | undefined): WebhookError[] {
   }
   return out;
 }
+
+/** `parseWebhookEnvelope` over the raw body text; a body that is not JSON is refused with a reason. */
+export function parseEnvelopeText(text: string): ParsedEnvelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "the body is not JSON" };
+  }
+  return parseWebhookEnvelope(json);
+}

@@ -1,6 +1,6 @@
 import { normalizePhone } from "../domain/phone";
 import { DEFAULT_OPT_OUT_KEYWORDS, isOptOut } from "../domain/opt-out";
-import type { InboundEvent, StatusEvent, TemplateStatusEvent } from "../domain/webhook-envelope";
+import { parseEnvelopeText, type InboundEvent, type StatusEvent, type TemplateStatusEvent, type WebhookEvent } from "../domain/webhook-envelope";
 import type { StatusUpdate } from "../campaigns/campaign-sender";
 import type { WebhookJob } from "./routes";
 
@@ -27,14 +27,15 @@ type Group = { inboxId: number; workspaceId: number; statuses: StatusEvent[]; in
  * Applies queued webhook events: statuses are stored once per (message, status) and move the
  * message forward only; inbound messages refresh the contact's service window (creating unknown
  * contacts) and opt-out keywords or error 131050 opt the contact out; template status changes
- * update the template. Every inbox's events are applied in one D1 batch (one transaction), and
- * every statement is idempotent, so a redelivered batch changes nothing.
+ * update the template. An inbox's statuses are applied in D1 batches of STATUS_SLICE events (one
+ * transaction each) and the rest in one more; every statement is idempotent, so a batch that is
+ * redelivered, whole or after a part of it was applied, changes nothing twice.
  */
 export async function applyWebhookJobs(jobs: readonly WebhookJob[], env: Env): Promise<void> {
   const groups = new Map<number, Group>();
   for (const job of jobs) {
     const group = groups.get(job.inboxId) ?? { inboxId: job.inboxId, workspaceId: job.workspaceId, statuses: [], inbound: [], templates: [] };
-    for (const event of job.events) {
+    for (const event of eventsOf(job)) {
       if (event.kind === "status") group.statuses.push(event);
       else if (event.kind === "inbound") {
         if (!IGNORED_INBOUND_TYPES.has(event.type)) group.inbound.push(event);
@@ -46,6 +47,18 @@ export async function applyWebhookJobs(jobs: readonly WebhookJob[], env: Env): P
     await applyGroup(env.DB, group);
     await routeToCampaigns(env, group);
   }
+}
+
+/** Status events per D1 batch: keeps each transaction and its JSON parameter small. */
+const STATUS_SLICE = 100;
+
+/** The events of one job: a raw body is parsed here; one that is not a WhatsApp envelope is dropped (retrying would not help). */
+function eventsOf(job: WebhookJob): readonly WebhookEvent[] {
+  if ("events" in job) return job.events;
+  const parsed = parseEnvelopeText(job.body);
+  if (parsed.ok) return parsed.events;
+  console.warn(`webhooks: inbox ${job.inboxId}: ignored a payload: ${parsed.reason}`);
+  return [];
 }
 
 const CAMPAIGN_CALLBACK = /^herald:c:(\d+):(\d+)$/;
@@ -138,35 +151,48 @@ async function sendsByWamid(d1: D1Database, inboxId: number, wamids: string[]): 
   return out;
 }
 
+/** Stores a group's events: statuses in slices of STATUS_SLICE (one D1 batch each), the rest in one batch. */
 async function applyGroup(d1: D1Database, group: Group): Promise<void> {
+  for (let i = 0; i < group.statuses.length; i += STATUS_SLICE) {
+    await d1.batch(statusStatements(d1, group, group.statuses.slice(i, i + STATUS_SLICE)));
+  }
+  const statements = [...(await inboundStatements(d1, group)), ...templateStatements(d1, group)];
+  if (statements.length > 0) await d1.batch(statements);
+}
+
+/** Each status stored once per (message, status); messages sent from the inbox move forward only; 131050 opts out. */
+function statusStatements(d1: D1Database, group: Group, statuses: readonly StatusEvent[]): D1PreparedStatement[] {
   const { inboxId, workspaceId } = group;
   const statements: D1PreparedStatement[] = [];
-
-  if (group.statuses.length > 0) {
-    const events = group.statuses.map((s) => ({
-      wamid: s.wamid,
-      status: s.status,
-      occurred_at: s.timestamp,
-      recipient_id: s.recipientId ?? null,
-      callback: s.bizOpaqueCallbackData ?? null,
-      error_code: s.errors[0]?.code ?? null,
-      error_title: s.errors[0]?.title ?? null,
-      error_details: s.errors[0]?.details ?? s.errors[0]?.message ?? null,
-      billing: s.conversation || s.pricing ? JSON.stringify({ conversation: s.conversation, pricing: s.pricing }) : null,
-      rank: STATUS_RANK[s.status] ?? 0,
-    }));
-    const payload = JSON.stringify(events);
+  const events = statuses.map((s) => ({
+    wamid: s.wamid,
+    status: s.status,
+    occurred_at: s.timestamp,
+    recipient_id: s.recipientId ?? null,
+    callback: s.bizOpaqueCallbackData ?? null,
+    error_code: s.errors[0]?.code ?? null,
+    error_title: s.errors[0]?.title ?? null,
+    error_details: s.errors[0]?.details ?? s.errors[0]?.message ?? null,
+    billing: s.conversation || s.pricing ? JSON.stringify({ conversation: s.conversation, pricing: s.pricing }) : null,
+    rank: STATUS_RANK[s.status] ?? 0,
+  }));
+  const payload = JSON.stringify(events);
+  statements.push(
+    d1
+      .prepare(
+        `INSERT INTO message_events (workspace_id, inbox_id, wamid, status, occurred_at, recipient_id, biz_opaque_callback_data, error_code, error_title, error_details, billing)
+         SELECT ?1, ?2, j.value ->> 'wamid', j.value ->> 'status', j.value ->> 'occurred_at', j.value ->> 'recipient_id', j.value ->> 'callback',
+                j.value ->> 'error_code', j.value ->> 'error_title', j.value ->> 'error_details', j.value ->> 'billing'
+         FROM json_each(?3) AS j WHERE true
+         ON CONFLICT (inbox_id, wamid, status) DO NOTHING`,
+      )
+      .bind(workspaceId, inboxId, payload),
+  );
+  // The best status of each single message among these events, applied only if it moves the message
+  // forward. Campaign messages are not in `messages` (their Durable Object tracks them), so they are left out.
+  const single = events.filter((e) => !e.callback?.startsWith("herald:c:"));
+  if (single.length > 0) {
     statements.push(
-      d1
-        .prepare(
-          `INSERT INTO message_events (workspace_id, inbox_id, wamid, status, occurred_at, recipient_id, biz_opaque_callback_data, error_code, error_title, error_details, billing)
-           SELECT ?1, ?2, j.value ->> 'wamid', j.value ->> 'status', j.value ->> 'occurred_at', j.value ->> 'recipient_id', j.value ->> 'callback',
-                  j.value ->> 'error_code', j.value ->> 'error_title', j.value ->> 'error_details', j.value ->> 'billing'
-           FROM json_each(?3) AS j WHERE true
-           ON CONFLICT (inbox_id, wamid, status) DO NOTHING`,
-        )
-        .bind(workspaceId, inboxId, payload),
-      // The best status of each message among these events, applied only if it moves the message forward.
       d1
         .prepare(
           `UPDATE messages SET status = best.status, error_code = best.error_code, error_title = best.error_title, updated_at = unixepoch()
@@ -178,29 +204,36 @@ async function applyGroup(d1: D1Database, group: Group): Promise<void> {
            ) AS best
            WHERE best.n = 1 AND messages.inbox_id = ?1 AND messages.wamid = best.wamid AND ${rankSql("messages.status")} < best.rank`,
         )
-        .bind(inboxId, payload),
+        .bind(inboxId, single.length === events.length ? payload : JSON.stringify(single)),
     );
-    const optedOut = group.statuses.filter((s) => s.status === "failed" && s.errors.some((e) => e.code === OPT_OUT_ERROR));
-    if (optedOut.length > 0) {
-      statements.push(
-        d1
-          .prepare(
-            `UPDATE contacts SET opted_out_at = coalesce(opted_out_at, unixepoch()), updated_at = unixepoch()
-             WHERE workspace_id = ?1 AND (
-               phone IN (SELECT value FROM json_each(?2))
-               OR id IN (SELECT contact_id FROM messages WHERE inbox_id = ?3 AND wamid IN (SELECT value FROM json_each(?4)))
-             )`,
-          )
-          .bind(
-            workspaceId,
-            JSON.stringify(optedOut.filter((s) => s.recipientId).map((s) => e164(s.recipientId!))),
-            inboxId,
-            JSON.stringify(optedOut.map((s) => s.wamid)),
-          ),
-      );
-    }
+  }
+  const optedOut = statuses.filter((s) => s.status === "failed" && s.errors.some((e) => e.code === OPT_OUT_ERROR));
+  if (optedOut.length > 0) {
+    statements.push(
+      d1
+        .prepare(
+          `UPDATE contacts SET opted_out_at = coalesce(opted_out_at, unixepoch()), updated_at = unixepoch()
+           WHERE workspace_id = ?1 AND (
+             phone IN (SELECT value FROM json_each(?2))
+             OR id IN (SELECT contact_id FROM messages WHERE inbox_id = ?3 AND wamid IN (SELECT value FROM json_each(?4)))
+           )`,
+        )
+        .bind(
+          workspaceId,
+          JSON.stringify(optedOut.filter((s) => s.recipientId).map((s) => e164(s.recipientId!))),
+          inboxId,
+          JSON.stringify(optedOut.map((s) => s.wamid)),
+        ),
+    );
   }
 
+  return statements;
+}
+
+/** Inbound messages: unknown senders become contacts, the service window moves, opt-out keywords opt out. */
+async function inboundStatements(d1: D1Database, group: Group): Promise<D1PreparedStatement[]> {
+  const { inboxId, workspaceId } = group;
+  const statements: D1PreparedStatement[] = [];
   if (group.inbound.length > 0) {
     const keywordsRow = await d1.prepare("SELECT opt_out_keywords FROM workspaces WHERE id = ?").bind(workspaceId).first<{ opt_out_keywords: string }>();
     const keywords = parseKeywords(keywordsRow?.opt_out_keywords);
@@ -251,15 +284,15 @@ async function applyGroup(d1: D1Database, group: Group): Promise<void> {
     }
   }
 
-  for (const t of group.templates) {
-    statements.push(
-      d1
-        .prepare("UPDATE templates SET status = ?1, updated_at = unixepoch() WHERE inbox_id = ?2 AND (meta_id = ?3 OR (name = ?4 AND language = ?5))")
-        .bind(t.status, inboxId, t.templateId, t.name, t.language),
-    );
-  }
+  return statements;
+}
 
-  if (statements.length > 0) await d1.batch(statements);
+function templateStatements(d1: D1Database, group: Group): D1PreparedStatement[] {
+  return group.templates.map((t) =>
+    d1
+      .prepare("UPDATE templates SET status = ?1, updated_at = unixepoch() WHERE inbox_id = ?2 AND (meta_id = ?3 OR (name = ?4 AND language = ?5))")
+      .bind(t.status, group.inboxId, t.templateId, t.name, t.language),
+  );
 }
 
 function parseKeywords(raw: string | undefined): readonly string[] {
