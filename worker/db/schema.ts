@@ -247,7 +247,6 @@ export const messageEvents = sqliteTable(
   },
   (t) => [
     uniqueIndex("message_events_inbox_wamid_status_unique").on(t.inboxId, t.wamid, t.status),
-    index("message_events_callback_idx").on(t.bizOpaqueCallbackData),
   ],
 );
 

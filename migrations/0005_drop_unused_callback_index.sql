@@ -1,0 +1,1 @@
+DROP INDEX `message_events_callback_idx`;
