@@ -109,6 +109,30 @@ describe("live progress over a WebSocket", () => {
     live.ws.close();
   });
 
+  it("before launch: scheduling, unscheduling and cancelling reach the socket at once", async () => {
+    const w = await world(2);
+    const id = await createCampaign(w, templateCampaign(w));
+    const live = await connect(w.admin, id);
+    expect(await until(() => live.messages.length >= 1)).toBe(true);
+    expect(live.messages[0]).toMatchObject({ status: "draft", total: 0 });
+    // A wall time in UTC a day ahead.
+    const schedule = { at: new Date(Date.now() + 86_400_000).toISOString().slice(0, 16), timezone: "UTC" };
+    const steps: [string, unknown, string][] = [
+      ["launch", { schedule }, "scheduled"],
+      ["unschedule", undefined, "draft"],
+      ["launch", { schedule }, "scheduled"],
+      ["cancel", undefined, "cancelled"],
+    ];
+    for (const [action, json, status] of steps) {
+      const seen = live.messages.length;
+      const view = await callJson<{ status: string }>(`/api/campaigns/${id}/${action}`, { method: "POST", ...(json ? { json } : {}), expect: 200, auth: w.admin });
+      expect(view.status).toBe(status);
+      expect(await until(() => live.messages.length > seen), `${action} → ${status}`).toBe(true);
+      expect(live.messages.at(-1)).toMatchObject({ type: "progress", status, total: 0 });
+    }
+    live.ws.close();
+  });
+
   it("needs credentials, the campaign's workspace, and an Upgrade header", async () => {
     const w = await world(1);
     const id = await createCampaign(w, templateCampaign(w));

@@ -314,13 +314,23 @@ export class CampaignSender extends DurableObject<Env> {
 
   /**
    * Arms the alarm for a scheduled launch (the cron trigger is the safety net), or clears it with
-   * null when the campaign goes back to draft or is cancelled.
+   * null when the campaign goes back to draft or is cancelled. `catalogStatus` is the campaign's
+   * status in the catalog after the change (scheduled, draft or cancelled): open live sockets get it
+   * at once, as they would get any change of a launched campaign.
    */
-  async scheduleStart(campaignId: number, at: number | null): Promise<void> {
+  async scheduleStart(campaignId: number, at: number | null, catalogStatus: CampaignStatus): Promise<void> {
     if (this.status() !== "draft") return;
     this.setMeta("campaign_id", campaignId);
     this.setMeta("start_at", at);
     if (at !== null) await this.ctx.storage.setAlarm(at);
+    const message = this.liveMessage(catalogStatus);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(message);
+      } catch {
+        // a socket closing right now
+      }
+    }
   }
 
   private async startScheduled(): Promise<void> {

@@ -355,7 +355,7 @@ export const campaignRoutes = new Hono<AppEnv>()
           .returning()
           .get();
         if (!updated) throw new ApiError("conflict", "the campaign changed meanwhile; reload it");
-        await senderOf(c.env, row.id).scheduleStart(row.id, at);
+        await senderOf(c.env, row.id).scheduleStart(row.id, at, "scheduled");
         return c.json(toCampaignView(updated));
       }
       allow(row.status, "start");
@@ -382,7 +382,7 @@ export const campaignRoutes = new Hono<AppEnv>()
         .returning()
         .get();
       if (!updated) throw new ApiError("conflict", "the campaign already started");
-      await senderOf(c.env, row.id).scheduleStart(row.id, null);
+      await senderOf(c.env, row.id).scheduleStart(row.id, null, "draft");
       return c.json(toCampaignView(updated));
     },
   )
@@ -434,7 +434,7 @@ export const campaignRoutes = new Hono<AppEnv>()
           .returning()
           .get();
         if (!updated) throw new ApiError("conflict", "the campaign changed meanwhile; reload it");
-        await senderOf(c.env, row.id).scheduleStart(row.id, null);
+        await senderOf(c.env, row.id).scheduleStart(row.id, null, "cancelled");
         return c.json(toCampaignView(updated));
       }
       const progress = await senderOf(c.env, row.id).cancel();
