@@ -2,25 +2,34 @@
 // client for a local Herald, the world they need (admin, sandbox inbox, templates, labelled
 // contacts, a template campaign) and the statistics they print.
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startLocalServer } from "../scripts/local-server.mjs";
+import { startBundleServer, startLocalServer } from "../scripts/local-server.mjs";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const defaultRoot = path.resolve(import.meta.dirname, "..");
 
 /**
- * A throw-away local Herald running from a snapshot of the worker taken now. `wrangler dev`
- * reloads on every change of the files it serves, and a reload drops Miniflare's in-memory
- * queues and the inbox limiter's state mid-benchmark; a copy outside the working tree keeps
- * other people's edits from disturbing the measurement.
+ * A throw-away local Herald for a benchmark. By default (BENCH_SERVER=bundle) the deployable
+ * bundle runs in workerd through Miniflare, without `wrangler dev`'s development proxy, so the
+ * numbers are the Worker's own; the bundle is built at start, so later edits of the working tree
+ * cannot disturb the run. BENCH_SERVER=dev runs `wrangler dev` instead (what `npm run dev` runs)
+ * from a snapshot of the worker taken now: it reloads on every change of the files it serves,
+ * and a reload drops Miniflare's in-memory queues and the inbox limiter's state mid-benchmark.
  */
 export async function startBenchServer(options = {}) {
   // BENCH_SOURCE_DIR benchmarks another copy of the project (e.g. a candidate engine change).
   const root = path.resolve(process.env.BENCH_SOURCE_DIR ?? defaultRoot);
   if (process.env.BENCH_SOURCE_DIR) console.log(`benchmarking the worker in ${root}`);
+  const mode = process.env.BENCH_SERVER ?? "bundle";
+  if (mode !== "bundle" && mode !== "dev") throw new Error(`BENCH_SERVER must be "bundle" or "dev", not ${JSON.stringify(mode)}`);
+  console.log(mode === "bundle" ? "server: the deployable bundle in workerd (Miniflare), no development proxy" : "server: wrangler dev");
+  if (mode === "bundle") {
+    mkdirSync(path.join(root, "web/dist"), { recursive: true });
+    return startBundleServer({ ...options, cwd: root });
+  }
   const dir = mkdtempSync(path.join(tmpdir(), "herald-bench-src-"));
   for (const name of ["worker", "migrations", "wrangler.toml", "package.json", "tsconfig.json"]) {
     if (existsSync(path.join(root, name))) cpSync(path.join(root, name), path.join(dir, name), { recursive: true });
@@ -270,6 +279,7 @@ export async function runBench(bench, results, body) {
     console.error(server.log().split("\n").slice(-40).join("\n"));
     console.error(error);
   } finally {
+    if (process.env.BENCH_SERVER_LOG) writeFileSync(process.env.BENCH_SERVER_LOG, server.log());
     await server.stop();
   }
   reportChecks(bench, results, crashed);

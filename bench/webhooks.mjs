@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Webhook benchmark (issue 5, acceptance 3), against a fresh local Herald under `wrangler dev`
-// (a snapshot of the worker, see bench/lib.mjs):
+// Webhook benchmark (issue 5, acceptance 3), against a fresh local Herald: the deployable bundle
+// in workerd (see startBenchServer in bench/lib.mjs; BENCH_SERVER=dev runs `wrangler dev` instead):
 //
 // 1. A sandbox inbox created with an app secret the benchmark knows (so it can sign like Meta),
 //    sandbox webhooks off and pair rate limit off; N contacts (BENCH_RECIPIENTS, 5,000) and a
@@ -17,22 +17,32 @@
 //    malformed header, or none). They are chosen after packing and their events are excluded
 //    from the truth: the truth is computed from the correctly signed envelopes only (a recipient
 //    whose only `read` was in a bad envelope must stay `delivered`).
-// 4. The envelopes are POSTed with BENCH_CONCURRENCY (24) requests in flight; each request is
-//    timed. Then the campaign's progress is polled until it has not changed for SETTLE_QUIET_MS,
-//    and the counters (cumulative sent/delivered/read, failed) and every recipient's state are
-//    compared against the truth.
+// 4. The envelopes are POSTed as Meta delivers them, in an open loop: envelope k leaves when the
+//    events before it have taken 1/BENCH_RATE s each (2,000 events/s, twice the target), answered
+//    or not, and its latency counts from that planned departure. BENCH_RATE=0 replays in a closed
+//    loop instead, BENCH_CONCURRENCY (8) requests in flight, to find the most the server accepts.
+//    Before the replay, the floor: as many GETs of a path the route answers 404 at once, to show
+//    what any request costs on the machine. The requests leave from a worker thread
+//    (bench/replay-worker.mjs), away from this process's large heap and its collections.
+// 5. The campaign's progress is polled until it has not changed for SETTLE_QUIET_MS, and the
+//    counters (cumulative sent/delivered/read, failed) and every recipient's state are compared
+//    against the truth.
 //
 // PASS: ≥ 1,000 accepted events/s, p99 ack < 50 ms, every bad signature answered 401, every good
 // envelope answered 200, counters equal the truth, every recipient's state equals the truth.
-// Env: BENCH_RECIPIENTS (5000), BENCH_EVENTS (20000), BENCH_CONCURRENCY (24), BENCH_CAP (500,
-// sends per second while preparing), BENCH_SEED, BENCH_SOURCE_DIR. Exits 1 on FAIL.
+// Env: BENCH_RECIPIENTS (5000), BENCH_EVENTS (20000), BENCH_RATE (2000), BENCH_CONCURRENCY (8),
+// BENCH_CAP (500, sends per second while preparing), BENCH_SEED, BENCH_SOURCE_DIR, BENCH_SERVER,
+// BENCH_SERVER_LOG (a file for the server's output). Exits 1 on FAIL.
 import { createHmac, randomBytes } from "node:crypto";
-import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import { campaignRecipients, client, importContacts, quantile, runBench, sleep, templateCampaign, waitFor } from "./lib.mjs";
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 5000);
 const TOTAL_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 24);
+/** Offered load in events/s (open loop); 0 replays in a closed loop as fast as the server answers. */
+const RATE = Number(process.env.BENCH_RATE ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const MAX_IN_FLIGHT = 64;
 const CAP = Number(process.env.BENCH_CAP ?? 500);
 const SEED = Number(process.env.BENCH_SEED ?? Date.now() % 1e9);
 const DUPLICATE_SHARE = 0.1;
@@ -192,37 +202,26 @@ function truthOf(recipients, goodEvents) {
   return { best, states: counts, counters };
 }
 
-/** POSTs every envelope with `concurrency` in flight; answers per-envelope status and latency. */
-async function replay(url, envelopes, concurrency) {
-  let next = 0;
-  const out = new Array(envelopes.length);
-  async function worker() {
-    for (;;) {
-      const i = next++;
-      if (i >= envelopes.length) return;
-      const env = envelopes[i];
-      const headers = { "content-type": "application/json", "user-agent": "facebookexternalua" };
-      if (env.signature) headers["x-hub-signature-256"] = env.signature;
-      const t = performance.now();
-      let status = 0;
-      let text = "";
-      try {
-        const res = await fetch(url, { method: "POST", headers, body: env.body });
-        text = await res.text();
-        status = res.status;
-      } catch (error) {
-        text = String(error);
-      }
-      out[i] = { status, ms: performance.now() - t, end: performance.now(), text };
-    }
-  }
-  const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { results: out, start, end: performance.now() };
+/**
+ * Sends the envelopes from a worker thread (bench/replay-worker.mjs), open loop at RATE events/s
+ * or closed loop with CONCURRENCY in flight; answers per-envelope { status, ms, end, text } and
+ * the worker's start/end times.
+ */
+function replay(url, envelopes) {
+  const light = envelopes.map((e) => ({ method: e.method, body: e.body, signature: e.signature, events: e.events.length }));
+  const worker = new Worker(new URL("./replay-worker.mjs", import.meta.url), {
+    workerData: { url, envelopes: light, rate: RATE, concurrency: CONCURRENCY, maxInFlight: MAX_IN_FLIGHT },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+    worker.once("exit", (code) => code !== 0 && reject(new Error(`the replay worker exited with ${code}`)));
+  });
 }
 
 await runBench("webhooks", results, async (server) => {
-  console.log(`seed ${SEED}; ${RECIPIENTS} recipients, ${TOTAL_EVENTS} events, ${CONCURRENCY} requests in flight`);
+  const load = RATE > 0 ? `open loop at ${RATE} events/s (same envelope rate for the floor), at most ${MAX_IN_FLIGHT} in flight` : `closed loop, ${CONCURRENCY} requests in flight`;
+  console.log(`seed ${SEED}; ${RECIPIENTS} recipients, ${TOTAL_EVENTS} events, ${load}`);
   const h = client(server.url);
   await h.setup();
   const inbox = await signingSandboxInbox(h);
@@ -273,10 +272,18 @@ await runBench("webhooks", results, async (server) => {
   console.log(`envelopes: ${envelopes.length} (1–10 statuses, mean ${f1(all.length / envelopes.length)}), bad signatures ${badCount} carrying ${badEvents.length} events (${affected} of them only there, so excluded from the truth)`);
   console.log(`truth (from correctly signed envelopes only): states ${JSON.stringify(truth.states)}; counters ${JSON.stringify(truth.counters)}`);
 
+  // The floor: what a request costs on this machine before Herald does anything (a GET whose path
+  // names no inbox, so the route answers 404 without a lookup), at the same concurrency.
+  const floorRuns = Array.from({ length: 2000 }, () => ({ method: "GET" }));
+  const floor = await replay(`${server.url}/webhooks/whatsapp/0`, floorRuns.map((e) => ({ ...e, events: { length: all.length / envelopes.length } })));
+  const floorLat = floor.results.map((r) => r.ms).sort((a, b) => a - b);
+  const floorBad = floor.results.filter((r) => r.status !== 404).length;
+  console.log(`\nfloor: ${floorRuns.length} GETs answered 404 by the route at once, ${load}: ${f1(floorRuns.length / ((floor.end - floor.start) / 1000))} requests/s, p50 ${f1(quantile(floorLat, 0.5))} ms, p99 ${f1(quantile(floorLat, 0.99))} ms${floorBad ? ` (${floorBad} not 404!)` : ""}`);
+
   const before = await h.api("GET", `/api/campaigns/${campaign.id}`);
   const url = `${server.url}/webhooks/whatsapp/${inbox.id}`;
   const postStartedAt = Date.now();
-  const run = await replay(url, envelopes, CONCURRENCY);
+  const run = await replay(url, envelopes);
   const postEndedAt = Date.now();
   const spanS = (run.end - run.start) / 1000;
   const good = envelopes.map((e, i) => ({ e, r: run.results[i] })).filter(({ e }) => !e.bad);
@@ -294,7 +301,7 @@ await runBench("webhooks", results, async (server) => {
   }, {});
   const eventsPerS = acceptedEvents / spanS;
   const p = (q) => quantile(lat, q);
-  console.log(`\nreplay: ${envelopes.length} POSTs in ${spanS.toFixed(2)} s`);
+  console.log(`\nreplay: ${envelopes.length} POSTs in ${spanS.toFixed(2)} s${RATE > 0 ? `, offered ${f1(all.length / spanS)} events/s; ${run.late} left the client over 5 ms late` : ""}`);
   console.log(`  accepted ${acceptedGood.length}/${good.length} good envelopes (${f1(acceptedGood.length / spanS)} envelopes/s), ${acceptedEvents} events (${f1(eventsPerS)} events/s)`);
   console.log(`  ack latency, all requests: p50 ${f1(p(0.5))} ms, p90 ${f1(p(0.9))} ms, p99 ${f1(p(0.99))} ms, max ${f1(lat[lat.length - 1])} ms (good only: p50 ${f1(quantile(latGood, 0.5))}, p99 ${f1(quantile(latGood, 0.99))}; bad signatures only: p50 ${f1(quantile(bad.map(({ r }) => r.ms).sort((a, b) => a - b), 0.5))})`);
   console.log(`  bad signatures: ${bad.length}, rejected with 401: ${rejectedBad.length} (${BAD_KINDS.map((k) => `${k} ${bad.filter(({ e, r }) => e.bad === k && r.status === 401).length}/${bad.filter(({ e }) => e.bad === k).length}`).join(", ")})`);

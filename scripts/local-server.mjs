@@ -1,5 +1,7 @@
-// Starts a throw-away local Herald (wrangler dev over a fresh local D1) for end-to-end tests
-// and benchmarks, and stops it again with every process it started.
+// Starts a throw-away local Herald over a fresh local D1, and stops it again with every process
+// it started: `startLocalServer` runs `wrangler dev` (what `npm run dev` runs; the end-to-end
+// tests use it), `startBundleServer` runs the deployable bundle in workerd without the
+// development proxy (the benchmarks use it).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -25,6 +27,15 @@ export function freePort() {
   });
 }
 
+/** Applies the D1 migrations to the local database persisted in `dir`. */
+function migrate(cwd, dir) {
+  const run = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], { cwd, encoding: "utf8", env: toolEnv });
+  if (run.status !== 0) throw new Error(`migrations failed:\n${run.stdout}\n${run.stderr}`);
+}
+
+/** The variables of a throw-away server: a fresh encryption key and the sandbox on. */
+const localVars = (vars) => ({ HERALD_ENCRYPTION_KEY: randomBytes(32).toString("base64"), SANDBOX_ENABLED: "true", ...vars });
+
 /**
  * Migrates a fresh local D1 (in a temporary directory unless `stateDir` is given), starts
  * `wrangler dev` on it and waits for `/api/health`. It builds nothing: run `vite build` first
@@ -35,14 +46,8 @@ export function freePort() {
 export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 90_000, cwd = root } = {}) {
   port ??= await freePort();
   const dir = stateDir ?? mkdtempSync(path.join(tmpdir(), "herald-state-"));
-  const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], {
-    cwd,
-    encoding: "utf8",
-    env: toolEnv,
-  });
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
-
-  const allVars = { HERALD_ENCRYPTION_KEY: randomBytes(32).toString("base64"), SANDBOX_ENABLED: "true", ...vars };
+  migrate(cwd, dir);
+  const allVars = localVars(vars);
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--show-interactive-dev-session=false"];
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
   let output = "";
@@ -86,4 +91,60 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
   }
   await stop();
   throw new Error(`local server did not answer /api/health within ${timeoutMs / 1000} s:\n${output}`);
+}
+
+/**
+ * Runs Herald as it is deployed: the bundle that `wrangler deploy --dry-run` builds from `cwd`,
+ * in workerd through Miniflare, with the bindings wrangler.toml declares (D1, both queues and
+ * their consumers, the Durable Objects, the static assets and their routing) over a fresh local
+ * D1. Unlike `wrangler dev` there is no development proxy in front of the Worker (a second
+ * workerd process that every request crosses, plus a request log written through Node), so
+ * request latencies are the Worker's own. Miniflare runs in a Node process of its own
+ * (scripts/bundle-server.mjs), so the caller's garbage collections cannot stall it. No cron
+ * ticker: `/cdn-cgi/handler/scheduled` runs the scheduled handler on demand. The bundle is built
+ * once, at start: later edits do not reach it.
+ * @returns {Promise<{url: string, stop: () => Promise<void>, log: () => string}>}
+ */
+export async function startBundleServer({ port, stateDir, vars = {}, cwd = root, timeoutMs = 120_000 } = {}) {
+  const dir = stateDir ?? mkdtempSync(path.join(tmpdir(), "herald-state-"));
+  migrate(cwd, dir);
+  const child = spawn(process.execPath, [path.join(import.meta.dirname, "bundle-server.mjs")], {
+    cwd,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...toolEnv, HERALD_BUNDLE: JSON.stringify({ cwd, stateDir: dir, port: port ?? 0, vars: localVars(vars) }) },
+  });
+  let output = "";
+  let stdout = "";
+  const ready = new Promise((resolve, reject) => {
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      const line = stdout.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve(JSON.parse(line).url);
+    });
+    child.on("exit", (code) => reject(new Error(`the bundle server exited with ${code}:\n${output}`)));
+  });
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      process.kill(child.pid, "SIGTERM");
+    } catch {}
+    await Promise.race([exited, delay(10_000)]);
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {}
+    if (!stateDir) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const url = await Promise.race([ready, delay(timeoutMs).then(() => Promise.reject(new Error(`the bundle server did not start within ${timeoutMs / 1000} s:\n${output}`)))]);
+    return { url, stop, log: () => output };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
