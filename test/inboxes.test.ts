@@ -86,6 +86,27 @@ describe("inboxes", () => {
     expect(inbox.verify_token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
   });
 
+  it("a sandbox number belongs to one inbox, across workspaces; Cloud API numbers are per workspace", async () => {
+    const a = await seedWorkspace();
+    const b = await seedWorkspace();
+    const number = String(3_000_000_000 + Math.floor(Math.random() * 1e9));
+    const sandbox = (phone: string) => ({ name: "Sandbox", provider: "sandbox", phone_number_id: phone, waba_id: "2000002" }) as any;
+    const mine = await create(a, sandbox(number));
+    // Another workspace cannot take the same simulated number (its record and scenario are the number's).
+    const taken = await call("/api/inboxes", { json: sandbox(number), auth: b });
+    expect(taken.status).toBe(409);
+    expect(await errorCode(taken)).toBe("conflict");
+    const other = await create(b, sandbox(`${number}9`));
+    const patched = await call(`/api/inboxes/${other.id}`, { method: "PATCH", json: { phone_number_id: number }, auth: b });
+    expect(patched.status).toBe(409);
+    expect((await callJson<Record<string, any>>(`/api/inboxes/${other.id}`, { auth: b })).phone_number_id).toBe(`${number}9`);
+    expect((await callJson<Record<string, any>>(`/api/inboxes/${mine.id}`, { auth: a })).phone_number_id).toBe(number);
+    // Two workspaces may each connect the same real number (each gets its own webhook URL).
+    const cloudNumber = `${number}8`;
+    await create(a, cloudInbox({ phone_number_id: cloudNumber }));
+    await create(b, cloudInbox({ phone_number_id: cloudNumber }));
+  });
+
   it("validates input and names the fields", async () => {
     const admin = await seedWorkspace();
     const missing = await call("/api/inboxes", { json: cloudInbox({ access_token: undefined, app_secret: undefined }), auth: admin });

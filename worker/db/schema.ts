@@ -162,6 +162,11 @@ export const inboxes = sqliteTable(
   (t) => [
     index("inboxes_workspace_idx").on(t.workspaceId),
     uniqueIndex("inboxes_workspace_phone_number_unique").on(t.workspaceId, t.phoneNumberId),
+    // One simulated number is one sandbox Durable Object, with its request record and scenario:
+    // like a real number at WhatsApp, it belongs to one inbox, whatever the workspace.
+    uniqueIndex("inboxes_sandbox_number_unique")
+      .on(t.phoneNumberId)
+      .where(sql`provider = 'sandbox'`),
   ],
 );
 
