@@ -4,13 +4,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { artifactsDir, at, launchBrowser } from "./browser.mjs";
-
-const admin = {
-  workspace: "Acme Store",
-  name: "Ada Admin",
-  email: "ada@example.com",
-  password: "correct horse battery",
-};
+import { admin } from "./fixtures.mjs";
 
 /** Waits until `locator` is visible and returns its text. */
 async function textOf(locator) {

@@ -2,6 +2,7 @@ import { LocationProvider, Route, Router } from "preact-iso";
 import { useEffect } from "preact/hooks";
 import { AppShell } from "./components/app-shell";
 import { Redirect } from "./components/redirect";
+import { CampaignsPage } from "./pages/campaigns-page";
 import { ComingSoonPage } from "./pages/coming-soon-page";
 import { HomePage } from "./pages/home-page";
 import { LabelsPage } from "./pages/labels-page";
@@ -56,7 +57,7 @@ function Routes() {
         <AppShell>
           <Router>
             <Route path="/" component={HomePage} />
-            <Route path="/campaigns" component={ComingSoonPage} title="Campaigns" />
+            <Route path="/campaigns" component={CampaignsPage} />
             <Route path="/contacts" component={ComingSoonPage} title="Contacts" />
             <Route path="/labels" component={LabelsPage} />
             <Route path="/inboxes" component={ComingSoonPage} title="Inboxes" />

@@ -1,0 +1,165 @@
+// The campaigns page in a real browser against a fresh Herald (see e2e/run.mjs): a campaign sent
+// through the sandbox shows its progress live, without reloading, and can be paused, resumed and
+// cancelled from the page. The world (inbox, label, contacts, campaigns) is made through the API.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { artifactsDir, at, baseUrl, launchBrowser } from "./browser.mjs";
+import { admin } from "./fixtures.mjs";
+
+const CONTACTS = 6;
+const stamp = `${Date.now() % 1e9}`;
+
+describe("campaigns page", () => {
+  let browser;
+  let context;
+  let page;
+  const pageErrors = [];
+  const consoleErrors = [];
+  let inboxId;
+  let labelId;
+
+  /** The API as the signed-in browser calls it (same cookie jar, same origin). */
+  async function api(method, pathname, data) {
+    const res = await context.request.fetch(at(pathname), { method, headers: { origin: baseUrl }, ...(data === undefined ? {} : typeof data === "string" ? { data, headers: { origin: baseUrl, "content-type": "text/csv" } } : { data }) });
+    const text = await res.text();
+    assert.ok(res.ok(), `${method} ${pathname} answered ${res.status()}: ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : null;
+  }
+
+  async function campaign(title, settings) {
+    return api("POST", "/api/campaigns", {
+      title,
+      inbox_id: inboxId,
+      audience: { labels: [labelId] },
+      content: {
+        type: "template",
+        template_name: "welcome_offer",
+        language: "pt_BR",
+        values: {
+          header: { 1: { source: "contact", field: "name", fallback: "cliente" } },
+          body: { 1: { source: "contact", field: "name" }, 2: { source: "fixed", value: "BEMVINDO15" } },
+        },
+      },
+      settings,
+    });
+  }
+
+  const card = (id) => page.locator(`[data-campaign="${id}"]`);
+  const counter = (id, name) => card(id).locator(`[data-counter="${name}"]`);
+  const badge = (id) => card(id).locator("[data-status]");
+
+  before(async () => {
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (error) => pageErrors.push(error));
+    page.on("console", (message) => {
+      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) consoleErrors.push(message.text());
+    });
+    // Signed in as the admin (set up here when this file runs alone).
+    const me = await context.request.get(at("/api/auth/me"));
+    if (!me.ok()) {
+      const setup = await context.request.post(at("/api/auth/setup"), {
+        headers: { origin: baseUrl },
+        data: { workspace_name: admin.workspace, name: admin.name, email: admin.email, password: admin.password },
+      });
+      if (setup.status() !== 201) {
+        const login = await context.request.post(at("/api/auth/login"), { headers: { origin: baseUrl }, data: { email: admin.email, password: admin.password } });
+        assert.equal(login.status(), 200, `sign-in answered ${login.status()}`);
+      }
+    }
+    const inbox = await api("POST", "/api/inboxes", { name: "E2E sandbox", provider: "sandbox", phone_number_id: `7${stamp}`, waba_id: `8${stamp}` });
+    inboxId = inbox.id;
+    await api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, {
+      pair_rate_limit_ms: 0,
+      webhooks_enabled: true,
+      sent_delay_ms: [100, 200],
+      delivered_delay_ms: [200, 400],
+      read_delay_ms: [300, 600],
+      failed_rate: 0,
+      unread_rate: 0,
+      reply_rate: 0,
+      opt_out_rate: 0,
+    });
+    await api("POST", `/api/inboxes/${inboxId}/templates/sync`);
+    labelId = (await api("POST", "/api/labels", { name: `E2E audience ${stamp}` })).id;
+    const rows = Array.from({ length: CONTACTS }, (_, i) => `Pessoa ${i},+55119${String(80_000_000 + Number(stamp.slice(-5)) * 10 + i + 1).padStart(8, "0").slice(-8)},E2E audience ${stamp}`);
+    const imported = await api("POST", "/api/contacts/import", ["name,phone,labels", ...rows].join("\n"));
+    assert.equal(imported.created, CONTACTS);
+  });
+
+  after(async () => {
+    await page?.screenshot({ path: path.join(artifactsDir, "campaigns.png"), fullPage: true }).catch(() => {});
+    await browser?.close();
+  });
+
+  it("shows a campaign's progress live while it sends, to completion", async () => {
+    const c = await campaign(`Live ${stamp}`, { min_delay_s: 1, max_delay_s: 1, batch_size: 50 });
+    await api("POST", `/api/campaigns/${c.id}/launch`, {});
+    await page.goto(at("/campaigns"));
+    await badge(c.id).filter({ hasText: "Sending" }).waitFor();
+    // No reload from here on (the marker would be lost): the page follows the campaign live.
+    await page.evaluate(() => (window.heraldMarker = true));
+    await page.waitForFunction((id) => Number(document.querySelector(`[data-campaign="${id}"] [data-counter="sent"]`)?.textContent ?? 0) >= 1, c.id);
+    await page.waitForFunction((id) => document.querySelector(`[data-campaign="${id}"] [data-status]`)?.textContent === "Completed", c.id, { timeout: 30_000 });
+    // Deliveries and reads keep arriving after the last send.
+    await page.waitForFunction(({ id, n }) => document.querySelector(`[data-campaign="${id}"] [data-counter="read"]`)?.textContent === String(n), { id: c.id, n: CONTACTS }, { timeout: 20_000 });
+    assert.equal(await counter(c.id, "total").textContent(), String(CONTACTS));
+    assert.equal(await counter(c.id, "sent").textContent(), String(CONTACTS));
+    assert.equal(await counter(c.id, "delivered").textContent(), String(CONTACTS));
+    assert.equal(await counter(c.id, "failed").textContent(), "0");
+    // The page shows what the API says.
+    const view = await api("GET", `/api/campaigns/${c.id}`);
+    assert.deepEqual(
+      { sent: view.progress.sent, delivered: view.progress.delivered, read: view.progress.read },
+      { sent: CONTACTS, delivered: CONTACTS, read: CONTACTS },
+    );
+    assert.equal(await card(c.id).getByRole("button").count(), 0, "a completed campaign offers no actions");
+    assert.equal(await page.evaluate(() => window.heraldMarker), true, "the page was not reloaded");
+  });
+
+  it("pauses, resumes and cancels from the page", async () => {
+    const c = await campaign(`Slow ${stamp}`, { min_delay_s: 5, max_delay_s: 5, batch_size: 50 });
+    await api("POST", `/api/campaigns/${c.id}/launch`, {});
+    await page.goto(at("/campaigns"));
+    await badge(c.id).filter({ hasText: "Sending" }).waitFor();
+
+    await card(c.id).getByRole("button", { name: "Pause" }).click();
+    await badge(c.id).filter({ hasText: "Paused" }).waitFor();
+    assert.match(await page.getByRole("status").textContent(), /is paused\.$/);
+    assert.equal((await api("GET", `/api/campaigns/${c.id}`)).status, "paused");
+
+    await card(c.id).getByRole("button", { name: "Resume" }).click();
+    await badge(c.id).filter({ hasText: "Sending" }).waitFor();
+
+    // Cancelling asks first; declining changes nothing.
+    page.once("dialog", (d) => void d.dismiss());
+    await card(c.id).getByRole("button", { name: "Cancel" }).click();
+    assert.equal((await api("GET", `/api/campaigns/${c.id}`)).status, "sending");
+    page.once("dialog", (d) => void d.accept());
+    await card(c.id).getByRole("button", { name: "Cancel" }).click();
+    await badge(c.id).filter({ hasText: "Cancelled" }).waitFor();
+    const view = await api("GET", `/api/campaigns/${c.id}`);
+    assert.equal(view.status, "cancelled");
+    assert.ok(view.progress.cancelled > 0, "recipients not sent yet are cancelled");
+    assert.equal(await counter(c.id, "cancelled").textContent(), String(view.progress.cancelled));
+    assert.equal(await counter(c.id, "total").textContent(), String(CONTACTS));
+  });
+
+  it("escapes what operators typed", async () => {
+    const c = await campaign(`<img src=x onerror=alert(1)> ${stamp}`, { min_delay_s: 0, max_delay_s: 0, batch_size: 50 });
+    await page.goto(at("/campaigns"));
+    await card(c.id).waitFor();
+    assert.equal(await badge(c.id).textContent(), "Draft");
+    assert.equal(await card(c.id).getByText("Not launched").count(), 1);
+    assert.equal(await card(c.id).locator(".campaign-title").textContent(), `<img src=x onerror=alert(1)> ${stamp}`);
+    assert.equal(await card(c.id).locator("img").count(), 0);
+  });
+
+  it("raised no uncaught errors or console errors in the page", () => {
+    assert.deepEqual(pageErrors.map(String), []);
+    assert.deepEqual(consoleErrors, []);
+  });
+});
