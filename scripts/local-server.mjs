@@ -33,6 +33,34 @@ function migrate(cwd, dir) {
   if (run.status !== 0) throw new Error(`migrations failed:\n${run.stdout}\n${run.stderr}`);
 }
 
+const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Stops a server started in its own process group, once: SIGTERM to its leader alone lets it
+ * shut workerd down and reap it; whatever is still alive in the group after that (or after
+ * 10 s) is killed. Then `cleanup` runs.
+ */
+function stopper(child, cleanup) {
+  const exited = new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", resolve);
+  });
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      process.kill(child.pid, "SIGTERM");
+    } catch {}
+    await Promise.race([exited, delay(10_000)]);
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {}
+    await Promise.race([exited, delay(2_000)]);
+    cleanup();
+  };
+}
+
 /** The variables of a throw-away server: a fresh encryption key and the sandbox on. */
 const localVars = (vars) => ({ HERALD_ENCRYPTION_KEY: randomBytes(32).toString("base64"), SANDBOX_ENABLED: "true", ...vars });
 
@@ -59,25 +87,7 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
   });
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-
-  const delay = (ms) => new Promise((r) => setTimeout(r, ms));
-  let stopped = false;
-  // SIGTERM to wrangler alone lets it shut workerd down and reap it; whatever is still alive in
-  // its process group after that (or after 10 s) is killed.
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      process.kill(child.pid, "SIGTERM");
-    } catch {}
-    await Promise.race([exited, delay(10_000)]);
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {}
-    await Promise.race([exited, delay(2_000)]);
-    if (!stateDir) rmSync(dir, { recursive: true, force: true });
-  };
+  const stop = stopper(child, () => !stateDir && rmSync(dir, { recursive: true, force: true }));
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
@@ -87,7 +97,7 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
       const res = await fetch(`${url}/api/health`);
       if (res.ok) return { url, stop, log: () => output };
     } catch {}
-    await new Promise((r) => setTimeout(r, 250));
+    await delay(250);
   }
   await stop();
   throw new Error(`local server did not answer /api/health within ${timeoutMs / 1000} s:\n${output}`);
@@ -125,21 +135,7 @@ export async function startBundleServer({ port, stateDir, vars = {}, cwd = root,
     child.on("exit", (code) => reject(new Error(`the bundle server exited with ${code}:\n${output}`)));
   });
   child.stderr.on("data", (d) => (output += d));
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  const delay = (ms) => new Promise((r) => setTimeout(r, ms));
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      process.kill(child.pid, "SIGTERM");
-    } catch {}
-    await Promise.race([exited, delay(10_000)]);
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {}
-    if (!stateDir) rmSync(dir, { recursive: true, force: true });
-  };
+  const stop = stopper(child, () => !stateDir && rmSync(dir, { recursive: true, force: true }));
   try {
     const url = await Promise.race([ready, delay(timeoutMs).then(() => Promise.reject(new Error(`the bundle server did not start within ${timeoutMs / 1000} s:\n${output}`)))]);
     return { url, stop, log: () => output };
