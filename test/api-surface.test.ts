@@ -22,12 +22,17 @@ describe("OpenAPI document", () => {
       "get /api/labels",
       "patch /api/labels/{id}",
       "get /api/contacts",
+      "get /api/contacts/attributes",
       "post /api/contacts/import",
       "delete /api/contacts/{id}",
       "post /api/inboxes",
       "post /api/audience/preview",
       "post /api/tokens",
       "get /api/users",
+      "get /api/campaigns",
+      "post /api/campaigns/{id}/duplicate",
+      "get /api/campaigns/{id}/failures",
+      "get /api/campaigns/{id}/recipients",
     ]) {
       expect(operations).toContain(expected);
     }
@@ -35,6 +40,8 @@ describe("OpenAPI document", () => {
     expect(createContact.requestBody.content["application/json"].schema.properties.phone.type).toBe("string");
     const list = doc.paths["/api/contacts"]!.get!;
     expect(list.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["q", "labels", "cursor", "limit"]));
+    expect(doc.paths["/api/campaigns"]!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["q", "status", "cursor", "limit"]));
+    expect(doc.paths["/api/campaigns/{id}/recipients"]!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["phone", "state"]));
     expect((doc.paths["/api/contacts/import"]!.post as any).requestBody.content).toHaveProperty("text/csv");
     // Write-only secrets appear only in request bodies.
     const inboxResponse = JSON.stringify((doc.paths["/api/inboxes"]!.post as any).responses);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { call, callJson, errorCode, seedWorkspace, type Account, type Auth } from "./helpers";
 
 type ContactView = { id: number; name: string; phone: string; opted_out: boolean; labels: { id: number; name: string }[] };
-type Preview = { total: number; matched: number; opted_out_excluded: number; sample: ContactView[] };
+type Preview = { total: number; matched: number; opted_out_excluded: number; outside_window: number; sample: ContactView[] };
 type ErrorBody = { error: { code: string; message: string; details?: any } };
 
 const createLabel = async (auth: Auth, name: string) => (await callJson<{ id: number }>("/api/labels", { method: "POST", json: { name }, auth })).id;
@@ -156,13 +156,42 @@ describe("audience preview sample", () => {
     await createContact(admin, { name: "y", phone: spMobile(2), label_ids: [label] });
     const y = (await callJson<{ data: ContactView[] }>("/api/contacts?q=y", { auth: admin })).data[0]!;
     await callJson(`/api/contacts/${y.id}`, { method: "PATCH", json: { opted_out: true }, auth: admin });
-    expect(await preview(admin, { labels: [label] })).toEqual({ total: 0, matched: 2, opted_out_excluded: 2, sample: [] });
+    expect(await preview(admin, { labels: [label] })).toEqual({ total: 0, matched: 2, opted_out_excluded: 2, outside_window: 0, sample: [] });
   });
 
   it("counts a label with no contacts as zero", async () => {
     const admin = await seedWorkspace();
     const label = await createLabel(admin, "Empty");
-    expect(await preview(admin, { labels: [label] })).toEqual({ total: 0, matched: 0, opted_out_excluded: 0, sample: [] });
+    expect(await preview(admin, { labels: [label] })).toEqual({ total: 0, matched: 0, opted_out_excluded: 0, outside_window: 0, sample: [] });
+  });
+});
+
+describe("audience preview: the 24-hour service window", () => {
+  it("counts the reachable contacts with no inbound message in the last 24 hours as outside_window", async () => {
+    const admin = await seedWorkspace();
+    const label = await createLabel(admin, "Window");
+    // [name, hours since the last inbound message (null: never wrote), opted out]
+    const people: [string, number | null, boolean][] = [
+      ["never", null, false],
+      ["hour", 1, false],
+      ["day-minus", 23.9, false],
+      ["day-plus", 24.1, false],
+      ["week", 24 * 7, false],
+      ["out-never", null, true],
+      ["out-hour", 1, true],
+    ];
+    for (const [i, [name, hours, optedOut]] of people.entries()) {
+      const contact = await createContact(admin, { name, phone: spMobile(i), label_ids: [label], opted_out: optedOut });
+      if (hours !== null) {
+        await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() - ? WHERE id = ?").bind(Math.round(hours * 3600), contact.id).run();
+      }
+    }
+    const result = await preview(admin, { labels: [label] });
+    expect({ total: result.total, outside_window: result.outside_window }).toEqual({ total: 5, outside_window: 3 });
+    const other = await seedWorkspace();
+    const otherLabel = await createLabel(other, "Window");
+    await createContact(other, { name: "elsewhere", phone: spMobile(0), label_ids: [otherLabel] });
+    expect((await preview(admin, { labels: [label] })).outside_window).toBe(3);
   });
 });
 

@@ -1,6 +1,8 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, callJson, errorCode, seedWorkspace, sessionCookie } from "./helpers";
+import { app } from "../worker/app";
+import { call, callJson, errorCode, ORIGIN, seedWorkspace, sessionCookie } from "./helpers";
 
 const admin = { workspace_name: "Acme", name: "Ana Admin", email: "Ana@Example.test", password: "a long password" };
 
@@ -23,8 +25,10 @@ describe("first-run setup", () => {
     expect(created.workspace).toMatchObject({ name: "Acme", default_country: "BR" });
     expect(JSON.stringify(created)).not.toContain("password");
 
+    expect(created.features).toEqual({ sandbox: true });
+
     const me = await callJson("/api/auth/me", { auth: { cookie: sessionCookie(res) } });
-    expect(me).toMatchObject({ user: { email: "ana@example.test" }, workspace: { name: "Acme" }, via: "session" });
+    expect(me).toMatchObject({ user: { email: "ana@example.test" }, workspace: { name: "Acme" }, via: "session", features: { sandbox: true } });
     expect(await callJson("/api/auth/setup")).toEqual({ setup_required: false });
   });
 
@@ -128,6 +132,27 @@ describe("login and sessions", () => {
     expect(missing.status).toBe(400);
     const body = (await missing.json()) as any;
     expect(body.error.details.map((d: any) => d.path).sort()).toEqual(["email", "password"]);
+  });
+});
+
+describe("the deployment's features", () => {
+  it("come with the session on login and from /api/auth/me: the sandbox follows SANDBOX_ENABLED", async () => {
+    const account = await seedWorkspace();
+    const login = await callJson<any>("/api/auth/login", { json: { email: account.email, password: account.password }, expect: 200 });
+    expect(login.features).toEqual({ sandbox: true });
+    expect((await callJson<any>("/api/auth/me", { auth: account })).features).toEqual({ sandbox: true });
+
+    for (const value of ["false", undefined]) {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(
+        new Request(`${ORIGIN}/api/auth/me`, { headers: { origin: ORIGIN, cookie: account.cookie! } }),
+        { ...env, SANDBOX_ENABLED: value } as Env,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as any).features).toEqual({ sandbox: false });
+    }
   });
 });
 

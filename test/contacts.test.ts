@@ -413,12 +413,48 @@ describe("listing contacts", () => {
   });
 });
 
+describe("GET /api/contacts/attributes", () => {
+  it("lists the attribute names of the workspace's contacts once each, sorted", async () => {
+    const admin = await seedWorkspace();
+    await createContact(admin, { name: "a", phone: spMobile(1), attributes: { city: "Recife", plan: "gold" } });
+    await createContact(admin, { name: "b", phone: spMobile(2), attributes: { birthday: "05-01", city: "Natal" } });
+    await createContact(admin, { name: "c", phone: spMobile(3) });
+    const other = await seedWorkspace();
+    await createContact(other, { name: "x", phone: spMobile(1), attributes: { secret_code: "42", city: "Olinda" } });
+    expect(await callJson("/api/contacts/attributes", { auth: admin })).toEqual({ data: ["birthday", "city", "plan"] });
+    expect(await callJson("/api/contacts/attributes", { auth: other })).toEqual({ data: ["city", "secret_code"] });
+  });
+
+  it("is empty for a workspace whose contacts have no attributes", async () => {
+    const admin = await seedWorkspace();
+    expect(await callJson("/api/contacts/attributes", { auth: admin })).toEqual({ data: [] });
+    await createContact(admin, { name: "plain", phone: spMobile(1) });
+    expect(await callJson("/api/contacts/attributes", { auth: admin })).toEqual({ data: [] });
+  });
+
+  it("lists at most 200 names", async () => {
+    const admin = await seedWorkspace();
+    const keys = Array.from({ length: 250 }, (_, i) => `k${String(i).padStart(3, "0")}`);
+    const statements = Array.from({ length: 5 }, (_, n) =>
+      env.DB.prepare("INSERT INTO contacts (workspace_id, name, phone, attributes) VALUES (?, ?, ?, ?)").bind(
+        admin.workspaceId,
+        `bulk ${n}`,
+        spMobile(100 + n),
+        JSON.stringify(Object.fromEntries(keys.slice(n * 50, n * 50 + 50).map((k) => [k, "v"]))),
+      ),
+    );
+    await env.DB.batch(statements);
+    expect((await callJson<{ data: string[] }>("/api/contacts/attributes", { auth: admin })).data).toEqual(keys.slice(0, 200));
+  });
+});
+
 describe("contacts: access", () => {
   it("answers 401 without credentials", async () => {
     const admin = await seedWorkspace();
     const contact = await createContact(admin, { name: "Private", phone: spMobile(1) });
     const attempts: [string, string, unknown?][] = [
       ["GET", "/api/contacts"],
+      ["GET", "/api/contacts/attributes"],
       ["POST", "/api/contacts", { phone: spMobile(2) }],
       ["GET", `/api/contacts/${contact.id}`],
       ["PATCH", `/api/contacts/${contact.id}`, { name: "Hacked" }],

@@ -124,6 +124,154 @@ describe("creating a campaign", () => {
     expect(created).toMatchObject({ status: "draft", title: "Welcome", inbox_id: w.inbox.id, scheduled_at: null });
     expect(created.settings).toMatchObject({ min_delay_s: 3, max_delay_s: 8, batch_size: 50, failure_threshold: 0.5, failure_window: 50 });
     expect(created.progress.total).toBe(0);
+    expect(created).toMatchObject({ inbox_name: "Sandbox", actions: ["edit", "launch", "schedule", "duplicate", "delete"] });
+  });
+});
+
+describe("the campaign view", () => {
+  it("lists the actions allowed now, following the live status, in every answer", async () => {
+    const w = await world(2);
+    const id = await createCampaign(w, templateCampaign(w, SLOW));
+    expect((await campaignView(w.admin, id)).actions).toEqual(["edit", "launch", "schedule", "duplicate", "delete"]);
+    const sending = await launch(w, id);
+    expect(sending.actions).toEqual(["pause", "cancel", "duplicate"]);
+    expect((await campaignView(w.admin, id)).actions).toEqual(["pause", "cancel", "duplicate"]);
+    const paused = await post(`/api/campaigns/${id}/pause`, w.admin);
+    expect(paused.actions).toEqual(["resume", "cancel", "duplicate"]);
+    const list = await callJson<{ data: any[] }>("/api/campaigns", { auth: w.admin });
+    expect(list.data.find((c) => c.id === id)).toMatchObject({ status: "paused", actions: ["resume", "cancel", "duplicate"] });
+    const renamed = await callJson<any>(`/api/campaigns/${id}`, { method: "PATCH", json: { title: "Renamed" }, auth: w.admin });
+    expect(renamed.actions).toEqual(["resume", "cancel", "duplicate"]);
+    const cancelled = await post(`/api/campaigns/${id}/cancel`, w.admin);
+    expect(cancelled.actions).toEqual(["duplicate", "delete"]);
+  });
+
+  it("a scheduled campaign offers launching now, unscheduling and cancelling, but not editing or deleting", async () => {
+    const w = await world(1);
+    const id = await createCampaign(w, templateCampaign(w));
+    const scheduled = await callJson<any>(`/api/campaigns/${id}/launch`, {
+      json: { schedule: { at: saoPauloWall(Date.now() + 86_400_000), timezone: "America/Sao_Paulo" } },
+      expect: 200,
+      auth: w.admin,
+    });
+    expect(scheduled.actions).toEqual(["launch", "unschedule", "cancel", "duplicate"]);
+    expect((await post(`/api/campaigns/${id}/unschedule`, w.admin)).actions).toEqual(["edit", "launch", "schedule", "duplicate", "delete"]);
+  });
+
+  it("names the campaign's inbox, in one campaign and in the list, as it is named now", async () => {
+    const w = await world(0, { sync: false });
+    const id = await createCampaign(w, textCampaign(w));
+    expect((await campaignView(w.admin, id)).inbox_name).toBe("Sandbox");
+    await callJson(`/api/inboxes/${w.inbox.id}`, { method: "PATCH", json: { name: "Store number" }, auth: w.admin });
+    expect((await campaignView(w.admin, id)).inbox_name).toBe("Store number");
+    const list = await callJson<{ data: any[] }>("/api/campaigns", { auth: w.admin });
+    expect(list.data.map((c) => [c.id, c.inbox_name])).toEqual([[id, "Store number"]]);
+    const other = await callJson<{ id: number }>("/api/inboxes", { json: { name: "Second", provider: "sandbox", phone_number_id: `7${Date.now() % 1e9}`, waba_id: "7" }, auth: w.admin });
+    const moved = await callJson<any>(`/api/campaigns/${id}`, { method: "PATCH", json: { inbox_id: other.id }, auth: w.admin });
+    expect(moved).toMatchObject({ inbox_id: other.id, inbox_name: "Second" });
+  });
+});
+
+describe("searching the campaign list", () => {
+  const titles = ["Black Friday 2025", "black friday teaser", "Summer 100% off", "Summer 100 off", "Under_score", "Under score", "Back\\slash", "Plain"];
+
+  async function searchWorld() {
+    const w = await world(0, { sync: false });
+    const ids: Record<string, number> = {};
+    for (const title of titles) ids[title] = await createCampaign(w, { ...textCampaign(w), title });
+    const search = async (query: string) => (await callJson<{ data: { title: string }[] }>(`/api/campaigns?${query}`, { auth: w.admin })).data.map((c) => c.title);
+    return { w, ids, search };
+  }
+
+  it("finds campaigns by part of the title, ignoring case, newest first", async () => {
+    const { search } = await searchWorld();
+    expect(await search("q=friday")).toEqual(["black friday teaser", "Black Friday 2025"]);
+    expect(await search("q=FRIDAY")).toEqual(["black friday teaser", "Black Friday 2025"]);
+    expect(await search(`q=${encodeURIComponent("  ck fri  ")}`)).toEqual(["black friday teaser", "Black Friday 2025"]);
+    expect(await search("q=nothing-like-it")).toEqual([]);
+    expect(await search("q=")).toHaveLength(titles.length);
+  });
+
+  it("matches %, _ and \\ literally", async () => {
+    const { search } = await searchWorld();
+    expect(await search(`q=${encodeURIComponent("100%")}`)).toEqual(["Summer 100% off"]);
+    expect(await search(`q=${encodeURIComponent("%")}`)).toEqual(["Summer 100% off"]);
+    expect(await search("q=_")).toEqual(["Under_score"]);
+    expect(await search(`q=${encodeURIComponent("\\")}`)).toEqual(["Back\\slash"]);
+  });
+
+  it("combines with the status filter and pages with the cursor", async () => {
+    const { w, ids, search } = await searchWorld();
+    await callJson(`/api/campaigns/${ids["Summer 100 off"]}/launch`, {
+      json: { schedule: { at: saoPauloWall(Date.now() + 86_400_000), timezone: "America/Sao_Paulo" } },
+      expect: 200,
+      auth: w.admin,
+    });
+    expect(await search("q=summer&status=scheduled")).toEqual(["Summer 100 off"]);
+    expect(await search("q=summer&status=draft")).toEqual(["Summer 100% off"]);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { data: { title: string }[]; next_cursor: string | null } = await callJson(`/api/campaigns?q=under&limit=1${cursor ? `&cursor=${cursor}` : ""}`, { auth: w.admin });
+      seen.push(...page.data.map((c) => c.title));
+      cursor = page.next_cursor;
+      pages++;
+    } while (cursor);
+    expect(seen).toEqual(["Under score", "Under_score"]);
+    expect(pages).toBe(2);
+  });
+
+  it("never finds another workspace's campaigns, and refuses a query over 100 characters naming q", async () => {
+    const { search } = await searchWorld();
+    const other = await world(0, { sync: false });
+    await createCampaign(other, { ...textCampaign(other), title: "Black Friday elsewhere" });
+    expect(await search("q=friday")).toEqual(["black friday teaser", "Black Friday 2025"]);
+    const e = await failing(`/api/campaigns?q=${"x".repeat(101)}`, { auth: other.admin }, 400);
+    expect(e.details).toEqual([expect.objectContaining({ path: "q" })]);
+  });
+});
+
+describe("duplicating a campaign", () => {
+  it("makes a draft copy with the same inbox, audience, content and settings, created by the caller", async () => {
+    const w = await world(2);
+    const operator = await seedOperator(w.admin);
+    const source = await callJson<any>("/api/campaigns", { json: templateCampaign(w, { ...SLOW, batch_size: 7, failure_window: 20 }), auth: w.admin });
+    await launch(w, source.id);
+    const copy = await callJson<any>(`/api/campaigns/${source.id}/duplicate`, { method: "POST", expect: 201, auth: operator });
+    expect(copy.id).not.toBe(source.id);
+    expect(copy).toMatchObject({
+      title: "Copy of Welcome",
+      status: "draft",
+      inbox_id: w.inbox.id,
+      inbox_name: "Sandbox",
+      scheduled_at: null,
+      launched_at: null,
+      actions: ["edit", "launch", "schedule", "duplicate", "delete"],
+    });
+    expect({ audience: copy.audience, content: copy.content, settings: copy.settings }).toEqual({ audience: source.audience, content: source.content, settings: source.settings });
+    expect(copy.progress.total).toBe(0);
+    const stored = await env.DB.prepare("SELECT created_by, workspace_id FROM campaigns WHERE id = ?").bind(copy.id).first<{ created_by: number; workspace_id: number }>();
+    expect(stored).toEqual({ created_by: operator.userId, workspace_id: w.admin.workspaceId });
+    expect(await campaignView(w.admin, copy.id)).toMatchObject({ title: "Copy of Welcome", status: "draft" });
+    // The copy launches on its own; the source goes on unchanged.
+    expect((await launch(w, copy.id)).status).toBe("sending");
+    expect((await campaignView(w.admin, source.id)).status).toBe("sending");
+    await post(`/api/campaigns/${source.id}/cancel`, w.admin);
+    await post(`/api/campaigns/${copy.id}/cancel`, w.admin);
+  });
+
+  it("works from a draft and a final status, and cuts the title to 200 characters", async () => {
+    const w = await world(0, { sync: false });
+    const draft = await createCampaign(w, { ...textCampaign(w), title: "x".repeat(200) });
+    const copy = await callJson<any>(`/api/campaigns/${draft}/duplicate`, { method: "POST", expect: 201, auth: w.admin });
+    expect(copy.title).toBe(`Copy of ${"x".repeat(192)}`);
+    const again = await callJson<any>(`/api/campaigns/${copy.id}/duplicate`, { method: "POST", expect: 201, auth: w.admin });
+    expect(again.title).toBe(`Copy of Copy of ${"x".repeat(184)}`);
+    await env.DB.prepare("UPDATE campaigns SET status = 'completed' WHERE id = ?").bind(draft).run();
+    expect((await callJson<any>(`/api/campaigns/${draft}/duplicate`, { method: "POST", expect: 201, auth: w.admin })).status).toBe("draft");
+    expect((await failing("/api/campaigns/987654321/duplicate", { method: "POST", auth: w.admin }, 404)).code).toBe("not_found");
   });
 });
 
@@ -481,6 +629,74 @@ describe("GET /api/campaigns/:id/recipients", () => {
   });
 });
 
+describe("GET /api/campaigns/:id/recipients?phone=", () => {
+  it("filters recipients whose phone contains the digits given, with or without +", async () => {
+    const w = await world(4);
+    const id = await createCampaign(w, templateCampaign(w, SLOW));
+    await launch(w, id);
+    const phones = async (query: string) => (await callJson<{ data: { phone: string }[] }>(`/api/campaigns/${id}/recipients?${query}`, { auth: w.admin })).data.map((r) => r.phone);
+    const target = w.phones[2]!;
+    expect(await phones(`phone=${digits(target).slice(-8)}`)).toEqual([target]);
+    expect(await phones(`phone=${encodeURIComponent(target)}`)).toEqual([target]);
+    expect(await phones(`phone=${digits(target)}`)).toEqual([target]);
+    expect(await phones("phone=55119")).toEqual(w.phones);
+    expect(await phones("phone=55119&limit=2")).toEqual(w.phones.slice(0, 2));
+    expect(await phones(`phone=${digits(target)}&state=sent`)).toEqual([]);
+    expect(await phones("phone=99999999999")).toEqual([]);
+    for (const bad of ["abc", "%2B", "12-34", "1".repeat(21), "%2B" + "1".repeat(20)]) {
+      const e = await failing(`/api/campaigns/${id}/recipients?phone=${bad}`, { auth: w.admin }, 400);
+      expect(e.details, bad).toEqual([expect.objectContaining({ path: "phone" })]);
+    }
+    await post(`/api/campaigns/${id}/cancel`, w.admin);
+  });
+});
+
+describe("GET /api/campaigns/:id/failures", () => {
+  it("groups failed recipients by error code, most frequent first, with what each means and what to do", async () => {
+    const w = await world(6);
+    await setScenario(w.admin, w.inbox.id, { pair_rate_limit_ms: 0, webhooks_enabled: false, undeliverable: w.phones.slice(0, 3).map(digits) });
+    const id = await createCampaign(w, templateCampaign(w, { failure_window: 10, failure_threshold: 1 }));
+    await launch(w, id);
+    const done = await drive(w.admin, id, (c) => c.status === "completed");
+    expect(done.progress).toMatchObject({ total: 6, sent: 3, failed: 3 });
+    const first = await callJson<{ data: any[] }>(`/api/campaigns/${id}/failures`, { auth: w.admin });
+    expect(first.data).toEqual([
+      {
+        error_code: 131026,
+        error_title: expect.any(String),
+        count: 3,
+        policy: "fail_recipient",
+        meaning: "Message undeliverable to this recipient",
+        advice: expect.stringMatching(/on WhatsApp.*remove it from the audience/),
+      },
+    ]);
+
+    // Two more failures straight in the campaign's object: a marketing limit and one without a code.
+    const sent = await allRecipients(w.admin, id, "sent");
+    await runInDurableObject(senderOf(id), (_: CampaignSender, state) => {
+      state.storage.sql.exec("UPDATE recipients SET state = 'failed', error_code = 131049, error_title = 'Marketing limit', failed_at = ? WHERE id = ?", Date.now(), sent[0]!.id);
+      state.storage.sql.exec("UPDATE recipients SET state = 'failed', error_code = NULL, error_title = NULL, reason = 'no value for attributes.city', failed_at = ? WHERE id = ?", Date.now(), sent[1]!.id);
+    });
+    const grouped = await callJson<{ data: any[] }>(`/api/campaigns/${id}/failures`, { auth: w.admin });
+    expect(grouped.data.map((g) => [g.error_code, g.count, g.policy])).toEqual([
+      [131026, 3, "fail_recipient"],
+      [131049, 1, "fail_recipient"],
+      [null, 1, "fail_recipient"],
+    ]);
+    expect(grouped.data[1]).toMatchObject({ error_title: "Marketing limit", meaning: "Marketing limit for this recipient reached", advice: expect.stringMatching(/later/) });
+    expect(grouped.data[2]).toMatchObject({ error_title: null, meaning: "Failed without an error code", advice: expect.any(String) });
+  });
+
+  it("answers no failures for a campaign not launched, or launched without any", async () => {
+    const w = await world(2);
+    const id = await createCampaign(w, templateCampaign(w));
+    expect(await callJson(`/api/campaigns/${id}/failures`, { auth: w.admin })).toEqual({ data: [] });
+    await launch(w, id);
+    await drive(w.admin, id, (c) => c.status === "completed");
+    expect(await callJson(`/api/campaigns/${id}/failures`, { auth: w.admin })).toEqual({ data: [] });
+  });
+});
+
 describe("auto-pause and campaign-level errors", () => {
   it("every send failing (131026): the campaign fails with the reason, failed recipients carry the error", async () => {
     const w = await world(15, { scenario: { random_failure_rate: 1, random_failure_codes: [131026] } });
@@ -601,6 +817,8 @@ describe("access", () => {
       [`/api/campaigns/${id}/test`, { ...as, json: { phones: ["+5511977771234"] } }],
       [`/api/campaigns/${id}/recipients`, as],
       [`/api/campaigns/${id}/preview`, as],
+      [`/api/campaigns/${id}/failures`, as],
+      [`/api/campaigns/${id}/duplicate`, { ...as, method: "POST" }],
     ] as const) {
       expect((await failing(path, init, 404)).code, `${(init as { method?: string }).method ?? "GET"} ${path}`).toBe("not_found");
     }

@@ -4,8 +4,11 @@ import {
   CAMPAIGN_ACTIONS,
   CAMPAIGN_STATUSES,
   isCampaignStatus,
+  isDeletable,
   isEditable,
   isFinal,
+  OPERATOR_ACTIONS,
+  operatorActions,
   transition,
   type CampaignAction,
   type CampaignStatus,
@@ -92,5 +95,48 @@ describe("isEditable / isFinal", () => {
     expect(isCampaignStatus("paused")).toBe(true);
     expect(isCampaignStatus("PAUSED")).toBe(false);
     expect(isCampaignStatus(3)).toBe(false);
+  });
+});
+
+describe("isDeletable", () => {
+  it.each(CAMPAIGN_STATUSES.map((s) => [s]))("%s", (status) => {
+    expect(isDeletable(status)).toBe(!["scheduled", "sending", "paused"].includes(status));
+  });
+});
+
+describe("operatorActions", () => {
+  it.each([
+    ["draft", ["edit", "launch", "schedule", "duplicate", "delete"]],
+    ["scheduled", ["launch", "unschedule", "cancel", "duplicate"]],
+    ["sending", ["pause", "cancel", "duplicate"]],
+    ["paused", ["resume", "cancel", "duplicate"]],
+    ["completed", ["duplicate", "delete"]],
+    ["failed", ["duplicate", "delete"]],
+    ["cancelled", ["duplicate", "delete"]],
+  ] as const)("%s offers %j", (status, actions) => {
+    expect(operatorActions(status)).toEqual(actions);
+  });
+
+  it("never offers cancelling a draft", () => {
+    expect(operatorActions("draft")).not.toContain("cancel");
+  });
+
+  it("offers a lifecycle action exactly when the transition is allowed (launch being start)", () => {
+    const lifecycle = { launch: "start", schedule: "schedule", unschedule: "unschedule", pause: "pause", resume: "resume", cancel: "cancel" } as const;
+    for (const status of CAMPAIGN_STATUSES) {
+      for (const [action, transitionAction] of Object.entries(lifecycle)) {
+        expect(operatorActions(status).includes(action as keyof typeof lifecycle), `${status} ${action}`).toBe(transition(status, transitionAction).ok);
+      }
+    }
+  });
+
+  it("lists actions in OPERATOR_ACTIONS order and always offers duplicate", () => {
+    for (const status of CAMPAIGN_STATUSES) {
+      const actions = operatorActions(status);
+      expect(actions).toEqual(OPERATOR_ACTIONS.filter((a) => actions.includes(a)));
+      expect(actions).toContain("duplicate");
+      expect(actions.includes("edit")).toBe(isEditable(status));
+      expect(actions.includes("delete")).toBe(isDeletable(status));
+    }
   });
 });

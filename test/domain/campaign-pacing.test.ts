@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   canRetry,
   drawGapMs,
+  estimateDurationMs,
   FailureWindow,
   INITIAL_PACING,
   MAX_ATTEMPTS,
@@ -10,6 +11,7 @@ import {
   pickVariant,
   recordRelease,
   retryDelayMs,
+  THROUGHPUT_HEADROOM,
   type PacingSettings,
   type PacingState,
   type Random,
@@ -279,5 +281,46 @@ describe("canRetry", () => {
 
   it.each(["fail_recipient", "opt_out", "pause_campaign", "unknown"] satisfies ErrorPolicy[])("never retries %s", (policy) => {
     expect(canRetry(policy, 1)).toBe(false);
+  });
+});
+
+describe("estimateDurationMs", () => {
+  const pace = (overrides: Partial<PacingSettings> = {}) => settings({ min_delay_s: 2, max_delay_s: 4, batch_size: 1_000, batch_pause_s: 0, ...overrides });
+
+  it("is 0 for one recipient or none", () => {
+    expect(estimateDurationMs(0, pace(), 80)).toBe(0);
+    expect(estimateDurationMs(1, pace({ batch_size: 1, batch_pause_s: 60 }), 80)).toBe(0);
+  });
+
+  it("counts n − 1 gaps of the mean drawn gap", () => {
+    expect(estimateDurationMs(2, pace(), 80)).toBe(3_000);
+    expect(estimateDurationMs(11, pace(), 80)).toBe(30_000);
+    expect(estimateDurationMs(11, pace({ min_delay_s: 5, max_delay_s: 5 }), 80)).toBe(50_000);
+  });
+
+  it("adds batch_pause_s after every full batch except the last", () => {
+    const batched = pace({ min_delay_s: 1, max_delay_s: 1, batch_size: 50, batch_pause_s: 60 });
+    expect(estimateDurationMs(50, batched, 80)).toBe(49_000);
+    expect(estimateDurationMs(51, batched, 80)).toBe(50_000 + 60_000);
+    expect(estimateDurationMs(100, batched, 80)).toBe(99_000 + 60_000);
+    expect(estimateDurationMs(101, batched, 80)).toBe(100_000 + 120_000);
+  });
+
+  it("never goes faster than the inbox paces sends, a little under its cap", () => {
+    expect(THROUGHPUT_HEADROOM).toBe(0.95);
+    const fast = pace({ min_delay_s: 0, max_delay_s: 0 });
+    expect(estimateDurationMs(96, fast, 80)).toBe(1_250);
+    // 2/s paced at 1.9/s: 19 gaps of 1/1.9 s.
+    expect(estimateDurationMs(20, fast, 2)).toBe(10_000);
+    expect(estimateDurationMs(20, pace({ min_delay_s: 0.2, max_delay_s: 0.4 }), 2)).toBe(10_000);
+    // A mean gap longer than the inbox's spacing wins.
+    expect(estimateDurationMs(20, pace({ min_delay_s: 1, max_delay_s: 3 }), 2)).toBe(38_000);
+  });
+
+  it("matches the mean of the simulated alarm loop", () => {
+    const s = settings({ min_delay_s: 1, max_delay_s: 3, batch_size: 10, batch_pause_s: 30 });
+    const { released } = simulate(200, s, seeded(9));
+    const simulated = released[released.length - 1]! - released[0]!;
+    expect(Math.abs(simulated - estimateDurationMs(200, s, 80)) / simulated).toBeLessThan(0.05);
   });
 });

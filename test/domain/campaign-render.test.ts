@@ -4,6 +4,7 @@ import {
   missingFor,
   missingForAudience,
   parseTextVariables,
+  partialTemplateValues,
   renderText,
   resolveTemplateValues,
   variablePicker,
@@ -109,6 +110,17 @@ describe("malformedVariables", () => {
 
   it("cuts a variable that never closes", () => {
     expect(malformedVariables(`Hi {{contact.name ${"x".repeat(100)}`)).toEqual([`{{contact.name ${"x".repeat(25)}…`]);
+  });
+});
+
+describe("partialTemplateValues", () => {
+  it("fills what the contact has and names what it lacks, for a preview", () => {
+    const values = {
+      header: { "1": { source: "contact", field: "first_name", fallback: "cliente" } },
+      body: { "1": { source: "contact", field: "attributes.city" }, "2": { source: "fixed", value: "SALE20" } },
+    } as const;
+    expect(partialTemplateValues(values, ana)).toEqual({ values: { header: { "1": "Ana" }, body: { "1": "Recife", "2": "SALE20" } }, missing: [] });
+    expect(partialTemplateValues(values, nameless)).toEqual({ values: { header: { "1": "cliente" }, body: { "2": "SALE20" } }, missing: ["attributes.city"] });
   });
 });
 

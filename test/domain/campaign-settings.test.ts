@@ -138,6 +138,7 @@ describe("contentSchema", () => {
         header: { "1": { source: "fixed", value: "Summer" } },
         body: {
           first_name: { source: "contact", field: "name", fallback: "cliente" },
+          given_name: { source: "contact", field: "first_name", fallback: "cliente" },
           phone: { source: "contact", field: "phone" },
           city: { source: "contact", field: "attributes.city", fallback: "sua cidade" },
         },
@@ -153,7 +154,7 @@ describe("contentSchema", () => {
     });
 
     it.each([
-      [template({ body: { "1": { source: "contact", field: "email" } } }), "values.body.1.field", 'must be "name", "phone" or "attributes.<key>" (key in a-z, 0-9 and _)'],
+      [template({ body: { "1": { source: "contact", field: "email" } } }), "values.body.1.field", 'must be "name", "first_name", "phone" or "attributes.<key>" (key in a-z, 0-9 and _)'],
       [template({ body: { "1": { source: "contact", field: "attributes.City" } } }), "values.body.1.field", expect.stringMatching(/attributes\.<key>/)],
       [template({ body: { "1": { source: "contact", field: "attributes." } } }), "values.body.1.field", expect.stringMatching(/attributes\.<key>/)],
       [template({ body: { "1": { source: "contact", field: "name", fallback: " " } } }), "values.body.1.fallback", "must not be blank"],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyMetaError, ERROR_POLICY_TABLE, networkFailure } from "../../worker/domain/error-policy";
+import { classifyMetaError, describeMetaError, ERROR_POLICY_TABLE, networkFailure } from "../../worker/domain/error-policy";
 import type { ErrorPolicy } from "../../worker/provider/types";
 
 // WHATSAPP.md's table written out independently of ERROR_POLICY_TABLE, so a wrong row there fails here.
@@ -66,6 +66,38 @@ describe("classifyMetaError", () => {
   it("ignores the subcode for now", () => {
     expect(classifyMetaError(190, 463)).toEqual(classifyMetaError(190));
     expect(classifyMetaError(100, 2494010)).toEqual(classifyMetaError(100));
+  });
+});
+
+describe("describeMetaError", () => {
+  it("gives every rule of the table advice for the operator", () => {
+    for (const rule of ERROR_POLICY_TABLE) expect(rule.advice.length, `${rule.codes}`).toBeGreaterThan(30);
+    expect(new Set(ERROR_POLICY_TABLE.map((rule) => rule.advice)).size).toBe(ERROR_POLICY_TABLE.length);
+  });
+
+  it.each(EXPECTED.flatMap(([codes, policy]) => codes.map((code) => [code, policy] as const)))("code %i: the rule's policy, title as meaning, and advice", (code, policy) => {
+    const rule = ERROR_POLICY_TABLE.find((r) => r.codes.includes(code))!;
+    expect(describeMetaError(code)).toEqual({ policy, meaning: rule.title, advice: rule.advice });
+  });
+
+  it.each([
+    [131026, /on WhatsApp.*remove it from the audience/],
+    [130429, /[Ll]ower the pace/],
+    [131048, /[Ll]ower the pace.*expect your messages.*quality.*WhatsApp Manager/],
+    [132001, /[Ss]ync.*templates.*status and language/],
+    [190, /[Rr]econnect the inbox with a new access token/],
+    [250, /[Rr]econnect the inbox with a new access token/],
+    [131047, /template.*24 hours/],
+    [131049, /marketing messages.*later/],
+  ])("tells what to do about %i", (code, advice) => {
+    expect(describeMetaError(code).advice).toMatch(advice);
+  });
+
+  it("explains an unknown code and a missing one generically", () => {
+    expect(describeMetaError(987654)).toMatchObject({ policy: "fail_recipient", meaning: "Unknown error (code 987654)" });
+    expect(describeMetaError(null)).toMatchObject({ policy: "fail_recipient", meaning: "Failed without an error code" });
+    expect(describeMetaError(undefined)).toEqual(describeMetaError(null));
+    for (const code of [987654, null]) expect(describeMetaError(code).advice.length).toBeGreaterThan(30);
   });
 });
 

@@ -656,21 +656,41 @@ export class CampaignSender extends DurableObject<Env> {
     return { status: this.status(), reason: this.reason(), note: waiting ? this.getMeta<string>("note") : null, total, states };
   }
 
-  /** Recipients in send order, optionally of one state, after the id `cursor`. */
-  recipients(query: { state?: RecipientState; cursor?: number; limit?: number }) {
+  /**
+   * Recipients in send order, optionally of one state and whose phone contains `phone` (digits),
+   * after the id `cursor`.
+   */
+  recipients(query: { state?: RecipientState; phone?: string; cursor?: number; limit?: number }) {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
     const rows = this.sql
       .exec<Record<string, string | number | null>>(
         `SELECT id, contact_id, phone, name, state, attempts, variant, wamid, error_code, error_title, error_details, reason, content,
                 sent_at, delivered_at, read_at, replied_at, failed_at, updated_at
-         FROM recipients WHERE id > ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id LIMIT ?3`,
+         FROM recipients WHERE id > ?1 AND (?2 IS NULL OR state = ?2) AND (?4 IS NULL OR instr(phone, ?4) > 0) ORDER BY id LIMIT ?3`,
         query.cursor ?? 0,
         query.state ?? null,
         limit + 1,
+        query.phone ?? null,
       )
       .toArray();
     const page = rows.slice(0, limit);
     return { data: page, next_cursor: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+  }
+
+  /**
+   * Failed recipients grouped by error code, most frequent first (ties by code, no code last).
+   * Each group carries the error title of its latest failure.
+   */
+  failures(): { error_code: number | null; error_title: string | null; count: number }[] {
+    // With a single max() aggregate, SQLite takes the bare error_title from the row holding the maximum.
+    return this.sql
+      .exec<{ error_code: number | null; error_title: string | null; count: number; last: number | null }>(
+        `SELECT error_code, error_title, count(*) AS count, max(coalesce(failed_at, updated_at)) AS last
+         FROM recipients WHERE state = 'failed'
+         GROUP BY error_code ORDER BY count DESC, error_code IS NULL, error_code`,
+      )
+      .toArray()
+      .map(({ error_code, error_title, count }) => ({ error_code, error_title, count }));
   }
 
   // ---- D1 snapshot ------------------------------------------------------------------------

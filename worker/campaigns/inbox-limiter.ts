@@ -1,15 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
+import { THROUGHPUT_HEADROOM } from "../domain/campaign-pacing";
 
 /** How long a throttled inbox (130429, 4, 80007) rests before sending again. */
 const THROTTLE_REST_MS = 1_000;
 /** After throttling the number sends at this share of its cap for SLOW_FOR_MS. */
 const SLOW_FACTOR = 0.75;
 const SLOW_FOR_MS = 10_000;
-/**
- * Sends are paced a little under the cap: arrival times jitter by a few milliseconds, and pacing
- * at exactly the cap puts the 81st request of some rolling second over an 80/s limit.
- */
-const HEADROOM = 0.95;
 const DAY_MS = 24 * 3600_000;
 
 /** Unique users outside the service window an inbox's tier allows per rolling 24 h (null: unlimited). */
@@ -19,9 +15,9 @@ export function tierLimit(tier: string): number | null {
 
 /**
  * The throughput cap of one WhatsApp number, shared by every campaign sending from it. Senders
- * reserve send times; reservations are spaced a little over 1/cap seconds apart, so requests reach WhatsApp
- * evenly whatever the number of campaigns. State is in memory: after an eviction the schedule
- * simply starts again from now.
+ * reserve send times; reservations are spaced a little over 1/cap seconds apart (pacing at
+ * THROUGHPUT_HEADROOM of the cap), so requests reach WhatsApp evenly whatever the number of
+ * campaigns. State is in memory: after an eviction the schedule simply starts again from now.
  */
 export class InboxLimiter extends DurableObject<Env> {
   private nextFree = 0;
@@ -67,7 +63,7 @@ export class InboxLimiter extends DurableObject<Env> {
    */
   reserve(count: number, capPerSecond: number, maxWaitMs: number): { slots: number[] } {
     const now = Date.now();
-    const cap = Math.max(1, capPerSecond * HEADROOM * (now < this.slowUntil ? SLOW_FACTOR : 1));
+    const cap = Math.max(1, capPerSecond * THROUGHPUT_HEADROOM * (now < this.slowUntil ? SLOW_FACTOR : 1));
     const spacing = 1000 / cap;
     const slots: number[] = [];
     let next = Math.max(now, this.nextFree);

@@ -15,6 +15,12 @@ const PAGE = 5_000;
 /** The customer service window: free text only reaches people who wrote within it. */
 export const SERVICE_WINDOW_S = 24 * 3600;
 
+/**
+ * Unix seconds where the service window open at `now` (epoch ms) begins: a contact whose last
+ * inbound message is older, or who never wrote, is outside the window.
+ */
+export const serviceWindowStart = (now: number) => Math.floor(now / 1000) - SERVICE_WINDOW_S;
+
 export const senderOf = (env: Env, campaignId: number) => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(campaignId)));
 
 type AudienceContact = { id: number; name: string; phone: string; attributes: string; lastInboundAt: number | null };
@@ -61,7 +67,7 @@ export async function checkAudience(db: Db, campaign: Campaign, now = Date.now()
   const audience = JSON.parse(campaign.audience) as Audience;
   const content = JSON.parse(campaign.content) as CampaignContent;
   await assertLabelsExist(db, campaign.workspaceId, [...audience.labels, ...audience.exclude_labels], "audience");
-  const windowStart = Math.floor(now / 1000) - SERVICE_WINDOW_S;
+  const windowStart = serviceWindowStart(now);
   const result: AudienceCheck = { recipients: 0, skipped_outside_window: 0, outside_window: 0, missing_values: { affected: 0, examples: [] } };
   for await (const page of audiencePages(db, campaign.workspaceId, audience)) {
     const reachable = content.type === "text" ? page.filter((c) => (c.lastInboundAt ?? 0) >= windowStart) : page;
@@ -134,7 +140,7 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     ...(template ? { template } : {}),
   };
   await sender.prepare(config);
-  const windowStart = Math.floor(now / 1000) - SERVICE_WINDOW_S;
+  const windowStart = serviceWindowStart(now);
   for await (const page of audiencePages(db, campaign.workspaceId, audience)) {
     const rows: RecipientInput[] = page.map((c) => ({
       contactId: c.id,

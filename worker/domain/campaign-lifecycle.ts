@@ -82,6 +82,45 @@ export function isEditable(status: CampaignStatus): boolean {
   return status === "draft";
 }
 
+/** A campaign that may still send (scheduled, sending or paused) must be cancelled before it can be deleted. */
+export function isDeletable(status: CampaignStatus): boolean {
+  return status !== "scheduled" && status !== "sending" && status !== "paused";
+}
+
+/** What an operator can do to a campaign, in the order a UI shows the buttons. */
+export const OPERATOR_ACTIONS = ["edit", "launch", "schedule", "unschedule", "pause", "resume", "cancel", "duplicate", "delete"] as const;
+export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+
+/** The lifecycle action behind each operator action that is one ("launch" is `start`). */
+const LIFECYCLE_ACTION: Partial<Record<OperatorAction, CampaignAction>> = {
+  launch: "start",
+  schedule: "schedule",
+  unschedule: "unschedule",
+  pause: "pause",
+  resume: "resume",
+  cancel: "cancel",
+};
+
+/**
+ * The operator actions allowed now, in `OPERATOR_ACTIONS` order: the lifecycle actions the
+ * status allows (`complete` and `fail` are Herald's own, never an operator's), "edit" while
+ * editable, "delete" while deletable, and "duplicate" always.
+ *
+ * @example
+ * operatorActions("draft"); // ["edit", "launch", "schedule", "duplicate", "delete"]
+ * operatorActions("sending"); // ["pause", "cancel", "duplicate"]
+ * operatorActions("completed"); // ["duplicate", "delete"]
+ */
+export function operatorActions(status: CampaignStatus): OperatorAction[] {
+  return OPERATOR_ACTIONS.filter((action) => {
+    if (action === "edit") return isEditable(status);
+    if (action === "delete") return isDeletable(status);
+    if (action === "duplicate") return true;
+    const lifecycle = LIFECYCLE_ACTION[action];
+    return lifecycle !== undefined && ALLOWED[status][lifecycle] !== undefined;
+  });
+}
+
 /** No action leaves these statuses. */
 export function isFinal(status: CampaignStatus): boolean {
   return FINAL.has(status);

@@ -110,6 +110,34 @@ export function recordRelease(state: PacingState, releasedAt: number, settings: 
   return { lastReleaseAt: releasedAt, inBatch: state.inBatch >= settings.batch_size ? 1 : state.inBatch + 1 };
 }
 
+/**
+ * Share of a number's throughput cap an inbox actually sends at: arrival times jitter by a few
+ * milliseconds, and pacing at exactly the cap puts the 81st request of some rolling second over
+ * an 80/s limit. The inbox limiter spaces its send times by it.
+ */
+export const THROUGHPUT_HEADROOM = 0.95;
+
+/**
+ * Expected time from a campaign's first release to its last send, in ms: `recipients − 1` gaps,
+ * each the larger of the mean drawn gap ((min + max) / 2) and the inbox's spacing at
+ * `THROUGHPUT_HEADROOM` of `capPerSecond`, plus `batch_pause_s` after every full batch except
+ * the last. 0 for one recipient or none. Retries, throttling and the messaging limit can only
+ * make a campaign longer.
+ *
+ * @example
+ * estimateDurationMs(101, { min_delay_s: 2, max_delay_s: 4, batch_size: 50, batch_pause_s: 60 }, 80); // 420000
+ * estimateDurationMs(96, { min_delay_s: 0, max_delay_s: 0, batch_size: 1000, batch_pause_s: 0 }, 80); // 1250 (95 gaps of 1/76 s)
+ */
+export function estimateDurationMs(recipients: number, settings: PacingSettings, capPerSecond: number): number {
+  const n = Math.floor(recipients);
+  if (!(n > 1)) return 0;
+  const meanGapMs = ((settings.min_delay_s + settings.max_delay_s) / 2) * 1000;
+  const inboxGapMs = 1000 / Math.max(1, capPerSecond * THROUGHPUT_HEADROOM);
+  const batchSize = Math.max(1, Math.floor(settings.batch_size));
+  const pauses = Math.floor((n - 1) / batchSize);
+  return Math.round((n - 1) * Math.max(meanGapMs, inboxGapMs) + pauses * settings.batch_pause_s * 1000);
+}
+
 export type SendOutcome = "ok" | "failed";
 
 /**

@@ -119,16 +119,15 @@ function sourceValue(source: ValueSource, contact: RenderContact): string | unde
 const tidyParameter = (value: string) => value.replace(/\s+/g, " ").trim();
 
 /**
- * The template values for one contact: fixed values as given, contact fields with their
- * fallback. Fails naming each contact field that has neither a value nor a fallback.
+ * The template values one contact would get, as far as it has them: fixed values as given,
+ * contact fields with their fallback; every contact field with neither is named in `missing`
+ * and left out of `values`. A preview shows the partial values; a send needs `missing` empty.
  *
  * @example
- * resolveTemplateValues(
- *   { body: { "1": { source: "contact", field: "name", fallback: "customer" }, "2": { source: "fixed", value: "SALE20" } } },
- *   { name: "", phone: "+5511…", attributes: {} },
- * ); // { ok: true, values: { body: { "1": "customer", "2": "SALE20" } } }
+ * partialTemplateValues({ body: { "1": { source: "contact", field: "attributes.city" } } }, { name: "Ana", phone: "+55…", attributes: {} });
+ * // { values: { body: {} }, missing: ["attributes.city"] }
  */
-export function resolveTemplateValues(values: TemplateContent["values"], contact: RenderContact): RenderResult<{ values: TemplateValues }> {
+export function partialTemplateValues(values: TemplateContent["values"], contact: RenderContact): { values: TemplateValues; missing: string[] } {
   const missing: string[] = [];
   const section = (sources: Record<string, ValueSource> | undefined) => {
     if (!sources) return undefined;
@@ -150,6 +149,21 @@ export function resolveTemplateValues(values: TemplateContent["values"], contact
   if (values.media) resolved.media = { ...values.media };
   if (body) resolved.body = body;
   if (buttons) resolved.buttons = buttons;
+  return { values: resolved, missing };
+}
+
+/**
+ * The template values for one contact: fixed values as given, contact fields with their
+ * fallback. Fails naming each contact field that has neither a value nor a fallback.
+ *
+ * @example
+ * resolveTemplateValues(
+ *   { body: { "1": { source: "contact", field: "name", fallback: "customer" }, "2": { source: "fixed", value: "SALE20" } } },
+ *   { name: "", phone: "+5511…", attributes: {} },
+ * ); // { ok: true, values: { body: { "1": "customer", "2": "SALE20" } } }
+ */
+export function resolveTemplateValues(values: TemplateContent["values"], contact: RenderContact): RenderResult<{ values: TemplateValues }> {
+  const { values: resolved, missing } = partialTemplateValues(values, contact);
   return missing.length ? { ok: false, missing } : { ok: true, values: resolved };
 }
 

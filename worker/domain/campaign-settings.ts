@@ -90,8 +90,8 @@ const ATTRIBUTE_KEY = /^[a-z0-9_]{1,64}$/;
 
 /** A contact field a template variable can take its value from. */
 export const contactFieldSchema = z.union(
-  [z.literal("name"), z.literal("phone"), z.templateLiteral(["attributes.", z.string().regex(ATTRIBUTE_KEY)])],
-  { error: 'must be "name", "phone" or "attributes.<key>" (key in a-z, 0-9 and _)' },
+  [z.literal("name"), z.literal("first_name"), z.literal("phone"), z.templateLiteral(["attributes.", z.string().regex(ATTRIBUTE_KEY)])],
+  { error: 'must be "name", "first_name", "phone" or "attributes.<key>" (key in a-z, 0-9 and _)' },
 );
 export type ContactField = z.output<typeof contactFieldSchema>;
 

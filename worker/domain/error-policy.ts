@@ -9,6 +9,8 @@ export type ErrorPolicyRule = {
   title: string;
   /** Suggested wait before the first retry; callers grow it with their own backoff. */
   retryAfterMs?: number;
+  /** What the operator can do about it. */
+  advice: string;
 };
 
 export type ErrorClassification = { policy: ErrorPolicy; title: string; retryAfterMs?: number };
@@ -18,32 +20,109 @@ export type ErrorClassification = { policy: ErrorPolicy; title: string; retryAft
  * classified as `fail_recipient` (see `classifyMetaError`).
  */
 export const ERROR_POLICY_TABLE: readonly ErrorPolicyRule[] = [
-  { codes: [130429], policy: "retry_inbox_later", title: "Throughput limit of the number reached", retryAfterMs: 1_000 },
-  { codes: [4, 80007], policy: "retry_inbox_later", title: "App or WhatsApp Business Account rate limit reached", retryAfterMs: 60_000 },
+  {
+    codes: [130429],
+    policy: "retry_inbox_later",
+    title: "Throughput limit of the number reached",
+    retryAfterMs: 1_000,
+    advice: "Lower the pace (longer delays between messages, or fewer campaigns from this inbox at once); Herald retries these messages by itself.",
+  },
+  {
+    codes: [4, 80007],
+    policy: "retry_inbox_later",
+    title: "App or WhatsApp Business Account rate limit reached",
+    retryAfterMs: 60_000,
+    advice: "Lower the pace and avoid running many campaigns on the same WhatsApp Business Account at once; Herald retries these messages by itself.",
+  },
   // Meta allows about one message per 6 s from one number to one user.
-  { codes: [131056], policy: "retry_recipient_later", title: "Too many messages to this recipient", retryAfterMs: 6_000 },
-  { codes: [131000, 131016, 133004, 1, 2], policy: "retry_recipient_later", title: "Temporary error at Meta", retryAfterMs: 5_000 },
+  {
+    codes: [131056],
+    policy: "retry_recipient_later",
+    title: "Too many messages to this recipient",
+    retryAfterMs: 6_000,
+    advice: "Avoid sending several messages to the same person in a short time (e.g. overlapping campaigns); Herald retries after a pause.",
+  },
+  {
+    codes: [131000, 131016, 133004, 1, 2],
+    policy: "retry_recipient_later",
+    title: "Temporary error at Meta",
+    retryAfterMs: 5_000,
+    advice: "Usually temporary: Herald retries by itself. If it keeps happening, wait a while and resume or duplicate the campaign for the recipients left.",
+  },
   // Maintenance lasts up to a minute (e.g. a throughput upgrade).
-  { codes: [131057], policy: "retry_recipient_later", title: "WhatsApp account in maintenance", retryAfterMs: 60_000 },
-  { codes: [131026], policy: "fail_recipient", title: "Message undeliverable to this recipient" },
-  { codes: [131047], policy: "fail_recipient", title: "Outside the 24-hour window: send a template instead" },
-  { codes: [131049], policy: "fail_recipient", title: "Marketing limit for this recipient reached" },
-  { codes: [131050], policy: "opt_out", title: "Recipient stopped marketing messages" },
-  { codes: [130472], policy: "fail_recipient", title: "Recipient is part of a Meta experiment" },
-  { codes: [131008, 131009, 100, 131051], policy: "fail_recipient", title: "Invalid or missing parameter" },
-  { codes: [132000, 132012, 132005], policy: "fail_recipient", title: "Template parameters do not match the template" },
-  { codes: [131048], policy: "pause_campaign", title: "Spam rate limit: the number was flagged, check its quality" },
-  { codes: [132001, 132015, 132016], policy: "pause_campaign", title: "Template missing in this language, paused or disabled" },
+  {
+    codes: [131057],
+    policy: "retry_recipient_later",
+    title: "WhatsApp account in maintenance",
+    retryAfterMs: 60_000,
+    advice: "The WhatsApp account is briefly in maintenance; Herald retries by itself. Nothing to change.",
+  },
+  {
+    codes: [131026],
+    policy: "fail_recipient",
+    title: "Message undeliverable to this recipient",
+    advice: "Check the number is on WhatsApp and correct; remove it from the audience if it keeps failing.",
+  },
+  {
+    codes: [131047],
+    policy: "fail_recipient",
+    title: "Outside the 24-hour window: send a template instead",
+    advice: "Use an approved template for contacts who have not written to you in the last 24 hours; free text only reaches those who have.",
+  },
+  {
+    codes: [131049],
+    policy: "fail_recipient",
+    title: "Marketing limit for this recipient reached",
+    advice: "Meta limits how many marketing messages each person receives; try this recipient again later, not right away.",
+  },
+  {
+    codes: [131050],
+    policy: "opt_out",
+    title: "Recipient stopped marketing messages",
+    advice: "The person turned off marketing messages from you; Herald marked the contact as opted out. Do not send them marketing again.",
+  },
+  {
+    codes: [130472],
+    policy: "fail_recipient",
+    title: "Recipient is part of a Meta experiment",
+    advice: "Meta held this marketing message back as part of an experiment; nothing to fix on your side.",
+  },
+  {
+    codes: [131008, 131009, 100, 131051],
+    policy: "fail_recipient",
+    title: "Invalid or missing parameter",
+    advice: "Check the campaign's content: values, media link and message type; send a test message to see the exact error.",
+  },
+  {
+    codes: [132000, 132012, 132005],
+    policy: "fail_recipient",
+    title: "Template parameters do not match the template",
+    advice: "Sync the inbox's templates and check the campaign's values match the template's variables (count, format and length).",
+  },
+  {
+    codes: [131048],
+    policy: "pause_campaign",
+    title: "Spam rate limit: the number was flagged, check its quality",
+    advice: "Lower the pace, send only to people who expect your messages, and check the number's quality rating in WhatsApp Manager before resuming.",
+  },
+  {
+    codes: [132001, 132015, 132016],
+    policy: "pause_campaign",
+    title: "Template missing in this language, paused or disabled",
+    advice: "Sync the inbox's templates and check the template's status and language in WhatsApp Manager; use an approved template in the campaign's language.",
+  },
   {
     codes: [0, 190, 3, 10],
     ranges: [[200, 299]],
     policy: "pause_campaign",
     title: "Access token expired or lacks permission: new credentials needed",
+    advice: "Reconnect the inbox with a new access token that can send WhatsApp messages for this number, then resume the campaign.",
   },
   {
     codes: [131031, 368, 131042, 131045, 133010, 131064],
     policy: "pause_campaign",
     title: "WhatsApp account blocked, unpaid or not registered",
+    advice: "Check the WhatsApp Business Account in WhatsApp Manager (account status, payment method, number registration), then resume the campaign.",
   },
 ];
 
@@ -72,6 +151,36 @@ export function classifyMetaError(code: number | undefined, subcode?: number): E
   return rule.retryAfterMs === undefined
     ? { policy: rule.policy, title: rule.title }
     : { policy: rule.policy, title: rule.title, retryAfterMs: rule.retryAfterMs };
+}
+
+export type ErrorDescription = { policy: ErrorPolicy; meaning: string; advice: string };
+
+/**
+ * An error code explained for operators: what Herald does about it, what it means (the rule's
+ * title) and what to do. Unknown codes and a missing code get a generic explanation.
+ *
+ * @example
+ * describeMetaError(131026);
+ * // { policy: "fail_recipient", meaning: "Message undeliverable to this recipient", advice: "Check the number is on WhatsApp…" }
+ * describeMetaError(null); // { policy: "fail_recipient", meaning: "Failed without an error code", advice: "…" }
+ */
+export function describeMetaError(code: number | null | undefined): ErrorDescription {
+  if (code === null || code === undefined || !Number.isFinite(code)) {
+    return {
+      policy: "fail_recipient",
+      meaning: "Failed without an error code",
+      advice: "See each failed recipient's reason: a contact may lack a value for a variable, or WhatsApp gave no code.",
+    };
+  }
+  const rule = ruleFor(code);
+  if (!rule) {
+    return {
+      policy: "fail_recipient",
+      meaning: `Unknown error (code ${code})`,
+      advice: "Herald does not know this code: see the failed recipients' error details, and send a test message to check the inbox and the content.",
+    };
+  }
+  return { policy: rule.policy, meaning: rule.title, advice: rule.advice };
 }
 
 /** Wait suggested before retrying a request that certainly never left. */

@@ -147,6 +147,66 @@ export type TemplateValues = {
   buttons?: Record<string, string>;
 };
 
+/** A template message as its recipient would see it (see `templatePreview`). */
+export type TemplatePreview = {
+  header: { format: "TEXT"; text: string } | { format: "IMAGE" | "VIDEO" | "DOCUMENT" | "LOCATION" | (string & {}); link?: string } | null;
+  body: string;
+  footer: string | null;
+  buttons: { type: string; text: string; url?: string }[];
+};
+
+/** A text with its placeholders filled from `values`; a placeholder without a (non-blank) value stays as written. */
+function fillPlaceholders(text: string, values: Record<string, string> | undefined): string {
+  return text.replace(PLACEHOLDER, (written, name: string) => {
+    const value = values?.[name];
+    return value === undefined || value.trim() === "" ? written : value;
+  });
+}
+
+/**
+ * A template's components rendered with the values given, for previews: placeholders
+ * (`{{1}}` or `{{first_name}}`) of the text header, the body and URL buttons are replaced by
+ * the values of `header`, `body` and `buttons` (a URL button's value, keyed by its index, fills
+ * its URL). A placeholder without a value, or with a blank one, stays as written. A media
+ * header shows the media link, when given.
+ *
+ * @example
+ * templatePreview(
+ *   [{ type: "BODY", text: "Hi {{1}}, use {{2}}" }, { type: "BUTTONS", buttons: [{ type: "URL", text: "Shop", url: "https://x.test/{{1}}" }] }],
+ *   { body: { "1": "Ana" }, buttons: { "0": "summer" } },
+ * );
+ * // { header: null, body: "Hi Ana, use {{2}}", footer: null, buttons: [{ type: "URL", text: "Shop", url: "https://x.test/summer" }] }
+ */
+export function templatePreview(components: readonly TemplateComponent[], values: TemplateValues): TemplatePreview {
+  let header: TemplatePreview["header"] = null;
+  let body = "";
+  let footer: string | null = null;
+  const buttons: TemplatePreview["buttons"] = [];
+  for (const component of components) {
+    if (component.type === "HEADER") {
+      const format = component.format.toUpperCase();
+      if (format === "TEXT") header = { format: "TEXT", text: fillPlaceholders(component.text ?? "", values.header) };
+      else header = values.media?.link ? { format, link: values.media.link } : { format };
+    } else if (component.type === "BODY") {
+      body = fillPlaceholders(component.text, values.body);
+    } else if (component.type === "FOOTER") {
+      footer = component.text;
+    } else if (component.type === "BUTTONS") {
+      component.buttons.forEach((button, index) => {
+        const value = values.buttons?.[String(index)];
+        const url = button.type === "URL" && button.url !== undefined ? fillPlaceholders(button.url, placeholderValues(button.url, value)) : button.url;
+        buttons.push({ type: button.type, text: button.text ?? "", ...(url === undefined ? {} : { url }) });
+      });
+    }
+  }
+  return { header, body, footer, buttons };
+}
+
+/** A URL button has one value (its variable part): it fills each placeholder of the URL. */
+function placeholderValues(url: string, value: string | undefined): Record<string, string> | undefined {
+  return value === undefined ? undefined : Object.fromEntries(placeholders(url).map((name) => [name, value]));
+}
+
 export type ValueProblem = { path: string; message: string };
 
 /** Meta refuses longer text parameters when a template has more than a body. */

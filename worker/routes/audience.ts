@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
+import { serviceWindowStart } from "../campaigns/launch";
 import { labelCondition } from "../db/audience";
 import { assertLabelsExist } from "../db/labels";
 import { contacts } from "../db/schema";
@@ -20,6 +21,7 @@ const previewView = z.object({
   total: z.number().describe("contacts that would receive the campaign"),
   matched: z.number().describe("contacts matching the labels, before opt-outs are removed"),
   opted_out_excluded: z.number(),
+  outside_window: z.number().describe("of total, contacts with no inbound message in the last 24 hours: only a template reaches them"),
   sample: z.array(contactView),
 });
 
@@ -42,11 +44,13 @@ export const audienceRoutes = new Hono<AppEnv>().post(
     await assertLabelsExist(db, workspaceId, input.exclude_labels, "exclude_labels");
     const filter = { labels: input.labels, match: input.match, excludeLabels: input.exclude_labels };
     const matching = and(eq(contacts.workspaceId, workspaceId), labelCondition(filter, "set"));
+    const windowStart = serviceWindowStart(Date.now());
     const [counts, sample] = await db.batch([
       db
         .select({
           matched: sql<number>`count(*)`,
           optedOut: sql<number>`coalesce(sum(${contacts.optedOutAt} IS NOT NULL), 0)`,
+          outsideWindow: sql<number>`coalesce(sum(${contacts.optedOutAt} IS NULL AND coalesce(${contacts.lastInboundAt}, 0) < ${windowStart}), 0)`,
         })
         .from(contacts)
         .where(matching),
@@ -63,6 +67,7 @@ export const audienceRoutes = new Hono<AppEnv>().post(
       total: matched - optedOut,
       matched,
       opted_out_excluded: optedOut,
+      outside_window: Number(counts[0]?.outsideWindow ?? 0),
       sample: await toContactViews(db, sample),
     });
   },

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { users, workspaces } from "../db/schema";
 import { isCountryCode } from "../domain/phone";
-import { demoOnSetup } from "../lib/config";
+import { demoOnSetup, sandboxEnabled } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
@@ -31,7 +31,14 @@ const setupInput = z.object({
 
 const loginInput = z.object({ email, password: z.string().min(1, "is required").max(200) });
 
-const sessionView = z.object({ user: userView, workspace: workspaceView });
+const sessionView = z.object({
+  user: userView,
+  workspace: workspaceView,
+  /** What this deployment offers, so a UI shows only what works. */
+  features: z.object({ sandbox: z.boolean().describe("the WhatsApp sandbox is served (SANDBOX_ENABLED)") }),
+});
+
+const featuresOf = (env: Env): z.infer<typeof sessionView>["features"] => ({ sandbox: sandboxEnabled(env) });
 const setupView = sessionView.extend({
   demo: z.object({ inbox_id: z.number(), templates: z.number(), labels: z.number(), contacts_created: z.number() }).optional(),
   demo_error: z.string().optional(),
@@ -86,7 +93,7 @@ export const authRoutes = new Hono<AppEnv>()
       const user = await db.select().from(users).where(eq(users.id, row.id)).get();
       const workspace = await db.select().from(workspaces).where(eq(workspaces.id, row.workspace_id)).get();
       await startSession(c, { id: row.id, workspaceId: row.workspace_id });
-      const answer = { user: toUserView(user!), workspace: toWorkspaceView(workspace!) };
+      const answer = { user: toUserView(user!), workspace: toWorkspaceView(workspace!), features: featuresOf(c.env) };
       if (!(input.load_demo ?? demoOnSetup(c.env))) return c.json(answer, 201);
       try {
         const demo = await loadDemo(c.env, db, row.workspace_id, new URL(c.req.url).origin, c.executionCtx);
@@ -126,7 +133,7 @@ export const authRoutes = new Hono<AppEnv>()
       await clearFailures(db, keys[0]!.key);
       const workspace = await db.select().from(workspaces).where(eq(workspaces.id, user.workspaceId)).get();
       await startSession(c, user);
-      return c.json({ user: toUserView(user), workspace: toWorkspaceView(workspace!) });
+      return c.json({ user: toUserView(user), workspace: toWorkspaceView(workspace!), features: featuresOf(c.env) });
     },
   )
   .post(
@@ -140,7 +147,7 @@ export const authRoutes = new Hono<AppEnv>()
   .get(
     "/me",
     describe({
-      summary: "The signed-in user and workspace",
+      summary: "The signed-in user and workspace, and the deployment's features",
       tags: ["auth"],
       access: "user",
       responses: { 200: { description: "current user", schema: sessionView.extend({ via: z.enum(["session", "token"]) }) } },
@@ -150,6 +157,6 @@ export const authRoutes = new Hono<AppEnv>()
       const db = c.get("db");
       const user = await db.select().from(users).where(eq(users.id, p.userId)).get();
       const workspace = await db.select().from(workspaces).where(eq(workspaces.id, p.workspaceId)).get();
-      return c.json({ user: toUserView(user!), workspace: toWorkspaceView(workspace!), via: p.via });
+      return c.json({ user: toUserView(user!), workspace: toWorkspaceView(workspace!), features: featuresOf(c.env), via: p.via });
     },
   );

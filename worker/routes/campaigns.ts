@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
@@ -7,7 +7,16 @@ import { progressView } from "../campaigns/progress";
 import { isoOrNull, nowSeconds, type Db } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { campaigns, contacts, inboxes, messages, type Campaign } from "../db/schema";
-import { isEditable, transition, type CampaignAction, type CampaignStatus } from "../domain/campaign-lifecycle";
+import {
+  CAMPAIGN_STATUSES,
+  isDeletable,
+  isEditable,
+  OPERATOR_ACTIONS,
+  operatorActions,
+  transition,
+  type CampaignAction,
+  type CampaignStatus,
+} from "../domain/campaign-lifecycle";
 import { renderText, resolveTemplateValues } from "../domain/campaign-render";
 import {
   audienceSchema,
@@ -18,6 +27,7 @@ import {
   type CampaignContent,
 } from "../domain/campaign-settings";
 import { csvLine } from "../domain/csv-export";
+import { describeMetaError } from "../domain/error-policy";
 import { normalizePhone } from "../domain/phone";
 import { checkTemplateValues, toTemplateMessage } from "../domain/templates";
 import type { AppEnv } from "../lib/context";
@@ -25,8 +35,10 @@ import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, issuesOf, validate } from "../lib/validate";
 import { providerFor } from "../provider";
 
+const MAX_TITLE_LENGTH = 200;
+
 const campaignInput = z.object({
-  title: z.string().trim().min(1, "is required").max(200),
+  title: z.string().trim().min(1, "is required").max(MAX_TITLE_LENGTH),
   inbox_id: z.number().int().positive(),
   audience: audienceSchema,
   content: contentSchema,
@@ -49,12 +61,16 @@ const testInput = z.object({
   phones: z.array(z.string().trim().min(1).max(40)).min(1, "give at least one phone").max(5, "at most 5 phones"),
 });
 const listQuery = z.object({
-  status: z.enum(["draft", "scheduled", "sending", "paused", "completed", "failed", "cancelled"]).optional(),
+  status: z.enum(CAMPAIGN_STATUSES).optional(),
+  /** Case-insensitive part of the title. */
+  q: z.string().trim().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
 });
 const recipientsQuery = z.object({
   state: z.enum(RECIPIENT_STATES).optional(),
+  /** Part of the phone, in digits (a leading + is ignored). */
+  phone: z.string().trim().max(20, "must be at most 20 characters").regex(/^\+?\d+$/, "must be digits, optionally after a +").optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
 });
@@ -64,7 +80,11 @@ const campaignView = z.object({
   id: z.number(),
   title: z.string(),
   inbox_id: z.number(),
-  status: z.string(),
+  /** The inbox's name; null once the inbox no longer exists. */
+  inbox_name: z.string().nullable(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  /** What an operator can do to the campaign now. */
+  actions: z.array(z.enum(OPERATOR_ACTIONS)),
   status_reason: z.string().nullable(),
   /** Why a sending campaign is waiting (e.g. for the messaging limit). */
   status_note: z.string().nullable(),
@@ -82,15 +102,21 @@ const campaignView = z.object({
   updated_at: z.string().nullable(),
 });
 
-function toCampaignView(c: Campaign, live?: Progress): z.infer<typeof campaignView> {
+/** A campaign with the name of its inbox (null once the inbox is gone). */
+type CampaignRow = Campaign & { inboxName: string | null };
+
+function toCampaignView(c: CampaignRow, live?: Progress): z.infer<typeof campaignView> {
   const snapshot = JSON.parse(c.counters) as Record<string, number>;
   const states = live ? live.states : snapshot;
   const total = live ? live.total : (snapshot.total ?? 0);
+  const status = live?.status ?? c.status;
   return {
     id: c.id,
     title: c.title,
     inbox_id: c.inboxId,
-    status: live?.status ?? c.status,
+    inbox_name: c.inboxName,
+    status,
+    actions: operatorActions(status),
     status_reason: live ? live.reason : c.statusReason,
     status_note: live?.note ?? null,
     audience: JSON.parse(c.audience),
@@ -106,10 +132,32 @@ function toCampaignView(c: Campaign, live?: Progress): z.infer<typeof campaignVi
   };
 }
 
-async function findCampaign(db: Db, workspaceId: number, id: number): Promise<Campaign> {
-  const row = await db.select().from(campaigns).where(and(eq(campaigns.id, id), eq(campaigns.workspaceId, workspaceId))).get();
+/** Campaigns joined with their inbox, for its name. */
+const campaignsWithInbox = (db: Db) =>
+  db
+    .select({ campaign: campaigns, inboxName: inboxes.name })
+    .from(campaigns)
+    .leftJoin(inboxes, and(eq(inboxes.id, campaigns.inboxId), eq(inboxes.workspaceId, campaigns.workspaceId)));
+
+const toRow = (r: { campaign: Campaign; inboxName: string | null }): CampaignRow => ({ ...r.campaign, inboxName: r.inboxName });
+
+async function findCampaign(db: Db, workspaceId: number, id: number): Promise<CampaignRow> {
+  const row = await campaignsWithInbox(db)
+    .where(and(eq(campaigns.id, id), eq(campaigns.workspaceId, workspaceId)))
+    .get();
   if (!row) throw notFound("campaign", id);
-  return row;
+  return toRow(row);
+}
+
+/** A LIKE pattern matching `text` anywhere, with `%`, `_` and the escape character `\` taken literally. */
+const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+
+/** "Copy of <title>", cut to the title limit (never in the middle of a character). */
+function copyTitle(title: string): string {
+  const full = `Copy of ${title}`;
+  if (full.length <= MAX_TITLE_LENGTH) return full;
+  const cut = full.slice(0, MAX_TITLE_LENGTH);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 const launched = (status: CampaignStatus) => !["draft", "scheduled"].includes(status);
@@ -158,7 +206,7 @@ export const campaignRoutes = new Hono<AppEnv>()
   .get(
     "/",
     describe({
-      summary: "List campaigns, newest first, with their status and progress",
+      summary: "List campaigns, newest first, with their status and progress; filter by status and by part of the title (q)",
       tags: ["campaigns"],
       access: "user",
       responses: { 200: { description: "campaigns", schema: z.object({ data: z.array(campaignView), next_cursor: z.string().nullable() }) } },
@@ -166,21 +214,22 @@ export const campaignRoutes = new Hono<AppEnv>()
     validate("query", listQuery),
     async (c) => {
       const q = c.req.valid("query");
-      const rows = await c
-        .get("db")
-        .select()
-        .from(campaigns)
+      const rows = await campaignsWithInbox(c.get("db"))
         .where(
           and(
             eq(campaigns.workspaceId, c.get("principal").workspaceId),
             q.status ? eq(campaigns.status, q.status) : undefined,
+            q.q ? sql`${campaigns.title} LIKE ${containsPattern(q.q)} ESCAPE '\\'` : undefined,
             q.cursor ? lt(campaigns.id, Number(q.cursor)) : undefined,
           ),
         )
         .orderBy(desc(campaigns.id))
         .limit(q.limit + 1);
       const page = rows.slice(0, q.limit);
-      return c.json({ data: page.map((r) => toCampaignView(r)), next_cursor: rows.length > q.limit ? String(page[page.length - 1]!.id) : null });
+      return c.json({
+        data: page.map((r) => toCampaignView(toRow(r))),
+        next_cursor: rows.length > q.limit ? String(page[page.length - 1]!.campaign.id) : null,
+      });
     },
   )
   .post(
@@ -191,7 +240,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       const input = c.req.valid("json");
       const p = c.get("principal");
       const db = c.get("db");
-      await checkReferences(db, p.workspaceId, input, input.inbox_id);
+      const inbox = await checkReferences(db, p.workspaceId, input, input.inbox_id);
       const row = await db
         .insert(campaigns)
         .values({
@@ -206,7 +255,7 @@ export const campaignRoutes = new Hono<AppEnv>()
         })
         .returning()
         .get();
-      return c.json(toCampaignView(row), 201);
+      return c.json(toCampaignView({ ...row, inboxName: inbox.name }), 201);
     },
   )
   .get(
@@ -263,7 +312,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       if (!onlyTitle && !isEditable(row.status)) {
         throw new ApiError("conflict", `this campaign is ${row.status}: only a draft's inbox, audience, content and settings can change`);
       }
-      if (!onlyTitle) await checkReferences(db, p.workspaceId, input, input.inbox_id ?? row.inboxId);
+      const inbox = onlyTitle ? undefined : await checkReferences(db, p.workspaceId, input, input.inbox_id ?? row.inboxId);
       let settings: string | undefined;
       if (input.settings) {
         const merged = sendSettingsSchema.safeParse({ ...(JSON.parse(row.settings) as object), ...input.settings });
@@ -286,7 +335,8 @@ export const campaignRoutes = new Hono<AppEnv>()
         .where(eq(campaigns.id, row.id))
         .returning()
         .get();
-      return c.json(toCampaignView(updated!, await liveProgress(c.env, updated!)));
+      const fresh = { ...updated!, inboxName: inbox?.name ?? row.inboxName };
+      return c.json(toCampaignView(fresh, await liveProgress(c.env, fresh)));
     },
   )
   .delete(
@@ -296,9 +346,39 @@ export const campaignRoutes = new Hono<AppEnv>()
     async (c) => {
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
-      if (["scheduled", "sending", "paused"].includes(row.status)) throw new ApiError("conflict", `cancel the ${row.status} campaign before deleting it`);
+      if (!isDeletable(row.status)) throw new ApiError("conflict", `cancel the ${row.status} campaign before deleting it`);
       await db.delete(campaigns).where(eq(campaigns.id, row.id));
       return c.body(null, 204);
+    },
+  )
+  .post(
+    "/:id/duplicate",
+    describe({
+      summary: "Copy a campaign, whatever its status, as a new draft titled \"Copy of …\" with the same inbox, audience, content and settings",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 201: { description: "the new draft", schema: campaignView } },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const p = c.get("principal");
+      const db = c.get("db");
+      const source = await findCampaign(db, p.workspaceId, c.req.valid("param").id);
+      const row = await db
+        .insert(campaigns)
+        .values({
+          workspaceId: p.workspaceId,
+          inboxId: source.inboxId,
+          title: copyTitle(source.title),
+          status: "draft",
+          audience: source.audience,
+          content: source.content,
+          settings: source.settings,
+          createdBy: p.userId,
+        })
+        .returning()
+        .get();
+      return c.json(toCampaignView({ ...row, inboxName: source.inboxName }), 201);
     },
   )
   .get(
@@ -356,7 +436,7 @@ export const campaignRoutes = new Hono<AppEnv>()
           .get();
         if (!updated) throw new ApiError("conflict", "the campaign changed meanwhile; reload it");
         await senderOf(c.env, row.id).scheduleStart(row.id, at, "scheduled");
-        return c.json(toCampaignView(updated));
+        return c.json(toCampaignView({ ...updated, inboxName: row.inboxName }));
       }
       allow(row.status, "start");
       const progress = await launchCampaign(c.env, db, row);
@@ -383,7 +463,7 @@ export const campaignRoutes = new Hono<AppEnv>()
         .get();
       if (!updated) throw new ApiError("conflict", "the campaign already started");
       await senderOf(c.env, row.id).scheduleStart(row.id, null, "draft");
-      return c.json(toCampaignView(updated));
+      return c.json(toCampaignView({ ...updated, inboxName: row.inboxName }));
     },
   )
   .post(
@@ -435,7 +515,7 @@ export const campaignRoutes = new Hono<AppEnv>()
           .get();
         if (!updated) throw new ApiError("conflict", "the campaign changed meanwhile; reload it");
         await senderOf(c.env, row.id).scheduleStart(row.id, null, "cancelled");
-        return c.json(toCampaignView(updated));
+        return c.json(toCampaignView({ ...updated, inboxName: row.inboxName }));
       }
       const progress = await senderOf(c.env, row.id).cancel();
       return c.json(toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress));
@@ -510,7 +590,7 @@ export const campaignRoutes = new Hono<AppEnv>()
   .get(
     "/:id/recipients",
     describe({
-      summary: "The campaign's recipients in send order, with state and error per recipient; filter by state; cursor paging",
+      summary: "The campaign's recipients in send order, with state and error per recipient; filter by state and by part of the phone; cursor paging",
       tags: ["campaigns"],
       access: "user",
       responses: { 200: { description: "recipients", schema: z.object({ data: z.array(z.record(z.string(), z.unknown())), next_cursor: z.string().nullable() }) } },
@@ -521,7 +601,12 @@ export const campaignRoutes = new Hono<AppEnv>()
       const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
       const q = c.req.valid("query");
       if (!launched(row.status)) return c.json({ data: [], next_cursor: null });
-      const page = await senderOf(c.env, row.id).recipients({ ...(q.state ? { state: q.state } : {}), limit: q.limit, ...(q.cursor ? { cursor: Number(q.cursor) } : {}) });
+      const page = await senderOf(c.env, row.id).recipients({
+        ...(q.state ? { state: q.state } : {}),
+        ...(q.phone ? { phone: q.phone.replace(/^\+/, "") } : {}),
+        limit: q.limit,
+        ...(q.cursor ? { cursor: Number(q.cursor) } : {}),
+      });
       return c.json({ data: page.data.map(toRecipientView), next_cursor: page.next_cursor });
     },
   )
@@ -546,6 +631,38 @@ export const campaignRoutes = new Hono<AppEnv>()
       if (!launched(row.status) || row.launchedAt === null) return c.json({ data: [] });
       const series = await senderOf(c.env, row.id).series();
       return c.json({ data: series.map((p) => ({ ...p, minute: new Date(p.minute * 1000).toISOString() })) });
+    },
+  )
+  .get(
+    "/:id/failures",
+    describe({
+      summary: "Failed recipients grouped by error code, most frequent first, with what each error means and what to do about it",
+      tags: ["campaigns"],
+      access: "user",
+      responses: {
+        200: {
+          description: "failures by error code",
+          schema: z.object({
+            data: z.array(
+              z.object({
+                error_code: z.number().nullable(),
+                error_title: z.string().nullable(),
+                count: z.number(),
+                policy: z.string().describe("what Herald does on this error"),
+                meaning: z.string(),
+                advice: z.string().describe("what the operator can do"),
+              }),
+            ),
+          }),
+        },
+      },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
+      if (!launched(row.status) || row.launchedAt === null) return c.json({ data: [] });
+      const groups = await senderOf(c.env, row.id).failures();
+      return c.json({ data: groups.map((g) => ({ ...g, ...describeMetaError(g.error_code) })) });
     },
   )
   .get(

@@ -15,6 +15,8 @@ import { describe, idParam, validate } from "../lib/validate";
 
 const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 const MAX_REPORTED_ERRORS = 10_000;
+/** Most attribute names GET /api/contacts/attributes lists. */
+const MAX_ATTRIBUTE_KEYS = 200;
 
 const attributeValue = z.union([z.string().max(1000, "must be at most 1000 characters"), z.number(), z.boolean()]).transform(String);
 const attributes = z
@@ -176,6 +178,25 @@ export const contactRoutes = new Hono<AppEnv>()
       const page = rows.slice(0, query.limit);
       const next = rows.length > query.limit ? String(page[page.length - 1]!.id) : null;
       return c.json({ data: await toContactViews(db, page), next_cursor: next });
+    },
+  )
+  .get(
+    "/attributes",
+    describe({
+      summary: "The custom attribute names the workspace's contacts use, sorted (at most 200), e.g. for template variable sources",
+      tags: ["contacts"],
+      access: "user",
+      responses: { 200: { description: "attribute names", schema: z.object({ data: z.array(z.string()) }) } },
+    }),
+    async (c) => {
+      const rows = await c
+        .get("db")
+        .all<{ key: string }>(
+          sql`SELECT DISTINCT a.key AS key FROM ${contacts}, json_each(${contacts.attributes}) AS a
+              WHERE ${contacts.workspaceId} = ${c.get("principal").workspaceId}
+              ORDER BY a.key LIMIT ${MAX_ATTRIBUTE_KEYS}`,
+        );
+      return c.json({ data: rows.map((r) => r.key) });
     },
   )
   .post(
