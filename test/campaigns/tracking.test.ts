@@ -93,6 +93,24 @@ describe("delivery tracking", () => {
     expect(await progressOf(w, id)).toMatchObject({ total: 3, sent: 3, replied: 2 });
   });
 
+  it("counts a reply that arrives before its send was copied to D1", async () => {
+    const w = await world(3);
+    // Slow enough that the campaign is still sending after its first send.
+    const id = await createCampaign(w, templateCampaign(w, { min_delay_s: 600, max_delay_s: 600 }));
+    await callJson(`/api/campaigns/${id}/launch`, { json: {}, expect: 200, auth: w.admin });
+    await drive(w.admin, id, (c) => c.progress.sent >= 1);
+    const a = (await allRecipients(w.admin, id)).find((r) => r.state === "sent")!;
+    // The send as it is right after the report: in the object's outbox, not yet in D1.
+    await env.DB.prepare("DELETE FROM campaign_sends WHERE campaign_id = ?").bind(id).run();
+    await runInDurableObject(senderOf(id), (_instance, state) => {
+      state.storage.sql.exec("INSERT OR IGNORE INTO sends_outbox (recipient_id, wamid, phone, sent_at) VALUES (?, ?, ?, ?)", a.id, a.wamid, a.phone, Math.floor(Date.now() / 1000));
+    });
+    const now = Math.floor(Date.now() / 1000);
+    await consume(w, envelope(w, { messages: [{ from: a.phone.slice(1), id: "wamid.EARLY", timestamp: String(now + 1), type: "text", text: { body: "quero!" }, context: { from: "1", id: a.wamid } }] }));
+    expect((await allRecipients(w.admin, id)).find((r) => r.id === a.id)!.state).toBe("replied");
+    expect(await progressOf(w, id)).toMatchObject({ replied: 1 });
+  });
+
   it("statuses from the sandbox arrive through the signed webhook path and reach the campaign", async () => {
     const w = await world(5);
     await setScenario(w.admin, w.inbox.id, {

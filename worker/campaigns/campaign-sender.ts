@@ -714,6 +714,15 @@ export class CampaignSender extends DurableObject<Env> {
     await this.flushSends(config);
   }
 
+  /**
+   * Copies the sends not yet in D1 there now, so a reply that arrived before the periodic copy
+   * can be matched to its send.
+   */
+  async flushSendsNow(): Promise<void> {
+    const config = this.getMeta<CampaignConfig>("config");
+    if (config) await this.flushSends(config);
+  }
+
   /** Copies sent messages' wamids to D1 (campaign_sends), where webhooks and replies look them up. */
   private async flushSends(config: CampaignConfig): Promise<void> {
     for (;;) {

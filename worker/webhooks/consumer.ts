@@ -104,23 +104,41 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
     group.inbound.length > 0
       ? ((await env.DB.prepare("SELECT attribution_window_hours AS h FROM workspaces WHERE id = ?").bind(workspaceId).first<{ h: number }>())?.h ?? 72) * 3600
       : 0;
-  const withContext = group.inbound.filter((m) => m.contextId);
-  const byContext = await sendsByWamid(env.DB, inboxId, withContext.map((m) => m.contextId!));
-  for (const m of group.inbound) {
-    let ref = m.contextId ? byContext.get(m.contextId) : undefined;
-    if (!ref && m.from) {
-      ref =
-        (await env.DB.prepare(
-          `SELECT campaign_id, recipient_id FROM campaign_sends
-           WHERE workspace_id = ? AND phone = ? AND sent_at <= ? AND sent_at >= ? ORDER BY sent_at DESC LIMIT 1`,
-        )
-          .bind(workspaceId, e164(m.from), m.timestamp, m.timestamp - windowS)
-          .first<SendRef>()) ?? undefined;
+  const sender = (id: number) => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(id)));
+  /** The campaign send each inbound message answers: the one it quotes, else the latest to that phone within the window. */
+  const resolve = async (inbound: InboundEvent[]) => {
+    const byContext = await sendsByWamid(env.DB, inboxId, inbound.filter((m) => m.contextId).map((m) => m.contextId!));
+    const out: [InboundEvent, SendRef | undefined][] = [];
+    for (const m of inbound) {
+      let ref = m.contextId ? byContext.get(m.contextId) : undefined;
+      if (!ref && m.from) {
+        ref =
+          (await env.DB.prepare(
+            `SELECT campaign_id, recipient_id FROM campaign_sends
+             WHERE workspace_id = ? AND phone = ? AND sent_at <= ? AND sent_at >= ? ORDER BY sent_at DESC LIMIT 1`,
+          )
+            .bind(workspaceId, e164(m.from), m.timestamp, m.timestamp - windowS)
+            .first<SendRef>()) ?? undefined;
+      }
+      out.push([m, ref]);
     }
+    return out;
+  };
+  let resolved = await resolve(group.inbound);
+  const unresolved = resolved.filter(([, ref]) => !ref).map(([m]) => m);
+  if (unresolved.length) {
+    // A sending campaign copies its sends to D1 about once a second: a quick reply can arrive
+    // before its send is there. Copy them now and look again.
+    const active = await env.DB.prepare("SELECT id FROM campaigns WHERE inbox_id = ? AND status IN ('sending', 'paused')").bind(inboxId).all<{ id: number }>();
+    if (active.results.length) {
+      await Promise.all(active.results.map(({ id }) => sender(id).flushSendsNow()));
+      resolved = [...resolved.filter(([, ref]) => ref), ...(await resolve(unresolved))];
+    }
+  }
+  for (const [m, ref] of resolved) {
     if (ref) replies.set(ref.campaign_id, [...(replies.get(ref.campaign_id) ?? []), { recipientId: ref.recipient_id, timestamp: m.timestamp }]);
   }
 
-  const sender = (id: number) => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(id)));
   await Promise.all([
     ...[...statuses].map(([id, updates]) => sender(id).applyStatuses(updates)),
     ...[...replies].map(([id, list]) => sender(id).markReplied(list)),
