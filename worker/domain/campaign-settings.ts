@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { malformedVariables } from "./campaign-render";
+import { SEND_SETTING_DEFAULTS as DEFAULTS } from "./send-defaults";
 
 const MAX_DELAY_S = 3_600;
 const MAX_BATCH_PAUSE_S = 86_400;
@@ -27,14 +28,14 @@ const seconds = (max: number) =>
     .refine(hasMillisecondResolution, "must have at most 3 decimals (millisecond resolution)");
 
 const sendSettingsFields = z.object({
-  min_delay_s: seconds(MAX_DELAY_S).default(3),
-  max_delay_s: seconds(MAX_DELAY_S).default(8),
-  batch_size: z.number().int("must be a whole number").min(1, "must be at least 1").max(1_000, "must be at most 1,000").default(50),
-  batch_pause_s: seconds(MAX_BATCH_PAUSE_S).default(0),
-  randomize_variants: z.boolean().default(true),
+  min_delay_s: seconds(MAX_DELAY_S).default(DEFAULTS.min_delay_s),
+  max_delay_s: seconds(MAX_DELAY_S).default(DEFAULTS.max_delay_s),
+  batch_size: z.number().int("must be a whole number").min(1, "must be at least 1").max(1_000, "must be at most 1,000").default(DEFAULTS.batch_size),
+  batch_pause_s: seconds(MAX_BATCH_PAUSE_S).default(DEFAULTS.batch_pause_s),
+  randomize_variants: z.boolean().default(DEFAULTS.randomize_variants),
   /** Failure rate over the last `failure_window` sends at which the campaign pauses itself. */
-  failure_threshold: z.number().min(0.05, "must be at least 0.05 (5%)").max(1, "must be at most 1 (100%)").default(0.5),
-  failure_window: z.number().int("must be a whole number").min(10, "must be at least 10").max(1_000, "must be at most 1,000").default(50),
+  failure_threshold: z.number().min(0.05, "must be at least 0.05 (5%)").max(1, "must be at most 1 (100%)").default(DEFAULTS.failure_threshold),
+  failure_window: z.number().int("must be a whole number").min(10, "must be at least 10").max(1_000, "must be at most 1,000").default(DEFAULTS.failure_window),
 });
 
 /**
