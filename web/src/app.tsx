@@ -1,4 +1,4 @@
-import { LocationProvider, Route, Router } from "preact-iso";
+import { lazy, LocationProvider, Route, Router } from "preact-iso";
 import { useEffect } from "preact/hooks";
 import { AppShell } from "./components/app-shell";
 import { Redirect } from "./components/redirect";
@@ -10,6 +10,10 @@ import { LoginPage } from "./pages/login-page";
 import { NotFoundPage } from "./pages/not-found-page";
 import { SetupPage } from "./pages/setup-page";
 import { auth, loadAuth } from "./state/session";
+
+// The editor and a campaign's page (with its chart library) load when first opened.
+const CampaignEditorPage = lazy(() => import("./pages/campaign-editor/editor-page").then((m) => m.CampaignEditorPage));
+const CampaignDetailPage = lazy(() => import("./pages/campaign-detail-page").then((m) => m.CampaignDetailPage));
 
 function Loading() {
   return (
@@ -58,6 +62,9 @@ function Routes() {
           <Router>
             <Route path="/" component={HomePage} />
             <Route path="/campaigns" component={CampaignsPage} />
+            <Route path="/campaigns/new" component={CampaignEditorPage} />
+            <Route path="/campaigns/:id/edit" component={CampaignEditorPage} />
+            <Route path="/campaigns/:id" component={CampaignDetailPage} />
             <Route path="/contacts" component={ComingSoonPage} title="Contacts" />
             <Route path="/labels" component={LabelsPage} />
             <Route path="/inboxes" component={ComingSoonPage} title="Inboxes" />

@@ -6,7 +6,10 @@ export type User = { id: number; email: string; name: string; role: Role };
 
 export type Workspace = { id: number; name: string; default_country: string };
 
-export type Session = { user: User; workspace: Workspace };
+/** What this deployment offers (the WhatsApp sandbox is for local use and trials). */
+export type Features = { sandbox: boolean };
+
+export type Session = { user: User; workspace: Workspace; features?: Features };
 
 export type Label = { id: number; name: string; color: string; contact_count: number };
 
@@ -43,3 +46,127 @@ export type Campaign = {
 
 /** A message of GET /api/campaigns/:id/live. */
 export type LiveProgress = { type: "progress"; status: CampaignStatus; reason: string | null; progress: CampaignProgress };
+
+/** Operator actions the server allows on a campaign now (from the lifecycle rules). */
+export type CampaignOperatorAction = "edit" | "launch" | "schedule" | "unschedule" | "pause" | "resume" | "cancel" | "duplicate" | "delete";
+
+export type AudienceSelection = { labels: number[]; match: "any" | "all"; exclude_labels: number[] };
+
+export type ContactField = "name" | "first_name" | "phone" | `attributes.${string}`;
+
+export type ValueSource = { source: "fixed"; value: string } | { source: "contact"; field: ContactField; fallback?: string };
+
+export type TemplateContentInput = {
+  type: "template";
+  template_name: string;
+  language: string;
+  values: {
+    header?: Record<string, ValueSource>;
+    media?: { link?: string; id?: string; filename?: string };
+    body?: Record<string, ValueSource>;
+    buttons?: Record<string, ValueSource>;
+  };
+};
+
+export type TextContentInput = { type: "text"; variants: string[]; preview_url?: boolean };
+
+export type CampaignContent = TemplateContentInput | TextContentInput;
+
+export type SendSettings = {
+  min_delay_s: number;
+  max_delay_s: number;
+  batch_size: number;
+  batch_pause_s: number;
+  randomize_variants: boolean;
+  failure_threshold: number;
+  failure_window: number;
+};
+
+export type CampaignDetail = Campaign & {
+  actions: CampaignOperatorAction[];
+  inbox_name: string | null;
+  audience: AudienceSelection;
+  content: CampaignContent;
+  settings: SendSettings;
+  warnings?: string[];
+  updated_at: string | null;
+};
+
+export type Inbox = {
+  id: number;
+  name: string;
+  provider: "cloud" | "sandbox";
+  phone_number_id: string;
+  display_phone: string;
+  throughput_cap: number;
+  messaging_limit_tier: string;
+  has_access_token: boolean;
+  has_app_secret: boolean;
+};
+
+export type TemplateVariable = {
+  component: "header" | "body" | "button";
+  button_index?: number;
+  name: string;
+  kind: "text" | "image" | "video" | "document" | "location";
+  example?: string;
+};
+
+export type Template = {
+  id: number;
+  name: string;
+  language: string;
+  status: string;
+  category: string;
+  parameter_format: "positional" | "named";
+  components: unknown[];
+  variables: TemplateVariable[];
+  synced_at: string | null;
+};
+
+export type Contact = {
+  id: number;
+  name: string;
+  phone: string;
+  attributes: Record<string, string>;
+  labels: { id: number; name: string; color: string }[];
+  opted_out: boolean;
+  last_inbound_at: string | null;
+};
+
+export type AudiencePreview = {
+  total: number;
+  matched: number;
+  opted_out_excluded: number;
+  outside_window: number;
+  sample: Contact[];
+};
+
+export type LaunchPreview = {
+  recipients: number;
+  skipped_outside_window: number;
+  outside_window: number;
+  missing_values: { affected: number; byVariable: Record<string, number>; examples: { phone: string; missing: string[] }[] } | null;
+  messaging_limit?: { warning?: string | null } & Record<string, unknown>;
+};
+
+export type Recipient = {
+  id: number;
+  phone: string;
+  name: string | null;
+  state: string;
+  variant: number | null;
+  error_code: number | null;
+  error_title: string | null;
+  error_details: string | null;
+  reason: string | null;
+  sent_at: string | null;
+  delivered_at: string | null;
+  read_at: string | null;
+  replied_at: string | null;
+  failed_at: string | null;
+};
+
+export type SeriesPoint = { minute: string; sent: number; failed: number; delivered: number; read: number; replied: number };
+
+export type FailureGroup = { error_code: number | null; error_title: string | null; count: number; policy: string; meaning: string; advice: string };

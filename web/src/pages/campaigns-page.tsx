@@ -1,100 +1,61 @@
+import { useLocation } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../api";
+import { SelectField } from "../components/controls";
+import { Field } from "../components/field";
+import { Counters, Rates, Timing } from "../components/campaign-progress";
+import { ProgressBar, ProgressLegend } from "../components/progress-bar";
+import { STATUS_LABEL, StatusBadge } from "../components/status-badge";
 import { useLiveCampaigns } from "../hooks/use-live-campaigns";
 import { useTitle } from "../hooks/use-title";
-import { actOn, campaigns, loadCampaigns, type CampaignAction } from "../state/campaigns";
-import type { Campaign } from "../types";
+import { campaigns, loadCampaigns, loadMoreCampaigns, runAction, type ButtonAction } from "../state/campaigns";
+import type { CampaignDetail, CampaignStatus } from "../types";
 
-const STATUS_LABEL: Record<Campaign["status"], string> = {
-  draft: "Draft",
-  scheduled: "Scheduled",
-  sending: "Sending",
-  paused: "Paused",
-  completed: "Completed",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
+/** Buttons the list offers, in this order, when the server allows them. */
+const LIST_ACTIONS: { action: ButtonAction; label: string }[] = [
+  { action: "pause", label: "Pause" },
+  { action: "resume", label: "Resume" },
+  { action: "unschedule", label: "Unschedule" },
+  { action: "cancel", label: "Cancel" },
+  { action: "duplicate", label: "Duplicate" },
+];
 
-const ACTIONS: Record<Campaign["status"], CampaignAction[]> = {
-  draft: ["cancel"],
-  scheduled: ["cancel"],
-  sending: ["pause", "cancel"],
-  paused: ["resume", "cancel"],
-  completed: [],
-  failed: [],
-  cancelled: [],
-};
-
-const ACTION_LABEL: Record<CampaignAction, string> = { pause: "Pause", resume: "Resume", cancel: "Cancel" };
-
-const percent = (n: number, of: number) => (of > 0 ? `${Math.round((n / of) * 100)} %` : "–");
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "");
-
-function Progress({ c }: { c: Campaign }) {
-  const p = c.progress;
-  if (p.total === 0) return <span class="muted">{c.status === "scheduled" ? `Starts ${when(c.scheduled_at)}` : "Not launched"}</span>;
-  // Recipients the campaign is done with: sent (whatever came after), failed, skipped or unknown.
-  const done = p.sent + p.failed + p.skipped + p.unknown;
-  const extra = (["skipped", "cancelled", "unknown"] as const).filter((k) => p[k] > 0);
-  return (
-    <div class="campaign-progress">
-      <progress max={p.total} value={done} aria-label={`${c.title}: ${done} of ${p.total} handled`} />
-      <dl class="counters">
-        <div>
-          <dt>Sent</dt>
-          <dd data-counter="sent">{p.sent}</dd>
-        </div>
-        <div>
-          <dt>Delivered</dt>
-          <dd data-counter="delivered">{p.delivered}</dd>
-        </div>
-        <div>
-          <dt>Read</dt>
-          <dd data-counter="read">{p.read}</dd>
-        </div>
-        <div>
-          <dt>Replied</dt>
-          <dd data-counter="replied">{p.replied}</dd>
-        </div>
-        <div>
-          <dt>Failed</dt>
-          <dd data-counter="failed">{p.failed}</dd>
-        </div>
-        {extra.map((k) => (
-          <div key={k}>
-            <dt>{k[0]!.toUpperCase() + k.slice(1)}</dt>
-            <dd data-counter={k}>{p[k]}</dd>
-          </div>
-        ))}
-        <div>
-          <dt>Of</dt>
-          <dd data-counter="total">{p.total}</dd>
-        </div>
-      </dl>
-      <p class="rates muted">
-        Delivered {percent(p.delivered, p.sent)} · read {percent(p.read, p.delivered)} · replied {percent(p.replied, p.sent)}
-      </p>
-    </div>
-  );
-}
-
-function Row({ c, onAction, busy }: { c: Campaign; onAction: (c: Campaign, a: CampaignAction) => void; busy: boolean }) {
+function Row({ c, onAction, busy }: { c: CampaignDetail; onAction: (c: CampaignDetail, a: ButtonAction) => void; busy: boolean }) {
   const note = c.status_note ?? c.status_reason;
+  const p = c.progress;
+  const actions = LIST_ACTIONS.filter((a) => c.actions.includes(a.action));
   return (
     <li class="campaign" data-campaign={c.id}>
       <div class="campaign-head">
-        <h3 class="campaign-title">{c.title}</h3>
-        <span class={`badge badge-${c.status}`} data-status={c.status}>
-          {STATUS_LABEL[c.status]}
-        </span>
+        <h3 class="campaign-title">
+          <a href={c.status === "draft" ? `/campaigns/${c.id}/edit` : `/campaigns/${c.id}`}>{c.title}</a>
+        </h3>
+        <StatusBadge status={c.status} />
       </div>
+      <p class="campaign-meta muted">
+        {c.inbox_name ?? "Deleted inbox"} · <Timing c={c} />
+      </p>
       {note && <p class="campaign-note">{note}</p>}
-      <Progress c={c} />
-      {ACTIONS[c.status].length > 0 && (
+      {p.total > 0 ? (
+        <div class="campaign-progress">
+          <ProgressBar progress={p} label={c.title} />
+          <Counters p={p} />
+          <Rates p={p} />
+        </div>
+      ) : (
+        c.status === "draft" && <p class="muted">Not launched</p>
+      )}
+      {(actions.length > 0 || c.actions.includes("edit")) && (
         <div class="campaign-actions">
-          {ACTIONS[c.status].map((a) => (
-            <button key={a} type="button" class={a === "cancel" ? "button-danger" : ""} disabled={busy} onClick={() => onAction(c, a)}>
-              {ACTION_LABEL[a]}
+          {c.actions.includes("edit") && (
+            <a class="button button-secondary" href={`/campaigns/${c.id}/edit`}>
+              Edit<span class="visually-hidden"> {c.title}</span>
+            </a>
+          )}
+          {actions.map(({ action, label }) => (
+            <button key={action} type="button" class={action === "cancel" ? "button-danger" : "button-secondary"} disabled={busy} onClick={() => onAction(c, action)}>
+              {label}
+              <span class="visually-hidden"> {c.title}</span>
             </button>
           ))}
         </div>
@@ -103,35 +64,52 @@ function Row({ c, onAction, busy }: { c: Campaign; onAction: (c: Campaign, a: Ca
   );
 }
 
+const STATUS_FILTER = [{ value: "", label: "Any status" }, ...(Object.keys(STATUS_LABEL) as CampaignStatus[]).map((s) => ({ value: s, label: STATUS_LABEL[s] }))];
+
 export function CampaignsPage() {
   useTitle("Campaigns");
+  const { route } = useLocation();
+  const { items, loading, error, filter, next } = campaigns.value;
+  const [query, setQuery] = useState(filter.q);
   useEffect(() => {
     void loadCampaigns();
   }, []);
-  const { items, loading, error } = campaigns.value;
+  // The search runs as the operator types, a moment after the last key.
+  useEffect(() => {
+    if (query === campaigns.value.filter.q) return;
+    const t = setTimeout(() => void loadCampaigns({ filter: { ...campaigns.value.filter, q: query } }), 250);
+    return () => clearTimeout(t);
+  }, [query]);
   useLiveCampaigns(items);
   const [busy, setBusy] = useState<number | null>(null);
   const [status, setStatus] = useState("");
   const [actionError, setActionError] = useState<string | null>(null);
 
-  const onAction = async (c: Campaign, action: CampaignAction) => {
-    if (action === "cancel" && !window.confirm(`Cancel “${c.title}”? Recipients not sent yet will not be.`)) return;
+  const onAction = async (c: CampaignDetail, action: ButtonAction) => {
     setBusy(c.id);
     setActionError(null);
     setStatus("");
     try {
-      const updated = await actOn(c.id, action);
-      setStatus(`“${updated.title}” is ${STATUS_LABEL[updated.status].toLowerCase()}.`);
+      const done = await runAction(c, action);
+      if (done && "goTo" in done) route(done.goTo);
+      else if (done) setStatus(`“${done.updated.title}” is ${STATUS_LABEL[done.updated.status].toLowerCase()}.`);
     } catch (e) {
-      setActionError(`Could not ${ACTION_LABEL[action].toLowerCase()} “${c.title}”: ${messageOf(e)}`);
+      setActionError(`Could not ${action} “${c.title}”: ${messageOf(e)}`);
     } finally {
       setBusy(null);
     }
   };
 
+  const filtered = filter.q.trim() !== "" || filter.status !== "";
+
   return (
     <>
-      <h1>Campaigns</h1>
+      <div class="page-head">
+        <h1>Campaigns</h1>
+        <a class="button" href="/campaigns/new">
+          Create campaign
+        </a>
+      </div>
       <p class="muted">Progress updates live while a campaign sends. A read message also counts as delivered and sent.</p>
       <p class="status" role="status">
         {status}
@@ -141,8 +119,15 @@ export function CampaignsPage() {
           {actionError}
         </div>
       )}
+      <form class="filters" role="search" aria-label="Campaigns" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Search by title" type="search" value={query} onValue={setQuery} name="q" />
+        <SelectField label="Status" value={filter.status} onValue={(s) => void loadCampaigns({ filter: { ...filter, status: s as CampaignStatus | "" } })} options={STATUS_FILTER} name="status" />
+      </form>
       <section aria-labelledby="all-campaigns-heading" aria-busy={loading}>
-        <h2 id="all-campaigns-heading">All campaigns</h2>
+        <h2 id="all-campaigns-heading" class="visually-hidden">
+          Campaigns
+        </h2>
+        <ProgressLegend />
         {error && (
           <div class="alert" role="alert">
             Could not load campaigns: {error}{" "}
@@ -154,13 +139,20 @@ export function CampaignsPage() {
         {items === null ? (
           loading && <p class="muted">Loading campaigns…</p>
         ) : items.length === 0 ? (
-          <p class="muted">No campaigns yet.</p>
+          <p class="muted">{filtered ? "No campaign matches." : "No campaigns yet. Create one to start sending."}</p>
         ) : (
           <ul class="campaign-list">
             {items.map((c) => (
               <Row key={c.id} c={c} onAction={(x, a) => void onAction(x, a)} busy={busy === c.id} />
             ))}
           </ul>
+        )}
+        {next && (
+          <p>
+            <button type="button" class="button-secondary" onClick={() => void loadMoreCampaigns()} disabled={loading}>
+              {loading ? "Loading…" : "Show more campaigns"}
+            </button>
+          </p>
         )}
       </section>
     </>

@@ -1,16 +1,22 @@
 import { effect, signal } from "@preact/signals";
 import { api, messageOf } from "../api";
-import type { Campaign, LiveProgress } from "../types";
+import type { CampaignDetail, CampaignStatus, LiveProgress } from "../types";
 import { noticeSessionEnd, session } from "./session";
+
+export type CampaignFilter = { q: string; status: CampaignStatus | "" };
 
 export type CampaignsState = {
   /** null until the first load finishes; newest first. */
-  items: Campaign[] | null;
+  items: CampaignDetail[] | null;
+  /** Where the next page starts, or null on the last page. */
+  next: string | null;
+  filter: CampaignFilter;
   loading: boolean;
   error: string | null;
 };
 
-const initial: CampaignsState = { items: null, loading: false, error: null };
+const PAGE = 25;
+const initial: CampaignsState = { items: null, next: null, filter: { q: "", status: "" }, loading: false, error: null };
 
 export const campaigns = signal<CampaignsState>(initial);
 
@@ -24,46 +30,113 @@ effect(() => {
   }
 });
 
-/** Loads the newest 100 campaigns; `quiet` keeps the list on screen while it refreshes. */
-export async function loadCampaigns({ quiet = false } = {}): Promise<void> {
-  if (!quiet) campaigns.value = { ...campaigns.value, loading: true, error: null };
+function listPath(filter: CampaignFilter, limit: number, cursor?: string): string {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (filter.q.trim()) q.set("q", filter.q.trim());
+  if (filter.status) q.set("status", filter.status);
+  if (cursor) q.set("cursor", cursor);
+  return `/api/campaigns?${q}`;
+}
+
+let generation = 0;
+
+/**
+ * Loads the first page for `filter` (the current one by default). `quiet` keeps the list on
+ * screen and refreshes as many campaigns as are shown.
+ */
+export async function loadCampaigns({ quiet = false, filter }: { quiet?: boolean; filter?: CampaignFilter } = {}): Promise<void> {
+  const f = filter ?? campaigns.value.filter;
+  const mine = ++generation;
+  const shown = quiet && !filter ? Math.min(Math.max(campaigns.value.items?.length ?? 0, PAGE), 100) : PAGE;
+  campaigns.value = { ...campaigns.value, filter: f, ...(quiet ? {} : { loading: true, error: null }) };
   try {
-    const { data } = await api.get<{ data: Campaign[] }>("/api/campaigns?limit=100");
-    campaigns.value = { items: data, loading: false, error: null };
+    const { data, next_cursor } = await api.get<{ data: CampaignDetail[]; next_cursor: string | null }>(listPath(f, shown));
+    if (mine !== generation) return;
+    campaigns.value = { ...campaigns.value, items: data, next: next_cursor, loading: false, error: null };
   } catch (e) {
     noticeSessionEnd(e);
-    campaigns.value = { ...campaigns.value, loading: false, error: messageOf(e) };
+    if (mine === generation) campaigns.value = { ...campaigns.value, loading: false, error: messageOf(e) };
   }
 }
 
-function replace(id: number, change: (c: Campaign) => Campaign): void {
-  const items = campaigns.value.items;
-  if (!items) return;
-  campaigns.value = { ...campaigns.value, items: items.map((c) => (c.id === id ? change(c) : c)) };
+/** Appends the next page. */
+export async function loadMoreCampaigns(): Promise<void> {
+  const { next, filter, items } = campaigns.value;
+  if (!next) return;
+  const mine = ++generation;
+  campaigns.value = { ...campaigns.value, loading: true, error: null };
+  try {
+    const page = await api.get<{ data: CampaignDetail[]; next_cursor: string | null }>(listPath(filter, PAGE, next));
+    if (mine !== generation) return;
+    campaigns.value = { ...campaigns.value, items: [...(items ?? []), ...page.data], next: page.next_cursor, loading: false };
+  } catch (e) {
+    noticeSessionEnd(e);
+    if (mine === generation) campaigns.value = { ...campaigns.value, loading: false, error: messageOf(e) };
+  }
 }
 
-/** Applies a message of the campaign's live socket. */
+export function replaceCampaign(updated: CampaignDetail): void {
+  const items = campaigns.value.items;
+  if (!items) return;
+  campaigns.value = { ...campaigns.value, items: items.map((c) => (c.id === updated.id ? updated : c)) };
+}
+
+/** Applies a message of the campaign's live socket; a new status brings the campaign's allowed actions from the server. */
 export function applyLive(id: number, live: LiveProgress): void {
-  replace(id, (c) => ({
-    ...c,
+  const current = campaigns.value.items?.find((c) => c.id === id);
+  if (!current) return;
+  replaceCampaign({
+    ...current,
     status: live.status,
     status_reason: live.reason,
     // The note explains a wait while sending; a change of status ends it.
-    status_note: live.status === c.status ? c.status_note : null,
+    status_note: live.status === current.status ? current.status_note : null,
     progress: live.progress,
-  }));
+  });
+  if (live.status !== current.status) {
+    api.get<CampaignDetail>(`/api/campaigns/${id}`).then(replaceCampaign, noticeSessionEnd);
+  }
 }
 
-export type CampaignAction = "pause" | "resume" | "cancel";
+export type CampaignAction = "pause" | "resume" | "cancel" | "unschedule";
 
-/** Pauses, resumes or cancels; the list shows the campaign as the API answers. Throws ApiError. */
-export async function actOn(id: number, action: CampaignAction): Promise<Campaign> {
+/** Pauses, resumes, cancels or unschedules; answers the campaign as the API does. Throws ApiError. */
+export async function actOn(id: number, action: CampaignAction): Promise<CampaignDetail> {
   try {
-    const updated = await api.post<Campaign>(`/api/campaigns/${id}/${action}`);
-    replace(id, () => updated);
+    const updated = await api.post<CampaignDetail>(`/api/campaigns/${id}/${action}`);
+    replaceCampaign(updated);
     return updated;
   } catch (e) {
     noticeSessionEnd(e);
     throw e;
   }
+}
+
+/** Actions the campaign pages offer as buttons. */
+export type ButtonAction = CampaignAction | "duplicate" | "delete";
+
+const CONFIRM: Partial<Record<ButtonAction, (title: string) => string>> = {
+  cancel: (title) => `Cancel “${title}”? Recipients not sent yet will not be.`,
+  delete: (title) => `Delete “${title}”? This cannot be undone.`,
+};
+
+/**
+ * Carries out an operator's action after asking where it cannot be undone. Answers where to go
+ * next (the copy's editor, the list) or the campaign as the API now shows it; null when the
+ * operator declined. Throws ApiError.
+ */
+export async function runAction(c: { id: number; title: string }, action: ButtonAction): Promise<{ goTo: string } | { updated: CampaignDetail } | null> {
+  const question = CONFIRM[action];
+  if (question && !window.confirm(question(c.title))) return null;
+  try {
+    if (action === "duplicate") return { goTo: `/campaigns/${(await api.post<CampaignDetail>(`/api/campaigns/${c.id}/duplicate`)).id}/edit` };
+    if (action === "delete") {
+      await api.delete(`/api/campaigns/${c.id}`);
+      return { goTo: "/campaigns" };
+    }
+  } catch (e) {
+    noticeSessionEnd(e);
+    throw e;
+  }
+  return { updated: await actOn(c.id, action) };
 }

@@ -1,0 +1,47 @@
+import type { CampaignProgress } from "../types";
+import { formatNumber } from "../lib/format";
+
+/**
+ * One bar for a campaign's recipients, split into what became of them: replied, read (not
+ * replied), delivered (not read), sent (not delivered yet), failed; the rest is still to send.
+ */
+export function ProgressBar({ progress: p, label }: { progress: CampaignProgress; label: string }) {
+  const replied = p.replied;
+  const read = Math.max(0, p.read - p.replied);
+  const delivered = Math.max(0, p.delivered - p.read);
+  const sent = Math.max(0, p.sent - p.delivered);
+  const failed = p.failed;
+  const parts = [
+    { key: "replied", n: replied },
+    { key: "read", n: read },
+    { key: "delivered", n: delivered },
+    { key: "sent", n: sent },
+    { key: "failed", n: failed },
+  ];
+  const total = Math.max(p.total, 1);
+  const handled = p.sent + p.failed + p.skipped + p.unknown;
+  return (
+    <div
+      class="stacked-bar"
+      role="img"
+      aria-label={`${label}: ${formatNumber(handled)} of ${formatNumber(p.total)} handled; ${formatNumber(p.delivered)} delivered, ${formatNumber(p.read)} read, ${formatNumber(p.replied)} replied, ${formatNumber(p.failed)} failed`}
+    >
+      {parts.map((part) =>
+        part.n > 0 ? <span key={part.key} class={`bar-${part.key}`} style={{ width: `${(part.n / total) * 100}%` }} /> : null,
+      )}
+    </div>
+  );
+}
+
+/** The legend of ProgressBar's colours. */
+export function ProgressLegend() {
+  return (
+    <ul class="bar-legend" aria-hidden="true">
+      {["replied", "read", "delivered", "sent", "failed"].map((k) => (
+        <li key={k}>
+          <span class={`legend-swatch bar-${k}`} /> {k[0]!.toUpperCase() + k.slice(1)}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,362 @@
+import { useLocation, useRoute } from "preact-iso";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, messageOf } from "../api";
+import { Counters, Rates, Timing } from "../components/campaign-progress";
+import { CampaignSummary } from "../components/campaign-summary";
+import { Notice, SelectField } from "../components/controls";
+import { Field } from "../components/field";
+import { FormError } from "../components/form-error";
+import { ProgressBar, ProgressLegend } from "../components/progress-bar";
+import { SeriesChart } from "../components/series-chart";
+import { STATUS_LABEL, StatusBadge } from "../components/status-badge";
+import { followed, followLive } from "../hooks/use-live-campaigns";
+import { useTitle } from "../hooks/use-title";
+import { formatDateTime, formatNumber, percent } from "../lib/format";
+import { runAction, type ButtonAction } from "../state/campaigns";
+import { labels, loadLabels } from "../state/labels";
+import { noticeSessionEnd } from "../state/session";
+import type { CampaignDetail, FailureGroup, Recipient, SeriesPoint } from "../types";
+
+const POLL_MS = 5_000;
+/** The chart and the failures refresh at most this often while progress arrives. */
+const REFRESH_MS = 5_000;
+/** With at least this many sends, a failure rate above HIGH_FAILURES gets the troubleshooting note. */
+const MIN_SENDS_FOR_ADVICE = 10;
+const HIGH_FAILURES = 0.2;
+const RECIPIENTS_REFRESH_MS = 5_000;
+
+const RECIPIENT_STATES = ["pending", "released", "sending", "sent", "delivered", "read", "replied", "failed", "skipped", "cancelled", "unknown"];
+
+function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
+  const [state, setState] = useState("");
+  const [phone, setPhone] = useState("");
+  const [phoneError, setPhoneError] = useState<string | undefined>();
+  const [cursors, setCursors] = useState<string[]>([""]);
+  const [page, setPage] = useState<{ data: Recipient[]; next_cursor: string | null } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const cursor = cursors[cursors.length - 1]!;
+  const digits = phone.replace(/[^\d+]/g, "");
+  // While the campaign sends, the first page is refreshed at most every few seconds.
+  const [version, setVersion] = useState(0);
+  const lastVersion = useRef(0);
+  useEffect(() => {
+    const wait = Math.max(0, lastVersion.current + RECIPIENTS_REFRESH_MS - Date.now());
+    const t = setTimeout(() => {
+      lastVersion.current = Date.now();
+      setVersion((v) => v + 1);
+    }, wait);
+    return () => clearTimeout(t);
+  }, [campaign.progress]);
+  const variants = campaign.content.type === "text" && campaign.content.variants.length > 1;
+
+  useEffect(() => {
+    setCursors([""]);
+  }, [state, digits]);
+
+  useEffect(() => {
+    let stale = false;
+    const q = new URLSearchParams({ limit: "25" });
+    if (state) q.set("state", state);
+    if (digits) q.set("phone", digits);
+    if (cursor) q.set("cursor", cursor);
+    const t = setTimeout(() => {
+      api
+        .get<{ data: Recipient[]; next_cursor: string | null }>(`/api/campaigns/${campaign.id}/recipients?${q}`)
+        .then((p) => {
+          if (stale) return;
+          setPage(p);
+          setError(null);
+          setPhoneError(undefined);
+        })
+        .catch((e) => {
+          noticeSessionEnd(e);
+          if (stale) return;
+          const detail = (e as { details?: { path: string; message: string }[] }).details?.find((d) => d.path === "phone");
+          if (detail) setPhoneError(detail.message);
+          else setError(messageOf(e));
+        });
+    }, 200);
+    return () => {
+      stale = true;
+      clearTimeout(t);
+    };
+  }, [campaign.id, state, digits, cursor, cursors.length === 1 ? version : null]);
+
+  return (
+    <section aria-labelledby="recipients-heading">
+      <div class="page-head">
+        <h2 id="recipients-heading">Recipients</h2>
+        <a class="button button-secondary" href={`/api/campaigns/${campaign.id}/recipients.csv`} download>
+          Export CSV
+        </a>
+      </div>
+      <form class="filters" role="search" aria-label="Recipients" onSubmit={(e) => e.preventDefault()}>
+        <SelectField label="State" value={state} onValue={setState} options={[{ value: "", label: "Any state" }, ...RECIPIENT_STATES.map((s) => ({ value: s, label: s }))]} name="state" />
+        <Field label="Search by phone" type="search" inputMode="tel" value={phone} onValue={setPhone} error={phoneError} name="phone" />
+      </form>
+      <FormError message={error} />
+      {page === null ? (
+        <p class="muted">Loading recipients…</p>
+      ) : page.data.length === 0 ? (
+        <p class="muted">{campaign.progress.total === 0 ? "Recipients appear once the campaign is launched." : "No recipient matches."}</p>
+      ) : (
+        <div class="table-scroll">
+          <table class="table" data-recipients-table>
+            <thead>
+              <tr>
+                <th scope="col">Phone</th>
+                <th scope="col">Name</th>
+                <th scope="col">State</th>
+                {variants && <th scope="col">Variant</th>}
+                <th scope="col">Sent</th>
+                <th scope="col">Error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.map((r) => (
+                <tr key={r.id} data-state={r.state}>
+                  <td>{r.phone}</td>
+                  <td>{r.name}</td>
+                  <td>{r.state}</td>
+                  {variants && <td>{r.variant === null ? "" : r.variant + 1}</td>}
+                  <td>{formatDateTime(r.sent_at)}</td>
+                  <td>{r.error_code !== null ? `${r.error_code}: ${r.error_title ?? ""}` : r.reason ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div class="pager">
+        {cursors.length > 1 && (
+          <button type="button" class="button-secondary" onClick={() => setCursors(cursors.slice(0, -1))}>
+            Previous page
+          </button>
+        )}
+        {page?.next_cursor && (
+          <button type="button" class="button-secondary" onClick={() => setCursors([...cursors, page.next_cursor!])}>
+            Next page
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function Failures({ groups }: { groups: FailureGroup[] }) {
+  if (groups.length === 0) return null;
+  return (
+    <section aria-labelledby="failures-heading">
+      <h2 id="failures-heading">Failures by error code</h2>
+      <div class="table-scroll">
+        <table class="table" data-failures>
+          <thead>
+            <tr>
+              <th scope="col">Code</th>
+              <th scope="col">Recipients</th>
+              <th scope="col">What it means</th>
+              <th scope="col">What to do</th>
+            </tr>
+          </thead>
+          <tbody>
+            {groups.map((g) => (
+              <tr key={String(g.error_code)}>
+                <td>{g.error_code ?? "–"}</td>
+                <td>{formatNumber(g.count)}</td>
+                <td>
+                  {g.meaning}
+                  {g.error_title && g.error_title !== g.meaning && <span class="hint"> WhatsApp said: {g.error_title}</span>}
+                </td>
+                <td>{g.advice}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+export function CampaignDetailPage() {
+  const { params } = useRoute();
+  const { route } = useLocation();
+  const id = Number(params.id);
+  const [campaign, setCampaign] = useState<CampaignDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [status, setStatus] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [series, setSeries] = useState<SeriesPoint[]>([]);
+  const [failures, setFailures] = useState<FailureGroup[]>([]);
+  const lastRefresh = useRef(0);
+  useTitle(campaign?.title ?? "Campaign");
+
+  const load = () =>
+    api
+      .get<CampaignDetail>(`/api/campaigns/${id}`)
+      .then((c) => {
+        setCampaign(c);
+        setError(null);
+      })
+      .catch((e) => {
+        noticeSessionEnd(e);
+        setError(messageOf(e));
+      });
+
+  const refreshSideData = () => {
+    lastRefresh.current = Date.now();
+    api.get<{ data: SeriesPoint[] }>(`/api/campaigns/${id}/series`).then((s) => setSeries(s.data), noticeSessionEnd);
+    api.get<{ data: FailureGroup[] }>(`/api/campaigns/${id}/failures`).then((f) => setFailures(f.data), noticeSessionEnd);
+  };
+
+  useEffect(() => {
+    void loadLabels();
+    void load();
+    refreshSideData();
+  }, [id]);
+
+  const live = campaign !== null && followed(campaign);
+  const statusNow = campaign?.status;
+  // Live progress over the campaign's socket; while it is down, polling keeps the page current.
+  useEffect(() => {
+    if (!live) return;
+    let poll: ReturnType<typeof setInterval> | null = null;
+    const stop = followLive(
+      id,
+      (message) => {
+        if (poll) {
+          clearInterval(poll);
+          poll = null;
+        }
+        // A new status brings the allowed actions and the rest of the view from the server.
+        if (message.status !== statusNow) void load();
+        setCampaign((c) => c && { ...c, status: message.status, status_reason: message.reason, status_note: message.status === c.status ? c.status_note : null, progress: message.progress });
+        if (message.status !== statusNow || Date.now() - lastRefresh.current > REFRESH_MS) refreshSideData();
+      },
+      () => {
+        poll ??= setInterval(() => void load(), POLL_MS);
+      },
+    );
+    const sideData = setInterval(() => Date.now() - lastRefresh.current > REFRESH_MS && refreshSideData(), REFRESH_MS);
+    return () => {
+      stop();
+      clearInterval(sideData);
+      if (poll) clearInterval(poll);
+    };
+  }, [id, live, statusNow]);
+
+  if (error && !campaign) {
+    return (
+      <>
+        <p class="breadcrumb">
+          <a href="/campaigns">Campaigns</a>
+        </p>
+        <FormError message={`Could not load the campaign: ${error}`} />
+      </>
+    );
+  }
+  if (!campaign) return <p class="muted">Loading the campaign…</p>;
+  const c = campaign;
+  const p = c.progress;
+
+  const act = async (action: ButtonAction) => {
+    setBusy(true);
+    setActionError(null);
+    setStatus("");
+    try {
+      const done = await runAction(c, action);
+      if (done && "goTo" in done) route(done.goTo);
+      else if (done) {
+        setCampaign(done.updated);
+        setStatus(`The campaign is ${STATUS_LABEL[done.updated.status].toLowerCase()}.`);
+      }
+    } catch (e) {
+      setActionError(`Could not ${action}: ${messageOf(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const attempted = p.sent + p.failed;
+  const manyFailures = attempted >= MIN_SENDS_FOR_ADVICE && p.failed / attempted > HIGH_FAILURES;
+  const buttons: { action: ButtonAction; label: string; tone?: string }[] = [
+    { action: "pause", label: "Pause" },
+    { action: "resume", label: "Resume" },
+    { action: "unschedule", label: "Unschedule" },
+    { action: "cancel", label: "Cancel campaign", tone: "button-danger" },
+    { action: "duplicate", label: "Duplicate" },
+    { action: "delete", label: "Delete", tone: "button-danger" },
+  ];
+
+  return (
+    <>
+      <p class="breadcrumb">
+        <a href="/campaigns">Campaigns</a>
+      </p>
+      <div class="page-head">
+        <h1>{c.title}</h1>
+        <StatusBadge status={c.status} />
+      </div>
+      <p class="campaign-meta muted">
+        {c.inbox_name ?? "Deleted inbox"} · <Timing c={c} />
+        {c.launched_at && c.completed_at && <> · launched {formatDateTime(c.launched_at)}</>}
+      </p>
+      {(c.status_note ?? c.status_reason) && (
+        <p class="campaign-note" data-status-reason>
+          {c.status_note ?? c.status_reason}
+        </p>
+      )}
+      <div class="campaign-actions">
+        {c.actions.includes("edit") && (
+          <a class="button" href={`/campaigns/${c.id}/edit`}>
+            Edit draft
+          </a>
+        )}
+        {buttons
+          .filter((b) => c.actions.includes(b.action))
+          .map((b) => (
+            <button key={b.action} type="button" class={b.tone ?? "button-secondary"} disabled={busy} onClick={() => void act(b.action)}>
+              {b.label}
+            </button>
+          ))}
+      </div>
+      <p class="status" role="status">
+        {status}
+      </p>
+      <FormError message={actionError} />
+      {manyFailures && (
+        <Notice tone="warning" data-notice="many-failures">
+          <p>
+            <strong>Many messages are failing ({percent(p.failed, attempted)}).</strong> Lower the pace (longer delays, smaller batches) and check the
+            number's health (quality rating and messaging limit in WhatsApp Manager). The failures below say what WhatsApp answered.
+          </p>
+        </Notice>
+      )}
+      <section aria-labelledby="progress-heading" class="panel" data-campaign={c.id}>
+        <h2 id="progress-heading">Progress</h2>
+        {p.total > 0 ? (
+          <>
+            <ProgressBar progress={p} label={c.title} />
+            <ProgressLegend />
+            <Counters p={p} />
+            <Rates p={p} />
+          </>
+        ) : (
+          <p class="muted">{c.status === "scheduled" ? `Starts ${formatDateTime(c.scheduled_at)}.` : "Not launched yet."}</p>
+        )}
+      </section>
+      {p.total > 0 && (
+        <section aria-labelledby="chart-heading">
+          <h2 id="chart-heading">Over time</h2>
+          {series.length === 0 ? <p class="muted">Nothing sent yet.</p> : <SeriesChart points={series} />}
+        </section>
+      )}
+      <Failures groups={failures} />
+      {c.status !== "draft" && <RecipientsTable campaign={c} />}
+      <section aria-labelledby="setup-heading">
+        <h2 id="setup-heading">{c.status === "draft" ? "Draft" : "As launched"}</h2>
+        <CampaignSummary title={c.title} inbox={c.inbox_name ?? `inbox ${c.inbox_id}`} audience={c.audience} labels={labels.value.items} content={c.content} settings={c.settings} />
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,170 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, messageOf } from "../../api";
+import { CampaignSummary } from "../../components/campaign-summary";
+import { ErrorText, Notice } from "../../components/controls";
+import { Field } from "../../components/field";
+import { FormError } from "../../components/form-error";
+import { formatNumber } from "../../lib/format";
+import { noticeSessionEnd } from "../../state/session";
+import type { CampaignDetail, Label, LaunchPreview } from "../../types";
+import { contentOf, scheduleAt, type Step } from "./model";
+import type { StepProps } from "./steps";
+
+type TestResult = { phone: string; ok: boolean; wamid?: string; error?: string };
+
+/** Sends the saved draft to a few phones, without touching the campaign's progress. */
+function TestSend({ campaignId }: { campaignId: number }) {
+  const [phones, setPhones] = useState("");
+  const [error, setError] = useState<string | undefined>();
+  const [sending, setSending] = useState(false);
+  const [results, setResults] = useState<TestResult[] | null>(null);
+  const send = async () => {
+    const list = phones
+      .split(/[,;\n]/)
+      .map((p) => p.trim())
+      .filter(Boolean);
+    if (list.length === 0) {
+      setError("Enter at least one phone number");
+      return;
+    }
+    if (list.length > 5) {
+      setError("Enter at most 5 phone numbers");
+      return;
+    }
+    setSending(true);
+    setError(undefined);
+    setResults(null);
+    try {
+      const { results } = await api.post<{ results: TestResult[] }>(`/api/campaigns/${campaignId}/test`, { phones: list });
+      setResults(results);
+    } catch (e) {
+      noticeSessionEnd(e);
+      setError(messageOf(e));
+    } finally {
+      setSending(false);
+    }
+  };
+  return (
+    <section class="panel" aria-labelledby="test-heading">
+      <h3 id="test-heading">Send a test</h3>
+      <div class="inline-form">
+        <Field
+          label="Phone numbers"
+          hint="Up to 5, separated by commas. A number that belongs to a contact is rendered with that contact's values."
+          value={phones}
+          onValue={setPhones}
+          error={error}
+          name="test-phones"
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              void send();
+            }
+          }}
+        />
+        <button type="button" class="button-secondary" onClick={() => void send()} disabled={sending}>
+          {sending ? "Sending…" : "Send test"}
+        </button>
+      </div>
+      <div role="status" data-test-results>
+        {results && (
+          <ul class="plain-list">
+            {results.map((r) => (
+              <li key={r.phone} class={r.ok ? "ok" : "field-error"}>
+                {r.phone}: {r.ok ? "sent" : `not sent (${r.error})`}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}
+
+export function ReviewStep({ draft, data, labels, goTo, showErrors, onDone }: StepProps & { labels: Label[] | null; goTo: (s: Step) => void; showErrors: (e: unknown) => void; onDone: (id: number) => void }) {
+  const [preview, setPreview] = useState<LaunchPreview | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const id = draft.id!;
+  useEffect(() => {
+    api
+      .get<LaunchPreview>(`/api/campaigns/${id}/preview`)
+      .then(setPreview)
+      .catch((e) => {
+        noticeSessionEnd(e);
+        setPreviewError(messageOf(e));
+      });
+  }, [id]);
+
+  const inbox = data.inboxes?.find((i) => i.id === draft.inbox_id);
+  const content = contentOf(draft)!;
+  const s = draft.schedule;
+  const when = draft.when === "now" ? "Send now" : draft.when === "schedule" ? `On ${s.date} at ${s.time} (${s.timezone.replace(/_/g, " ")})` : "Save as draft: nothing is sent";
+
+  const confirm = async () => {
+    setConfirming(true);
+    try {
+      if (draft.when === "now") await api.post<CampaignDetail>(`/api/campaigns/${id}/launch`, {});
+      if (draft.when === "schedule") await api.post<CampaignDetail>(`/api/campaigns/${id}/launch`, { schedule: { at: scheduleAt(s), timezone: s.timezone } });
+      onDone(id);
+    } catch (e) {
+      setConfirming(false);
+      showErrors(e);
+    }
+  };
+
+  const warnings: string[] = [];
+  if (preview) {
+    const limit = preview.messaging_limit as { warning?: string | null } | undefined;
+    if (limit?.warning) warnings.push(limit.warning);
+    if (preview.skipped_outside_window > 0) {
+      warnings.push(`${formatNumber(preview.skipped_outside_window)} contacts have not written in the last 24 hours and will be skipped: free text cannot reach them.`);
+    }
+    const missing = preview.missing_values;
+    if (missing && missing.affected > 0) {
+      const who = missing.examples.map((x) => `${x.phone} (${x.missing.join(", ")})`).join("; ");
+      warnings.push(`${formatNumber(missing.affected)} contacts lack a value for a variable that has no fallback, e.g. ${who}. Add a fallback or fill the contacts' fields.`);
+    }
+  }
+  const label = draft.when === "now" ? "Send now" : draft.when === "schedule" ? "Schedule campaign" : "Save draft";
+
+  return (
+    <div class="stack">
+      <CampaignSummary
+        title={draft.title}
+        inbox={inbox ? `${inbox.name}${inbox.display_phone ? ` · ${inbox.display_phone}` : ""}` : `inbox ${draft.inbox_id}`}
+        audience={draft.audience}
+        labels={labels}
+        content={content}
+        settings={draft.settings}
+        when={when}
+        onChange={(what) => goTo(what)}
+      />
+      <section aria-labelledby="checks-heading" class="panel">
+        <h3 id="checks-heading">Before sending</h3>
+        {previewError && <FormError message={`Could not check the launch: ${previewError}`} />}
+        {!preview && !previewError && <p class="muted">Checking the audience…</p>}
+        {preview && (
+          <p data-recipients>
+            <strong>{formatNumber(preview.recipients)}</strong> {preview.recipients === 1 ? "contact receives" : "contacts receive"} this campaign.
+          </p>
+        )}
+        {warnings.map((w) => (
+          <Notice key={w} tone="warning" data-notice="launch-warning">
+            <p>{w}</p>
+          </Notice>
+        ))}
+        {preview && preview.recipients === 0 && <ErrorText id="no-recipients" error="Nobody would receive this campaign: change the audience or the content." />}
+      </section>
+      <TestSend campaignId={id} />
+      <div class="step-actions">
+        <button type="button" class="button-secondary" onClick={() => goTo("when")}>
+          Back
+        </button>
+        <button type="button" onClick={() => void confirm()} disabled={confirming || (draft.when !== "draft" && preview?.recipients === 0)} data-confirm>
+          {confirming ? "Working…" : label}
+        </button>
+      </div>
+    </div>
+  );
+}
