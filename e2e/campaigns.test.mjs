@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, at, baseUrl, launchBrowser } from "./browser.mjs";
-import { admin } from "./fixtures.mjs";
+import { artifactsDir, at, launchBrowser } from "./browser.mjs";
+import { apiOf, signInAsAdmin } from "./fixtures.mjs";
 
 const CONTACTS = 6;
 const stamp = `${Date.now() % 1e9}`;
@@ -19,13 +19,8 @@ describe("campaigns page", () => {
   let inboxId;
   let labelId;
 
-  /** The API as the signed-in browser calls it (same cookie jar, same origin). */
-  async function api(method, pathname, data) {
-    const res = await context.request.fetch(at(pathname), { method, headers: { origin: baseUrl }, ...(data === undefined ? {} : typeof data === "string" ? { data, headers: { origin: baseUrl, "content-type": "text/csv" } } : { data }) });
-    const text = await res.text();
-    assert.ok(res.ok(), `${method} ${pathname} answered ${res.status()}: ${text.slice(0, 300)}`);
-    return text ? JSON.parse(text) : null;
-  }
+  /** The API as the signed-in browser calls it. */
+  let api;
 
   async function campaign(title, settings) {
     return api("POST", "/api/campaigns", {
@@ -59,17 +54,8 @@ describe("campaigns page", () => {
       if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) consoleErrors.push(message.text());
     });
     // Signed in as the admin (set up here when this file runs alone).
-    const me = await context.request.get(at("/api/auth/me"));
-    if (!me.ok()) {
-      const setup = await context.request.post(at("/api/auth/setup"), {
-        headers: { origin: baseUrl },
-        data: { workspace_name: admin.workspace, name: admin.name, email: admin.email, password: admin.password },
-      });
-      if (setup.status() !== 201) {
-        const login = await context.request.post(at("/api/auth/login"), { headers: { origin: baseUrl }, data: { email: admin.email, password: admin.password } });
-        assert.equal(login.status(), 200, `sign-in answered ${login.status()}`);
-      }
-    }
+    await signInAsAdmin(context);
+    api = apiOf(context);
     const inbox = await api("POST", "/api/inboxes", { name: "E2E sandbox", provider: "sandbox", phone_number_id: `7${stamp}`, waba_id: `8${stamp}` });
     inboxId = inbox.id;
     await api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, {
@@ -116,7 +102,8 @@ describe("campaigns page", () => {
       { sent: view.progress.sent, delivered: view.progress.delivered, read: view.progress.read },
       { sent: CONTACTS, delivered: CONTACTS, read: CONTACTS },
     );
-    assert.equal(await card(c.id).getByRole("button").count(), 0, "a completed campaign offers no actions");
+    assert.equal(await card(c.id).getByRole("button", { name: /^(Pause|Resume|Cancel|Unschedule)/ }).count(), 0, "a completed campaign cannot be paused, resumed or cancelled");
+    assert.equal(await card(c.id).getByRole("button", { name: /^Duplicate/ }).count(), 1, "a completed campaign can be duplicated");
     assert.equal(await page.evaluate(() => window.heraldMarker), true, "the page was not reloaded");
   });
 
