@@ -478,7 +478,7 @@ describe("the cron trigger", () => {
     expect(await alarmOf(id)).toBeNull();
     await cron();
     // Armed for now; it may fire at once (getAlarm() is null while it runs) and re-arm itself for its next wake.
-    const deadline = Date.now() + 2_000;
+    const deadline = Date.now() + 10_000;
     while ((await alarmOf(id)) === null && Date.now() < deadline) await sleep(20);
     expect(await alarmOf(id)).not.toBeNull();
     // A campaign with a healthy alarm is left alone.
