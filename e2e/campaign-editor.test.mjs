@@ -428,25 +428,56 @@ describe("campaign editor and campaign page", () => {
     assert.deepEqual(view.content.values.body["2"], { source: "fixed", value: "TECLADO" });
   });
 
+  it("shows failures by error code with what to do, and the advice for many failures", async () => {
+    const demo = (await api("GET", "/api/inboxes")).data.find((i) => i.name === "Demo sandbox");
+    // Meta's side: about a third of the sends refused as not on WhatsApp (below the auto-pause threshold).
+    await api("PUT", `/api/sandbox/inboxes/${demo.id}/scenario`, { random_failure_rate: 0.35, random_failure_codes: [131026] });
+    try {
+      await startCampaign(`Failing ${stamp}`, ["Customers"]);
+      await continueButton().click();
+      await stepHeading("Content").waitFor();
+      await chooseWelcomeOffer();
+      await continueButton().click();
+      await setPace(0, 0);
+      await confirm("Send now", "Send now");
+      await page.waitForFunction(() => ["Completed", "Paused"].includes(document.querySelector("h1 + [data-status]")?.textContent), null, { timeout: 60_000 });
+      const advice = page.locator("[data-notice='many-failures']");
+      await advice.waitFor();
+      assert.match(await advice.textContent(), /Lower the pace \(longer delays, smaller batches\) and check the number's health/);
+      const row = page.locator("[data-failures] tbody tr").filter({ hasText: "131026" });
+      await row.waitFor();
+      assert.match(await row.textContent(), /undeliverable/i);
+      await page.getByLabel("State", { exact: true }).selectOption("failed");
+      await page.waitForFunction(() => {
+        const rows = [...document.querySelectorAll("[data-recipients-table] tbody tr")];
+        return rows.length > 0 && rows.every((r) => r.getAttribute("data-state") === "failed");
+      });
+      assert.match(await page.locator("[data-recipients-table] tbody tr").first().textContent(), /131026/);
+      await shot("17-campaign-failures");
+    } finally {
+      await api("PUT", `/api/sandbox/inboxes/${demo.id}/scenario`, { random_failure_rate: 0 });
+    }
+  });
+
   it("fits a phone screen", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     await page.goto(at("/campaigns"));
     await page.locator("[data-campaign]").first().waitFor();
     assert.equal(await fits(), true, "the list fits");
-    await shot("17-phone-campaigns");
+    await shot("18-phone-campaigns");
     await startCampaign(`Phone ${stamp}`, ["VIP"]);
     assert.equal(await fits(), true, "the audience step fits");
     await continueButton().click();
     await stepHeading("Content").waitFor();
     await chooseWelcomeOffer();
     assert.equal(await fits(), true, "the content step fits");
-    await shot("18-phone-content");
+    await shot("19-phone-content");
     const { data } = await api("GET", "/api/campaigns?status=completed&limit=1");
     await page.goto(at(`/campaigns/${data[0].id}`));
     await page.locator("[data-chart] canvas").waitFor();
     assert.equal(await fits(), true, "the campaign page fits");
-    await shot("19-phone-campaign");
+    await shot("20-phone-campaign");
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
