@@ -459,6 +459,34 @@ describe("campaign editor and campaign page", () => {
     }
   });
 
+  it("speaks Brazilian Portuguese when chosen, and remembers it", async () => {
+    await page.goto(at("/campaigns"));
+    await page.getByLabel("Language").selectOption("pt-BR");
+    await page.getByRole("heading", { name: "Campanhas", exact: true }).waitFor();
+    assert.equal(await page.getAttribute("html", "lang"), "pt-BR");
+    assert.equal(await page.getByRole("link", { name: "Criar campanha" }).count(), 1);
+    await page.reload();
+    await page.getByRole("heading", { name: "Campanhas", exact: true }).waitFor();
+    await shot("21-pt-campaigns");
+    await page.getByRole("link", { name: "Criar campanha" }).click();
+    await page.getByRole("heading", { name: /Passo 1 de 8 Tipo$/ }).waitFor();
+    await page.getByRole("button", { name: "Continuar" }).click();
+    await page.getByLabel("Título da campanha").fill(`Português ${stamp}`);
+    await page.getByRole("button", { name: "Continuar" }).click();
+    await page.getByRole("group", { name: "Qual número de WhatsApp envia esta campanha?" }).getByRole("radio").first().check();
+    await page.getByRole("button", { name: "Continuar" }).click();
+    await page.getByRole("checkbox", { name: /^VIP \(/ }).first().check();
+    await page.getByText(/contatos recebem esta campanha\./).waitFor();
+    await shot("22-pt-audience");
+    const { data } = await api("GET", "/api/campaigns?status=completed&limit=1");
+    await page.goto(at(`/campaigns/${data[0].id}`));
+    await page.getByRole("heading", { name: "Progresso" }).waitFor();
+    assert.equal(await page.locator("h1 + [data-status]").textContent(), "Concluída");
+    await shot("23-pt-campaign");
+    await page.getByLabel("Idioma").selectOption("en");
+    await page.getByRole("heading", { name: "Progress" }).waitFor();
+  });
+
   it("fits a phone screen", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);

@@ -1,3 +1,5 @@
+import { t } from "./i18n";
+
 /**
  * The one way the UI talks to the Worker: JSON in, JSON out, the session cookie sent along,
  * and the API's error shape `{error:{code,message,details?}}` turned into a thrown ApiError.
@@ -45,7 +47,7 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
     });
   } catch (e) {
     if ((e as Error)?.name === "AbortError") throw e;
-    throw new ApiError(0, "network_error", "Could not reach Herald. Check your connection and try again.");
+    throw new ApiError(0, "network_error", t("common.networkError"));
   }
   if (res.status === 204) return undefined as T;
   const data = await readJson(res);
@@ -82,5 +84,5 @@ export function fieldErrors(error: unknown): Record<string, string> {
 /** A message fit to show a person, whatever was thrown. */
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
-  return "Something went wrong. Please try again.";
+  return t("common.genericError");
 }

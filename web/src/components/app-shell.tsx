@@ -1,15 +1,19 @@
 import type { ComponentChildren } from "preact";
 import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
+import { t, type MessageKey } from "../i18n";
+import { LanguageSwitcher } from "./language-switcher";
 import { messageOf } from "../api";
 import { session, signOut } from "../state/session";
 import { FormError } from "./form-error";
 
-const SECTIONS = [
-  { href: "/campaigns", label: "Campaigns" },
-  { href: "/contacts", label: "Contacts" },
-  { href: "/labels", label: "Labels" },
-  { href: "/inboxes", label: "Inboxes" },
+const SECTIONS: { href: string; label: MessageKey; sandboxOnly?: boolean }[] = [
+  { href: "/campaigns", label: "common.nav.campaigns" },
+  { href: "/contacts", label: "common.nav.contacts" },
+  { href: "/labels", label: "common.nav.labels" },
+  { href: "/inboxes", label: "common.nav.inboxes" },
+  { href: "/settings", label: "common.nav.settings" },
+  { href: "/sandbox", label: "common.nav.sandbox", sandboxOnly: true },
 ];
 
 function NavLink({ href, children }: { href: string; children: ComponentChildren }) {
@@ -36,7 +40,7 @@ export function AppShell({ children }: { children: ComponentChildren }) {
     try {
       await signOut();
     } catch (e) {
-      setError(`Could not sign out: ${messageOf(e)}`);
+      setError(t("common.signOutFailed", { message: messageOf(e) }));
       setSigningOut(false);
     }
   };
@@ -44,7 +48,7 @@ export function AppShell({ children }: { children: ComponentChildren }) {
   return (
     <>
       <a class="skip-link" href="#main">
-        Skip to content
+        {t("common.skipToContent")}
       </a>
       <header class="app-header">
         <div class="app-header-row">
@@ -58,19 +62,18 @@ export function AppShell({ children }: { children: ComponentChildren }) {
             <span class="account-email">
               {user.email}
             </span>
-            <span class="role-badge">
-              {user.role}
-            </span>
+            <span class="role-badge">{t(user.role === "admin" ? "common.role.admin" : "common.role.operator")}</span>
+            <LanguageSwitcher />
             <button type="button" class="button-secondary" onClick={onSignOut} disabled={signingOut}>
-              {signingOut ? "Signing out…" : "Sign out"}
+              {signingOut ? t("common.signingOut") : t("common.signOut")}
             </button>
           </div>
         </div>
-        <nav class="app-nav" aria-label="Main">
+        <nav class="app-nav" aria-label={t("common.nav.main")}>
           <ul>
-            {SECTIONS.map((s) => (
+            {SECTIONS.filter((s) => !s.sandboxOnly || current.features?.sandbox).map((s) => (
               <li key={s.href}>
-                <NavLink href={s.href}>{s.label}</NavLink>
+                <NavLink href={s.href}>{t(s.label)}</NavLink>
               </li>
             ))}
           </ul>

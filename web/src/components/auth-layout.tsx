@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import { LanguageSwitcher } from "./language-switcher";
 
 /** The centred card the signed-out pages (setup, sign-in) sit in. */
 export function AuthLayout({ title, intro, children }: { title: string; intro?: string; children: ComponentChildren }) {
@@ -11,6 +12,7 @@ export function AuthLayout({ title, intro, children }: { title: string; intro?: 
         <h1>{title}</h1>
         {intro && <p class="muted">{intro}</p>}
         {children}
+        <LanguageSwitcher />
       </div>
     </main>
   );

@@ -1,26 +1,25 @@
+import { t } from "../i18n";
 import { formatDateTime, formatNumber, percent } from "../lib/format";
 import type { CampaignDetail, CampaignProgress } from "../types";
 
 const COUNTERS = ["sent", "delivered", "read", "replied", "failed"] as const;
+const EXTRA = ["skipped", "cancelled", "unknown"] as const;
+
+/** A counter's name, e.g. "Delivered" / "Entregues". */
+export const counterLabel = (k: (typeof COUNTERS)[number] | (typeof EXTRA)[number]) => t(`campaigns.counter.${k}`);
 
 export function Counters({ p }: { p: CampaignProgress }) {
-  const extra = (["skipped", "cancelled", "unknown"] as const).filter((k) => p[k] > 0);
+  const shown = [...COUNTERS, ...EXTRA.filter((k) => p[k] > 0)];
   return (
     <dl class="counters">
-      {COUNTERS.map((k) => (
+      {shown.map((k) => (
         <div key={k}>
-          <dt>{k[0]!.toUpperCase() + k.slice(1)}</dt>
-          <dd data-counter={k}>{formatNumber(p[k])}</dd>
-        </div>
-      ))}
-      {extra.map((k) => (
-        <div key={k}>
-          <dt>{k[0]!.toUpperCase() + k.slice(1)}</dt>
+          <dt>{counterLabel(k)}</dt>
           <dd data-counter={k}>{formatNumber(p[k])}</dd>
         </div>
       ))}
       <div>
-        <dt>Of</dt>
+        <dt>{t("campaigns.counter.of")}</dt>
         <dd data-counter="total">{formatNumber(p.total)}</dd>
       </div>
     </dl>
@@ -30,16 +29,16 @@ export function Counters({ p }: { p: CampaignProgress }) {
 export function Rates({ p }: { p: CampaignProgress }) {
   return (
     <p class="rates muted">
-      Delivered {percent(p.delivered, p.sent)} · read {percent(p.read, p.delivered)} · replied {percent(p.replied, p.sent)}
-      {p.failed > 0 && <> · failed {percent(p.failed, p.sent + p.failed)}</>}
+      {t("campaigns.rates", { delivered: percent(p.delivered, p.sent), read: percent(p.read, p.delivered), replied: percent(p.replied, p.sent) })}
+      {p.failed > 0 && <> · {t("campaigns.rateFailed", { failed: percent(p.failed, p.sent + p.failed) })}</>}
     </p>
   );
 }
 
 /** The moment that matters most for a campaign's status. */
 export function Timing({ c }: { c: CampaignDetail }) {
-  if (c.status === "scheduled") return <span>Starts {formatDateTime(c.scheduled_at)}</span>;
-  if (c.completed_at) return <span>Ended {formatDateTime(c.completed_at)}</span>;
-  if (c.launched_at) return <span>Launched {formatDateTime(c.launched_at)}</span>;
-  return <span>Created {formatDateTime(c.created_at)}</span>;
+  if (c.status === "scheduled") return <span>{t("campaigns.starts", { at: formatDateTime(c.scheduled_at) })}</span>;
+  if (c.completed_at) return <span>{t("campaigns.ended", { at: formatDateTime(c.completed_at) })}</span>;
+  if (c.launched_at) return <span>{t("campaigns.launched", { at: formatDateTime(c.launched_at) })}</span>;
+  return <span>{t("campaigns.created", { at: formatDateTime(c.created_at) })}</span>;
 }

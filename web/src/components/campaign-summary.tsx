@@ -1,8 +1,13 @@
 import type { ComponentChildren } from "preact";
-import { formatNumber } from "../lib/format";
 import type { AudienceSelection, CampaignContent, Label, SendSettings, ValueSource } from "../types";
+import { t, tn } from "../i18n";
 
-const sourceText = (s: ValueSource) => (s.source === "fixed" ? `“${s.value}”` : `contact ${s.field.replace("attributes.", "")}${s.fallback ? ` (else “${s.fallback}”)` : ""}`);
+const sourceText = (s: ValueSource) =>
+  s.source === "fixed"
+    ? `“${s.value}”`
+    : s.fallback
+      ? t("campaigns.summary.fieldWithFallback", { field: s.field.replace("attributes.", ""), fallback: s.fallback })
+      : t("campaigns.summary.field", { field: s.field.replace("attributes.", "") });
 
 function Row({ term, children, onChange }: { term: string; children: ComponentChildren; onChange?: (() => void) | undefined }) {
   return (
@@ -12,7 +17,8 @@ function Row({ term, children, onChange }: { term: string; children: ComponentCh
       {onChange && (
         <dd class="summary-change">
           <button type="button" class="button-link" onClick={onChange}>
-            Change<span class="visually-hidden"> {term.toLowerCase()}</span>
+            {t("common.change")}
+            <span class="visually-hidden"> {term.toLowerCase()}</span>
           </button>
         </dd>
       )}
@@ -34,39 +40,38 @@ export type SummaryProps = {
 
 /** A campaign's choices as a list of terms, for the review step and the campaign's page. */
 export function CampaignSummary({ title, inbox, audience, labels, content, settings, when, onChange }: SummaryProps) {
-  const name = (id: number) => labels?.find((l) => l.id === id)?.name ?? `label ${id}`;
+  const name = (id: number) => labels?.find((l) => l.id === id)?.name ?? t("campaigns.summary.label", { id });
   const change = (what: Parameters<NonNullable<SummaryProps["onChange"]>>[0]) => (onChange ? () => onChange(what) : undefined);
   return (
     <dl class="summary">
-      <Row term="Title" onChange={change("title")}>
+      <Row term={t("campaigns.step.title")} onChange={change("title")}>
         {title}
       </Row>
-      <Row term="Inbox" onChange={change("inbox")}>
+      <Row term={t("campaigns.step.inbox")} onChange={change("inbox")}>
         {inbox}
       </Row>
-      <Row term="Audience" onChange={change("audience")}>
-        {audience.match === "all" ? "All of: " : "Any of: "}
-        {audience.labels.map(name).join(", ")}
-        {audience.exclude_labels.length > 0 && <> · leaving out {audience.exclude_labels.map(name).join(", ")}</>}
+      <Row term={t("campaigns.step.audience")} onChange={change("audience")}>
+        {t(audience.match === "all" ? "campaigns.summary.allOf" : "campaigns.summary.anyOf", { labels: audience.labels.map(name).join(", ") })}
+        {audience.exclude_labels.length > 0 && <> · {t("campaigns.summary.leavingOut", { labels: audience.exclude_labels.map(name).join(", ") })}</>}
       </Row>
-      <Row term="Content" onChange={change("content")}>
+      <Row term={t("campaigns.step.content")} onChange={change("content")}>
         {content.type === "template" ? (
           <>
-            Template <strong>{content.template_name}</strong> ({content.language})
+            {t("campaigns.summary.template")} <strong>{content.template_name}</strong> ({content.language})
             <ul class="plain-list">
               {Object.entries({ header: content.values.header, body: content.values.body, button: content.values.buttons }).flatMap(([section, sources]) =>
                 Object.entries(sources ?? {}).map(([key, s]) => (
                   <li key={`${section}.${key}`}>
-                    {section} {`{{${key}}}`}: {sourceText(s)}
+                    {t(`campaigns.summary.section.${section as "header" | "body" | "button"}`)} {`{{${key}}}`}: {sourceText(s)}
                   </li>
                 )),
               )}
-              {content.values.media?.link && <li>header media: {content.values.media.link}</li>}
+              {content.values.media?.link && <li>{t("campaigns.summary.media", { link: content.values.media.link })}</li>}
             </ul>
           </>
         ) : (
           <>
-            {content.variants.length} {content.variants.length === 1 ? "variant" : "variants"} of free text
+            {tn("campaigns.summary.variants", content.variants.length)}
             <ol class="plain-list variants-list">
               {content.variants.map((v, i) => (
                 <li key={i} class="pre">
@@ -77,14 +82,16 @@ export function CampaignSummary({ title, inbox, audience, labels, content, setti
           </>
         )}
       </Row>
-      <Row term="Send settings" onChange={change("settings")}>
-        {settings.min_delay_s === settings.max_delay_s ? `${settings.min_delay_s} s` : `${settings.min_delay_s}–${settings.max_delay_s} s`} between messages, batches of{" "}
-        {formatNumber(settings.batch_size)}
-        {settings.batch_pause_s > 0 && ` with ${settings.batch_pause_s} s between batches`}, variants {settings.randomize_variants ? "at random" : "in turn"}, pauses itself at{" "}
-        {Math.round(settings.failure_threshold * 100)} % failures over {settings.failure_window} messages
+      <Row term={t("campaigns.step.settings")} onChange={change("settings")}>
+        {t("campaigns.summary.pace", { delay: settings.min_delay_s === settings.max_delay_s ? `${settings.min_delay_s}` : `${settings.min_delay_s}–${settings.max_delay_s}`, batch: settings.batch_size })}
+        {settings.batch_pause_s > 0 && `, ${t("campaigns.summary.batchPause", { pause: settings.batch_pause_s })}`}
+        {", "}
+        {t(settings.randomize_variants ? "campaigns.summary.variantsRandom" : "campaigns.summary.variantsInTurn")}
+        {", "}
+        {t("campaigns.summary.autoPause", { threshold: Math.round(settings.failure_threshold * 100), window: settings.failure_window })}
       </Row>
       {when !== undefined && (
-        <Row term="When" onChange={change("when")}>
+        <Row term={t("campaigns.step.when")} onChange={change("when")}>
           {when}
         </Row>
       )}

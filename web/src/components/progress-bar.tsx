@@ -1,5 +1,6 @@
 import type { CampaignProgress } from "../types";
-import { formatNumber } from "../lib/format";
+import { t } from "../i18n";
+import { counterLabel } from "./campaign-progress";
 
 /**
  * One bar for a campaign's recipients, split into what became of them: replied, read (not
@@ -24,7 +25,7 @@ export function ProgressBar({ progress: p, label }: { progress: CampaignProgress
     <div
       class="stacked-bar"
       role="img"
-      aria-label={`${label}: ${formatNumber(handled)} of ${formatNumber(p.total)} handled; ${formatNumber(p.delivered)} delivered, ${formatNumber(p.read)} read, ${formatNumber(p.replied)} replied, ${formatNumber(p.failed)} failed`}
+      aria-label={t("campaigns.barLabel", { title: label, handled, total: p.total, delivered: p.delivered, read: p.read, replied: p.replied, failed: p.failed })}
     >
       {parts.map((part) =>
         part.n > 0 ? <span key={part.key} class={`bar-${part.key}`} style={{ width: `${(part.n / total) * 100}%` }} /> : null,
@@ -37,9 +38,9 @@ export function ProgressBar({ progress: p, label }: { progress: CampaignProgress
 export function ProgressLegend() {
   return (
     <ul class="bar-legend" aria-hidden="true">
-      {["replied", "read", "delivered", "sent", "failed"].map((k) => (
+      {(["replied", "read", "delivered", "sent", "failed"] as const).map((k) => (
         <li key={k}>
-          <span class={`legend-swatch bar-${k}`} /> {k[0]!.toUpperCase() + k.slice(1)}
+          <span class={`legend-swatch bar-${k}`} /> {counterLabel(k)}
         </li>
       ))}
     </ul>

@@ -2,13 +2,15 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { SeriesPoint } from "../types";
+import { t } from "../i18n";
+import { counterLabel } from "./campaign-progress";
 
 const SERIES = [
-  { key: "sent", label: "Sent", stroke: "#64748b" },
-  { key: "delivered", label: "Delivered", stroke: "#2563eb" },
-  { key: "read", label: "Read", stroke: "#0b6e4f" },
-  { key: "replied", label: "Replied", stroke: "#9333ea" },
-  { key: "failed", label: "Failed", stroke: "#b42318" },
+  { key: "sent", stroke: "#64748b" },
+  { key: "delivered", stroke: "#2563eb" },
+  { key: "read", stroke: "#0b6e4f" },
+  { key: "replied", stroke: "#9333ea" },
+  { key: "failed", stroke: "#b42318" },
 ] as const;
 
 /** Fills the minutes without events with zeros, so the lines show quiet minutes as quiet. */
@@ -35,8 +37,8 @@ export function SeriesChart({ points }: { points: SeriesPoint[] }) {
         width: width(),
         height: 240,
         scales: { x: { time: true } },
-        axes: [{}, { label: "per minute", size: 50 }],
-        series: [{ label: "Minute" }, ...SERIES.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: true, size: 5 } }))],
+        axes: [{}, { label: t("campaigns.chart.perMinute"), size: 50 }],
+        series: [{ label: t("campaigns.chart.minute") }, ...SERIES.map((s) => ({ label: counterLabel(s.key), stroke: s.stroke, width: 2, points: { show: true, size: 5 } }))],
       },
       aligned(points),
       el,
@@ -52,6 +54,6 @@ export function SeriesChart({ points }: { points: SeriesPoint[] }) {
   useEffect(() => {
     chart.current?.setData(aligned(points));
   }, [points]);
-  const totals = SERIES.map((s) => `${s.label} ${points.reduce((n, p) => n + p[s.key], 0)}`).join(", ");
-  return <div ref={box} class="series-chart" role="img" aria-label={`Per-minute activity chart. Totals: ${totals}.`} data-chart />;
+  const totals = SERIES.map((s) => `${counterLabel(s.key)} ${points.reduce((n, p) => n + p[s.key], 0)}`).join(", ");
+  return <div ref={box} class="series-chart" role="img" aria-label={t("campaigns.chart.label", { totals })} data-chart />;
 }

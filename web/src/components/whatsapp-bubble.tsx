@@ -1,3 +1,4 @@
+import { t } from "../i18n";
 /** What a recipient's phone shows: a WhatsApp-style bubble. Every text is rendered as text. */
 export type BubbleContent = {
   header?: { format: string; text?: string; link?: string } | null;
@@ -6,7 +7,8 @@ export type BubbleContent = {
   buttons?: { type: string; text: string; url?: string }[];
 };
 
-const MEDIA_LABEL: Record<string, string> = { IMAGE: "Image", VIDEO: "Video", DOCUMENT: "Document", LOCATION: "Location" };
+const MEDIA = ["IMAGE", "VIDEO", "DOCUMENT", "LOCATION"] as const;
+const mediaLabel = (format: string) => ((MEDIA as readonly string[]).includes(format) ? t(`campaigns.media.${format as (typeof MEDIA)[number]}`) : format);
 
 export function WhatsAppBubble({ content, caption }: { content: BubbleContent; caption: string }) {
   const { header, body, footer, buttons = [] } = content;
@@ -18,8 +20,8 @@ export function WhatsAppBubble({ content, caption }: { content: BubbleContent; c
           {header && header.format === "TEXT" && <p class="bubble-header">{header.text}</p>}
           {header && header.format !== "TEXT" && (
             <div class="bubble-media">
-              {MEDIA_LABEL[header.format] ?? header.format}
-              {header.link ? <span class="bubble-media-link">{header.link}</span> : <span> (no link yet)</span>}
+              {mediaLabel(header.format)}
+              {header.link ? <span class="bubble-media-link">{header.link}</span> : <span> {t("campaigns.media.noLink")}</span>}
             </div>
           )}
           <p class="bubble-body">{body}</p>

@@ -1,30 +1,34 @@
-/** Numbers, dates and durations as the browser's locale writes them. */
+/** Numbers, dates and durations as the chosen locale writes them. */
+import { locale, t } from "../i18n";
 
-const numberFormat = new Intl.NumberFormat();
+const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => T): T {
+  let f = cache.get(key) as T | undefined;
+  if (!f) cache.set(key, (f = make()));
+  return f;
+}
 
-export const formatNumber = (n: number) => numberFormat.format(n);
+export const formatNumber = (n: number) => cached(`n:${locale.value}`, () => new Intl.NumberFormat(locale.value)).format(n);
 
 /** "42 %" of `of`, or "–" when there is nothing to divide by. */
 export function percent(n: number, of: number): string {
-  return of > 0 ? `${Math.round((n / of) * 100)} %` : "–";
+  return of > 0 ? cached(`p:${locale.value}`, () => new Intl.NumberFormat(locale.value, { style: "percent" })).format(n / of) : "–";
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
 export function formatDateTime(iso: string | null | undefined): string {
-  return iso ? dateTime.format(new Date(iso)) : "";
+  return iso ? cached(`d:${locale.value}`, () => new Intl.DateTimeFormat(locale.value, { dateStyle: "medium", timeStyle: "short" })).format(new Date(iso)) : "";
 }
 
 /** A duration in words, rounded to what matters: "45 s", "12 min", "3 h 20 min", "2 days 4 h". */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
+  if (s < 60) return t("format.seconds", { n: s });
   const min = Math.round(s / 60);
-  if (min < 60) return `${min} min`;
+  if (min < 60) return t("format.minutes", { n: min });
   const h = Math.floor(min / 60);
-  if (h < 48) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+  if (h < 48) return min % 60 ? t("format.hoursMinutes", { h, m: min % 60 }) : t("format.hours", { h });
   const days = Math.floor(h / 24);
-  return h % 24 ? `${days} days ${h % 24} h` : `${days} days`;
+  return h % 24 ? t("format.daysHours", { d: days, h: h % 24 }) : t("format.days", { d: days });
 }
 
 /** The browser's IANA time zone, e.g. "America/Sao_Paulo". */

@@ -8,7 +8,7 @@ import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { ProgressBar, ProgressLegend } from "../components/progress-bar";
 import { SeriesChart } from "../components/series-chart";
-import { STATUS_LABEL, StatusBadge } from "../components/status-badge";
+import { statusLabel, StatusBadge } from "../components/status-badge";
 import { followed, followLive } from "../hooks/use-live-campaigns";
 import { useTitle } from "../hooks/use-title";
 import { formatDateTime, formatNumber, percent } from "../lib/format";
@@ -16,6 +16,7 @@ import { runAction, type ButtonAction } from "../state/campaigns";
 import { labels, loadLabels } from "../state/labels";
 import { noticeSessionEnd } from "../state/session";
 import type { CampaignDetail, FailureGroup, Recipient, SeriesPoint } from "../types";
+import { t, type MessageKey } from "../i18n";
 
 const POLL_MS = 5_000;
 /** The chart and the failures refresh at most this often while progress arrives. */
@@ -25,7 +26,10 @@ const MIN_SENDS_FOR_ADVICE = 10;
 const HIGH_FAILURES = 0.2;
 const RECIPIENTS_REFRESH_MS = 5_000;
 
-const RECIPIENT_STATES = ["pending", "released", "sending", "sent", "delivered", "read", "replied", "failed", "skipped", "cancelled", "unknown"];
+const RECIPIENT_STATES = ["pending", "released", "sending", "sent", "delivered", "read", "replied", "failed", "skipped", "cancelled", "unknown"] as const;
+type RecipientState = (typeof RECIPIENT_STATES)[number];
+/** A recipient's state in the UI's language; a state this page does not know is shown as sent. */
+const stateLabel = (s: string) => ((RECIPIENT_STATES as readonly string[]).includes(s) ? t(`campaigns.state.${s as RecipientState}`) : s);
 
 function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
   const [state, setState] = useState("");
@@ -85,31 +89,31 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
   return (
     <section aria-labelledby="recipients-heading">
       <div class="page-head">
-        <h2 id="recipients-heading">Recipients</h2>
+        <h2 id="recipients-heading">{t("campaigns.recipients.heading")}</h2>
         <a class="button button-secondary" href={`/api/campaigns/${campaign.id}/recipients.csv`} download>
-          Export CSV
+          {t("campaigns.recipients.export")}
         </a>
       </div>
-      <form class="filters" role="search" aria-label="Recipients" onSubmit={(e) => e.preventDefault()}>
-        <SelectField label="State" value={state} onValue={setState} options={[{ value: "", label: "Any state" }, ...RECIPIENT_STATES.map((s) => ({ value: s, label: s }))]} name="state" />
-        <Field label="Search by phone" type="search" inputMode="tel" value={phone} onValue={setPhone} error={phoneError} name="phone" />
+      <form class="filters" role="search" aria-label={t("campaigns.recipients.heading")} onSubmit={(e) => e.preventDefault()}>
+        <SelectField label={t("campaigns.recipients.state")} value={state} onValue={setState} options={[{ value: "", label: t("campaigns.recipients.anyState") }, ...RECIPIENT_STATES.map((s) => ({ value: s, label: stateLabel(s) }))]} name="state" />
+        <Field label={t("campaigns.recipients.searchPhone")} type="search" inputMode="tel" value={phone} onValue={setPhone} error={phoneError} name="phone" />
       </form>
       <FormError message={error} />
       {page === null ? (
-        <p class="muted">Loading recipients…</p>
+        <p class="muted">{t("campaigns.recipients.loading")}</p>
       ) : page.data.length === 0 ? (
-        <p class="muted">{campaign.progress.total === 0 ? "Recipients appear once the campaign is launched." : "No recipient matches."}</p>
+        <p class="muted">{campaign.progress.total === 0 ? t("campaigns.recipients.notYet") : t("campaigns.recipients.noMatch")}</p>
       ) : (
-        <div class="table-scroll">
+        <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="recipients-heading">
           <table class="table" data-recipients-table>
             <thead>
               <tr>
-                <th scope="col">Phone</th>
-                <th scope="col">Name</th>
-                <th scope="col">State</th>
-                {variants && <th scope="col">Variant</th>}
-                <th scope="col">Sent</th>
-                <th scope="col">Error</th>
+                <th scope="col">{t("campaigns.recipients.phone")}</th>
+                <th scope="col">{t("campaigns.recipients.name")}</th>
+                <th scope="col">{t("campaigns.recipients.state")}</th>
+                {variants && <th scope="col">{t("campaigns.recipients.variant")}</th>}
+                <th scope="col">{t("campaigns.counter.sent")}</th>
+                <th scope="col">{t("campaigns.recipients.error")}</th>
               </tr>
             </thead>
             <tbody>
@@ -117,7 +121,7 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
                 <tr key={r.id} data-state={r.state}>
                   <td>{r.phone}</td>
                   <td>{r.name}</td>
-                  <td>{r.state}</td>
+                  <td>{stateLabel(r.state)}</td>
                   {variants && <td>{r.variant === null ? "" : r.variant + 1}</td>}
                   <td>{formatDateTime(r.sent_at)}</td>
                   <td>{r.error_code !== null ? `${r.error_code}: ${r.error_title ?? ""}` : r.reason ?? ""}</td>
@@ -147,15 +151,15 @@ function Failures({ groups }: { groups: FailureGroup[] }) {
   if (groups.length === 0) return null;
   return (
     <section aria-labelledby="failures-heading">
-      <h2 id="failures-heading">Failures by error code</h2>
-      <div class="table-scroll">
+      <h2 id="failures-heading">{t("campaigns.failures.heading")}</h2>
+      <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="failures-heading">
         <table class="table" data-failures>
           <thead>
             <tr>
-              <th scope="col">Code</th>
-              <th scope="col">Recipients</th>
-              <th scope="col">What it means</th>
-              <th scope="col">What to do</th>
+              <th scope="col">{t("campaigns.failures.code")}</th>
+              <th scope="col">{t("campaigns.recipients.heading")}</th>
+              <th scope="col">{t("campaigns.failures.meaning")}</th>
+              <th scope="col">{t("campaigns.failures.advice")}</th>
             </tr>
           </thead>
           <tbody>
@@ -165,7 +169,7 @@ function Failures({ groups }: { groups: FailureGroup[] }) {
                 <td>{formatNumber(g.count)}</td>
                 <td>
                   {g.meaning}
-                  {g.error_title && g.error_title !== g.meaning && <span class="hint"> WhatsApp said: {g.error_title}</span>}
+                  {g.error_title && g.error_title !== g.meaning && <span class="hint"> {t("campaigns.failures.said", { title: g.error_title })}</span>}
                 </td>
                 <td>{g.advice}</td>
               </tr>
@@ -189,7 +193,7 @@ export function CampaignDetailPage() {
   const [series, setSeries] = useState<SeriesPoint[]>([]);
   const [failures, setFailures] = useState<FailureGroup[]>([]);
   const lastRefresh = useRef(0);
-  useTitle(campaign?.title ?? "Campaign");
+  useTitle(campaign?.title ?? t("campaigns.campaign"));
 
   const load = () =>
     api
@@ -249,13 +253,13 @@ export function CampaignDetailPage() {
     return (
       <>
         <p class="breadcrumb">
-          <a href="/campaigns">Campaigns</a>
+          <a href="/campaigns">{t("common.nav.campaigns")}</a>
         </p>
-        <FormError message={`Could not load the campaign: ${error}`} />
+        <FormError message={t("campaigns.loadOneFailed", { message: error })} />
       </>
     );
   }
-  if (!campaign) return <p class="muted">Loading the campaign…</p>;
+  if (!campaign) return <p class="muted">{t("campaigns.loadingOne")}</p>;
   const c = campaign;
   const p = c.progress;
 
@@ -268,10 +272,10 @@ export function CampaignDetailPage() {
       if (done && "goTo" in done) route(done.goTo);
       else if (done) {
         setCampaign(done.updated);
-        setStatus(`The campaign is ${STATUS_LABEL[done.updated.status].toLowerCase()}.`);
+        setStatus(t("campaigns.isNow", { status: statusLabel(done.updated.status).toLowerCase() }));
       }
     } catch (e) {
-      setActionError(`Could not ${action}: ${messageOf(e)}`);
+      setActionError(t("campaigns.actionFailed", { title: c.title, message: messageOf(e) }));
     } finally {
       setBusy(false);
     }
@@ -279,27 +283,27 @@ export function CampaignDetailPage() {
 
   const attempted = p.sent + p.failed;
   const manyFailures = attempted >= MIN_SENDS_FOR_ADVICE && p.failed / attempted > HIGH_FAILURES;
-  const buttons: { action: ButtonAction; label: string; tone?: string }[] = [
-    { action: "pause", label: "Pause" },
-    { action: "resume", label: "Resume" },
-    { action: "unschedule", label: "Unschedule" },
-    { action: "cancel", label: "Cancel campaign", tone: "button-danger" },
-    { action: "duplicate", label: "Duplicate" },
-    { action: "delete", label: "Delete", tone: "button-danger" },
+  const buttons: { action: ButtonAction; label: MessageKey; tone?: string }[] = [
+    { action: "pause", label: "campaigns.action.pause" },
+    { action: "resume", label: "campaigns.action.resume" },
+    { action: "unschedule", label: "campaigns.action.unschedule" },
+    { action: "cancel", label: "campaigns.action.cancelCampaign", tone: "button-danger" },
+    { action: "duplicate", label: "campaigns.action.duplicate" },
+    { action: "delete", label: "common.delete", tone: "button-danger" },
   ];
 
   return (
     <>
       <p class="breadcrumb">
-        <a href="/campaigns">Campaigns</a>
+        <a href="/campaigns">{t("common.nav.campaigns")}</a>
       </p>
       <div class="page-head">
         <h1>{c.title}</h1>
         <StatusBadge status={c.status} />
       </div>
       <p class="campaign-meta muted">
-        {c.inbox_name ?? "Deleted inbox"} · <Timing c={c} />
-        {c.launched_at && c.completed_at && <> · launched {formatDateTime(c.launched_at)}</>}
+        {c.inbox_name ?? t("campaigns.deletedInbox")} · <Timing c={c} />
+        {c.launched_at && c.completed_at && <> · {t("campaigns.launched", { at: formatDateTime(c.launched_at) }).toLowerCase()}</>}
       </p>
       {(c.status_note ?? c.status_reason) && (
         <p class="campaign-note" data-status-reason>
@@ -309,14 +313,14 @@ export function CampaignDetailPage() {
       <div class="campaign-actions">
         {c.actions.includes("edit") && (
           <a class="button" href={`/campaigns/${c.id}/edit`}>
-            Edit draft
+            {t("campaigns.editDraft")}
           </a>
         )}
         {buttons
           .filter((b) => c.actions.includes(b.action))
           .map((b) => (
             <button key={b.action} type="button" class={b.tone ?? "button-secondary"} disabled={busy} onClick={() => void act(b.action)}>
-              {b.label}
+              {t(b.label)}
             </button>
           ))}
       </div>
@@ -327,13 +331,12 @@ export function CampaignDetailPage() {
       {manyFailures && (
         <Notice tone="warning" data-notice="many-failures">
           <p>
-            <strong>Many messages are failing ({percent(p.failed, attempted)}).</strong> Lower the pace (longer delays, smaller batches) and check the
-            number's health (quality rating and messaging limit in WhatsApp Manager). The failures below say what WhatsApp answered.
+            <strong>{t("campaigns.manyFailures.title", { rate: percent(p.failed, attempted) })}</strong> {t("campaigns.manyFailures.text")}
           </p>
         </Notice>
       )}
       <section aria-labelledby="progress-heading" class="panel" data-campaign={c.id}>
-        <h2 id="progress-heading">Progress</h2>
+        <h2 id="progress-heading">{t("campaigns.progress")}</h2>
         {p.total > 0 ? (
           <>
             <ProgressBar progress={p} label={c.title} />
@@ -342,20 +345,20 @@ export function CampaignDetailPage() {
             <Rates p={p} />
           </>
         ) : (
-          <p class="muted">{c.status === "scheduled" ? `Starts ${formatDateTime(c.scheduled_at)}.` : "Not launched yet."}</p>
+          <p class="muted">{c.status === "scheduled" ? t("campaigns.starts", { at: formatDateTime(c.scheduled_at) }) : t("campaigns.notLaunched")}</p>
         )}
       </section>
       {p.total > 0 && (
         <section aria-labelledby="chart-heading">
-          <h2 id="chart-heading">Over time</h2>
-          {series.length === 0 ? <p class="muted">Nothing sent yet.</p> : <SeriesChart points={series} />}
+          <h2 id="chart-heading">{t("campaigns.chart.heading")}</h2>
+          {series.length === 0 ? <p class="muted">{t("campaigns.chart.empty")}</p> : <SeriesChart points={series} />}
         </section>
       )}
       <Failures groups={failures} />
       {c.status !== "draft" && <RecipientsTable campaign={c} />}
       <section aria-labelledby="setup-heading">
-        <h2 id="setup-heading">{c.status === "draft" ? "Draft" : "As launched"}</h2>
-        <CampaignSummary title={c.title} inbox={c.inbox_name ?? `inbox ${c.inbox_id}`} audience={c.audience} labels={labels.value.items} content={c.content} settings={c.settings} />
+        <h2 id="setup-heading">{c.status === "draft" ? t("campaigns.status.draft") : t("campaigns.asLaunched")}</h2>
+        <CampaignSummary title={c.title} inbox={c.inbox_name ?? t("campaigns.deletedInbox")} audience={c.audience} labels={labels.value.items} content={c.content} settings={c.settings} />
       </section>
     </>
   );

@@ -5,19 +5,20 @@ import { SelectField } from "../components/controls";
 import { Field } from "../components/field";
 import { Counters, Rates, Timing } from "../components/campaign-progress";
 import { ProgressBar, ProgressLegend } from "../components/progress-bar";
-import { STATUS_LABEL, StatusBadge } from "../components/status-badge";
+import { CAMPAIGN_STATUSES, statusLabel, StatusBadge } from "../components/status-badge";
 import { useLiveCampaigns } from "../hooks/use-live-campaigns";
 import { useTitle } from "../hooks/use-title";
 import { campaigns, loadCampaigns, loadMoreCampaigns, runAction, type ButtonAction } from "../state/campaigns";
 import type { CampaignDetail, CampaignStatus } from "../types";
+import { t, type MessageKey } from "../i18n";
 
 /** Buttons the list offers, in this order, when the server allows them. */
-const LIST_ACTIONS: { action: ButtonAction; label: string }[] = [
-  { action: "pause", label: "Pause" },
-  { action: "resume", label: "Resume" },
-  { action: "unschedule", label: "Unschedule" },
-  { action: "cancel", label: "Cancel" },
-  { action: "duplicate", label: "Duplicate" },
+const LIST_ACTIONS: { action: ButtonAction; label: MessageKey }[] = [
+  { action: "pause", label: "campaigns.action.pause" },
+  { action: "resume", label: "campaigns.action.resume" },
+  { action: "unschedule", label: "campaigns.action.unschedule" },
+  { action: "cancel", label: "campaigns.action.cancel" },
+  { action: "duplicate", label: "campaigns.action.duplicate" },
 ];
 
 function Row({ c, onAction, busy }: { c: CampaignDetail; onAction: (c: CampaignDetail, a: ButtonAction) => void; busy: boolean }) {
@@ -33,7 +34,7 @@ function Row({ c, onAction, busy }: { c: CampaignDetail; onAction: (c: CampaignD
         <StatusBadge status={c.status} />
       </div>
       <p class="campaign-meta muted">
-        {c.inbox_name ?? "Deleted inbox"} · <Timing c={c} />
+        {c.inbox_name ?? t("campaigns.deletedInbox")} · <Timing c={c} />
       </p>
       {note && <p class="campaign-note">{note}</p>}
       {p.total > 0 ? (
@@ -43,18 +44,19 @@ function Row({ c, onAction, busy }: { c: CampaignDetail; onAction: (c: CampaignD
           <Rates p={p} />
         </div>
       ) : (
-        c.status === "draft" && <p class="muted">Not launched</p>
+        c.status === "draft" && <p class="muted">{t("campaigns.notLaunched")}</p>
       )}
       {(actions.length > 0 || c.actions.includes("edit")) && (
         <div class="campaign-actions">
           {c.actions.includes("edit") && (
             <a class="button button-secondary" href={`/campaigns/${c.id}/edit`}>
-              Edit<span class="visually-hidden"> {c.title}</span>
+              {t("common.edit")}
+              <span class="visually-hidden"> {c.title}</span>
             </a>
           )}
           {actions.map(({ action, label }) => (
             <button key={action} type="button" class={action === "cancel" ? "button-danger" : "button-secondary"} disabled={busy} onClick={() => onAction(c, action)}>
-              {label}
+              {t(label)}
               <span class="visually-hidden"> {c.title}</span>
             </button>
           ))}
@@ -64,10 +66,9 @@ function Row({ c, onAction, busy }: { c: CampaignDetail; onAction: (c: CampaignD
   );
 }
 
-const STATUS_FILTER = [{ value: "", label: "Any status" }, ...(Object.keys(STATUS_LABEL) as CampaignStatus[]).map((s) => ({ value: s, label: STATUS_LABEL[s] }))];
 
 export function CampaignsPage() {
-  useTitle("Campaigns");
+  useTitle(t("common.nav.campaigns"));
   const { route } = useLocation();
   const { items, loading, error, filter, next } = campaigns.value;
   const [query, setQuery] = useState(filter.q);
@@ -92,9 +93,9 @@ export function CampaignsPage() {
     try {
       const done = await runAction(c, action);
       if (done && "goTo" in done) route(done.goTo);
-      else if (done) setStatus(`“${done.updated.title}” is ${STATUS_LABEL[done.updated.status].toLowerCase()}.`);
+      else if (done) setStatus(t("campaigns.nowStatus", { title: done.updated.title, status: statusLabel(done.updated.status).toLowerCase() }));
     } catch (e) {
-      setActionError(`Could not ${action} “${c.title}”: ${messageOf(e)}`);
+      setActionError(t("campaigns.actionFailed", { title: c.title, message: messageOf(e) }));
     } finally {
       setBusy(null);
     }
@@ -105,12 +106,12 @@ export function CampaignsPage() {
   return (
     <>
       <div class="page-head">
-        <h1>Campaigns</h1>
+        <h1>{t("common.nav.campaigns")}</h1>
         <a class="button" href="/campaigns/new">
-          Create campaign
+          {t("campaigns.create")}
         </a>
       </div>
-      <p class="muted">Progress updates live while a campaign sends. A read message also counts as delivered and sent.</p>
+      <p class="muted">{t("campaigns.listIntro")}</p>
       <p class="status" role="status">
         {status}
       </p>
@@ -119,9 +120,15 @@ export function CampaignsPage() {
           {actionError}
         </div>
       )}
-      <form class="filters" role="search" aria-label="Campaigns" onSubmit={(e) => e.preventDefault()}>
-        <Field label="Search by title" type="search" value={query} onValue={setQuery} name="q" />
-        <SelectField label="Status" value={filter.status} onValue={(s) => void loadCampaigns({ filter: { ...filter, status: s as CampaignStatus | "" } })} options={STATUS_FILTER} name="status" />
+      <form class="filters" role="search" aria-label={t("common.nav.campaigns")} onSubmit={(e) => e.preventDefault()}>
+        <Field label={t("campaigns.searchTitle")} type="search" value={query} onValue={setQuery} name="q" />
+        <SelectField
+          label={t("campaigns.statusFilter")}
+          value={filter.status}
+          onValue={(s) => void loadCampaigns({ filter: { ...filter, status: s as CampaignStatus | "" } })}
+          options={[{ value: "", label: t("campaigns.anyStatus") }, ...CAMPAIGN_STATUSES.map((s) => ({ value: s, label: statusLabel(s) }))]}
+          name="status"
+        />
       </form>
       <section aria-labelledby="all-campaigns-heading" aria-busy={loading}>
         <h2 id="all-campaigns-heading" class="visually-hidden">
@@ -130,16 +137,16 @@ export function CampaignsPage() {
         <ProgressLegend />
         {error && (
           <div class="alert" role="alert">
-            Could not load campaigns: {error}{" "}
+            {t("campaigns.loadFailed", { message: error })}{" "}
             <button type="button" class="button-link" onClick={() => void loadCampaigns()}>
-              Try again
+              {t("common.tryAgain")}
             </button>
           </div>
         )}
         {items === null ? (
-          loading && <p class="muted">Loading campaigns…</p>
+          loading && <p class="muted">{t("campaigns.loading")}</p>
         ) : items.length === 0 ? (
-          <p class="muted">{filtered ? "No campaign matches." : "No campaigns yet. Create one to start sending."}</p>
+          <p class="muted">{filtered ? t("campaigns.noMatch") : t("campaigns.none")}</p>
         ) : (
           <ul class="campaign-list">
             {items.map((c) => (
@@ -150,7 +157,7 @@ export function CampaignsPage() {
         {next && (
           <p>
             <button type="button" class="button-secondary" onClick={() => void loadMoreCampaigns()} disabled={loading}>
-              {loading ? "Loading…" : "Show more campaigns"}
+              {loading ? t("common.loading") : t("campaigns.showMore")}
             </button>
           </p>
         )}

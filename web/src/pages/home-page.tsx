@@ -1,27 +1,28 @@
 import { useTitle } from "../hooks/use-title";
 import { session } from "../state/session";
+import { t, type MessageKey } from "../i18n";
 
-const SECTIONS = [
-  { href: "/campaigns", title: "Campaigns", text: "Send a WhatsApp message to an audience and follow its delivery." },
-  { href: "/contacts", title: "Contacts", text: "The people you can reach, with their phone numbers and labels." },
-  { href: "/labels", title: "Labels", text: "Group contacts so campaigns can target them." },
-  { href: "/inboxes", title: "Inboxes", text: "The WhatsApp numbers Herald sends from." },
+const SECTIONS: { href: string; title: MessageKey; text: MessageKey }[] = [
+  { href: "/campaigns", title: "common.nav.campaigns", text: "auth.home.campaigns" },
+  { href: "/contacts", title: "common.nav.contacts", text: "auth.home.contacts" },
+  { href: "/labels", title: "common.nav.labels", text: "auth.home.labels" },
+  { href: "/inboxes", title: "common.nav.inboxes", text: "auth.home.inboxes" },
 ];
 
 export function HomePage() {
-  useTitle("Home");
+  useTitle(t("auth.homeTitle"));
   const current = session.value;
   return (
     <>
-      <h1>Welcome{current ? `, ${current.user.name}` : ""}</h1>
-      <p class="muted">Here is what you can do in {current?.workspace.name ?? "this workspace"}.</p>
+      <h1>{current ? t("auth.welcomeName", { name: current.user.name }) : t("auth.welcome")}</h1>
+      <p class="muted">{t("auth.homeIntro", { workspace: current?.workspace.name ?? "" })}</p>
       <ul class="cards">
         {SECTIONS.map((s) => (
           <li key={s.href} class="card">
             <h2>
-              <a href={s.href}>{s.title}</a>
+              <a href={s.href}>{t(s.title)}</a>
             </h2>
-            <p>{s.text}</p>
+            <p>{t(s.text)}</p>
           </li>
         ))}
       </ul>

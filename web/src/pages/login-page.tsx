@@ -6,9 +6,10 @@ import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { useTitle } from "../hooks/use-title";
 import { signIn } from "../state/session";
+import { t } from "../i18n";
 
 export function LoginPage() {
-  useTitle("Sign in");
+  useTitle(t("auth.signIn"));
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [pending, setPending] = useState(false);
@@ -32,13 +33,13 @@ export function LoginPage() {
   };
 
   return (
-    <AuthLayout title="Sign in" intro="Sign in to your Herald workspace.">
+    <AuthLayout title={t("auth.signIn")} intro={t("auth.signInIntro")}>
       <form class="stack" onSubmit={onSubmit} ref={formRef}>
         <FormError message={error} />
-        <Field label="Email" type="email" value={email} onValue={setEmail} required autoComplete="username" />
-        <Field label="Password" type="password" value={password} onValue={setPassword} required autoComplete="current-password" />
+        <Field label={t("auth.email")} type="email" value={email} onValue={setEmail} required autoComplete="username" />
+        <Field label={t("auth.password")} type="password" value={password} onValue={setPassword} required autoComplete="current-password" />
         <button type="submit" disabled={pending}>
-          {pending ? "Signing in…" : "Sign in"}
+          {pending ? t("auth.signingIn") : t("auth.signIn")}
         </button>
       </form>
     </AuthLayout>

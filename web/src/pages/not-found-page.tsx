@@ -1,12 +1,13 @@
 import { useTitle } from "../hooks/use-title";
+import { t } from "../i18n";
 
 export function NotFoundPage() {
-  useTitle("Not found");
+  useTitle(t("auth.notFoundTitle"));
   return (
     <>
-      <h1>Page not found</h1>
+      <h1>{t("auth.notFoundHeading")}</h1>
       <p>
-        There is nothing here. <a href="/">Go to the home page</a>.
+        {t("auth.notFoundText")} <a href="/">{t("auth.goHome")}</a>.
       </p>
     </>
   );

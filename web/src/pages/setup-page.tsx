@@ -6,10 +6,11 @@ import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { useTitle } from "../hooks/use-title";
 import { type SetupInput, setUp } from "../state/session";
+import { t } from "../i18n";
 
 /** First run: creates the workspace and its admin, who is then signed in. */
 export function SetupPage() {
-  useTitle("Set up");
+  useTitle(t("auth.setUpTitle"));
   const [form, setForm] = useState<SetupInput>({
     workspace_name: "",
     name: "",
@@ -39,18 +40,18 @@ export function SetupPage() {
     } catch (err) {
       const byField = fieldErrors(err);
       const marked = Object.keys(byField).some((key) => key in form);
-      setError(marked ? "Please correct the fields marked below." : messageOf(err));
+      setError(marked ? t("auth.correctFields") : messageOf(err));
       setFields(byField);
       setPending(false);
     }
   };
 
   return (
-    <AuthLayout title="Set up Herald" intro="Create your workspace and its first admin account.">
+    <AuthLayout title={t("auth.setUpHeading")} intro={t("auth.setUpIntro")}>
       <form class="stack" onSubmit={onSubmit} ref={formRef}>
         <FormError message={error} />
         <Field
-          label="Workspace name"
+          label={t("auth.workspaceName")}
           value={form.workspace_name}
           onValue={set("workspace_name")}
           error={fields.workspace_name}
@@ -58,9 +59,9 @@ export function SetupPage() {
           maxLength={100}
           autoComplete="organization"
         />
-        <Field label="Your name" value={form.name} onValue={set("name")} error={fields.name} required maxLength={100} autoComplete="name" />
+        <Field label={t("auth.yourName")} value={form.name} onValue={set("name")} error={fields.name} required maxLength={100} autoComplete="name" />
         <Field
-          label="Email"
+          label={t("auth.email")}
           type="email"
           value={form.email}
           onValue={set("email")}
@@ -70,9 +71,9 @@ export function SetupPage() {
           autoComplete="email"
         />
         <Field
-          label="Password"
+          label={t("auth.password")}
           type="password"
-          hint="At least 10 characters."
+          hint={t("auth.passwordHint")}
           value={form.password}
           onValue={set("password")}
           error={fields.password}
@@ -82,8 +83,8 @@ export function SetupPage() {
           autoComplete="new-password"
         />
         <Field
-          label="Default country"
-          hint="Two-letter code, e.g. BR or US. Phone numbers without a + prefix are read as numbers from this country."
+          label={t("auth.defaultCountry")}
+          hint={t("auth.defaultCountryHint")}
           value={form.default_country}
           onValue={set("default_country")}
           error={fields.default_country}
@@ -96,7 +97,7 @@ export function SetupPage() {
           class="input-short"
         />
         <button type="submit" disabled={pending}>
-          {pending ? "Creating workspace…" : "Create workspace"}
+          {pending ? t("auth.creatingWorkspace") : t("auth.createWorkspace")}
         </button>
       </form>
     </AuthLayout>

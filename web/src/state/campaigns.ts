@@ -2,6 +2,7 @@ import { effect, signal } from "@preact/signals";
 import { api, messageOf } from "../api";
 import type { CampaignDetail, CampaignStatus, LiveProgress } from "../types";
 import { noticeSessionEnd, session } from "./session";
+import { t } from "../i18n";
 
 export type CampaignFilter = { q: string; status: CampaignStatus | "" };
 
@@ -116,8 +117,8 @@ export async function actOn(id: number, action: CampaignAction): Promise<Campaig
 export type ButtonAction = CampaignAction | "duplicate" | "delete";
 
 const CONFIRM: Partial<Record<ButtonAction, (title: string) => string>> = {
-  cancel: (title) => `Cancel “${title}”? Recipients not sent yet will not be.`,
-  delete: (title) => `Delete “${title}”? This cannot be undone.`,
+  cancel: (title) => t("campaigns.confirmCancel", { title }),
+  delete: (title) => t("campaigns.confirmDelete", { title }),
 };
 
 /**

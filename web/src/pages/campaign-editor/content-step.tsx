@@ -10,8 +10,13 @@ import { noticeSessionEnd } from "../../state/session";
 import type { Contact, ContactField, Template, TemplateVariable, ValueSource } from "../../types";
 import { sectionOf, variablePath, withSource, type Draft } from "./model";
 import type { StepProps } from "./steps";
+import { t, tn, type MessageKey } from "../../i18n";
 
 const MAX_VARIANTS = 10;
+
+/** The picker's built-in variables in the UI's language; attribute keys as they are. */
+const BUILT_IN_LABEL: Record<string, MessageKey> = { "contact.name": "campaigns.field.name", "contact.first_name": "campaigns.field.firstName", "contact.phone": "campaigns.field.phone" };
+const pickerLabel = (p: { path: string; label: string }) => (BUILT_IN_LABEL[p.path] ? t(BUILT_IN_LABEL[p.path]!) : p.label);
 
 /** Someone to preview with when the audience has no sample yet. */
 const EXAMPLE_CONTACT: RenderContact = { name: "Ana Souza", phone: "+5511987654321", attributes: {} };
@@ -25,13 +30,13 @@ function useSampleContact(sample: Contact[]) {
   const picker =
     sample.length > 1 ? (
       <SelectField
-        label="Preview for"
+        label={t("campaigns.preview.for")}
         value={String(Math.min(index, sample.length - 1))}
         onValue={(v) => setIndex(Number(v))}
         options={sample.map((c, i) => ({ value: String(i), label: `${c.name || "(no name)"} · ${c.phone}` }))}
       />
     ) : null;
-  return { contact: contact ? asRenderContact(contact) : EXAMPLE_CONTACT, caption: contact ? `Preview for ${contact.name || contact.phone}` : "Preview for an example contact", picker };
+  return { contact: contact ? asRenderContact(contact) : EXAMPLE_CONTACT, caption: contact ? t("campaigns.preview.forContact", { name: contact.name || contact.phone }) : t("campaigns.preview.forExample"), picker };
 }
 
 export function ContentStep(props: StepProps) {
@@ -41,13 +46,13 @@ export function ContentStep(props: StepProps) {
   return (
     <div class="stack">
       <RadioGroup
-        legend="What does the campaign send?"
+        legend={t("campaigns.content.legend")}
         name="content-type"
         value={draft.contentType}
         onValue={(v) => update({ contentType: v as Draft["contentType"] })}
         options={[
-          { value: "template", label: "Approved template (HSM)", hint: "Reaches every contact. WhatsApp approved its wording beforehand." },
-          { value: "text", label: "Message with variants", hint: "Free text in up to 10 wordings. Only reaches contacts who wrote to you in the last 24 hours." },
+          { value: "template", label: t("campaigns.content.template"), hint: t("campaigns.content.templateHint") },
+          { value: "text", label: t("campaigns.content.text"), hint: t("campaigns.content.textHint") },
         ]}
       />
       {draft.contentType === "template" ? (
@@ -56,11 +61,8 @@ export function ContentStep(props: StepProps) {
         <>
           <Notice tone={outside > 0 ? "warning" : "info"} data-notice="service-window">
             <p>
-              WhatsApp delivers free text only to contacts who wrote to this number in the last 24 hours; the others are skipped.
-              {preview.preview &&
-                (outside > 0
-                  ? ` Of this audience, ${formatNumber(outside)} of ${formatNumber(total)} would be skipped today. Use a template to reach them.`
-                  : " Everyone in this audience wrote in the last 24 hours.")}
+              {t("campaigns.content.window")}
+              {preview.preview && ` ${outside > 0 ? t("campaigns.content.windowSkipped", { skipped: outside, total }) : t("campaigns.content.windowAll")}`}
             </p>
           </Notice>
           <TextVariants {...props} />
@@ -101,16 +103,16 @@ function TemplateContent({ draft, update, errors, data, preview }: StepProps) {
     try {
       const result = await api.post<{ synced: number; removed: number }>(`/api/inboxes/${inboxId}/templates/sync`);
       await load();
-      setSyncStatus(`Synced ${formatNumber(result.synced)} templates from WhatsApp.`);
+      setSyncStatus(tn("campaigns.templates.synced", result.synced));
     } catch (e) {
-      setSyncStatus(`Could not sync: ${messageOf(e)}`);
+      setSyncStatus(t("campaigns.templates.syncFailed", { message: messageOf(e) }));
     } finally {
       setSyncing(false);
     }
   };
 
-  if (loadError) return <ErrorText id="templates-error" error={`Could not load templates: ${loadError}`} />;
-  if (templates === null) return <p class="muted">Loading templates…</p>;
+  if (loadError) return <ErrorText id="templates-error" error={t("campaigns.templates.loadFailed", { message: loadError })} />;
+  if (templates === null) return <p class="muted">{t("campaigns.templates.loading")}</p>;
 
   const languages = [...new Set(templates.map((t) => t.language))].sort();
   const q = query.trim().toLowerCase();
@@ -121,14 +123,14 @@ function TemplateContent({ draft, update, errors, data, preview }: StepProps) {
   return (
     <div class="stack">
       <div class="field-row">
-        <Field label="Search templates" type="search" value={query} onValue={setQuery} placeholder="Name" />
-        <SelectField label="Language" value={language} onValue={setLanguage} options={[{ value: "", label: "All languages" }, ...languages.map((l) => ({ value: l, label: l }))]} />
+        <Field label={t("campaigns.templates.search")} type="search" value={query} onValue={setQuery} />
+        <SelectField label={t("campaigns.templates.language")} value={language} onValue={setLanguage} options={[{ value: "", label: t("campaigns.templates.allLanguages") }, ...languages.map((l) => ({ value: l, label: l }))]} />
       </div>
       {shown.length === 0 ? (
-        <p class="muted">{templates.length === 0 ? "This inbox has no approved template." : "No template matches."}</p>
+        <p class="muted">{templates.length === 0 ? t("campaigns.templates.none") : t("campaigns.templates.noMatch")}</p>
       ) : (
         <RadioGroup
-          legend="Template"
+          legend={t("campaigns.templates.legend")}
           name="template"
           value={draft.template ? key(draft.template) : ""}
           onValue={(v) => {
@@ -140,16 +142,13 @@ function TemplateContent({ draft, update, errors, data, preview }: StepProps) {
         />
       )}
       <details class="help">
-        <summary>Template doesn't appear?</summary>
-        <p>
-          Only templates that WhatsApp has <strong>approved</strong> for the selected inbox are listed. A template still in review, rejected, paused
-          or created for another number does not appear. Created or approved it lately? Sync the inbox's templates from WhatsApp.
-        </p>
+        <summary>{t("campaigns.templates.missingTitle")}</summary>
+        <p>{t("campaigns.templates.missingText")}</p>
         <p>
           <button type="button" class="button-secondary" onClick={() => void sync()} disabled={syncing}>
-            {syncing ? "Syncing…" : "Sync templates"}
+            {syncing ? t("campaigns.templates.syncing") : t("campaigns.templates.sync")}
           </button>{" "}
-          {templates[0]?.synced_at && <span class="muted">Last synced {formatDateTime(templates[0].synced_at)}</span>}
+          {templates[0]?.synced_at && <span class="muted">{t("campaigns.templates.lastSynced", { at: formatDateTime(templates[0].synced_at) })}</span>}
         </p>
         <p role="status" class="status">
           {syncStatus ?? ""}
@@ -162,15 +161,15 @@ function TemplateContent({ draft, update, errors, data, preview }: StepProps) {
 
 const bodyOf = (t: Template) => ((t.components as TemplateComponent[]).find((c) => c.type === "BODY") as { text?: string } | undefined)?.text ?? "";
 
-const BUILT_IN_FIELDS: { value: ContactField; label: string }[] = [
-  { value: "name", label: "Contact: name" },
-  { value: "first_name", label: "Contact: first name" },
-  { value: "phone", label: "Contact: phone" },
+const BUILT_IN_FIELDS: { value: ContactField; label: MessageKey }[] = [
+  { value: "name", label: "campaigns.field.name" },
+  { value: "first_name", label: "campaigns.field.firstName" },
+  { value: "phone", label: "campaigns.field.phone" },
 ];
 
 function variableLabel(v: TemplateVariable): string {
-  if (v.kind !== "text") return `Header ${v.kind}`;
-  const where = v.component === "header" ? "Header" : v.component === "body" ? "Body" : `Button ${(v.button_index ?? 0) + 1} (URL)`;
+  if (v.kind !== "text") return t("campaigns.variable.media", { kind: v.kind });
+  const where = v.component === "header" ? t("campaigns.variable.header") : v.component === "body" ? t("campaigns.variable.body") : t("campaigns.variable.button", { n: (v.button_index ?? 0) + 1 });
   return `${where} {{${v.name}}}`;
 }
 
@@ -180,24 +179,24 @@ function VariableField({ variable, source, onSource, error, fields }: { variable
   return (
     <fieldset class="variable" data-variable={`${variable.component}.${variable.component === "button" ? variable.button_index : variable.name}`}>
       <legend>{variableLabel(variable)}</legend>
-      {variable.example && <p class="hint">WhatsApp's example: “{variable.example}”</p>}
+      {variable.example && <p class="hint">{t("campaigns.variable.example", { example: variable.example })}</p>}
       <ErrorText id={`${id}-error`} error={error} />
       <div class="field-row">
         <SelectField
-          label="Value"
+          label={t("campaigns.variable.value")}
           value={choice}
           onValue={(v) => {
             if (v === "") onSource(undefined);
             else if (v === "fixed") onSource({ source: "fixed", value: source?.source === "fixed" ? source.value : "" });
             else onSource({ source: "contact", field: v as ContactField, ...(source?.source === "contact" && source.fallback ? { fallback: source.fallback } : {}) });
           }}
-          options={[{ value: "", label: "Choose…" }, { value: "fixed", label: "Fixed text" }, ...fields]}
+          options={[{ value: "", label: t("campaigns.variable.choose") }, { value: "fixed", label: t("campaigns.variable.fixed") }, ...fields]}
         />
-        {source?.source === "fixed" && <Field label="Text" value={source.value} onValue={(value) => onSource({ source: "fixed", value })} maxLength={1024} />}
+        {source?.source === "fixed" && <Field label={t("campaigns.variable.text")} value={source.value} onValue={(value) => onSource({ source: "fixed", value })} maxLength={1024} />}
         {source?.source === "contact" && (
           <Field
-            label="Fallback"
-            hint="Used when the contact has no value."
+            label={t("campaigns.variable.fallback")}
+            hint={t("campaigns.variable.fallbackHint")}
             value={source.fallback ?? ""}
             onValue={(fallback) => onSource({ source: "contact", field: source.field, ...(fallback ? { fallback } : {}) })}
             maxLength={1024}
@@ -209,7 +208,7 @@ function VariableField({ variable, source, onSource, error, fields }: { variable
 }
 
 function TemplateValuesForm({ template, draft, update, errors, attributeKeys, sample }: { template: Template; draft: Draft; update: StepProps["update"]; errors: StepProps["errors"]; attributeKeys: string[]; sample: Contact[] }) {
-  const fields = [...BUILT_IN_FIELDS, ...attributeKeys.map((k) => ({ value: `attributes.${k}`, label: `Contact: ${k}` }))];
+  const fields = [...BUILT_IN_FIELDS.map((f) => ({ value: f.value, label: t(f.label) })), ...attributeKeys.map((k) => ({ value: `attributes.${k}`, label: t("campaigns.field.attribute", { key: k }) }))];
   const values = draft.values;
   const { contact, caption, picker } = useSampleContact(sample);
   const media = template.variables.find((v) => v.component === "header" && v.kind !== "text");
@@ -219,12 +218,12 @@ function TemplateValuesForm({ template, draft, update, errors, attributeKeys, sa
   return (
     <div class="compose">
       <div class="stack">
-        <h3>Values for {template.name}</h3>
-        {template.variables.length === 0 && <p class="muted">This template has no variables: everyone receives the same message.</p>}
+        <h3>{t("campaigns.variable.valuesFor", { name: template.name })}</h3>
+        {template.variables.length === 0 && <p class="muted">{t("campaigns.variable.none")}</p>}
         {media && (
           <Field
-            label={`Header ${media.kind} link`}
-            hint={`An https link to the ${media.kind} every recipient sees in the header.`}
+            label={t("campaigns.variable.mediaLink", { kind: media.kind })}
+            hint={t("campaigns.variable.mediaLinkHint", { kind: media.kind })}
             type="url"
             value={values.media?.link ?? ""}
             onValue={(link) => update({ values: { ...values, ...(link ? { media: { link } } : { media: undefined }) } })}
@@ -249,7 +248,7 @@ function TemplateValuesForm({ template, draft, update, errors, attributeKeys, sa
       <div class="preview-pane">
         {picker}
         <WhatsAppBubble content={bubble} caption={caption} />
-        {partial.missing.length > 0 && <p class="hint">No value yet for {partial.missing.join(", ")}: its placeholder shows.</p>}
+        {partial.missing.length > 0 && <p class="hint">{t("campaigns.preview.missing", { fields: partial.missing.join(", ") })}</p>}
       </div>
     </div>
   );
@@ -287,7 +286,7 @@ function VariantEditor({ index, text, onText, onRemove, error, picker }: { index
   return (
     <div class="variant" data-variant={index}>
       <div class="field">
-        <label for={id}>Variant {index + 1}</label>
+        <label for={id}>{t("campaigns.variant.label", { n: index + 1 })}</label>
         <textarea
           id={id}
           ref={area}
@@ -306,15 +305,15 @@ function VariantEditor({ index, text, onText, onRemove, error, picker }: { index
         />
         <ErrorText id={`${id}-error`} error={error} />
       </div>
-      <div class="variable-picker" role="group" aria-label={`Insert a variable into variant ${index + 1}`}>
-        <SelectField label="Variable" value={variable} onValue={setVariable} options={picker.map((p) => ({ value: p.path, label: p.label }))} />
-        <Field label="Fallback (optional)" value={fallback} onValue={setFallback} maxLength={200} />
+      <div class="variable-picker" role="group" aria-label={t("campaigns.variant.picker", { n: index + 1 })}>
+        <SelectField label={t("campaigns.variant.variable")} value={variable} onValue={setVariable} options={picker.map((p) => ({ value: p.path, label: pickerLabel(p) }))} />
+        <Field label={t("campaigns.variant.fallback")} value={fallback} onValue={setFallback} maxLength={200} />
         <button type="button" class="button-secondary" onClick={insert}>
-          Insert variable
+          {t("campaigns.variant.insert")}
         </button>
         {onRemove && (
           <button type="button" class="button-link remove-variant" onClick={onRemove}>
-            Remove variant {index + 1}
+            {t("campaigns.variant.remove", { n: index + 1 })}
           </button>
         )}
       </div>
@@ -344,8 +343,8 @@ function TextVariants({ draft, update, errors, data, preview }: StepProps) {
               picker={picker}
             />
             <div class="preview-pane">
-              <WhatsAppBubble content={{ body: rendered.ok ? rendered.text : text }} caption={`Variant ${i + 1} · ${caption.toLowerCase()}`} />
-              {!rendered.ok && <p class="hint">{contact.name || contact.phone} has no value for {rendered.missing.join(", ")} and no fallback is given.</p>}
+              <WhatsAppBubble content={{ body: rendered.ok ? rendered.text : text }} caption={`${t("campaigns.variant.label", { n: i + 1 })} · ${caption}`} />
+              {!rendered.ok && <p class="hint">{t("campaigns.preview.noValue", { name: contact.name || contact.phone, fields: rendered.missing.join(", ") })}</p>}
             </div>
           </div>
         );
@@ -353,10 +352,10 @@ function TextVariants({ draft, update, errors, data, preview }: StepProps) {
       {variants.length < MAX_VARIANTS && (
         <p>
           <button type="button" class="button-secondary" onClick={() => update({ variants: [...variants, ""] })}>
-            Add a variant
+            {t("campaigns.variant.add")}
           </button>{" "}
           <span class="muted">
-            {variants.length} of {MAX_VARIANTS}
+            {t("campaigns.variant.count", { n: variants.length, max: MAX_VARIANTS })}
           </span>
         </p>
       )}

@@ -8,9 +8,10 @@ import { labels, loadLabels } from "../../state/labels";
 import { noticeSessionEnd, session } from "../../state/session";
 import type { CampaignDetail, Inbox } from "../../types";
 import { ContentStep } from "./content-step";
-import { bodyOf, draftFrom, emptyDraft, stepOfPath, STEP_LABEL, STEPS, type Draft, type Errors, type Step } from "./model";
+import { bodyOf, draftFrom, emptyDraft, stepLabel, stepOfPath, STEPS, type Draft, type Errors, type Step } from "./model";
 import { ReviewStep } from "./review-step";
 import { AudienceStep, InboxStep, SettingsStep, TitleStep, TypeStep, WhenStep } from "./steps";
+import { t } from "../../i18n";
 
 /** Inboxes a campaign can send from: the sandbox, or a Cloud API number with its credentials. */
 export const connected = (inbox: Inbox) => inbox.provider === "sandbox" || (inbox.has_access_token && inbox.has_app_secret);
@@ -23,23 +24,23 @@ export type EditorData = {
 /** Checks the editor can make before asking the server; the server's own checks come back the same way. */
 function checkStep(step: Step, d: Draft): Errors {
   const e: Errors = {};
-  if (step === "title" && !d.title.trim()) e.title = "Enter a title";
-  if (step === "inbox" && d.inbox_id === null) e.inbox_id = "Choose the inbox that sends this campaign";
-  if (step === "audience" && d.audience.labels.length === 0) e["audience.labels"] = "Choose at least one label";
+  if (step === "title" && !d.title.trim()) e.title = t("campaigns.error.title");
+  if (step === "inbox" && d.inbox_id === null) e.inbox_id = t("campaigns.error.inbox");
+  if (step === "audience" && d.audience.labels.length === 0) e["audience.labels"] = t("campaigns.error.labels");
   if (step === "content") {
-    if (d.contentType === "template" && !d.template) e["content.template_name"] = "Choose a template";
-    if (d.contentType === "text") d.variants.forEach((v, i) => !v.trim() && (e[`content.variants.${i}`] = "Write this variant or remove it"));
+    if (d.contentType === "template" && !d.template) e["content.template_name"] = t("campaigns.error.template");
+    if (d.contentType === "text") d.variants.forEach((v, i) => !v.trim() && (e[`content.variants.${i}`] = t("campaigns.error.variant")));
   }
   if (step === "settings") {
     const s = d.settings;
     for (const key of ["min_delay_s", "max_delay_s", "batch_size", "batch_pause_s", "failure_threshold", "failure_window"] as const) {
-      if (!Number.isFinite(s[key])) e[`settings.${key}`] = "Enter a number";
+      if (!Number.isFinite(s[key])) e[`settings.${key}`] = t("campaigns.error.number");
     }
-    if (!e["settings.max_delay_s"] && s.min_delay_s > s.max_delay_s) e["settings.max_delay_s"] = "Must be at least the minimum delay";
+    if (!e["settings.max_delay_s"] && s.min_delay_s > s.max_delay_s) e["settings.max_delay_s"] = t("campaigns.error.maxDelay");
   }
   if (step === "when" && d.when === "schedule") {
-    if (!d.schedule.date) e["schedule.date"] = "Enter the date";
-    if (!d.schedule.time) e["schedule.time"] = "Enter the time";
+    if (!d.schedule.date) e["schedule.date"] = t("campaigns.error.date");
+    if (!d.schedule.time) e["schedule.time"] = t("campaigns.error.time");
   }
   return e;
 }
@@ -86,7 +87,7 @@ export function CampaignEditorPage() {
   const [saving, setSaving] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
-  useTitle(editingId ? "Edit campaign" : "Create campaign");
+  useTitle(editingId ? t("campaigns.edit") : t("campaigns.create"));
 
   useEffect(() => {
     void loadLabels();
@@ -129,13 +130,13 @@ export function CampaignEditorPage() {
   if (loadError) {
     return (
       <>
-        <h1>{editingId ? "Edit campaign" : "Create campaign"}</h1>
-        <FormError message={`Could not open the editor: ${loadError}`} />
-        <a href="/campaigns">Back to campaigns</a>
+        <h1>{editingId ? t("campaigns.edit") : t("campaigns.create")}</h1>
+        <FormError message={t("campaigns.editorFailed", { message: loadError })} />
+        <a href="/campaigns">{t("campaigns.backToList")}</a>
       </>
     );
   }
-  if (!draft) return <p class="muted">Loading the draft…</p>;
+  if (!draft) return <p class="muted">{t("campaigns.loadingDraft")}</p>;
 
   const update = (patch: Partial<Draft>) => {
     setDraft((d) => ({ ...d!, ...patch }));
@@ -197,19 +198,19 @@ export function CampaignEditorPage() {
   return (
     <div class="editor">
       <p class="breadcrumb">
-        <a href="/campaigns">Campaigns</a>
+        <a href="/campaigns">{t("common.nav.campaigns")}</a>
       </p>
-      <h1>{editingId || draft.id ? "Edit campaign" : "Create campaign"}</h1>
-      <nav aria-label="Steps" class="stepper">
+      <h1>{editingId || draft.id ? t("campaigns.edit") : t("campaigns.create")}</h1>
+      <nav aria-label={t("campaigns.steps")} class="stepper">
         <ol>
           {STEPS.map((s, i) => (
             <li key={s} aria-current={s === step ? "step" : undefined} class={i < index ? "done" : ""}>
               {i < index ? (
                 <button type="button" class="button-link" onClick={() => goTo(s)}>
-                  {STEP_LABEL[s]}
+                  {stepLabel(s)}
                 </button>
               ) : (
-                <span>{STEP_LABEL[s]}</span>
+                <span>{stepLabel(s)}</span>
               )}
             </li>
           ))}
@@ -225,9 +226,9 @@ export function CampaignEditorPage() {
       >
         <h2 ref={heading} tabIndex={-1} class="step-heading">
           <span class="muted">
-            Step {index + 1} of {STEPS.length}
+            {t("campaigns.stepOf", { n: index + 1, total: STEPS.length })}
           </span>{" "}
-          {STEP_LABEL[step]}
+          {stepLabel(step)}
         </h2>
         {errors[""] && <FormError message={errors[""]} />}
         {step === "type" && <TypeStep />}
@@ -242,11 +243,11 @@ export function CampaignEditorPage() {
           <div class="step-actions">
             {index > 0 && (
               <button type="button" class="button-secondary" onClick={() => goTo(STEPS[index - 1]!)}>
-                Back
+                {t("common.back")}
               </button>
             )}
             <button type="submit" disabled={saving}>
-              {saving ? "Saving…" : STEPS[index + 1] === "review" ? "Save and review" : "Continue"}
+              {saving ? t("common.saving") : STEPS[index + 1] === "review" ? t("campaigns.saveAndReview") : t("common.continue")}
             </button>
           </div>
         )}

@@ -5,20 +5,13 @@
 import type { AudienceSelection, CampaignContent, CampaignDetail, SendSettings, TemplateContentInput, ValueSource } from "../../types";
 import { SEND_SETTING_DEFAULTS } from "../../../../worker/domain/send-defaults";
 import { browserTimeZone } from "../../lib/format";
+import { t } from "../../i18n";
 
 export const STEPS = ["type", "title", "inbox", "audience", "content", "settings", "when", "review"] as const;
 export type Step = (typeof STEPS)[number];
 
-export const STEP_LABEL: Record<Step, string> = {
-  type: "Type",
-  title: "Title",
-  inbox: "Inbox",
-  audience: "Audience",
-  content: "Content",
-  settings: "Send settings",
-  when: "When",
-  review: "Review",
-};
+/** A step's name in the stepper and its heading. */
+export const stepLabel = (step: Step) => t(`campaigns.step.${step}`);
 
 export type When = "now" | "schedule" | "draft";
 

@@ -9,6 +9,7 @@ import { noticeSessionEnd } from "../../state/session";
 import type { CampaignDetail, Label, LaunchPreview } from "../../types";
 import { contentOf, scheduleAt, type Step } from "./model";
 import type { StepProps } from "./steps";
+import { t, tn } from "../../i18n";
 
 type TestResult = { phone: string; ok: boolean; wamid?: string; error?: string };
 
@@ -24,11 +25,11 @@ function TestSend({ campaignId }: { campaignId: number }) {
       .map((p) => p.trim())
       .filter(Boolean);
     if (list.length === 0) {
-      setError("Enter at least one phone number");
+      setError(t("campaigns.test.atLeastOne"));
       return;
     }
     if (list.length > 5) {
-      setError("Enter at most 5 phone numbers");
+      setError(t("campaigns.test.atMost"));
       return;
     }
     setSending(true);
@@ -46,11 +47,11 @@ function TestSend({ campaignId }: { campaignId: number }) {
   };
   return (
     <section class="panel" aria-labelledby="test-heading">
-      <h3 id="test-heading">Send a test</h3>
+      <h3 id="test-heading">{t("campaigns.test.heading")}</h3>
       <div class="inline-form">
         <Field
-          label="Phone numbers"
-          hint="Up to 5, separated by commas. A number that belongs to a contact is rendered with that contact's values."
+          label={t("campaigns.test.phones")}
+          hint={t("campaigns.test.phonesHint")}
           value={phones}
           onValue={setPhones}
           error={error}
@@ -63,7 +64,7 @@ function TestSend({ campaignId }: { campaignId: number }) {
           }}
         />
         <button type="button" class="button-secondary" onClick={() => void send()} disabled={sending}>
-          {sending ? "Sending…" : "Send test"}
+          {sending ? t("campaigns.test.sending") : t("campaigns.test.send")}
         </button>
       </div>
       <div role="status" data-test-results>
@@ -71,7 +72,7 @@ function TestSend({ campaignId }: { campaignId: number }) {
           <ul class="plain-list">
             {results.map((r) => (
               <li key={r.phone} class={r.ok ? "ok" : "field-error"}>
-                {r.phone}: {r.ok ? "sent" : `not sent (${r.error})`}
+                {r.ok ? t("campaigns.test.sent", { phone: r.phone }) : t("campaigns.test.notSent", { phone: r.phone, error: r.error ?? "" })}
               </li>
             ))}
           </ul>
@@ -99,7 +100,12 @@ export function ReviewStep({ draft, data, labels, goTo, showErrors, onDone }: St
   const inbox = data.inboxes?.find((i) => i.id === draft.inbox_id);
   const content = contentOf(draft)!;
   const s = draft.schedule;
-  const when = draft.when === "now" ? "Send now" : draft.when === "schedule" ? `On ${s.date} at ${s.time} (${s.timezone.replace(/_/g, " ")})` : "Save as draft: nothing is sent";
+  const when =
+    draft.when === "now"
+      ? t("campaigns.when.now")
+      : draft.when === "schedule"
+        ? t("campaigns.review.scheduledAt", { date: s.date, time: s.time, zone: s.timezone.replace(/_/g, " ") })
+        : t("campaigns.review.draft");
 
   const confirm = async () => {
     setConfirming(true);
@@ -118,21 +124,21 @@ export function ReviewStep({ draft, data, labels, goTo, showErrors, onDone }: St
     const limit = preview.messaging_limit as { warning?: string | null } | undefined;
     if (limit?.warning) warnings.push(limit.warning);
     if (preview.skipped_outside_window > 0) {
-      warnings.push(`${formatNumber(preview.skipped_outside_window)} contacts have not written in the last 24 hours and will be skipped: free text cannot reach them.`);
+      warnings.push(tn("campaigns.review.skipped", preview.skipped_outside_window));
     }
     const missing = preview.missing_values;
     if (missing && missing.affected > 0) {
       const who = missing.examples.map((x) => `${x.phone} (${x.missing.join(", ")})`).join("; ");
-      warnings.push(`${formatNumber(missing.affected)} contacts lack a value for a variable that has no fallback, e.g. ${who}. Add a fallback or fill the contacts' fields.`);
+      warnings.push(tn("campaigns.review.missing", missing.affected, { examples: who }));
     }
   }
-  const label = draft.when === "now" ? "Send now" : draft.when === "schedule" ? "Schedule campaign" : "Save draft";
+  const label = draft.when === "now" ? t("campaigns.when.now") : draft.when === "schedule" ? t("campaigns.review.schedule") : t("campaigns.review.saveDraft");
 
   return (
     <div class="stack">
       <CampaignSummary
         title={draft.title}
-        inbox={inbox ? `${inbox.name}${inbox.display_phone ? ` · ${inbox.display_phone}` : ""}` : `inbox ${draft.inbox_id}`}
+        inbox={inbox ? `${inbox.name}${inbox.display_phone ? ` · ${inbox.display_phone}` : ""}` : String(draft.inbox_id)}
         audience={draft.audience}
         labels={labels}
         content={content}
@@ -141,12 +147,12 @@ export function ReviewStep({ draft, data, labels, goTo, showErrors, onDone }: St
         onChange={(what) => goTo(what)}
       />
       <section aria-labelledby="checks-heading" class="panel">
-        <h3 id="checks-heading">Before sending</h3>
-        {previewError && <FormError message={`Could not check the launch: ${previewError}`} />}
-        {!preview && !previewError && <p class="muted">Checking the audience…</p>}
+        <h3 id="checks-heading">{t("campaigns.review.checks")}</h3>
+        {previewError && <FormError message={t("campaigns.review.checkFailed", { message: previewError })} />}
+        {!preview && !previewError && <p class="muted">{t("campaigns.review.checking")}</p>}
         {preview && (
           <p data-recipients>
-            <strong>{formatNumber(preview.recipients)}</strong> {preview.recipients === 1 ? "contact receives" : "contacts receive"} this campaign.
+            <strong>{formatNumber(preview.recipients)}</strong> {tn("campaigns.audience.receive", preview.recipients)}
           </p>
         )}
         {warnings.map((w) => (
@@ -154,15 +160,15 @@ export function ReviewStep({ draft, data, labels, goTo, showErrors, onDone }: St
             <p>{w}</p>
           </Notice>
         ))}
-        {preview && preview.recipients === 0 && <ErrorText id="no-recipients" error="Nobody would receive this campaign: change the audience or the content." />}
+        {preview && preview.recipients === 0 && <ErrorText id="no-recipients" error={t("campaigns.review.nobody")} />}
       </section>
       <TestSend campaignId={id} />
       <div class="step-actions">
         <button type="button" class="button-secondary" onClick={() => goTo("when")}>
-          Back
+          {t("common.back")}
         </button>
         <button type="button" onClick={() => void confirm()} disabled={confirming || (draft.when !== "draft" && preview?.recipients === 0)} data-confirm>
-          {confirming ? "Working…" : label}
+          {confirming ? t("campaigns.review.working") : label}
         </button>
       </div>
     </div>

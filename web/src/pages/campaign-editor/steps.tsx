@@ -9,6 +9,7 @@ import { session } from "../../state/session";
 import type { Label, SendSettings } from "../../types";
 import { connected, type EditorData } from "./editor-page";
 import type { Draft, Errors } from "./model";
+import { t, tn } from "../../i18n";
 
 export type StepProps = {
   draft: Draft;
@@ -22,12 +23,12 @@ export type StepProps = {
 export function TypeStep() {
   return (
     <RadioGroup
-      legend="What kind of campaign?"
+      legend={t("campaigns.type.legend")}
       name="campaign-type"
       value="whatsapp"
       onValue={() => undefined}
-      options={[{ value: "whatsapp", label: "WhatsApp", hint: "An approved template or a free-text message, sent from one of your WhatsApp numbers." }]}
-      hint="More channels may come later; WhatsApp is the one Herald sends today."
+      options={[{ value: "whatsapp", label: "WhatsApp", hint: t("campaigns.type.whatsappHint") }]}
+      hint={t("campaigns.type.hint")}
     />
   );
 }
@@ -35,8 +36,8 @@ export function TypeStep() {
 export function TitleStep({ draft, update, errors }: StepProps) {
   return (
     <Field
-      label="Campaign title"
-      hint="Only your team sees it, in the list of campaigns."
+      label={t("campaigns.title.label")}
+      hint={t("campaigns.title.hint")}
       value={draft.title}
       onValue={(title) => update({ title })}
       error={errors.title}
@@ -52,7 +53,7 @@ export function InboxStep({ draft, update, errors, data, isAdmin }: StepProps) {
   const [demoError, setDemoError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState<EditorData["inboxes"]>(null);
   const inboxes = (loaded ?? data.inboxes)?.filter(connected) ?? null;
-  if (inboxes === null) return <p class="muted">Loading inboxes…</p>;
+  if (inboxes === null) return <p class="muted">{t("campaigns.inbox.loading")}</p>;
 
   const loadDemo = async () => {
     setLoading(true);
@@ -72,33 +73,32 @@ export function InboxStep({ draft, update, errors, data, isAdmin }: StepProps) {
     return (
       <Notice tone="warning" data-notice="no-inbox">
         <p>
-          <strong>Connect a WhatsApp inbox first.</strong> A campaign is sent from one of your workspace's connected WhatsApp numbers, and this
-          workspace has none yet.
+          <strong>{t("campaigns.inbox.noneTitle")}</strong> {t("campaigns.inbox.noneText")}
         </p>
         {isAdmin ? (
           <>
             <p>
-              <a href="/inboxes">Connect a number on the Inboxes page</a>.
+              <a href="/inboxes">{t("campaigns.inbox.connectLink")}</a>.
             </p>
             {session.value?.features?.sandbox && (
               <p>
-                To try Herald without a real number, load the demo: a simulated WhatsApp number with approved templates, labels and contacts.{" "}
+                {t("campaigns.inbox.demoText")}{" "}
                 <button type="button" class="button-secondary" onClick={() => void loadDemo()} disabled={loading}>
-                  {loading ? "Loading the demo…" : "Load the demo"}
+                  {loading ? t("campaigns.inbox.loadingDemo") : t("campaigns.inbox.loadDemo")}
                 </button>
               </p>
             )}
             <ErrorText id="demo-error" error={demoError ?? undefined} />
           </>
         ) : (
-          <p>Only an admin of this workspace can connect a number: ask one to do it on the Inboxes page.</p>
+          <p>{t("campaigns.inbox.askAdmin")}</p>
         )}
       </Notice>
     );
   }
   return (
     <RadioGroup
-      legend="Which WhatsApp number sends this campaign?"
+      legend={t("campaigns.inbox.legend")}
       name="inbox"
       value={draft.inbox_id === null ? "" : String(draft.inbox_id)}
       onValue={(v) => update({ inbox_id: Number(v), template: null, values: {} })}
@@ -106,7 +106,11 @@ export function InboxStep({ draft, update, errors, data, isAdmin }: StepProps) {
       options={inboxes.map((i) => ({
         value: String(i.id),
         label: `${i.name}${i.display_phone ? ` · ${i.display_phone}` : ""}`,
-        hint: `${i.provider === "sandbox" ? "Sandbox (simulated number)" : "Cloud API"} · up to ${i.throughput_cap} messages/s · ${i.messaging_limit_tier === "unlimited" ? "unlimited" : formatNumber(Number(i.messaging_limit_tier))} people a day outside the 24-hour window`,
+        hint: t("campaigns.inbox.hint", {
+          provider: i.provider === "sandbox" ? t("campaigns.inbox.sandbox") : "Cloud API",
+          cap: i.throughput_cap,
+          tier: i.messaging_limit_tier === "unlimited" ? t("campaigns.inbox.unlimited") : formatNumber(Number(i.messaging_limit_tier)),
+        }),
       }))}
     />
   );
@@ -141,17 +145,17 @@ function LabelChecks({ legend, name, all, chosen, onChosen, error, disabled = []
 
 /** The live count and a few contacts of the audience chosen so far. */
 export function AudienceCount({ preview, draft }: { preview: AudiencePreviewState; draft: Draft }) {
-  if (draft.audience.labels.length === 0) return <p class="muted">Choose labels to see who receives the campaign.</p>;
-  if (preview.error) return <ErrorText id="audience-preview-error" error={`Could not count the audience: ${preview.error}`} />;
+  if (draft.audience.labels.length === 0) return <p class="muted">{t("campaigns.audience.chooseLabels")}</p>;
+  if (preview.error) return <ErrorText id="audience-preview-error" error={t("campaigns.audience.countFailed", { message: preview.error })} />;
   const p = preview.preview;
-  if (!p) return <p class="muted">Counting…</p>;
+  if (!p) return <p class="muted">{t("campaigns.audience.counting")}</p>;
   if (p.total === 0) {
     return (
       <Notice tone="warning" data-notice="empty-audience">
         <p>
-          <strong>No contact has these labels</strong>
-          {p.opted_out_excluded > 0 ? ` (apart from ${formatNumber(p.opted_out_excluded)} who opted out)` : ""}. Add labels to contacts on the{" "}
-          <a href="/contacts">Contacts</a> page, or choose other labels.
+          <strong>{t("campaigns.audience.emptyTitle")}</strong>
+          {p.opted_out_excluded > 0 ? ` ${tn("campaigns.audience.emptyOptedOut", p.opted_out_excluded)}` : ""}. {t("campaigns.audience.emptyBefore")}{" "}
+          <a href="/contacts">{t("common.nav.contacts")}</a> {t("campaigns.audience.emptyAfter")}
         </p>
       </Notice>
     );
@@ -159,13 +163,13 @@ export function AudienceCount({ preview, draft }: { preview: AudiencePreviewStat
   return (
     <div class="audience-count" aria-live="polite" aria-busy={preview.loading}>
       <p>
-        <strong data-audience-total>{formatNumber(p.total)}</strong> {p.total === 1 ? "contact receives" : "contacts receive"} this campaign.
-        {p.opted_out_excluded > 0 && ` ${formatNumber(p.opted_out_excluded)} opted-out ${p.opted_out_excluded === 1 ? "contact is" : "contacts are"} left out.`}
+        <strong data-audience-total>{formatNumber(p.total)}</strong> {tn("campaigns.audience.receive", p.total)}
+        {p.opted_out_excluded > 0 && ` ${tn("campaigns.audience.optedOut", p.opted_out_excluded)}`}
       </p>
-      <ul class="sample-list" aria-label="Some of these contacts">
+      <ul class="sample-list" aria-label={t("campaigns.audience.sample")}>
         {p.sample.slice(0, 5).map((c) => (
           <li key={c.id}>
-            {c.name || "(no name)"} <span class="muted">{c.phone}</span>
+            {c.name || t("campaigns.noName")} <span class="muted">{c.phone}</span>
           </li>
         ))}
       </ul>
@@ -174,14 +178,13 @@ export function AudienceCount({ preview, draft }: { preview: AudiencePreviewStat
 }
 
 export function AudienceStep({ draft, update, errors, preview, labels }: StepProps & { labels: Label[] | null }) {
-  if (labels === null) return <p class="muted">Loading labels…</p>;
+  if (labels === null) return <p class="muted">{t("campaigns.audience.loadingLabels")}</p>;
   const a = draft.audience;
   if (labels.length === 0) {
     return (
       <Notice tone="warning" data-notice="no-labels">
         <p>
-          This workspace has no labels yet. A campaign's audience is chosen by label: create labels on the <a href="/labels">Labels</a> page and
-          give them to contacts.
+          {t("campaigns.audience.noLabelsBefore")} <a href="/labels">{t("common.nav.labels")}</a> {t("campaigns.audience.noLabelsAfter")}
         </p>
       </Notice>
     );
@@ -189,7 +192,7 @@ export function AudienceStep({ draft, update, errors, preview, labels }: StepPro
   return (
     <div class="stack">
       <LabelChecks
-        legend="Send to contacts with these labels"
+        legend={t("campaigns.audience.include")}
         name="labels"
         all={labels}
         chosen={a.labels}
@@ -197,17 +200,17 @@ export function AudienceStep({ draft, update, errors, preview, labels }: StepPro
         error={errors["audience.labels"] ?? errors.labels}
       />
       <RadioGroup
-        legend="Contacts must have"
+        legend={t("campaigns.audience.match")}
         name="match"
         value={a.match}
         onValue={(v) => update({ audience: { ...a, match: v as "any" | "all" } })}
         options={[
-          { value: "any", label: "Any of these labels" },
-          { value: "all", label: "All of these labels" },
+          { value: "any", label: t("campaigns.audience.any") },
+          { value: "all", label: t("campaigns.audience.all") },
         ]}
       />
       <LabelChecks
-        legend="Leave out contacts with these labels (optional)"
+        legend={t("campaigns.audience.exclude")}
         name="exclude_labels"
         all={labels}
         chosen={a.exclude_labels}
@@ -215,7 +218,7 @@ export function AudienceStep({ draft, update, errors, preview, labels }: StepPro
         onChosen={(ids) => update({ audience: { ...a, exclude_labels: ids } })}
         error={errors["audience.exclude_labels"] ?? errors.exclude_labels}
       />
-      <section aria-label="Audience" class="panel">
+      <section aria-label={t("campaigns.step.audience")} class="panel">
         <AudienceCount preview={preview} draft={draft} />
       </section>
     </div>
@@ -256,24 +259,24 @@ export function SettingsStep({ draft, update, errors, data, preview }: StepProps
   const estimate = recipients !== null && inbox && valid ? estimateDurationMs(recipients, s, inbox.throughput_cap) : null;
   return (
     <div class="stack">
-      <p class="hint">Slower, smaller and varied sends look natural to WhatsApp and lower the risk of the number being blocked.</p>
+      <p class="hint">{t("campaigns.settings.why")}</p>
       <div class="field-row">
-        <NumberField label="Minimum delay between messages" suffix="seconds" min={0} max={3600} value={s.min_delay_s} onValue={(n) => set({ min_delay_s: n })} error={errors["settings.min_delay_s"]} />
-        <NumberField label="Maximum delay between messages" suffix="seconds" min={0} max={3600} value={s.max_delay_s} onValue={(n) => set({ max_delay_s: n })} error={errors["settings.max_delay_s"]} />
+        <NumberField label={t("campaigns.settings.minDelay")} suffix={t("campaigns.settings.seconds")} min={0} max={3600} value={s.min_delay_s} onValue={(n) => set({ min_delay_s: n })} error={errors["settings.min_delay_s"]} />
+        <NumberField label={t("campaigns.settings.maxDelay")} suffix={t("campaigns.settings.seconds")} min={0} max={3600} value={s.max_delay_s} onValue={(n) => set({ max_delay_s: n })} error={errors["settings.max_delay_s"]} />
       </div>
       <div class="field-row">
-        <NumberField label="Batch size" hint="Messages sent before a pause." step="1" min={1} max={1000} value={s.batch_size} onValue={(n) => set({ batch_size: n })} error={errors["settings.batch_size"]} />
-        <NumberField label="Pause between batches" suffix="seconds" min={0} value={s.batch_pause_s} onValue={(n) => set({ batch_pause_s: n })} error={errors["settings.batch_pause_s"]} />
+        <NumberField label={t("campaigns.settings.batchSize")} hint={t("campaigns.settings.batchSizeHint")} step="1" min={1} max={1000} value={s.batch_size} onValue={(n) => set({ batch_size: n })} error={errors["settings.batch_size"]} />
+        <NumberField label={t("campaigns.settings.batchPause")} suffix={t("campaigns.settings.seconds")} min={0} value={s.batch_pause_s} onValue={(n) => set({ batch_pause_s: n })} error={errors["settings.batch_pause_s"]} />
       </div>
       <Checkbox
-        label="Pick a variant at random for each contact"
-        hint="Off: variants take turns in order. Only free-text messages have variants."
+        label={t("campaigns.settings.randomize")}
+        hint={t("campaigns.settings.randomizeHint")}
         checked={s.randomize_variants}
         onChecked={(randomize_variants) => set({ randomize_variants })}
       />
       <div class="field-row">
         <NumberField
-          label="Pause automatically when failures reach"
+          label={t("campaigns.settings.threshold")}
           suffix="%"
           min={5}
           max={100}
@@ -282,15 +285,15 @@ export function SettingsStep({ draft, update, errors, data, preview }: StepProps
           onValue={(n) => set({ failure_threshold: n / 100 })}
           error={errors["settings.failure_threshold"]}
         />
-        <NumberField label="of the last" suffix="messages" step="1" min={10} max={1000} value={s.failure_window} onValue={(n) => set({ failure_window: n })} error={errors["settings.failure_window"]} />
+        <NumberField label={t("campaigns.settings.window")} suffix={t("campaigns.settings.messages")} step="1" min={10} max={1000} value={s.failure_window} onValue={(n) => set({ failure_window: n })} error={errors["settings.failure_window"]} />
       </div>
       <p class="panel" data-estimate aria-live="polite">
         {estimate === null ? (
-          "The estimated duration appears once the audience and these settings are set."
+          t("campaigns.settings.noEstimate")
         ) : (
           <>
-            Estimated duration for {formatNumber(recipients!)} {recipients === 1 ? "message" : "messages"}: <strong>{formatDuration(estimate)}</strong>
-            <span class="muted"> (at most {inbox!.throughput_cap} messages/s from this number)</span>
+            {tn("campaigns.settings.estimate", recipients!)} <strong>{formatDuration(estimate)}</strong>
+            <span class="muted"> {t("campaigns.settings.cap", { cap: inbox!.throughput_cap })}</span>
           </>
         )}
       </p>
@@ -303,25 +306,25 @@ export function WhenStep({ draft, update, errors }: StepProps) {
   return (
     <div class="stack">
       <RadioGroup
-        legend="When should it send?"
+        legend={t("campaigns.when.legend")}
         name="when"
         value={draft.when}
         onValue={(v) => update({ when: v as Draft["when"] })}
         options={[
-          { value: "now", label: "Send now", hint: "Sending starts as soon as you confirm on the next page." },
-          { value: "schedule", label: "Schedule", hint: "Sending starts by itself at the date and time you choose." },
-          { value: "draft", label: "Save as draft", hint: "Nothing is sent; open it again later to finish or launch it." },
+          { value: "now", label: t("campaigns.when.now"), hint: t("campaigns.when.nowHint") },
+          { value: "schedule", label: t("campaigns.when.schedule"), hint: t("campaigns.when.scheduleHint") },
+          { value: "draft", label: t("campaigns.when.draft"), hint: t("campaigns.when.draftHint") },
         ]}
       />
       {draft.when === "schedule" && (
         <fieldset class="choice-group">
-          <legend>Start at</legend>
+          <legend>{t("campaigns.when.startAt")}</legend>
           <div class="field-row">
-            <Field label="Date" type="date" value={s.date} onValue={(date) => update({ schedule: { ...s, date } })} error={errors["schedule.date"]} />
-            <Field label="Time" type="time" value={s.time} onValue={(time) => update({ schedule: { ...s, time } })} error={errors["schedule.time"]} />
+            <Field label={t("campaigns.when.date")} type="date" value={s.date} onValue={(date) => update({ schedule: { ...s, date } })} error={errors["schedule.date"]} />
+            <Field label={t("campaigns.when.time")} type="time" value={s.time} onValue={(time) => update({ schedule: { ...s, time } })} error={errors["schedule.time"]} />
           </div>
           <SelectField
-            label="Time zone"
+            label={t("campaigns.when.timezone")}
             value={s.timezone}
             onValue={(timezone) => update({ schedule: { ...s, timezone } })}
             options={timeZones().map((z) => ({ value: z, label: z.replace(/_/g, " ") }))}

@@ -1,0 +1,8 @@
+import { t } from "../i18n";
+import { useTitle } from "../hooks/use-title";
+
+/** Not built yet. */
+export function InboxTemplatesPage() {
+  useTitle("");
+  return <p class="muted">{t("common.comingSoon")}</p>;
+}
