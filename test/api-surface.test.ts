@@ -24,6 +24,8 @@ describe("OpenAPI document", () => {
       "get /api/contacts",
       "get /api/contacts/attributes",
       "post /api/contacts/import",
+      "get /api/contacts/count",
+      "post /api/contacts/labels",
       "delete /api/contacts/{id}",
       "post /api/inboxes",
       "post /api/audience/preview",
@@ -33,6 +35,8 @@ describe("OpenAPI document", () => {
       "post /api/campaigns/{id}/duplicate",
       "get /api/campaigns/{id}/failures",
       "get /api/campaigns/{id}/recipients",
+      "get /api/sandbox/inboxes/{id}/phones",
+      "get /api/sandbox/inboxes/{id}/phones/{wa_id}/messages",
     ]) {
       expect(operations).toContain(expected);
     }
@@ -43,6 +47,10 @@ describe("OpenAPI document", () => {
     expect(doc.paths["/api/campaigns"]!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["q", "status", "cursor", "limit"]));
     expect(doc.paths["/api/campaigns/{id}/recipients"]!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["phone", "state"]));
     expect((doc.paths["/api/contacts/import"]!.post as any).requestBody.content).toHaveProperty("text/csv");
+    expect(doc.paths["/api/contacts/import"]!.post!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["label_ids", "columns"]));
+    expect(Object.keys((doc.paths["/api/contacts/labels"]!.post as any).requestBody.content["application/json"].schema.properties)).toEqual(
+      expect.arrayContaining(["action", "label_ids", "contact_ids", "filter"]),
+    );
     // Write-only secrets appear only in request bodies.
     const inboxResponse = JSON.stringify((doc.paths["/api/inboxes"]!.post as any).responses);
     expect(inboxResponse).not.toContain('"access_token"');

@@ -86,6 +86,26 @@ describe("inboxes", () => {
     expect(inbox.verify_token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
   });
 
+  it("a sandbox inbox without a number gets a new simulated one; a Cloud API inbox must name its own", async () => {
+    const admin = await seedWorkspace();
+    const first = await create(admin, { name: "Try Herald", provider: "sandbox" } as any);
+    const second = await create(admin, { name: "Try Herald 2", provider: "sandbox" } as any);
+    for (const inbox of [first, second]) {
+      expect(inbox.phone_number_id).toMatch(/^\d{15}$/);
+      expect(inbox.waba_id).toMatch(/^\d{15}$/);
+      expect(inbox.display_phone).toMatch(/^\+1 555-\d{3}-\d{4}$/);
+    }
+    expect(second.phone_number_id).not.toBe(first.phone_number_id);
+    // The simulated number answers like Meta's: the connection check reads it back.
+    expect(await callJson(`/api/inboxes/${first.id}/test`, { method: "POST", expect: 200, auth: admin })).toMatchObject({ ok: true, display_phone_number: first.display_phone });
+
+    const res = await call("/api/inboxes", { json: cloudInbox({ phone_number_id: undefined, waba_id: undefined }), auth: admin });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.details.map((d: any) => d.path).sort()).toEqual(["phone_number_id", "waba_id"]);
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM inboxes WHERE workspace_id = ? AND provider = 'cloud'").bind(admin.workspaceId).first<{ n: number }>();
+    expect(count!.n).toBe(0);
+  });
+
   it("a sandbox number belongs to one inbox, across workspaces; Cloud API numbers are per workspace", async () => {
     const a = await seedWorkspace();
     const b = await seedWorkspace();

@@ -153,6 +153,9 @@ describe("control API: security", () => {
     ["GET", `${base(id)}/stats`],
     ["GET", `${base(id)}/webhooks`],
     ["POST", `${base(id)}/inbound`, { from: "5511987654321", text: "Oi" }],
+    ["POST", `${base(id)}/inbound`, { from: "5511987654321", button: { text: "Quero!" } }],
+    ["GET", `${base(id)}/phones`],
+    ["GET", `${base(id)}/phones/5511987654321/messages`],
   ];
 
   it("is admin only: operators get 403", async () => {
@@ -210,6 +213,9 @@ describe("control API: security", () => {
       ["get", "/api/sandbox/inboxes/{id}/scenario"],
       ["put", "/api/sandbox/inboxes/{id}/scenario"],
       ["get", "/api/sandbox/inboxes/{id}/stats"],
+      ["post", "/api/sandbox/inboxes/{id}/inbound"],
+      ["get", "/api/sandbox/inboxes/{id}/phones"],
+      ["get", "/api/sandbox/inboxes/{id}/phones/{wa_id}/messages"],
     ]) {
       expect(doc.paths[path!]?.[method!]?.description, `${method} ${path}`).toBe("Requires the admin role.");
     }

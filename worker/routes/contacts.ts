@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
 import { z } from "zod";
 import { labelCondition } from "../db/audience";
@@ -6,7 +7,7 @@ import { chunk, isoOrNull, nowSeconds, type Db, isUniqueViolation, deleteOwned }
 import { createContactWriter } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
 import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
-import { createImportReader, mapImportHeader, type ImportError } from "../domain/contact-import";
+import { createImportReader, mapImportHeader, type ImportColumnMap, type ImportError } from "../domain/contact-import";
 import { openCsv } from "../domain/csv";
 import { normalizePhone } from "../domain/phone";
 import type { AppEnv } from "../lib/context";
@@ -48,16 +49,109 @@ const contactPatch = z
   .partial()
   .refine((v) => Object.keys(v).length > 0, "give at least one field to change");
 
-const listQuery = z.object({
+const filterQuery = z.object({
   q: z.string().trim().max(100).optional(),
   labels: idList.optional(),
   match: z.enum(["any", "all"]).default("any"),
   opted_out: z.enum(["true", "false"]).optional(),
+});
+
+const listQuery = filterQuery.extend({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
 });
 
-const importQuery = z.object({ label_ids: idList.optional() });
+/** Which contacts a list, a count or a bulk change concerns (the list's filters). */
+export type ContactFilter = {
+  /** Part of the name, or at least 3 digits of the phone. */
+  q?: string | undefined;
+  labels?: readonly number[] | undefined;
+  match: "any" | "all";
+  opted_out?: boolean | undefined;
+};
+
+const filterOfQuery = (q: z.infer<typeof filterQuery>): ContactFilter => ({
+  q: q.q,
+  labels: q.labels,
+  match: q.match,
+  opted_out: q.opted_out === undefined ? undefined : q.opted_out === "true",
+});
+
+/**
+ * SQL condition on `contacts` for a filter within one workspace. Label ids must already be
+ * checked to belong to the workspace; `strategy` is passed on to `labelCondition`.
+ */
+export function contactFilterCondition(workspaceId: number, filter: ContactFilter, strategy: "set" | "probe"): SQL {
+  const where: (SQL | undefined)[] = [eq(contacts.workspaceId, workspaceId)];
+  const q = filter.q?.trim();
+  if (q) {
+    const text = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    const digits = q.replace(/\D/g, "");
+    where.push(
+      digits.length >= 3
+        ? sql`(${contacts.name} LIKE ${text} ESCAPE '\\' OR ${contacts.phone} LIKE ${`%${digits}%`})`
+        : sql`${contacts.name} LIKE ${text} ESCAPE '\\'`,
+    );
+  }
+  if (filter.labels?.length) where.push(labelCondition({ labels: filter.labels, match: filter.match }, strategy));
+  if (filter.opted_out !== undefined) where.push(filter.opted_out ? sql`${contacts.optedOutAt} IS NOT NULL` : sql`${contacts.optedOutAt} IS NULL`);
+  return and(...where)!;
+}
+
+/** Explicit column roles for an import, one per header column, e.g. `name,phone,attribute:city,ignore`. */
+const importColumns = z
+  .string()
+  .max(20_000)
+  .transform((s) => s.split(","))
+  .pipe(
+    z
+      .array(
+        z.union([z.enum(["name", "phone", "labels", "ignore"]), z.string().regex(/^attribute:[a-z0-9_]{1,64}$/, 'each column is name, phone, labels, ignore or attribute:<key> (key: a-z, 0-9 and _, at most 64)')]),
+      )
+      .max(500, "at most 500 columns"),
+  )
+  .superRefine((roles, ctx) => {
+    const count = (role: string) => roles.filter((r) => r === role).length;
+    if (count("phone") !== 1) ctx.addIssue({ code: "custom", message: "exactly one column must be phone" });
+    for (const role of ["name", "labels"]) if (count(role) > 1) ctx.addIssue({ code: "custom", message: `at most one column can be ${role}` });
+    const keys = roles.filter((r) => r.startsWith("attribute:"));
+    const clash = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (clash) ctx.addIssue({ code: "custom", message: `two columns are ${clash}` });
+  });
+
+const importQuery = z.object({ label_ids: idList.optional(), columns: importColumns.optional() });
+
+/** The column map an explicit `columns` list describes. */
+function columnMapOf(roles: readonly string[]): ImportColumnMap {
+  const map: ImportColumnMap = { phone: roles.indexOf("phone"), attributes: [], columns: roles.length };
+  roles.forEach((role, index) => {
+    if (role === "name") map.name = index;
+    else if (role === "labels") map.labels = index;
+    else if (role.startsWith("attribute:")) map.attributes.push({ index, key: role.slice("attribute:".length) });
+  });
+  return map;
+}
+
+const bulkLabelInput = z
+  .object({
+    action: z.enum(["add", "remove"]),
+    label_ids: z.array(z.number().int().positive()).min(1, "pick at least one label").max(50, "at most 50 labels"),
+    contact_ids: z.array(z.number().int().positive()).min(1, "give at least one contact").max(10_000, "at most 10,000 contacts; use filter for more").optional(),
+    filter: z
+      .object({
+        q: z.string().trim().max(100).optional(),
+        labels: z.array(z.number().int().positive()).max(50, "at most 50 labels").optional(),
+        match: z.enum(["any", "all"]).default("any"),
+        opted_out: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.contact_ids === undefined) === (v.filter === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["contact_ids"], message: "give either contact_ids or filter, not both" });
+    }
+  });
 
 const labelRef = z.object({ id: z.number(), name: z.string(), color: z.string() });
 export const contactView = z.object({
@@ -135,6 +229,14 @@ async function phoneTaken(db: Db, workspaceId: number, phone: string): Promise<n
 }
 
 
+const dialect = new SQLiteAsyncDialect();
+
+/** A D1 statement for drizzle SQL, for batches of raw statements (INSERT … SELECT, DELETE … IN). */
+function prepared(db: Db, statement: SQL): D1PreparedStatement {
+  const query = dialect.sqlToQuery(statement);
+  return db.$client.prepare(query.sql).bind(...query.params);
+}
+
 function labelInserts(db: Db, workspaceId: number, contactId: number, ids: readonly number[]) {
   return chunk([...new Set(ids)], 30).map((part) =>
     db.insert(contactLabels).values(part.map((labelId) => ({ contactId, labelId, workspaceId }))).onConflictDoNothing(),
@@ -156,18 +258,7 @@ export const contactRoutes = new Hono<AppEnv>()
       const { workspaceId } = c.get("principal");
       const db = c.get("db");
       if (query.labels) await assertLabelsExist(db, workspaceId, query.labels, "labels");
-      const where: (SQL | undefined)[] = [eq(contacts.workspaceId, workspaceId)];
-      if (query.q) {
-        const text = `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-        const digits = query.q.replace(/\D/g, "");
-        where.push(
-          digits.length >= 3
-            ? sql`(${contacts.name} LIKE ${text} ESCAPE '\\' OR ${contacts.phone} LIKE ${`%${digits}%`})`
-            : sql`${contacts.name} LIKE ${text} ESCAPE '\\'`,
-        );
-      }
-      if (query.labels) where.push(labelCondition({ labels: query.labels, match: query.match }, "probe"));
-      if (query.opted_out) where.push(query.opted_out === "true" ? sql`${contacts.optedOutAt} IS NOT NULL` : sql`${contacts.optedOutAt} IS NULL`);
+      const where: SQL[] = [contactFilterCondition(workspaceId, filterOfQuery(query), "probe")];
       if (query.cursor) where.push(lt(contacts.id, Number(query.cursor)));
       const rows = await db
         .select()
@@ -199,10 +290,83 @@ export const contactRoutes = new Hono<AppEnv>()
       return c.json({ data: rows.map((r) => r.key) });
     },
   )
+  .get(
+    "/count",
+    describe({
+      summary: "Count the contacts the list's filters match (q, labels, match, opted_out as in GET /api/contacts)",
+      tags: ["contacts"],
+      access: "user",
+      responses: { 200: { description: "how many contacts match", schema: z.object({ count: z.number() }) } },
+    }),
+    validate("query", filterQuery),
+    async (c) => {
+      const query = c.req.valid("query");
+      const { workspaceId } = c.get("principal");
+      const db = c.get("db");
+      if (query.labels) await assertLabelsExist(db, workspaceId, query.labels, "labels");
+      const row = await db
+        .select({ n: sql<number>`count(*)` })
+        .from(contacts)
+        .where(contactFilterCondition(workspaceId, filterOfQuery(query), "set"))
+        .get();
+      return c.json({ count: Number(row?.n ?? 0) });
+    },
+  )
+  .post(
+    "/labels",
+    describe({
+      summary:
+        "Add or remove labels on many contacts at once: the contacts named by contact_ids, or every contact matching filter (the list's filters). All or nothing. Labels of another workspace answer 400 like unknown ones; contact ids of another workspace (or deleted) are ignored and not counted in matched",
+      tags: ["contacts"],
+      access: "user",
+      responses: {
+        200: {
+          description: "contacts concerned, and how many of them gained (add) or lost (remove) at least one label",
+          schema: z.object({ matched: z.number(), changed: z.number() }),
+        },
+      },
+    }),
+    validate("json", bulkLabelInput),
+    async (c) => {
+      const input = c.req.valid("json");
+      const { workspaceId } = c.get("principal");
+      const db = c.get("db");
+      await assertLabelsExist(db, workspaceId, input.label_ids, "label_ids");
+      if (input.filter?.labels) await assertLabelsExist(db, workspaceId, input.filter.labels, "filter.labels");
+      const chosen = input.contact_ids
+        ? and(eq(contacts.workspaceId, workspaceId), sql`${contacts.id} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(input.contact_ids)])}))`)!
+        : contactFilterCondition(workspaceId, input.filter!, "set");
+      const labelJson = JSON.stringify([...new Set(input.label_ids)]);
+      const labelCount = new Set(input.label_ids).size;
+      // How many of the labels a contact holds: add changes those holding fewer than all of
+      // them, remove those holding at least one.
+      const held = sql`(SELECT count(*) FROM ${contactLabels} WHERE ${contactLabels.contactId} = ${contacts.id} AND ${contactLabels.labelId} IN (SELECT value FROM json_each(${labelJson})))`;
+      const write =
+        input.action === "add"
+          ? sql`INSERT INTO ${contactLabels} (contact_id, label_id, workspace_id)
+                SELECT ${contacts.id}, l.value, ${contacts.workspaceId} FROM ${contacts} CROSS JOIN json_each(${labelJson}) AS l
+                WHERE ${chosen}
+                ON CONFLICT DO NOTHING`
+          : sql`DELETE FROM ${contactLabels}
+                WHERE ${contactLabels.workspaceId} = ${workspaceId}
+                  AND ${contactLabels.labelId} IN (SELECT value FROM json_each(${labelJson}))
+                  AND ${contactLabels.contactId} IN (SELECT ${contacts.id} FROM ${contacts} WHERE ${chosen})`;
+      const changing = input.action === "add" ? sql`${held} < ${labelCount}` : sql`${held} > 0`;
+      // One batch is one transaction: the counts and the write see the same contacts, and the
+      // write applies to all of them or to none.
+      const [matched, changed] = await db.$client.batch<{ n: number }>([
+        prepared(db, sql`SELECT count(*) AS n FROM ${contacts} WHERE ${chosen}`),
+        prepared(db, sql`SELECT count(*) AS n FROM ${contacts} WHERE ${chosen} AND ${changing}`),
+        prepared(db, write),
+      ]);
+      return c.json({ matched: Number(matched?.results[0]?.n ?? 0), changed: Number(changed?.results[0]?.n ?? 0) });
+    },
+  )
   .post(
     "/import",
     describe({
-      summary: "Import contacts from CSV (header row; name, phone, labels, other columns become attributes); existing phones are updated",
+      summary:
+        "Import contacts from CSV (header row; name, phone, labels, other columns become attributes, or the roles `columns` gives each column in order: name, phone, labels, ignore, attribute:<key>); existing phones are updated; label_ids are attached to every row",
       tags: ["contacts"],
       access: "user",
       requestBody: { contentType: "text/csv", description: "UTF-8 CSV, comma or semicolon separated, at most 100,000 rows" },
@@ -212,7 +376,7 @@ export const contactRoutes = new Hono<AppEnv>()
     async (c) => {
       const { workspaceId } = c.get("principal");
       const db = c.get("db");
-      const extra = c.req.valid("query").label_ids ?? [];
+      const { label_ids: extra = [], columns } = c.req.valid("query");
       await assertLabelsExist(db, workspaceId, extra, "label_ids");
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       if (type.startsWith("multipart/") || type === "application/json" || type === "application/x-www-form-urlencoded") {
@@ -230,10 +394,20 @@ export const contactRoutes = new Hono<AppEnv>()
       }
       const file = openCsv(text);
       if (!file.ok) throw new ApiError("invalid_csv", file.reason, file.line === undefined ? undefined : { line: file.line });
-      const mapped = mapImportHeader(file.header);
-      if (!mapped.ok) throw new ApiError("invalid_csv", mapped.reason, { line: 1 });
+      let map: ImportColumnMap;
+      if (columns) {
+        if (columns.length !== file.header.length) {
+          const message = `the file's header has ${file.header.length} columns but columns lists ${columns.length}`;
+          throw new ApiError("validation_failed", `columns: ${message}`, [{ path: "columns", message }]);
+        }
+        map = columnMapOf(columns);
+      } else {
+        const mapped = mapImportHeader(file.header);
+        if (!mapped.ok) throw new ApiError("invalid_csv", mapped.reason, { line: 1 });
+        map = mapped.map;
+      }
       // Records stream through in chunks, so a 100,000-row file never sits in memory as rows.
-      const read = createImportReader(mapped.map, await defaultCountry(db, workspaceId));
+      const read = createImportReader(map, await defaultCountry(db, workspaceId));
       const writer = createContactWriter(db, workspaceId, extra);
       const errors: ImportError[] = [];
       for (const record of file.records()) {

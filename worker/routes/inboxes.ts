@@ -43,7 +43,9 @@ const createInput = z
   .object({
     ...inboxFields,
     provider: z.enum(["cloud", "sandbox"]),
-    display_phone: inboxFields.display_phone.default(""),
+    phone_number_id: inboxFields.phone_number_id.optional().describe("required for cloud; a sandbox inbox without one gets a new simulated number"),
+    waba_id: inboxFields.waba_id.optional().describe("required for cloud; generated for a sandbox inbox without one"),
+    display_phone: inboxFields.display_phone.optional(),
     access_token: inboxFields.access_token.optional(),
     app_secret: inboxFields.app_secret.optional(),
     verify_token: inboxFields.verify_token.optional(),
@@ -54,6 +56,8 @@ const createInput = z
   })
   .superRefine((v, ctx) => {
     if (v.provider !== "cloud") return;
+    if (!v.phone_number_id) ctx.addIssue({ code: "custom", path: ["phone_number_id"], message: "is required for a Cloud API inbox" });
+    if (!v.waba_id) ctx.addIssue({ code: "custom", path: ["waba_id"], message: "is required for a Cloud API inbox" });
     if (!v.access_token) ctx.addIssue({ code: "custom", path: ["access_token"], message: "is required for a Cloud API inbox" });
     if (!v.app_secret) ctx.addIssue({ code: "custom", path: ["app_secret"], message: "is required for a Cloud API inbox" });
   });
@@ -219,9 +223,25 @@ export const inboxRoutes = new Hono<AppEnv>()
 
 export type InboxInput = z.output<typeof createInput>;
 
+/** `prefix` followed by random decimal digits, `length` digits in all: a simulated Graph id. */
+function simulatedId(prefix: string, length: number): string {
+  const digits = Array.from(crypto.getRandomValues(new Uint8Array(length - prefix.length)), (b) => String(b % 10)).join("");
+  return `${prefix}${digits}`;
+}
+
+/**
+ * A new simulated number for a sandbox inbox: phone number id and WhatsApp Business Account id
+ * shaped like Meta's (15 digits), and a display number in the +1 555 range kept for fiction.
+ */
+export function simulatedNumber(): { phone_number_id: string; waba_id: string; display_phone: string } {
+  const phone = simulatedId("1556", 15);
+  return { phone_number_id: phone, waba_id: simulatedId("2556", 15), display_phone: `+1 555-${phone.slice(-7, -4)}-${phone.slice(-4)}` };
+}
+
 /**
  * Creates an inbox with its secrets sealed. A sandbox inbox gets generated credentials, so the
- * simulator exercises the same signed paths as Meta.
+ * simulator exercises the same signed paths as Meta, and a new simulated number when the input
+ * names none.
  */
 export async function insertInbox(env: Env, db: Db, workspaceId: number, origin: string, input: InboxInput): Promise<Inbox> {
   if (input.provider === "sandbox" && !sandboxEnabled(env)) {
@@ -229,6 +249,12 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
       { path: "provider", message: "the sandbox is turned off on this deployment" },
     ]);
   }
+  const generated = input.provider === "sandbox" ? simulatedNumber() : null;
+  const phoneNumberId = input.phone_number_id ?? generated?.phone_number_id;
+  const wabaId = input.waba_id ?? generated?.waba_id;
+  // The schema requires both for a Cloud API inbox.
+  if (!phoneNumberId || !wabaId) throw new ApiError("validation_failed", "phone_number_id and waba_id are required", [{ path: phoneNumberId ? "waba_id" : "phone_number_id", message: "is required" }]);
+  const displayPhone = input.display_phone ?? (input.phone_number_id ? "" : (generated?.display_phone ?? ""));
   const accessToken = input.access_token ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
   const appSecret = input.app_secret ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
   try {
@@ -238,9 +264,9 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
         workspaceId,
         name: input.name,
         provider: input.provider,
-        phoneNumberId: input.phone_number_id,
-        wabaId: input.waba_id,
-        displayPhone: input.display_phone,
+        phoneNumberId,
+        wabaId,
+        displayPhone,
         accessTokenEnc: accessToken ? await seal(env, workspaceId, "access_token", accessToken) : null,
         appSecretEnc: appSecret ? await seal(env, workspaceId, "app_secret", appSecret) : null,
         verifyToken: input.verify_token ?? randomToken(18),
@@ -252,7 +278,7 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
       .returning()
       .get();
   } catch (e) {
-    if (isUniqueViolation(e)) throw duplicateNumber(input.phone_number_id);
+    if (isUniqueViolation(e)) throw duplicateNumber(phoneNumberId);
     throw e;
   }
 }

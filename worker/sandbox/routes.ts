@@ -1,8 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { inboxes } from "../db/schema";
+import { campaigns, contacts, inboxes } from "../db/schema";
 import { sandboxEnabled } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
@@ -10,6 +10,8 @@ import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
 import { metaError, type GraphResponse } from "./graph-errors";
 import { authenticate, graphToken } from "./inbox-auth";
+import { campaignOf, phoneContentView } from "./phone";
+import type { PhoneMessage, PhoneSummary } from "./sandbox-do";
 import { scenarioPatchSchema, scenarioSchema } from "./scenario";
 
 /** The simulated number behind a phone number id. */
@@ -164,12 +166,74 @@ const deliveryView = z.object({
   delivered_at: z.number().nullable(),
 });
 
-const inboundInput = z.object({
-  from: z.string().regex(/^\+?[1-9]\d{6,14}$/, "must be a phone number in international format").transform((v) => v.replace(/^\+/, "")),
-  text: z.string().min(1).max(4096),
-  name: z.string().trim().min(1).max(100).optional(),
-  reply_to: z.string().min(1).max(200).optional().describe("wamid of the message the customer quotes (context.id)"),
+const waId = z.string().regex(/^\+?[1-9]\d{6,14}$/, "must be a phone number in international format").transform((v) => v.replace(/^\+/, ""));
+
+const inboundInput = z
+  .object({
+    from: waId,
+    text: z.string().min(1, "must not be empty").max(4096, "must be at most 4096 characters").optional().describe("a text message; give text or button"),
+    button: z
+      .object({
+        text: z.string().min(1, "must not be empty").max(256, "must be at most 256 characters").describe("the button's label"),
+        payload: z.string().min(1, "must not be empty").max(1000, "must be at most 1000 characters").optional().describe("defaults to the button's label, as Meta sends when the send set no payload"),
+      })
+      .optional()
+      .describe("a tap on a template's quick-reply button (an inbound message of type button); give text or button"),
+    name: z.string().trim().min(1).max(100).optional(),
+    reply_to: z.string().min(1).max(200).optional().describe("wamid of the message the customer quotes (context.id); a button tap quotes the template message it belongs to"),
+  })
+  .superRefine((v, ctx) => {
+    if (v.text === undefined && v.button === undefined) ctx.addIssue({ code: "custom", path: ["text"], message: "give text or button" });
+    if (v.text !== undefined && v.button !== undefined) ctx.addIssue({ code: "custom", path: ["button"], message: "give text or button, not both" });
+  });
+
+/** The Herald contact with a simulated phone's number, when the workspace has one. */
+const phoneContactView = z.object({ id: z.number(), name: z.string(), opted_out: z.boolean() }).nullable();
+
+const phoneView = z.object({
+  wa_id: z.string().describe("the phone's WhatsApp id (digits)"),
+  phone: z.string().describe("E.164"),
+  contact: phoneContactView,
+  last_at: z.number().describe("latest message, epoch milliseconds"),
+  messages: z.number(),
+  last_direction: z.enum(["out", "in"]),
+  last_preview: z.string(),
 });
+
+const phoneMessageView = z.object({
+  id: z.number(),
+  at: z.number().describe("when the phone shows it, epoch milliseconds"),
+  direction: z.enum(["out", "in"]).describe("out: the number sent it to the phone; in: the phone's contact sent it"),
+  wamid: z.string(),
+  status: z.string().describe("outbound: accepted, sent, delivered, read or failed; inbound: received or read"),
+  content: phoneContentView,
+  context_wamid: z.string().nullable().describe("wamid of the message this one quotes"),
+  campaign: z.object({ id: z.number(), title: z.string(), recipient_id: z.number() }).nullable().describe("the Herald campaign that sent it (from its callback data)"),
+});
+
+const phonesQuery = z.object({
+  q: z
+    .string()
+    .trim()
+    .max(20)
+    .transform((v) => v.replace(/\D/g, ""))
+    .optional()
+    .describe("digits the number contains"),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** The workspace's contacts with these WhatsApp ids, by id. */
+async function contactsByWaId(c: Context<AppEnv>, waIds: string[]): Promise<Map<string, z.infer<typeof phoneContactView>>> {
+  const out = new Map<string, z.infer<typeof phoneContactView>>();
+  if (waIds.length === 0) return out;
+  const rows = await c
+    .get("db")
+    .select({ id: contacts.id, name: contacts.name, phone: contacts.phone, optedOutAt: contacts.optedOutAt })
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, c.get("principal").workspaceId), sql`${contacts.phone} IN (SELECT value FROM json_each(${JSON.stringify(waIds.map((w) => `+${w}`))}))`));
+  for (const r of rows) out.set(r.phone.slice(1), { id: r.id, name: r.name, opted_out: r.optedOutAt !== null });
+  return out;
+}
 
 const tags = ["sandbox"];
 
@@ -273,7 +337,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     "/inboxes/:id/inbound",
     requireAdmin,
     describe({
-      summary: "Simulate a customer writing to the sandbox number: delivers an inbound text webhook now",
+      summary: "Simulate a customer writing to the sandbox number (a text) or tapping a quick-reply button of its template message: delivers an inbound webhook now",
       tags,
       access: "admin",
       responses: { 201: { description: "scheduled", schema: z.object({ wamid: z.string() }) } },
@@ -283,13 +347,82 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
       const input = c.req.valid("json");
-      const result = await sandboxFor(c.env, inbox.phoneNumberId).simulateInbound({
-        inboxId: inbox.id,
-        from: input.from,
-        text: input.text,
-        ...(input.name ? { name: input.name } : {}),
-        ...(input.reply_to ? { replyTo: input.reply_to } : {}),
-      });
+      const common = { inboxId: inbox.id, from: input.from, ...(input.name ? { name: input.name } : {}), ...(input.reply_to ? { replyTo: input.reply_to } : {}) };
+      const result = await sandboxFor(c.env, inbox.phoneNumberId).simulateInbound(
+        input.button ? { ...common, button: { text: input.button.text, payload: input.button.payload ?? input.button.text } } : { ...common, text: input.text! },
+      );
       return c.json(result, 201);
+    },
+  )
+  .get(
+    "/inboxes/:id/phones",
+    requireAdmin,
+    describe({
+      summary: "The simulated contacts of a sandbox inbox: phones it sent to or heard from, the latest conversation first",
+      tags,
+      access: "admin",
+      responses: { 200: { description: "phones", schema: z.object({ data: z.array(phoneView) }) } },
+    }),
+    validate("param", idParam),
+    validate("query", phonesQuery),
+    async (c) => {
+      const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
+      const q = c.req.valid("query");
+      const phones: PhoneSummary[] = await sandboxFor(c.env, inbox.phoneNumberId).phones({ inboxId: inbox.id, limit: q.limit, ...(q.q ? { digits: q.q } : {}) });
+      const known = await contactsByWaId(c, phones.map((p) => p.wa_id));
+      return c.json({ data: phones.map((p) => ({ ...p, phone: `+${p.wa_id}`, contact: known.get(p.wa_id) ?? null })) });
+    },
+  )
+  .get(
+    "/inboxes/:id/phones/:wa_id/messages",
+    requireAdmin,
+    describe({
+      summary: "What one simulated contact's phone shows, oldest first: messages the number sent it (rendered) and what it sent back",
+      tags,
+      access: "admin",
+      responses: {
+        200: {
+          description: "the conversation",
+          schema: z.object({ wa_id: z.string(), phone: z.string(), contact: phoneContactView, data: z.array(phoneMessageView) }),
+        },
+      },
+    }),
+    validate("param", idParam.extend({ wa_id: waId })),
+    validate("query", z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) })),
+    async (c) => {
+      const params = c.req.valid("param");
+      const inbox = await ownSandboxInbox(c, params.id);
+      const messages: PhoneMessage[] = await sandboxFor(c.env, inbox.phoneNumberId).conversation({ inboxId: inbox.id, waId: params.wa_id, limit: c.req.valid("query").limit });
+      const refs = messages.map((m) => campaignOf(m.biz_opaque_callback_data));
+      const ids = [...new Set(refs.flatMap((r) => (r ? [r.campaignId] : [])))];
+      const titles = new Map<number, string>();
+      if (ids.length > 0) {
+        const rows = await c
+          .get("db")
+          .select({ id: campaigns.id, title: campaigns.title })
+          .from(campaigns)
+          .where(and(eq(campaigns.workspaceId, c.get("principal").workspaceId), sql`${campaigns.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`));
+        for (const r of rows) titles.set(r.id, r.title);
+      }
+      const contact = (await contactsByWaId(c, [params.wa_id])).get(params.wa_id) ?? null;
+      return c.json({
+        wa_id: params.wa_id,
+        phone: `+${params.wa_id}`,
+        contact,
+        data: messages.map((m, i) => {
+          const ref = refs[i];
+          return {
+            id: m.id,
+            at: m.at,
+            direction: m.direction,
+            wamid: m.wamid,
+            status: m.status,
+            content: m.content,
+            context_wamid: m.context_wamid,
+            // Only a campaign of the caller's workspace is named and linked.
+            campaign: ref && titles.has(ref.campaignId) ? { id: ref.campaignId, title: titles.get(ref.campaignId)!, recipient_id: ref.recipientId } : null,
+          };
+        }),
+      });
     },
   );

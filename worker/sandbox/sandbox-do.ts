@@ -4,10 +4,12 @@ import { loopbackFetch } from "../lib/loopback";
 import { DEMO_TEMPLATES } from "./demo-templates";
 import { metaError, type GraphFailure, type GraphResponse } from "./graph-errors";
 import { authenticate, sandboxInboxes, type SandboxInbox } from "./inbox-auth";
+import { PHONE_STATUS_RANK, previewOf, renderTemplateSend, type PhoneContent } from "./phone";
 import { mergeScenario, scenarioPatchSchema, type Scenario } from "./scenario";
 import { checkTemplateParameters, parseSendRequest, type SendRequest } from "./send-checks";
 import {
   displayDigits,
+  inboundButton,
   inboundEnvelope,
   inboundText,
   MAX_DELIVERY_ATTEMPTS,
@@ -73,6 +75,23 @@ export type WebhookDelivery = {
   next_attempt_at: number;
   delivered_at: number | null;
 };
+
+/** One message on a simulated contact's phone: sent to it by the number (`out`) or by it (`in`). `at` is epoch ms. */
+export type PhoneMessage = {
+  id: number;
+  at: number;
+  direction: "out" | "in";
+  wamid: string;
+  /** Outbound: accepted, sent, delivered, read or failed as the status webhooks fall due. Inbound: received, or read once the business marks it read. */
+  status: string;
+  content: PhoneContent;
+  biz_opaque_callback_data: string | null;
+  /** wamid of the message this one quotes. */
+  context_wamid: string | null;
+};
+
+/** A simulated contact of one inbox: a phone the number sent to or heard from. */
+export type PhoneSummary = { wa_id: string; last_at: number; messages: number; last_direction: "out" | "in"; last_preview: string };
 
 export type SendCall = { path: string; phoneNumberId: string; token: string | null; body: string };
 export type PhoneNumberCall = { path: string; phoneNumberId: string; token: string | null; fields?: string };
@@ -192,6 +211,20 @@ export class WhatsAppSandbox extends DurableObject<Env> {
         delivered_at INTEGER
       );
       CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_at);
+      CREATE TABLE IF NOT EXISTS phone_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        inbox_id INTEGER NOT NULL,
+        wa_id TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        wamid TEXT NOT NULL,
+        status TEXT NOT NULL,
+        content TEXT NOT NULL,
+        biz_opaque_callback_data TEXT,
+        context_wamid TEXT
+      );
+      CREATE INDEX IF NOT EXISTS phone_messages_chat ON phone_messages (inbox_id, wa_id, at);
+      CREATE INDEX IF NOT EXISTS phone_messages_wamid ON phone_messages (wamid);
     `);
     this.deliver = (request) => loopbackFetch(this.env, this.ctx)(request);
   }
@@ -212,7 +245,10 @@ export class WhatsAppSandbox extends DurableObject<Env> {
     const parsed = parseSendRequest(call.body);
     if (!parsed.ok) return this.refuse(draft, parsed.failure);
     const send = parsed.value;
-    if (send.kind === "mark_read") return this.answer(draft, { status: 200, body: { success: true } });
+    if (send.kind === "mark_read") {
+      this.sql.exec("UPDATE phone_messages SET status = 'read' WHERE wamid = ? AND direction = 'in' AND inbox_id = ?", send.messageId, auth.inbox.id);
+      return this.answer(draft, { status: 200, body: { success: true } });
+    }
 
     let category: Category = "service";
     if (send.template) {
@@ -235,6 +271,17 @@ export class WhatsAppSandbox extends DurableObject<Env> {
 
     const wamid = newWamid(send.waId);
     this.answer(draft, { status: 200, body: null }, { wamid, accepted: true });
+    this.addToPhone({
+      at: arrivedAt,
+      inboxId: auth.inbox.id,
+      waId: send.waId,
+      direction: "out",
+      wamid,
+      status: "accepted",
+      content: this.phoneContent(send, scenario),
+      callback: send.bizOpaqueCallbackData ?? null,
+      contextWamid: send.replyTo ?? null,
+    });
     if (scenario.webhooks_enabled) {
       const ref = numberRef(auth.inbox);
       const events = planEvents(
@@ -379,6 +426,7 @@ export class WhatsAppSandbox extends DurableObject<Env> {
   /** Forgets the record (and with it the throughput and pair-rate state); `webhooks` also drops queued webhooks. */
   reset(options: { webhooks?: boolean } = {}): { ok: true } {
     this.sql.exec("DELETE FROM requests");
+    this.sql.exec("DELETE FROM phone_messages");
     if (options.webhooks) {
       this.sql.exec("DELETE FROM events");
       this.sql.exec("DELETE FROM deliveries");
@@ -450,22 +498,75 @@ export class WhatsAppSandbox extends DurableObject<Env> {
       .toArray();
   }
 
-  /** A customer writes to the number: one inbound text webhook, due now. */
-  async simulateInbound(input: { inboxId: number; from: string; text: string; name?: string; replyTo?: string }): Promise<{ wamid: string }> {
+  /**
+   * A customer writes to the number (a text) or taps a quick-reply button of one of its template
+   * messages (`button`): one inbound webhook, due now.
+   */
+  async simulateInbound(
+    input: { inboxId: number; from: string; name?: string; replyTo?: string } & ({ text: string } | { button: { text: string; payload: string } }),
+  ): Promise<{ wamid: string }> {
     const [inbox] = await sandboxInboxes(this.env, "id", String(input.inboxId));
     if (!inbox) throw new Error(`sandbox inbox ${input.inboxId} not found`);
     const ref = numberRef(inbox);
     const at = Date.now();
-    const event = inboundText({
+    const common = {
       from: input.from,
-      body: input.text,
       at,
       ...(input.name ? { name: input.name } : {}),
       ...(input.replyTo ? { replyTo: { wamid: input.replyTo, businessNumber: ref.displayPhoneNumber } } : {}),
-    });
+    };
+    const event = "button" in input ? inboundButton({ ...common, ...input.button }) : inboundText({ ...common, body: input.text });
     this.schedule(inbox.id, ref, [{ dueAt: at, kind: "inbound", event }]);
     await this.armAlarm(false);
     return { wamid: event.messages[0].id };
+  }
+
+  /** The phones of an inbox's simulated contacts, the latest conversation first; `digits` keeps numbers containing them. */
+  phones(query: { inboxId: number; digits?: string; limit?: number }): PhoneSummary[] {
+    const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
+    return this.sql
+      .exec<{ wa_id: string; last_at: number; messages: number; direction: string; content: string }>(
+        `SELECT wa_id, MAX(at) AS last_at, COUNT(*) AS messages, direction, content FROM phone_messages
+         WHERE inbox_id = ? AND at <= ? AND instr(wa_id, ?) > 0 GROUP BY wa_id ORDER BY last_at DESC, wa_id LIMIT ?`,
+        query.inboxId,
+        Date.now(),
+        query.digits ?? "",
+        limit,
+      )
+      .toArray()
+      .map((r) => ({
+        wa_id: r.wa_id,
+        last_at: r.last_at,
+        messages: r.messages,
+        last_direction: r.direction === "in" ? "in" : "out",
+        last_preview: previewOf(JSON.parse(r.content) as PhoneContent),
+      }));
+  }
+
+  /** What one simulated contact's phone shows for an inbox, oldest first: the latest `limit` messages that arrived by now. */
+  conversation(query: { inboxId: number; waId: string; limit?: number }): PhoneMessage[] {
+    const limit = Math.min(Math.max(query.limit ?? 200, 1), 1000);
+    return this.sql
+      .exec<Record<string, SqlStorageValue>>(
+        `SELECT id, at, direction, wamid, status, content, biz_opaque_callback_data, context_wamid FROM phone_messages
+         WHERE inbox_id = ? AND wa_id = ? AND at <= ? ORDER BY at DESC, id DESC LIMIT ?`,
+        query.inboxId,
+        query.waId,
+        Date.now(),
+        limit,
+      )
+      .toArray()
+      .reverse()
+      .map((r) => ({
+        id: r.id as number,
+        at: r.at as number,
+        direction: r.direction === "in" ? "in" : "out",
+        wamid: r.wamid as string,
+        status: r.status as string,
+        content: JSON.parse(r.content as string) as PhoneContent,
+        biz_opaque_callback_data: r.biz_opaque_callback_data as string | null,
+        context_wamid: r.context_wamid as string | null,
+      }));
   }
 
   // ---- Webhook delivery ------------------------------------------------------------------
@@ -617,7 +718,9 @@ export class WhatsAppSandbox extends DurableObject<Env> {
       const group = statusGroups.get(key) ?? { ref, inboxId: row.inbox_id, ids: [], statuses: [] };
       statusGroups.set(key, group);
       group.ids.push(row.id);
-      group.statuses.push(JSON.parse(row.payload) as StatusEvent);
+      const status = JSON.parse(row.payload) as StatusEvent;
+      group.statuses.push(status);
+      this.showStatusOnPhone(row.inbox_id, status);
       if (group.statuses.length >= MAX_STATUSES_PER_ENVELOPE) flush(key);
     }
     for (const key of [...statusGroups.keys()]) flush(key);
@@ -625,6 +728,20 @@ export class WhatsAppSandbox extends DurableObject<Env> {
 
   private schedule(inboxId: number, ref: NumberRef, events: PlannedEvent[]): void {
     for (const e of events) {
+      if (e.kind === "inbound") {
+        const m = e.event.messages[0];
+        this.addToPhone({
+          at: e.dueAt,
+          inboxId,
+          waId: m.from,
+          direction: "in",
+          wamid: m.id,
+          status: "received",
+          content: m.type === "button" ? { type: "button", text: m.button.text, payload: m.button.payload } : { type: "text", body: m.text.body },
+          callback: null,
+          contextWamid: m.context?.id ?? null,
+        });
+      }
       this.sql.exec(
         "INSERT INTO events (due_at, inbox_id, waba_id, phone_number_id, display_phone_number, kind, wamid, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         e.dueAt,
@@ -658,6 +775,48 @@ export class WhatsAppSandbox extends DurableObject<Env> {
   }
 
   // ---- Helpers ---------------------------------------------------------------------------
+
+  /** Puts a message on a simulated contact's phone; an inbound one shows from its due time on. */
+  private addToPhone(m: { at: number; inboxId: number; waId: string; direction: "out" | "in"; wamid: string; status: string; content: PhoneContent; callback: string | null; contextWamid: string | null }): void {
+    this.sql.exec(
+      `INSERT INTO phone_messages (at, inbox_id, wa_id, direction, wamid, status, content, biz_opaque_callback_data, context_wamid)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      m.at,
+      m.inboxId,
+      m.waId,
+      m.direction,
+      m.wamid,
+      m.status,
+      JSON.stringify(m.content),
+      m.callback,
+      m.contextWamid,
+    );
+  }
+
+  /** A status that fell due moves the outbound message on the phone forward (never back). */
+  private showStatusOnPhone(inboxId: number, status: StatusEvent): void {
+    const rank = PHONE_STATUS_RANK[status.status];
+    if (rank === undefined) return;
+    const ranks = Object.entries(PHONE_STATUS_RANK)
+      .map(([s, r]) => `WHEN '${s}' THEN ${r}`)
+      .join(" ");
+    this.sql.exec(
+      `UPDATE phone_messages SET status = ? WHERE wamid = ? AND inbox_id = ? AND direction = 'out' AND (CASE status ${ranks} ELSE 0 END) < ?`,
+      status.status,
+      status.id,
+      inboxId,
+      rank,
+    );
+  }
+
+  /** An accepted send as the recipient's phone shows it. */
+  private phoneContent(send: Extract<SendRequest, { kind: "message" }>, scenario: Scenario): PhoneContent {
+    if (!send.template) return { type: "text", body: send.text ?? "" };
+    const wanted = send.template;
+    const template = this.templates(scenario).find((t) => t.name === wanted.name && t.language === wanted.language.code);
+    if (!template) return { type: "text", body: `[template ${wanted.name}]` };
+    return renderTemplateSend(template, wanted);
+  }
 
   private scenario(): Scenario {
     if (!this.cachedScenario) {

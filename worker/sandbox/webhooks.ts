@@ -32,9 +32,7 @@ export type InboundEvent = {
       from: string;
       id: string;
       timestamp: string;
-      type: "text";
-      text: { body: string };
-    },
+    } & ({ type: "text"; text: { body: string } } | { type: "button"; button: { text: string; payload: string } }),
   ];
 };
 
@@ -105,6 +103,25 @@ const seconds = (ms: number) => String(Math.floor(ms / 1000));
 
 /** An inbound text from a customer, optionally quoting one of the business's messages. */
 export function inboundText(input: { from: string; body: string; at: number; name?: string; replyTo?: { wamid: string; businessNumber: string } }, random: Random = Math.random): InboundEvent {
+  return inboundMessage(input, { type: "text", text: { body: input.body } }, random);
+}
+
+/**
+ * A customer's tap on a quick-reply button of a template message (`type: "button"`), which Meta
+ * always sends quoting that message.
+ */
+export function inboundButton(
+  input: { from: string; text: string; payload: string; at: number; name?: string; replyTo?: { wamid: string; businessNumber: string } },
+  random: Random = Math.random,
+): InboundEvent {
+  return inboundMessage(input, { type: "button", button: { text: input.text, payload: input.payload } }, random);
+}
+
+function inboundMessage(
+  input: { from: string; at: number; name?: string; replyTo?: { wamid: string; businessNumber: string } },
+  content: { type: "text"; text: { body: string } } | { type: "button"; button: { text: string; payload: string } },
+  random: Random,
+): InboundEvent {
   return {
     contacts: [{ profile: { name: input.name ?? pick(NAMES, random) }, wa_id: input.from }],
     messages: [
@@ -113,8 +130,7 @@ export function inboundText(input: { from: string; body: string; at: number; nam
         from: input.from,
         id: newWamid(input.from, "inbound"),
         timestamp: seconds(input.at),
-        type: "text",
-        text: { body: input.body },
+        ...content,
       },
     ],
   };
