@@ -170,3 +170,46 @@ export type Recipient = {
 export type SeriesPoint = { minute: string; sent: number; failed: number; delivered: number; read: number; replied: number };
 
 export type FailureGroup = { error_code: number | null; error_title: string | null; count: number; policy: string; meaning: string; advice: string };
+
+/** GET /api/inboxes[/:id]: an inbox as the API shows it (secrets never; the verify token to admins only). */
+export type InboxView = Inbox & {
+  waba_id: string;
+  api_base_url: string;
+  api_version: string;
+  /** Where Meta must send this inbox's webhooks. */
+  webhook_url: string;
+  verify_token?: string;
+  created_at: string | null;
+  updated_at: string | null;
+};
+
+/** What Meta (or the sandbox) answered about a number, or why it refused. */
+export type ProviderErrorView = { policy: string; code?: number; title: string; message: string; details?: string };
+
+/** POST /api/inboxes/:id/test. */
+export type ConnectionCheck = {
+  ok: boolean;
+  display_phone_number?: string;
+  verified_name?: string;
+  quality_rating?: string;
+  messaging_limit_tier?: string;
+  throughput_level?: string;
+  error?: ProviderErrorView;
+};
+
+/** POST /api/inboxes/:id/templates/sync. */
+export type TemplateSyncResult = { synced: number; removed: number };
+
+/* contacts */
+
+/** GET /api/contacts/:id and the items of GET /api/contacts. */
+export type ContactView = Contact & { opted_out_at: string | null; created_at: string | null; updated_at: string | null };
+
+/** GET /api/contacts: newest first, cursor paging. */
+export type ContactListPage = { data: ContactView[]; next_cursor: string | null };
+
+/** POST /api/contacts/labels. */
+export type BulkLabelResult = { matched: number; changed: number };
+
+/** POST /api/contacts/import. */
+export type ContactImportResult = { created: number; updated: number; skipped: number; errors: { line: number; reason: string }[]; errors_truncated: boolean };

@@ -4,12 +4,11 @@ import { fieldErrors, messageOf } from "../api";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { useTitle } from "../hooks/use-title";
+import { t, tn } from "../i18n";
 import { createLabel, labels, loadLabels } from "../state/labels";
 
-const contacts = (n: number) => `${n} ${n === 1 ? "contact" : "contacts"}`;
-
 export function LabelsPage() {
-  useTitle("Labels");
+  useTitle(t("labels.title"));
   useEffect(() => {
     void loadLabels();
   }, []);
@@ -31,7 +30,7 @@ export function LabelsPage() {
     try {
       const label = await createLabel(name);
       setName("");
-      setStatus(`Label “${label.name}” created.`);
+      setStatus(t("labels.created", { name: label.name }));
     } catch (err) {
       setFormError(messageOf(err));
       setNameError(fieldErrors(err).name);
@@ -43,15 +42,15 @@ export function LabelsPage() {
 
   return (
     <>
-      <h1>Labels</h1>
-      <p class="muted">Labels group contacts so campaigns can target them.</p>
+      <h1>{t("labels.title")}</h1>
+      <p class="muted">{t("labels.intro")}</p>
 
       <section class="panel" aria-labelledby="new-label-heading">
-        <h2 id="new-label-heading">New label</h2>
+        <h2 id="new-label-heading">{t("labels.new")}</h2>
         <form class="inline-form" onSubmit={onSubmit} ref={formRef}>
-          <Field label="Name" value={name} onValue={setName} error={nameError} required maxLength={50} autoComplete="off" />
+          <Field label={t("labels.name")} value={name} onValue={setName} error={nameError} required maxLength={50} autoComplete="off" />
           <button type="submit" disabled={pending}>
-            {pending ? "Creating…" : "Create label"}
+            {pending ? t("labels.creating") : t("labels.create")}
           </button>
         </form>
         <FormError message={formError} />
@@ -61,26 +60,29 @@ export function LabelsPage() {
       </section>
 
       <section aria-labelledby="all-labels-heading" aria-busy={loading}>
-        <h2 id="all-labels-heading">All labels</h2>
+        <h2 id="all-labels-heading">{t("labels.all")}</h2>
         {error && (
           <div class="alert" role="alert">
-            Could not load labels: {error}{" "}
+            {t("labels.loadFailed", { message: error })}{" "}
             <button type="button" class="button-link" onClick={() => void loadLabels()}>
-              Try again
+              {t("common.tryAgain")}
             </button>
           </div>
         )}
         {items === null ? (
-          loading && <p class="muted">Loading labels…</p>
+          loading && <p class="muted">{t("labels.loading")}</p>
         ) : items.length === 0 ? (
-          <p class="muted">No labels yet. Create the first one above.</p>
+          <p class="muted">{t("labels.empty")}</p>
         ) : (
           <ul class="label-list">
             {items.map((label) => (
-              <li key={label.id}>
+              <li key={label.id} data-label={label.id}>
                 <span class="swatch" style={{ backgroundColor: label.color }} aria-hidden="true" />
                 <span class="label-name">{label.name}</span>
-                <span class="label-count">{contacts(label.contact_count)}</span>
+                <a class="label-count" href={`/contacts?labels=${label.id}`}>
+                  {tn("labels.contacts", label.contact_count)}
+                  <span class="visually-hidden"> {t("labels.withLabel", { name: label.name })}</span>
+                </a>
               </li>
             ))}
           </ul>
