@@ -5,15 +5,11 @@
 // contacts; Portuguese; phone width. The API is only used to check results. Screenshots of every
 // screen go to e2e/artifacts/screens/contacts-*.png.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, at, launchBrowser } from "./browser.mjs";
+import { at, launchBrowser, pageWatch, screensDir } from "./browser.mjs";
 import { apiOf, signInAsAdmin } from "./fixtures.mjs";
 
-const screensDir = path.join(artifactsDir, "screens");
-mkdirSync(screensDir, { recursive: true });
 const stamp = `${Date.now() % 1e6}`;
 /** Phones of this run: `+55 <area> 9xxxx-xxxx`, a block of numbers per run so reruns on one server rarely meet. */
 const block = (Number(stamp) % 997) * 100_000;
@@ -22,29 +18,16 @@ const phone = (area, n) => {
   return `+55 ${area} 9${eight.slice(0, 4)}-${eight.slice(4)}`;
 };
 const e164 = (area, n) => `+55${area}9${String(block + n).padStart(8, "0")}`;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 describe("contacts, import and labels pages", () => {
   let browser;
   let context;
   let page;
   let api;
-  const pageErrors = [];
-  const consoleErrors = [];
-  const axeFindings = [];
-  let screen = 0;
 
-  /** A screenshot of the screen, and axe-core's accessibility check of it (WCAG 2.1 A and AA). */
-  const shot = async (name) => {
-    const file = `contacts-${String(++screen).padStart(2, "0")}-${name}`;
-    await page.screenshot({ path: path.join(screensDir, `${file}.png`), fullPage: true });
-    await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      const result = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-      return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-    });
-    for (const v of violations) axeFindings.push(`${file}: ${v}`);
-  };
+  const watch = pageWatch("contacts");
+  /** A screenshot of the screen, and axe-core's check of it. */
+  const shot = (name) => watch.shot(page, name);
 
   /** Creates a label on the Labels page; returns its id (read back through the API). */
   async function createLabel(name) {
@@ -71,17 +54,14 @@ describe("contacts, import and labels pages", () => {
 
   const count = async (key) => Number((await page.locator(`[data-count="${key}"] dd`).textContent()).replace(/\D/g, ""));
   const roleSelect = (column) => page.locator(`[data-column="${column}"] select[data-role]`);
-  const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  const fits = () => watch.fits(page);
 
   before(async () => {
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, locale: "en-US" });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    page.on("pageerror", (error) => pageErrors.push(error));
-    page.on("console", (message) => {
-      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) consoleErrors.push(message.text());
-    });
+    watch.page(page);
     await signInAsAdmin(context);
     api = apiOf(context);
     // This file reads the English UI unless a test switches language.
@@ -326,12 +306,5 @@ describe("contacts, import and labels pages", () => {
     }
   });
 
-  it("passes axe-core's WCAG 2.1 AA checks on every screen shown", () => {
-    assert.deepEqual(axeFindings, []);
-  });
-
-  it("raised no uncaught errors or console errors in the page", () => {
-    assert.deepEqual(pageErrors.map(String), []);
-    assert.deepEqual(consoleErrors, []);
-  });
+  watch.itFoundNoProblems(it);
 });

@@ -5,24 +5,16 @@
 // templates synced and previewed, what an operator sees, deleting with confirmation, Portuguese,
 // phone width. The API is used only to create the operator and to check results.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, at, baseUrl, launchBrowser } from "./browser.mjs";
+import { at, baseUrl, launchBrowser, pageWatch, screensDir } from "./browser.mjs";
 import { apiOf, signInAsAdmin } from "./fixtures.mjs";
 
-const screensDir = path.join(artifactsDir, "screens");
-mkdirSync(screensDir, { recursive: true });
 const stamp = `${Date.now() % 1e6}`;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 describe("inboxes and templates", () => {
   let browser;
   let context;
   let page;
-  const pageErrors = [];
-  const consoleErrors = [];
   /** The API as the signed-in admin's browser calls it. */
   let api;
 
@@ -38,33 +30,22 @@ describe("inboxes and templates", () => {
   let cloudId;
   let sandboxId;
 
-  const axeFindings = [];
-  /** A screenshot of the screen, and axe-core's accessibility check of it (WCAG 2.1 A and AA). */
-  const shot = async (name, on = page) => {
-    await on.screenshot({ path: path.join(screensDir, `inboxes-${name}.png`), fullPage: true });
-    await on.evaluate(axeSource);
-    const violations = await on.evaluate(async () => {
-      const result = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-      return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-    });
-    for (const v of violations) axeFindings.push(`${name}: ${v}`);
-  };
-  const watch = (p) => {
+  const watch = pageWatch("inboxes");
+  /** A screenshot of the screen, and axe-core's check of it. */
+  const shot = (name, on = page) => watch.shot(on, name);
+  const follow = (p) => {
     p.setDefaultTimeout(15_000);
-    p.on("pageerror", (error) => pageErrors.push(error));
-    p.on("console", (message) => {
-      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) consoleErrors.push(message.text());
-    });
+    watch.page(p);
   };
   const card = (id) => page.locator(`[data-inbox="${id}"]`);
-  const fits = (p = page) => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  const fits = (p = page) => watch.fits(p);
 
   before(async () => {
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
     page = await context.newPage();
-    watch(page);
+    follow(page);
     await signInAsAdmin(context);
     api = apiOf(context);
     await page.goto(at("/inboxes"));
@@ -80,7 +61,7 @@ describe("inboxes and templates", () => {
     await page.goto(at("/inboxes"));
     await page.getByRole("heading", { name: "Inboxes", level: 1 }).waitFor();
     await page.getByRole("heading", { name: "Connected numbers" }).waitFor();
-    await shot("01-list");
+    await shot("list");
 
     await page.getByRole("button", { name: "Connect a Cloud API number" }).click();
     const form = page.locator("[data-form='connect-cloud']");
@@ -105,7 +86,7 @@ describe("inboxes and templates", () => {
     for (const message of ["Enter a name for the inbox", "Enter the phone number ID", "Enter the WhatsApp Business Account ID", "Enter the access token", "Enter the app secret"]) {
       assert.match(await form.textContent(), new RegExp(message));
     }
-    await shot("02-connect-errors");
+    await shot("connect-errors");
 
     await form.getByLabel("Name", { exact: true }).fill(cloud.name);
     await form.getByLabel("Phone number ID").fill(cloud.phoneNumberId);
@@ -132,7 +113,7 @@ describe("inboxes and templates", () => {
     await connected.getByRole("button", { name: "Copy Verify token" }).click();
     await connected.locator("[data-copy='verify-token'] [role='status']").filter({ hasText: "Copied" }).waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
-    await shot("03-connected");
+    await shot("connected");
 
     // The list shows it; the secrets never come back.
     const row = card(cloudId);
@@ -170,7 +151,7 @@ describe("inboxes and templates", () => {
     assert.ok(error?.title && error.message, "the API answers an error with a title and a message");
     assert.ok(text.includes(error.title), `the title "${error.title}" is shown`);
     assert.match(text, /Herald got no answer from Meta's Cloud API/);
-    await shot("04-test-failed");
+    await shot("test-failed");
   });
 
   it("changes the throughput cap and tier; blank secrets keep the stored ones", async () => {
@@ -185,7 +166,7 @@ describe("inboxes and templates", () => {
     await form.getByRole("button", { name: "Save changes" }).click();
     await form.getByText("Enter a whole number from 1 to 1,000").waitFor();
     assert.equal(await cap.getAttribute("aria-invalid"), "true");
-    await shot("05-edit-error");
+    await shot("edit-error");
     await cap.fill("40");
     await form.getByLabel("Messaging limit").selectOption("10000");
     await form.getByRole("button", { name: "Save changes" }).click();
@@ -201,7 +182,7 @@ describe("inboxes and templates", () => {
     await page.getByRole("button", { name: "Create a sandbox inbox" }).click();
     const form = page.locator("[data-form='create-sandbox']");
     await form.getByLabel("Name", { exact: true }).fill(sandboxName);
-    await shot("06-sandbox-form");
+    await shot("sandbox-form");
     await form.getByRole("button", { name: "Create sandbox inbox" }).click();
     await page.getByRole("status").filter({ hasText: `Sandbox inbox “${sandboxName}” created.` }).waitFor();
     const row = page.locator("[data-inbox]").filter({ has: page.getByRole("heading", { name: sandboxName }) });
@@ -216,13 +197,13 @@ describe("inboxes and templates", () => {
     assert.equal(await result.locator("[data-fact='verified-name'] dd").textContent(), sandboxName);
     assert.equal(await result.locator("[data-fact='quality'] dd").textContent(), "High (green)");
     assert.equal(await result.locator("[data-fact='tier'] dd").textContent(), "250 customers a day");
-    await shot("07-sandbox-tested");
+    await shot("sandbox-tested");
 
     await row.getByRole("link", { name: `Templates ${sandboxName}` }).click();
     await page.waitForURL(new RegExp(`/inboxes/${sandboxId}/templates$`));
     await page.getByRole("heading", { name: `Templates of ${sandboxName}`, level: 1 }).waitFor();
     assert.match(await page.locator("[data-synced-at]").textContent(), /Not synced yet/);
-    await shot("08-templates-empty");
+    await shot("templates-empty");
 
     await page.getByRole("button", { name: "Sync templates" }).click();
     const synced = page.locator("[data-sync-result]");
@@ -231,7 +212,7 @@ describe("inboxes and templates", () => {
     assert.ok(count >= 9, `the sandbox's demo templates (${count})`);
     assert.match(await page.locator("[data-synced-at]").textContent(), /Last synced: /);
     assert.equal(await page.locator("[data-template]").count(), count);
-    await shot("09-templates");
+    await shot("templates");
 
     // A badge per status; filter by status.
     await page.getByLabel("Status", { exact: true }).selectOption("REJECTED");
@@ -253,7 +234,7 @@ describe("inboxes and templates", () => {
     assert.match(await bubble.textContent(), /Oferta para Maria/);
     assert.match(await bubble.textContent(), /Olá Maria! .*cupom BEMVINDO15/);
     assert.match(await welcome.locator(".bubble-buttons").textContent(), /Quero!/);
-    await shot("10-template-preview");
+    await shot("template-preview");
     await page.getByLabel("Fill the previews with Meta's example values").uncheck();
     assert.match(await bubble.textContent(), /Olá \{\{1\}\}! .*cupom \{\{2\}\}/);
     await page.getByLabel("Search by name").fill("no-such-template");
@@ -270,7 +251,7 @@ describe("inboxes and templates", () => {
       const login = await opContext.request.post(at("/api/auth/login"), { headers: { origin: baseUrl }, data: { email: operator.email, password: operator.password } });
       assert.equal(login.status(), 200);
       const op = await opContext.newPage();
-      watch(op);
+      follow(op);
       await op.goto(at("/inboxes"));
       await op.evaluate(() => localStorage.setItem("herald.locale", "en"));
       await op.reload();
@@ -283,13 +264,13 @@ describe("inboxes and templates", () => {
       assert.equal(await op.locator("form").count(), 0, "no forms");
       assert.equal(await row.locator("[data-copy='verify-token']").count(), 0, "no verify token");
       assert.equal(await row.getByRole("link", { name: `Templates ${cloud.name}` }).count(), 1);
-      await shot("11-operator", op);
+      await shot("operator", op);
       // Operators may sync and read templates.
       await op.goto(at(`/inboxes/${sandboxId}/templates`));
       await op.locator("[data-template='welcome_offer']").waitFor();
       await op.getByRole("button", { name: "Sync templates" }).click();
       await op.locator("[data-sync-result]").filter({ hasText: /Synced/ }).waitFor();
-      await shot("12-operator-templates", op);
+      await shot("operator-templates", op);
     } finally {
       await opContext.close();
     }
@@ -313,7 +294,7 @@ describe("inboxes and templates", () => {
     assert.equal(await row.count(), 0);
     const { data } = await api("GET", "/api/inboxes");
     assert.ok(!data.some((i) => i.id === cloudId), "gone from the API too");
-    await shot("13-deleted");
+    await shot("deleted");
   });
 
   it("speaks Brazilian Portuguese", async () => {
@@ -331,14 +312,14 @@ describe("inboxes and templates", () => {
       await form.getByLabel("Chave secreta do app").waitFor();
       await form.getByRole("button", { name: "Conectar número" }).click();
       await form.getByText("Informe um nome para a caixa de entrada").waitFor();
-      await shot("14-pt-connect");
+      await shot("pt-connect");
       await page.goto(at(`/inboxes/${sandboxId}/templates`));
       await page.getByRole("heading", { name: `Modelos de ${sandboxName}`, level: 1 }).waitFor();
       await page.getByRole("button", { name: "Sincronizar modelos" }).waitFor();
       assert.match(await page.locator("[data-synced-at]").textContent(), /Última sincronização: /);
       assert.equal(await page.locator("[data-template='welcome_offer'] [data-template-status]").textContent(), "Aprovado");
       assert.equal(await page.locator("[data-template='flash_sale'] [data-template-status]").textContent(), "Pausado");
-      await shot("15-pt-templates");
+      await shot("pt-templates");
     } finally {
       await page.evaluate(() => localStorage.setItem("herald.locale", "en"));
     }
@@ -352,22 +333,15 @@ describe("inboxes and templates", () => {
       await page.getByRole("button", { name: "Connect a Cloud API number" }).click();
       await page.locator("[data-form='connect-cloud']").waitFor();
       assert.equal(await fits(), true, "the inboxes page with the form fits");
-      await shot("16-phone-inboxes");
+      await shot("phone-inboxes");
       await page.goto(at(`/inboxes/${sandboxId}/templates`));
       await page.locator("[data-template='welcome_offer']").waitFor();
       assert.equal(await fits(), true, "the templates page fits");
-      await shot("17-phone-templates");
+      await shot("phone-templates");
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
   });
 
-  it("passes axe-core's WCAG 2.1 AA checks on every screen shown", () => {
-    assert.deepEqual(axeFindings, []);
-  });
-
-  it("raised no uncaught errors or console errors in the page", () => {
-    assert.deepEqual(pageErrors.map(String), []);
-    assert.deepEqual(consoleErrors, []);
-  });
+  watch.itFoundNoProblems(it);
 });

@@ -6,18 +6,12 @@
 // width. Only Meta's side (the demo's sandbox number, its scenario) and the campaign being
 // watched are set up through the API. Screenshots of every screen go to e2e/artifacts/screens.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { request as playwrightRequest } from "playwright-core";
-import { artifactsDir, at, baseUrl, launchBrowser } from "./browser.mjs";
+import { at, baseUrl, launchBrowser, pageWatch, screensDir } from "./browser.mjs";
 import { apiOf, signInAsAdmin } from "./fixtures.mjs";
 
-const screensDir = path.join(artifactsDir, "screens");
-mkdirSync(screensDir, { recursive: true });
 const stamp = `${Date.now() % 1e6}`.padStart(6, "0");
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** Polls `check` (async, returns a truthy value when done) until it succeeds or `ms` pass. */
 async function eventually(what, check, ms = 60_000) {
@@ -36,24 +30,13 @@ describe("settings and the sandbox phone", () => {
   let context;
   let page;
   let api;
-  const pageErrors = [];
-  const consoleErrors = [];
-  const axeFindings = [];
-  let shots = 0;
 
-  /** A screenshot of the screen, and axe-core's accessibility check of it (WCAG 2.1 A and AA). */
+  const watch = pageWatch("settings");
+  /** A screenshot of the screen once it has settled, and axe-core's check of it. */
   const shot = async (name) => {
     // What is still loading is left out: the screenshot shows the page settled.
     await page.waitForFunction(() => !/Loading…|Carregando…/.test(document.querySelector("main")?.textContent ?? ""));
-    shots++;
-    const file = `settings-${String(shots).padStart(2, "0")}-${name}`;
-    await page.screenshot({ path: path.join(screensDir, `${file}.png`), fullPage: true });
-    await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      const result = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-      return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-    });
-    for (const v of violations) axeFindings.push(`${file}: ${v}`);
+    await watch.shot(page, name);
   };
 
   /** Accepts the next window.confirm, returning its question. */
@@ -82,10 +65,7 @@ describe("settings and the sandbox phone", () => {
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    page.on("pageerror", (error) => pageErrors.push(error));
-    page.on("console", (message) => {
-      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) consoleErrors.push(message.text());
-    });
+    watch.page(page);
     await signInAsAdmin(context);
     api = apiOf(context);
     anonymous = await playwrightRequest.newContext();
@@ -163,7 +143,7 @@ describe("settings and the sandbox phone", () => {
       const login = await other.request.post(at("/api/auth/login"), { headers: { origin: baseUrl }, data: { email: operator.email, password: operator.password } });
       assert.equal(login.status(), 200);
       const opPage = await other.newPage();
-      opPage.on("pageerror", (error) => pageErrors.push(error));
+      watch.page(opPage);
       await opPage.goto(at("/settings"));
       await opPage.getByRole("heading", { level: 1, name: "Settings" }).waitFor();
       await opPage.getByText("Only admins can change these settings.").waitFor();
@@ -490,12 +470,5 @@ describe("settings and the sandbox phone", () => {
     }
   });
 
-  it("has no accessibility findings on any screen (axe-core, WCAG 2.1 AA)", () => {
-    assert.deepEqual(axeFindings, []);
-  });
-
-  it("logs no page errors or console errors", () => {
-    assert.deepEqual(pageErrors.map(String), []);
-    assert.deepEqual(consoleErrors, []);
-  });
+  watch.itFoundNoProblems(it);
 });
