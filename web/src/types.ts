@@ -213,3 +213,28 @@ export type BulkLabelResult = { matched: number; changed: number };
 
 /** POST /api/contacts/import. */
 export type ContactImportResult = { created: number; updated: number; skipped: number; errors: { line: number; reason: string }[]; errors_truncated: boolean };
+
+/* messages */
+
+/** POST /api/inboxes/:id/messages: one message sent through an inbox; `status` moves accepted → sent → delivered → read, or failed. */
+export type SentMessage = {
+  id: number;
+  inbox_id: number;
+  contact_id: number | null;
+  to: string;
+  kind: "text" | "template";
+  template_name: string | null;
+  content: unknown;
+  wamid: string | null;
+  status: string;
+  error_code: number | null;
+  error_title: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+};
+
+/** A status WhatsApp reported for a message. */
+export type SentMessageEvent = { status: string; occurred_at: string | null; received_at: string | null; error_code: number | null; error_title: string | null };
+
+/** GET /api/inboxes/:id/messages/:messageId. */
+export type SentMessageDetail = SentMessage & { events: SentMessageEvent[] };

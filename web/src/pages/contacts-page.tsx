@@ -11,6 +11,7 @@ import { labels as labelsState, loadLabels } from "../state/labels";
 import { noticeSessionEnd } from "../state/session";
 import type { BulkLabelResult, ContactListPage, ContactView, Label } from "../types";
 import { Chip, LabelChecks } from "./contacts-shared";
+import { ContactMessagePanel } from "./contact-message-panel";
 
 const PAGE_SIZE = 50;
 const SEARCH_DELAY_MS = 300;
@@ -329,8 +330,24 @@ export function ContactsPage() {
   const [editing, setEditingState] = useState<ContactView | "new" | null>(null);
   const [status, setStatus] = useState("");
   const setEditing = (next: ContactView | "new" | null) => {
-    if (next) setStatus("");
+    if (next) {
+      setStatus("");
+      setMessaging(null);
+    }
     setEditingState(next);
+  };
+
+  // One message to one contact: the panel opens in place of the form; closing it returns to the row's button.
+  const [messaging, setMessaging] = useState<ContactView | null>(null);
+  const openMessaging = (c: ContactView) => {
+    setEditingState(null);
+    setStatus("");
+    setMessaging(c);
+  };
+  const closeMessaging = () => {
+    const contactId = messaging?.id;
+    setMessaging(null);
+    requestAnimationFrame(() => document.querySelector<HTMLButtonElement>(`[data-contact="${contactId}"] [data-send-message]`)?.focus());
   };
 
   const onSaved = (c: ContactView, created: boolean) => {
@@ -415,6 +432,7 @@ export function ContactsPage() {
           onCancel={() => setEditing(null)}
         />
       )}
+      {messaging && <ContactMessagePanel key={messaging.id} contact={messaging} onClose={closeMessaging} />}
 
       <form class="contact-filters" role="search" aria-label={t("contacts.filter.name")} onSubmit={(e) => e.preventDefault()}>
         <div class="filters">
@@ -515,6 +533,22 @@ export function ContactsPage() {
                         {t("common.edit")}
                         <span class="visually-hidden"> {displayName(c)}</span>
                       </button>
+                      {c.opted_out ? (
+                        <span class="send-message">
+                          <button type="button" class="button-link" disabled aria-describedby={`send-reason-${c.id}`} data-send-message>
+                            {t("messages.action")}
+                            <span class="visually-hidden"> {displayName(c)}</span>
+                          </button>
+                          <span id={`send-reason-${c.id}`} class="hint send-message-reason">
+                            {t("messages.optedOutReason")}
+                          </span>
+                        </span>
+                      ) : (
+                        <button type="button" class="button-link send-message" onClick={() => openMessaging(c)} disabled={messaging?.id === c.id} data-send-message>
+                          {t("messages.action")}
+                          <span class="visually-hidden"> {displayName(c)}</span>
+                        </button>
+                      )}
                     </td>
                   </tr>
                 ))}

@@ -10,3 +10,4 @@ export { sandbox } from "./sandbox";
 export { contacts } from "./contacts";
 export { imports } from "./imports";
 export { labels } from "./labels";
+export { messages } from "./messages";
