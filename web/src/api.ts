@@ -56,9 +56,9 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
     if (error && typeof error.code === "string" && typeof error.message === "string") {
       throw new ApiError(res.status, error.code, error.message, error.details);
     }
-    throw new ApiError(res.status, "bad_response", `The server answered ${res.status} ${res.statusText}`.trim());
+    throw new ApiError(res.status, "bad_response", t("common.badStatus", { status: res.status }));
   }
-  if (data === undefined) throw new ApiError(res.status, "bad_response", "The server sent an unreadable answer");
+  if (data === undefined) throw new ApiError(res.status, "bad_response", t("common.unreadable"));
   return data as T;
 }
 

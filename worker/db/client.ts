@@ -23,6 +23,14 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 /** Seconds since the epoch, as stored in every timestamp column. */
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/**
+ * A LIKE pattern matching `text` anywhere, with `%`, `_` and the escape character `\` taken
+ * literally; use it with `ESCAPE '\'`.
+ *
+ * @example sql`title LIKE ${likeContains("50%_off")} ESCAPE '\\'` // matches "… 50%_off …" only
+ */
+export const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+
 /** Timestamp columns are Unix seconds; the API speaks ISO 8601. */
 export const isoOrNull = (seconds: number | null | undefined) =>
   seconds === null || seconds === undefined ? null : new Date(seconds * 1000).toISOString();

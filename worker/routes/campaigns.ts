@@ -4,7 +4,7 @@ import { z } from "zod";
 import { LIVE_STATUS_HEADER, RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
 import { approvedTemplate, checkAudience, launchCampaign, launchScheduled, messagingLimit, senderOf } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
-import { isoOrNull, nowSeconds, type Db } from "../db/client";
+import { isoOrNull, likeContains, nowSeconds, type Db } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { campaigns, contacts, inboxes, messages, type Campaign } from "../db/schema";
 import {
@@ -149,8 +149,6 @@ async function findCampaign(db: Db, workspaceId: number, id: number): Promise<Ca
   return toRow(row);
 }
 
-/** A LIKE pattern matching `text` anywhere, with `%`, `_` and the escape character `\` taken literally. */
-const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
 /** "Copy of <title>", cut to the title limit (never in the middle of a character). */
 function copyTitle(title: string): string {
@@ -219,7 +217,7 @@ export const campaignRoutes = new Hono<AppEnv>()
           and(
             eq(campaigns.workspaceId, c.get("principal").workspaceId),
             q.status ? eq(campaigns.status, q.status) : undefined,
-            q.q ? sql`${campaigns.title} LIKE ${containsPattern(q.q)} ESCAPE '\\'` : undefined,
+            q.q ? sql`${campaigns.title} LIKE ${likeContains(q.q)} ESCAPE '\\'` : undefined,
             q.cursor ? lt(campaigns.id, Number(q.cursor)) : undefined,
           ),
         )

@@ -3,7 +3,7 @@ import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
 import { z } from "zod";
 import { labelCondition } from "../db/audience";
-import { chunk, isoOrNull, nowSeconds, type Db, isUniqueViolation, deleteOwned } from "../db/client";
+import { chunk, deleteOwned, isoOrNull, isUniqueViolation, likeContains, nowSeconds, type Db } from "../db/client";
 import { createContactWriter } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
 import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
@@ -85,7 +85,7 @@ export function contactFilterCondition(workspaceId: number, filter: ContactFilte
   const where: (SQL | undefined)[] = [eq(contacts.workspaceId, workspaceId)];
   const q = filter.q?.trim();
   if (q) {
-    const text = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    const text = likeContains(q);
     const digits = q.replace(/\D/g, "");
     where.push(
       digits.length >= 3

@@ -7,6 +7,7 @@ import { messageOf } from "../api";
 import { session, signOut } from "../state/session";
 import { FormError } from "./form-error";
 
+/** `sandboxOnly`: shown to admins where the sandbox is on (its controls are admin-only). */
 const SECTIONS: { href: string; label: MessageKey; sandboxOnly?: boolean }[] = [
   { href: "/campaigns", label: "common.nav.campaigns" },
   { href: "/contacts", label: "common.nav.contacts" },
@@ -71,7 +72,7 @@ export function AppShell({ children }: { children: ComponentChildren }) {
         </div>
         <nav class="app-nav" aria-label={t("common.nav.main")}>
           <ul>
-            {SECTIONS.filter((s) => !s.sandboxOnly || current.features?.sandbox).map((s) => (
+            {SECTIONS.filter((s) => !s.sandboxOnly || (current.features?.sandbox && user.role === "admin")).map((s) => (
               <li key={s.href}>
                 <NavLink href={s.href}>{t(s.label)}</NavLink>
               </li>

@@ -28,7 +28,7 @@ const RECIPIENTS_REFRESH_MS = 5_000;
 
 const RECIPIENT_STATES = ["pending", "released", "sending", "sent", "delivered", "read", "replied", "failed", "skipped", "cancelled", "unknown"] as const;
 type RecipientState = (typeof RECIPIENT_STATES)[number];
-/** A recipient's state in the UI's language; a state this page does not know is shown as sent. */
+/** A recipient's state in the UI's language; a state this page does not know is shown as the API names it. */
 const stateLabel = (s: string) => ((RECIPIENT_STATES as readonly string[]).includes(s) ? t(`campaigns.state.${s as RecipientState}`) : s);
 
 function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
@@ -45,17 +45,13 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
   const lastVersion = useRef(0);
   useEffect(() => {
     const wait = Math.max(0, lastVersion.current + RECIPIENTS_REFRESH_MS - Date.now());
-    const t = setTimeout(() => {
+    const timer = setTimeout(() => {
       lastVersion.current = Date.now();
       setVersion((v) => v + 1);
     }, wait);
-    return () => clearTimeout(t);
+    return () => clearTimeout(timer);
   }, [campaign.progress]);
   const variants = campaign.content.type === "text" && campaign.content.variants.length > 1;
-
-  useEffect(() => {
-    setCursors([""]);
-  }, [state, digits]);
 
   useEffect(() => {
     let stale = false;
@@ -63,7 +59,7 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
     if (state) q.set("state", state);
     if (digits) q.set("phone", digits);
     if (cursor) q.set("cursor", cursor);
-    const t = setTimeout(() => {
+    const timer = setTimeout(() => {
       api
         .get<{ data: Recipient[]; next_cursor: string | null }>(`/api/campaigns/${campaign.id}/recipients?${q}`)
         .then((p) => {
@@ -82,7 +78,7 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
     }, 200);
     return () => {
       stale = true;
-      clearTimeout(t);
+      clearTimeout(timer);
     };
   }, [campaign.id, state, digits, cursor, cursors.length === 1 ? version : null]);
 
@@ -95,8 +91,8 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
         </a>
       </div>
       <form class="filters" role="search" aria-label={t("campaigns.recipients.heading")} onSubmit={(e) => e.preventDefault()}>
-        <SelectField label={t("campaigns.recipients.state")} value={state} onValue={setState} options={[{ value: "", label: t("campaigns.recipients.anyState") }, ...RECIPIENT_STATES.map((s) => ({ value: s, label: stateLabel(s) }))]} name="state" />
-        <Field label={t("campaigns.recipients.searchPhone")} type="search" inputMode="tel" value={phone} onValue={setPhone} error={phoneError} name="phone" />
+        <SelectField label={t("campaigns.recipients.state")} value={state} onValue={(s) => { setState(s); setCursors([""]); }} options={[{ value: "", label: t("campaigns.recipients.anyState") }, ...RECIPIENT_STATES.map((s) => ({ value: s, label: stateLabel(s) }))]} name="state" />
+        <Field label={t("campaigns.recipients.searchPhone")} type="search" inputMode="tel" value={phone} onValue={(p) => { setPhone(p); setCursors([""]); }} error={phoneError} name="phone" />
       </form>
       <FormError message={error} />
       {page === null ? (
@@ -134,12 +130,12 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
       <div class="pager">
         {cursors.length > 1 && (
           <button type="button" class="button-secondary" onClick={() => setCursors(cursors.slice(0, -1))}>
-            Previous page
+            {t("common.previousPage")}
           </button>
         )}
         {page?.next_cursor && (
           <button type="button" class="button-secondary" onClick={() => setCursors([...cursors, page.next_cursor!])}>
-            Next page
+            {t("common.nextPage")}
           </button>
         )}
       </div>
@@ -270,6 +266,7 @@ export function CampaignDetailPage() {
     try {
       const done = await runAction(c, action);
       if (done && "goTo" in done) route(done.goTo);
+      else if (done && "deleted" in done) route("/campaigns");
       else if (done) {
         setCampaign(done.updated);
         setStatus(t("campaigns.isNow", { status: statusLabel(done.updated.status).toLowerCase() }));

@@ -93,6 +93,7 @@ export function CampaignsPage() {
     try {
       const done = await runAction(c, action);
       if (done && "goTo" in done) route(done.goTo);
+      else if (done && "deleted" in done) setStatus(t("campaigns.deleted", { title: c.title }));
       else if (done) setStatus(t("campaigns.nowStatus", { title: done.updated.title, status: statusLabel(done.updated.status).toLowerCase() }));
     } catch (e) {
       setActionError(t("campaigns.actionFailed", { title: c.title, message: messageOf(e) }));
@@ -132,7 +133,7 @@ export function CampaignsPage() {
       </form>
       <section aria-labelledby="all-campaigns-heading" aria-busy={loading}>
         <h2 id="all-campaigns-heading" class="visually-hidden">
-          Campaigns
+          {t("campaigns.listHeading")}
         </h2>
         <ProgressLegend />
         {error && (

@@ -251,7 +251,8 @@ export function ContactsPage() {
     if (text.trim() === filter.q) return;
     const timer = setTimeout(() => navigate({ ...filter, q: text.trim() }), SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [text]);
+    // The filters of the moment the timer fires, not of the last key.
+  }, [text, filterKey]);
   useEffect(() => {
     if (text.trim() !== filter.q) setText(filter.q);
   }, [filter.q]);
@@ -354,13 +355,17 @@ export function ContactsPage() {
     setEditing(null);
     setStatus(created ? t("contacts.status.added", { name: displayName(c) }) : t("contacts.status.saved", { name: displayName(c) }));
     if (created) setPaging({ key: filterKey, cursors: [""] });
+    setMatching(null);
     reload();
     void loadLabels();
   };
   const onDeleted = (c: ContactView) => {
     setEditing(null);
     setStatus(t("contacts.status.deleted", { name: displayName(c) }));
-    reload();
+    setMatching(null);
+    // The last contact of a later page: go back a page rather than show an empty one.
+    if (page?.data.length === 1 && cursors.length > 1) setPaging({ key: filterKey, cursors: cursors.slice(0, -1) });
+    else reload();
     void loadLabels();
   };
 
@@ -488,7 +493,7 @@ export function ContactsPage() {
           loading && <p class="muted">{t("contacts.loading")}</p>
         ) : page.data.length === 0 ? (
           <p class="muted" data-empty>
-            {filtered ? t("contacts.noMatch") : t("contacts.empty")}
+            {cursors.length > 1 ? t("contacts.pageEmpty") : filtered ? t("contacts.noMatch") : t("contacts.empty")}
           </p>
         ) : (
           <div class="table-scroll contacts-scroll">

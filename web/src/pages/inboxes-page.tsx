@@ -530,7 +530,7 @@ function InboxCard({ inbox, isAdmin, sandboxOn, onChanged, onDeleted }: { inbox:
           {t("inboxes.list.templates")}
           {hidden}
         </a>
-        {inbox.provider === "sandbox" && sandboxOn && <a href="/sandbox">{t("inboxes.list.sandboxPhone")}</a>}
+        {inbox.provider === "sandbox" && sandboxOn && isAdmin && <a href="/sandbox">{t("inboxes.list.sandboxPhone")}</a>}
       </div>
       {isAdmin && inbox.provider === "cloud" && (
         <details class="help webhook-details">

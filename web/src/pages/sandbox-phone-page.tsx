@@ -134,14 +134,18 @@ function ConversationPanel({ inboxId, waId, onSent }: { inboxId: number; waId: s
   const inputRef = useRef<HTMLDivElement>(null);
   const lastCount = useRef(0);
 
+  // Only the newest request's answer is shown: polls can overlap, and the phone can change meanwhile.
+  const latest = useRef(0);
   const load = async (quiet: boolean) => {
+    const mine = ++latest.current;
     try {
       const next = await api.get<Conversation>(`${base(inboxId)}/phones/${waId}/messages`);
+      if (mine !== latest.current) return;
       setChat(next);
       setLoadError(null);
     } catch (e) {
       noticeSessionEnd(e);
-      if (!quiet) setLoadError(messageOf(e));
+      if (!quiet && mine === latest.current) setLoadError(messageOf(e));
     }
   };
 
@@ -157,7 +161,10 @@ function ConversationPanel({ inboxId, waId, onSent }: { inboxId: number; waId: s
     const timer = setInterval(() => {
       if (!document.hidden) void load(true);
     }, POLL_MS);
-    return () => clearInterval(timer);
+    return () => {
+      clearInterval(timer);
+      latest.current++;
+    };
   }, [inboxId, waId]);
 
   // New messages scroll into view.
@@ -624,18 +631,22 @@ export function SandboxPhonePage() {
     if (enabled && isAdmin) void loadInboxes();
   }, [enabled, isAdmin]);
 
+  // Only the newest list request's answer is shown (another inbox or search may have been asked for since).
+  const latestPhones = useRef(0);
   const loadPhones = async (quiet: boolean) => {
     if (inboxId === null) return;
+    const mine = ++latestPhones.current;
     const q = new URLSearchParams({ limit: "100" });
     const digits = search.replace(/\D/g, "");
     if (digits) q.set("q", digits);
     try {
       const { data } = await api.get<{ data: Phone[] }>(`${base(inboxId)}/phones?${q}`);
+      if (mine !== latestPhones.current) return;
       setPhones(data);
       setPhonesError(null);
     } catch (e) {
       noticeSessionEnd(e);
-      if (!quiet) setPhonesError(messageOf(e));
+      if (!quiet && mine === latestPhones.current) setPhonesError(messageOf(e));
     }
   };
 
@@ -648,6 +659,7 @@ export function SandboxPhonePage() {
     return () => {
       clearTimeout(timer);
       clearInterval(poll);
+      latestPhones.current++;
     };
   }, [inboxId, search]);
 

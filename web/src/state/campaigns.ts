@@ -40,12 +40,15 @@ function listPath(filter: CampaignFilter, limit: number, cursor?: string): strin
 }
 
 let generation = 0;
+/** A page being appended; a quiet refresh meanwhile would drop it, so it waits. */
+let loadingMore = false;
 
 /**
  * Loads the first page for `filter` (the current one by default). `quiet` keeps the list on
  * screen and refreshes as many campaigns as are shown.
  */
 export async function loadCampaigns({ quiet = false, filter }: { quiet?: boolean; filter?: CampaignFilter } = {}): Promise<void> {
+  if (quiet && !filter && loadingMore) return;
   const f = filter ?? campaigns.value.filter;
   const mine = ++generation;
   const shown = quiet && !filter ? Math.min(Math.max(campaigns.value.items?.length ?? 0, PAGE), 100) : PAGE;
@@ -65,6 +68,7 @@ export async function loadMoreCampaigns(): Promise<void> {
   const { next, filter, items } = campaigns.value;
   if (!next) return;
   const mine = ++generation;
+  loadingMore = true;
   campaigns.value = { ...campaigns.value, loading: true, error: null };
   try {
     const page = await api.get<{ data: CampaignDetail[]; next_cursor: string | null }>(listPath(filter, PAGE, next));
@@ -73,6 +77,8 @@ export async function loadMoreCampaigns(): Promise<void> {
   } catch (e) {
     noticeSessionEnd(e);
     if (mine === generation) campaigns.value = { ...campaigns.value, loading: false, error: messageOf(e) };
+  } finally {
+    loadingMore = false;
   }
 }
 
@@ -126,14 +132,16 @@ const CONFIRM: Partial<Record<ButtonAction, (title: string) => string>> = {
  * next (the copy's editor, the list) or the campaign as the API now shows it; null when the
  * operator declined. Throws ApiError.
  */
-export async function runAction(c: { id: number; title: string }, action: ButtonAction): Promise<{ goTo: string } | { updated: CampaignDetail } | null> {
+export async function runAction(c: { id: number; title: string }, action: ButtonAction): Promise<{ goTo: string } | { updated: CampaignDetail } | { deleted: true } | null> {
   const question = CONFIRM[action];
   if (question && !window.confirm(question(c.title))) return null;
   try {
     if (action === "duplicate") return { goTo: `/campaigns/${(await api.post<CampaignDetail>(`/api/campaigns/${c.id}/duplicate`)).id}/edit` };
     if (action === "delete") {
       await api.delete(`/api/campaigns/${c.id}`);
-      return { goTo: "/campaigns" };
+      const items = campaigns.value.items;
+      if (items) campaigns.value = { ...campaigns.value, items: items.filter((x) => x.id !== c.id) };
+      return { deleted: true };
     }
   } catch (e) {
     noticeSessionEnd(e);

@@ -34,6 +34,8 @@ export const common = messages(
     "common.networkError": "Could not reach Herald. Check your connection and try again.",
     "common.genericError": "Something went wrong. Please try again.",
     "common.comingSoon": "Coming soon.",
+    "common.badStatus": "The server answered {status} with no explanation.",
+    "common.unreadable": "The server sent an unreadable answer.",
   },
   {
     "common.loadingApp": "Carregando o Herald…",
@@ -67,5 +69,7 @@ export const common = messages(
     "common.networkError": "Não foi possível falar com o Herald. Verifique sua conexão e tente de novo.",
     "common.genericError": "Algo deu errado. Tente de novo.",
     "common.comingSoon": "Em breve.",
+    "common.badStatus": "O servidor respondeu {status} sem explicação.",
+    "common.unreadable": "O servidor enviou uma resposta ilegível.",
   },
 );
