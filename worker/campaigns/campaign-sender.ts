@@ -377,12 +377,7 @@ export class CampaignSender extends DurableObject<Env> {
     const limit = fast ? Math.max(1, Math.ceil((config.throughputCap * FAST_TICK_MS) / 1000)) : 1;
     const out: number[] = [];
     while (pace.nextAt <= now && out.length < limit) {
-      const row = this.sql
-        .exec<Row>(
-          "SELECT id, contact_id, phone, name, attributes, variant FROM recipients WHERE state = 'pending' AND (due_at IS NULL OR due_at <= ?) ORDER BY due_at IS NOT NULL, due_at, id LIMIT 1",
-          now,
-        )
-        .toArray()[0];
+      const row = this.nextDue(now);
       if (!row) break;
       const variant =
         row.variant ??
@@ -427,10 +422,24 @@ export class CampaignSender extends DurableObject<Env> {
     );
   }
 
+  /**
+   * The next recipient to release: those never tried first, in send order, then retries that are
+   * due, earliest first. Each is a range of the (state, due_at, id) index, so the cost does not
+   * grow with the audience.
+   */
+  private nextDue(now: number): Row | undefined {
+    const columns = "id, contact_id, phone, name, attributes, variant";
+    return (
+      this.sql.exec<Row>(`SELECT ${columns} FROM recipients WHERE state = 'pending' AND due_at IS NULL ORDER BY id LIMIT 1`).toArray()[0] ??
+      this.sql.exec<Row>(`SELECT ${columns} FROM recipients WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT 1`, now).toArray()[0]
+    );
+  }
+
   private nextWake(now: number): number {
     const pace = this.getMeta<Pace>("pace");
     const candidates = [now + RELEASE_TIMEOUT_MS];
-    if (this.count("state = 'pending' AND due_at IS NULL") > 0 && pace) candidates.push(pace.nextAt);
+    const neverTried = this.sql.exec("SELECT 1 FROM recipients WHERE state = 'pending' AND due_at IS NULL LIMIT 1").toArray().length > 0;
+    if (neverTried && pace) candidates.push(pace.nextAt);
     const retry = this.sql.exec<{ t: number | null }>("SELECT min(due_at) AS t FROM recipients WHERE state = 'pending' AND due_at IS NOT NULL").one().t;
     if (retry !== null) candidates.push(Math.max(retry, pace?.nextAt ?? retry));
     return Math.max(now, Math.min(...candidates));
