@@ -1,6 +1,6 @@
-// Shared pieces of the campaign benchmarks (bench/pacing.mjs, bench/throughput.mjs): a small API
-// client for a local Herald, the world they need (admin, sandbox inbox, templates, labelled
-// contacts, a template campaign) and the statistics they print.
+// Shared pieces of the campaign benchmarks (bench/pacing.mjs, bench/throughput.mjs,
+// bench/scale.mjs and others): a small API client for a local Herald, the world they need (admin,
+// sandbox inbox, templates, labelled contacts, a template campaign) and the statistics they print.
 
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -103,17 +103,29 @@ export async function sandboxInbox(h, { throughputCap = 80, scenario = {} } = {}
   return inbox;
 }
 
+/** Rows per CSV upload in `importContacts`: well inside the import's 100,000-row and 50 MB limits. */
+export const IMPORT_CHUNK_ROWS = 20_000;
+
 /**
  * Imports `count` contacts per label (distinct phones for every label) and answers the label ids.
+ * The rows go up as several CSV files of at most IMPORT_CHUNK_ROWS rows each, one after another.
  * @returns {Promise<Record<string, number>>}
  */
 export async function importContacts(h, labels, count) {
-  const lines = ["name,phone,labels,city"];
+  // Phones are +55 11 9 followed by 8 digits: 10,000,000 + label × 1,000,000 + row.
+  if (count > 1_000_000 || labels.length > 90) throw new Error(`importContacts: at most 1,000,000 contacts per label and 90 labels (asked ${count} × ${labels.length})`);
+  const rows = [];
   labels.forEach((label, l) => {
-    for (let i = 0; i < count; i++) lines.push(`Person ${l}-${i},+55 11 9${String(10_000_000 + l * 1_000_000 + i).padStart(8, "0")},${label},Recife`);
+    for (let i = 0; i < count; i++) rows.push(`Person ${l}-${i},+55 11 9${String(10_000_000 + l * 1_000_000 + i).padStart(8, "0")},${label},Recife`);
   });
-  const result = await h.api("POST", "/api/contacts/import", { body: lines.join("\n"), headers: { "content-type": "text/csv" }, expect: 200 });
-  if (result.created !== labels.length * count) throw new Error(`import created ${result.created} of ${labels.length * count}: ${JSON.stringify(result).slice(0, 500)}`);
+  let created = 0;
+  for (let from = 0; from < rows.length; from += IMPORT_CHUNK_ROWS) {
+    const body = ["name,phone,labels,city", ...rows.slice(from, from + IMPORT_CHUNK_ROWS)].join("\n");
+    const result = await h.api("POST", "/api/contacts/import", { body, headers: { "content-type": "text/csv" }, expect: 200 });
+    if (result.skipped) throw new Error(`import of rows ${from + 1}–${Math.min(from + IMPORT_CHUNK_ROWS, rows.length)} skipped ${result.skipped}: ${JSON.stringify(result).slice(0, 500)}`);
+    created += result.created;
+  }
+  if (created !== rows.length) throw new Error(`import created ${created} of ${rows.length}`);
   const all = (await h.api("GET", "/api/labels")).data;
   return Object.fromEntries(labels.map((name) => [name, all.find((x) => x.name === name).id]));
 }
@@ -140,8 +152,11 @@ export async function templateCampaign(h, { title, inboxId, labelId, settings })
   });
 }
 
-/** Polls the campaign until `done(campaign)` or a final status; prints progress now and then. */
-export async function waitFor(h, id, { done = (c) => c.status === "completed", timeoutMs = 240_000, everyMs = 500, label = "" } = {}) {
+/**
+ * Polls the campaign until `done(campaign)` or a final status; prints progress every
+ * `printEveryMs`, with the seconds since `since` (epoch ms; default: when polling started).
+ */
+export async function waitFor(h, id, { done = (c) => c.status === "completed", timeoutMs = 240_000, everyMs = 500, printEveryMs = 10_000, since = Date.now(), label = "" } = {}) {
   const deadline = Date.now() + timeoutMs;
   let lastPrint = 0;
   for (;;) {
@@ -151,16 +166,16 @@ export async function waitFor(h, id, { done = (c) => c.status === "completed", t
       throw new Error(`campaign ${id} ended ${c.status} (${c.status_reason ?? "no reason"}) while waiting: ${JSON.stringify(c.progress)}`);
     }
     if (Date.now() > deadline) throw new Error(`campaign ${id} not done after ${timeoutMs / 1000} s: ${c.status} ${JSON.stringify(c.progress)}`);
-    if (Date.now() - lastPrint > 10_000) {
+    if (Date.now() - lastPrint > printEveryMs) {
       lastPrint = Date.now();
-      const p = c.progress;
-      console.log(`  ${label}campaign ${id}: ${c.status}, sent ${p.sent}/${p.total}, pending ${p.pending}, failed ${p.failed}, unknown ${p.unknown}`);
+      const p = c.progress ?? {};
+      console.log(`  ${label}campaign ${id}: ${c.status}, sent ${p.sent}/${p.total}, pending ${p.pending}, failed ${p.failed}, unknown ${p.unknown} (${((Date.now() - since) / 1000).toFixed(0)} s)`);
     }
     await sleep(everyMs);
   }
 }
 
-/** Every request the sandbox number recorded (arrival order), paged. */
+/** Every request the sandbox number recorded (arrival order), in pages of 10,000 (the most the record answers). */
 export async function sandboxRecords(h, inboxId, sinceMs = 0) {
   const out = [];
   let cursor = null;
@@ -173,7 +188,7 @@ export async function sandboxRecords(h, inboxId, sinceMs = 0) {
   return out;
 }
 
-/** Every recipient of a campaign (send order), paged. */
+/** Every recipient of a campaign (send order), in pages of 500 (the most the API answers). */
 export async function campaignRecipients(h, id) {
   const out = [];
   let cursor = null;
@@ -197,7 +212,8 @@ export function sendCounts(sends, recipients) {
   const perTo = new Map();
   for (const r of sends) if (r.status === 200) perTo.set(r.wa_id, (perTo.get(r.wa_id) ?? 0) + 1);
   const duplicates = [...perTo.values()].filter((n) => n > 1).length;
-  const maxPerRecipient = Math.max(0, ...perTo.values());
+  let maxPerRecipient = 0;
+  for (const n of perTo.values()) if (n > maxPerRecipient) maxPerRecipient = n;
   const phones = new Set(recipients.map((r) => String(r.phone).replace(/\D/g, "")));
   const neverSent = [...phones].filter((p) => !perTo.has(p)).length;
   const strangers = [...perTo.keys()].filter((wa) => !phones.has(wa)).length;

@@ -124,10 +124,16 @@ describe("CloudApiProvider sends", () => {
     expect(await provider(fetch).sendText({ to: "1", body: "x" })).toMatchObject({ ok: false, error: { policy: "pause_campaign", code: 190, subcode: 463 } });
   });
 
-  it("classifies a non-JSON 502 by its status, with the status in the message", async () => {
-    const { fetch } = fakeFetch(new Response("<html>Bad Gateway</html>", { status: 502, statusText: "Bad Gateway" }));
+  it.each([502, 503, 504])("a send answered %i without a Graph error (a gateway) is unknown: it may have been sent, so it is never resent", async (status) => {
+    const { fetch } = fakeFetch(new Response("<html>Bad Gateway</html>", { status, statusText: "Bad Gateway" }));
     const result = await provider(fetch).sendText({ to: "1", body: "x" });
-    expect(result).toMatchObject({ ok: false, error: { policy: "retry_recipient_later", httpStatus: 502, message: expect.stringContaining("502") } });
+    expect(result).toMatchObject({ ok: false, error: { policy: "unknown", httpStatus: status, message: expect.stringContaining(String(status)) } });
+  });
+
+  it("a read answered 502 without a Graph error is retried later (reading twice is harmless)", async () => {
+    const { fetch } = fakeFetch(new Response("<html>Bad Gateway</html>", { status: 502, statusText: "Bad Gateway" }));
+    const result = await provider(fetch).listTemplates();
+    expect(result).toMatchObject({ ok: false, error: { policy: "retry_recipient_later", httpStatus: 502 } });
   });
 
   it("fails the recipient on a non-JSON 4xx", async () => {

@@ -1,84 +1,23 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
-import { labelCondition } from "../db/audience";
+import { and, eq } from "drizzle-orm";
 import { createDb, type Db } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
-import { campaigns, contacts, inboxes, templates, type Campaign, type Inbox } from "../db/schema";
-import { missingForAudience } from "../domain/campaign-render";
+import { campaigns, inboxes, templates, type Campaign, type Inbox } from "../db/schema";
 import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
 import { ApiError } from "../lib/errors";
 import { templateSnapshot } from "../routes/inbox-messaging";
-import type { CampaignConfig, Progress, RecipientInput } from "./campaign-sender";
+import { checkAudience, MAX_AUDIENCE, serviceWindowStart, type AudienceCheck } from "./audience";
+import type { CampaignConfig, Progress } from "./campaign-sender";
 import { tierLimit } from "./inbox-limiter";
 
-/** Contacts read from D1 per query and handed to the campaign's Durable Object per call. */
-const PAGE = 5_000;
-/** The customer service window: free text only reaches people who wrote within it. */
-export const SERVICE_WINDOW_S = 24 * 3600;
-
-/**
- * Unix seconds where the service window open at `now` (epoch ms) begins: a contact whose last
- * inbound message is older, or who never wrote, is outside the window.
- */
-export const serviceWindowStart = (now: number) => Math.floor(now / 1000) - SERVICE_WINDOW_S;
+export { SERVICE_WINDOW_S, serviceWindowStart, type AudienceCheck } from "./audience";
 
 export const senderOf = (env: Env, campaignId: number) => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(campaignId)));
 
-type AudienceContact = { id: number; name: string; phone: string; attributes: string; lastInboundAt: number | null };
-
-/** Pages through the campaign's audience in id order: label match, opted-out contacts left out. */
-async function* audiencePages(db: Db, workspaceId: number, audience: Audience): AsyncGenerator<AudienceContact[]> {
-  let cursor = 0;
-  for (;;) {
-    const page = await db
-      .select({ id: contacts.id, name: contacts.name, phone: contacts.phone, attributes: contacts.attributes, lastInboundAt: contacts.lastInboundAt })
-      .from(contacts)
-      .where(
-        and(
-          eq(contacts.workspaceId, workspaceId),
-          sql`${contacts.optedOutAt} IS NULL`,
-          gt(contacts.id, cursor),
-          labelCondition({ labels: audience.labels, match: audience.match, excludeLabels: audience.exclude_labels }, "set"),
-        ),
-      )
-      .orderBy(asc(contacts.id))
-      .limit(PAGE);
-    if (page.length === 0) return;
-    yield page;
-    cursor = page[page.length - 1]!.id;
-    if (page.length < PAGE) return;
-  }
-}
-
-export type AudienceCheck = {
-  recipients: number;
-  skipped_outside_window: number;
-  /** Template recipients who have not written in 24 h: each counts against the inbox's messaging limit. */
-  outside_window: number;
-  missing_values: { affected: number; examples: { phone: string; missing: string[] }[] };
-};
-
-const toContact = (c: AudienceContact) => ({ name: c.name, phone: c.phone, attributes: JSON.parse(c.attributes) as Record<string, string> });
-
-/**
- * What launching now would freeze: how many recipients, how many free-text recipients fall
- * outside the 24 h window (skipped), and how many lack a variable value with no fallback.
- */
-export async function checkAudience(db: Db, campaign: Campaign, now = Date.now()): Promise<AudienceCheck> {
+/** What launching a campaign now would freeze (the launch preview), its labels checked first. */
+export async function previewAudience(db: Db, campaign: Campaign, now = Date.now()): Promise<AudienceCheck> {
   const audience = JSON.parse(campaign.audience) as Audience;
-  const content = JSON.parse(campaign.content) as CampaignContent;
   await assertLabelsExist(db, campaign.workspaceId, [...audience.labels, ...audience.exclude_labels], "audience");
-  const windowStart = serviceWindowStart(now);
-  const result: AudienceCheck = { recipients: 0, skipped_outside_window: 0, outside_window: 0, missing_values: { affected: 0, examples: [] } };
-  for await (const page of audiencePages(db, campaign.workspaceId, audience)) {
-    const reachable = content.type === "text" ? page.filter((c) => (c.lastInboundAt ?? 0) >= windowStart) : page;
-    result.recipients += page.length;
-    if (content.type === "template") result.outside_window += page.filter((c) => (c.lastInboundAt ?? 0) < windowStart).length;
-    result.skipped_outside_window += page.length - reachable.length;
-    const missing = missingForAudience(content, reachable.map(toContact));
-    result.missing_values.affected += missing.affected;
-    for (const example of missing.examples) if (result.missing_values.examples.length < 5) result.missing_values.examples.push(example);
-  }
-  return result;
+  return checkAudience(db, campaign.workspaceId, audience, JSON.parse(campaign.content) as CampaignContent, now);
 }
 
 async function loadInbox(db: Db, campaign: Campaign): Promise<Inbox> {
@@ -105,9 +44,13 @@ export async function approvedTemplate(db: Db, inboxId: number, content: Campaig
 }
 
 /**
- * Freezes the audience into the campaign's Durable Object and starts sending. Refuses an empty
- * audience and missing variable values before anything is frozen. Safe to call again after a
- * failure half way: the object ignores phones it already holds.
+ * Launches a draft or scheduled campaign: checks the audience in D1 (empty, too large, free text
+ * that reaches nobody, missing variable values: refused before anything changes), moves the
+ * catalog to `sending` only from the status the launch started from (a cancel or unschedule that
+ * came first wins), then has the campaign's object begin: it freezes the audience page by page
+ * (within the call for a small audience, in the background for a large one) and sends once it is
+ * frozen. While the audience is being frozen the campaign is `sending` with a `status_note`
+ * saying so, and `preparing` is true.
  */
 export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Promise<Progress & { warnings?: { outsideWindow: number } }> {
   const audience = JSON.parse(campaign.audience) as Audience;
@@ -116,8 +59,15 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
   const inbox = await loadInbox(db, campaign);
   const template = await approvedTemplate(db, inbox.id, content);
   const now = Date.now();
-  const check = await checkAudience(db, campaign, now);
+  const check = await previewAudience(db, campaign, now);
   if (check.recipients === 0) throw new ApiError("conflict", "the audience is empty: no contact that has not opted out carries these labels");
+  if (check.recipients > MAX_AUDIENCE) {
+    throw new ApiError(
+      "conflict",
+      `the audience has ${check.recipients.toLocaleString("en")} contacts; a campaign can reach at most ${MAX_AUDIENCE.toLocaleString("en")}: narrow the labels or split it into several campaigns`,
+      { recipients: check.recipients, limit: MAX_AUDIENCE },
+    );
+  }
   if (content.type === "text" && check.recipients === check.skipped_outside_window) {
     throw new ApiError(
       "conflict",
@@ -129,7 +79,15 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     throw new ApiError("conflict", `${check.missing_values.affected} contacts lack a value for a variable that has no fallback`, check.missing_values);
   }
 
-  const sender = senderOf(env, campaign.id);
+  const nowS = Math.floor(now / 1000);
+  const moved = await db
+    .update(campaigns)
+    .set({ status: "sending", statusReason: null, launchedAt: nowS, updatedAt: nowS })
+    .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, campaign.status)))
+    .returning({ id: campaigns.id })
+    .get();
+  if (!moved) throw new ApiError("conflict", "the campaign changed meanwhile (cancelled, moved back to draft or launched); reload it");
+
   const config: CampaignConfig = {
     campaignId: campaign.id,
     workspaceId: campaign.workspaceId,
@@ -138,25 +96,28 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     content,
     settings,
     ...(template ? { template } : {}),
+    audience,
+    windowStart: serviceWindowStart(now),
   };
-  await sender.prepare(config);
-  const windowStart = serviceWindowStart(now);
-  for await (const page of audiencePages(db, campaign.workspaceId, audience)) {
-    const rows: RecipientInput[] = page.map((c) => ({
-      contactId: c.id,
-      phone: c.phone,
-      name: c.name,
-      attributes: JSON.parse(c.attributes) as Record<string, string>,
-      lastInboundAt: c.lastInboundAt,
-      ...(content.type === "text" && (c.lastInboundAt ?? 0) < windowStart ? { skipReason: "outside_service_window" } : {}),
-    }));
-    await sender.addRecipients(rows);
+  let progress: Progress & { begun: boolean };
+  try {
+    progress = await senderOf(env, campaign.id).begin(config);
+  } catch (error) {
+    // The object could not begin: the catalog goes back to where it was.
+    await db
+      .update(campaigns)
+      .set({ status: campaign.status, launchedAt: null, updatedAt: nowS })
+      .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, "sending")));
+    throw error;
   }
-  await db
-    .update(campaigns)
-    .set({ status: "sending", statusReason: null, launchedAt: Math.floor(now / 1000), updatedAt: Math.floor(now / 1000) })
-    .where(eq(campaigns.id, campaign.id));
-  return { ...(await sender.start()), warnings: { outsideWindow: check.outside_window } };
+  if (!progress.begun) {
+    // Cancelled between the catalog's move and the object's start: the cancel stands.
+    await db
+      .update(campaigns)
+      .set({ status: progress.status, completedAt: nowS, updatedAt: nowS })
+      .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, "sending")));
+  }
+  return { ...progress, warnings: { outsideWindow: check.outside_window } };
 }
 
 /**

@@ -245,3 +245,41 @@ export function variablePicker(attributeKeys: Iterable<string> = []): PickerVari
   }
   return out;
 }
+
+/** A contact field a content needs with no fallback: `name` as `missingFor` reports it, `key` as the contact is read. */
+export type RequiredField = { name: string; key: string };
+
+/**
+ * The contact fields a content cannot do without (no fallback, or a blank one for templates),
+ * each once, so an audience can be checked for them without rendering every contact: a contact
+ * lacks a value exactly when `missingFor` names one of these for it.
+ *
+ * @example
+ * requiredFields({ type: "text", variants: ['Hi {{contact.first_name | "there"}} from {{contact.city}}'] });
+ * // [{ name: "contact.city", key: "city" }]
+ */
+export function requiredFields(content: CampaignContent): RequiredField[] {
+  const out: RequiredField[] = [];
+  const add = (name: string, key: string) => {
+    if (!out.some((f) => f.name === name)) out.push({ name, key });
+  };
+  if (content.type === "text") {
+    for (const variant of content.variants) {
+      for (const v of parseTextVariables(variant)) if (v.fallback === undefined) add(v.path, v.path.slice("contact.".length));
+    }
+    return out;
+  }
+  for (const sources of [content.values.header, content.values.body, content.values.buttons]) {
+    for (const source of Object.values(sources ?? {})) {
+      if (source.source === "contact" && !present(source.fallback)) add(source.field, source.field);
+    }
+  }
+  return out;
+}
+
+/** Where a required field's value is read: a built-in column, or a custom attribute by key. */
+export function fieldColumn(key: string): { column: "name" | "phone" } | { attribute: string } {
+  if (key === "name" || key === "first_name") return { column: "name" };
+  if (key === "phone") return { column: "phone" };
+  return { attribute: key.startsWith("attributes.") ? key.slice("attributes.".length) : key };
+}

@@ -206,7 +206,7 @@ export class CloudApiProvider implements WhatsAppProvider {
       }
       return { ok: true, status: response.status, json };
     }
-    return { ok: false, error: errorFromAnswer(response, json, text) };
+    return { ok: false, error: errorFromAnswer(method, response, json, text) };
   }
 }
 
@@ -227,10 +227,11 @@ function isErrorEnvelope(json: unknown): json is MetaErrorEnvelope {
   return typeof error === "object" && error !== null && typeof error.code === "number";
 }
 
-function errorFromAnswer(response: Response, json: unknown, text: string): ProviderError {
+function errorFromAnswer(method: "GET" | "POST", response: Response, json: unknown, text: string): ProviderError {
   if (!isErrorEnvelope(json)) {
-    // Not Meta speaking (a proxy, a load balancer): only the status is known.
-    const policy = response.status >= 500 ? "retry_recipient_later" : "fail_recipient";
+    // Not Meta speaking (a proxy, a load balancer): only the status is known. A 5xx to a send
+    // (e.g. a gateway's 502 or 504) may come after Meta accepted the message: never resent.
+    const policy = response.status >= 500 ? (method === "POST" ? "unknown" : "retry_recipient_later") : "fail_recipient";
     const error: ProviderError = {
       policy,
       title: `HTTP ${response.status} without a Meta error`,

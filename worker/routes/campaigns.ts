@@ -2,7 +2,7 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
-import { approvedTemplate, checkAudience, launchCampaign, launchScheduled, messagingLimit, senderOf } from "../campaigns/launch";
+import { approvedTemplate, launchCampaign, launchScheduled, messagingLimit, previewAudience, senderOf } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
 import { isoOrNull, likeContains, nowSeconds, type Db } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
@@ -86,8 +86,10 @@ const campaignView = z.object({
   /** What an operator can do to the campaign now. */
   actions: z.array(z.enum(OPERATOR_ACTIONS)),
   status_reason: z.string().nullable(),
-  /** Why a sending campaign is waiting (e.g. for the messaging limit). */
+  /** Why a sending campaign is waiting (its audience being prepared, the messaging limit). */
   status_note: z.string().nullable(),
+  /** True while a launched campaign's audience is still being frozen (status \`sending\`, nothing sent yet). */
+  preparing: z.boolean(),
   /** Launch warnings, e.g. an audience larger than what the messaging limit allows today. */
   warnings: z.array(z.string()).optional(),
   audience: z.unknown(),
@@ -119,6 +121,7 @@ function toCampaignView(c: CampaignRow, live?: Progress): z.infer<typeof campaig
     actions: operatorActions(status),
     status_reason: live ? live.reason : c.statusReason,
     status_note: live?.note ?? null,
+    preparing: live?.preparing ?? false,
     audience: JSON.parse(c.audience),
     content: JSON.parse(c.content),
     settings: JSON.parse(c.settings),
@@ -402,7 +405,7 @@ export const campaignRoutes = new Hono<AppEnv>()
     async (c) => {
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
-      const check = await checkAudience(db, row);
+      const check = await previewAudience(db, row);
       const inbox = await db.select().from(inboxes).where(and(eq(inboxes.id, row.inboxId), eq(inboxes.workspaceId, row.workspaceId))).get();
       return c.json({ ...check, ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}) });
     },
@@ -467,10 +470,16 @@ export const campaignRoutes = new Hono<AppEnv>()
   .post(
     "/:id/pause",
     describe({
-      summary: "Pause: answers once the sends already in flight have settled; nothing is sent after it answers",
+      summary: "Pause: answers once the sends already in flight have settled; nothing is sent after a 200 answer",
       tags: ["campaigns"],
       access: "user",
-      responses: { 200: { description: "the campaign", schema: campaignView } },
+      responses: {
+        200: { description: "paused; nothing more is sent", schema: campaignView },
+        202: {
+          description: "paused, but `in_flight` sends were still out after 20 s of waiting: they may still reach WhatsApp",
+          schema: campaignView.extend({ in_flight: z.number().int() }),
+        },
+      },
     }),
     validate("param", idParam),
     async (c) => {
@@ -479,7 +488,10 @@ export const campaignRoutes = new Hono<AppEnv>()
       const live = await liveProgress(c.env, row);
       allow(live?.status ?? row.status, "pause");
       const progress = await senderOf(c.env, row.id).pause("paused by an operator");
-      return c.json(toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress));
+      const view = toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress);
+      // Still in flight after the wait: they may reach WhatsApp after this answer.
+      if (!progress.settled) return c.json({ ...view, in_flight: progress.in_flight }, 202);
+      return c.json(view);
     },
   )
   .post(
@@ -502,20 +514,34 @@ export const campaignRoutes = new Hono<AppEnv>()
     async (c) => {
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
-      const live = await liveProgress(c.env, row);
-      allow(live?.status ?? row.status, "cancel");
-      if (!live) {
+      const sender = senderOf(c.env, row.id);
+      if (row.status === "scheduled") {
+        allow(row.status, "cancel");
         const updated = await db
           .update(campaigns)
           .set({ status: "cancelled", updatedAt: nowSeconds(), completedAt: nowSeconds() })
-          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, row.status)))
+          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, "scheduled")))
           .returning()
           .get();
-        if (!updated) throw new ApiError("conflict", "the campaign changed meanwhile; reload it");
-        await senderOf(c.env, row.id).scheduleStart(row.id, null, "cancelled");
-        return c.json(toCampaignView({ ...updated, inboxName: row.inboxName }));
+        if (updated) {
+          await sender.scheduleStart(row.id, null, "cancelled");
+          // Recorded in the object too, so a launch already under way cannot start it.
+          await sender.cancel();
+          return c.json(toCampaignView({ ...updated, inboxName: row.inboxName }));
+        }
+        // The launch moved it to sending meanwhile: cancel the launched campaign.
       }
-      const progress = await senderOf(c.env, row.id).cancel();
+      const fresh = await findCampaign(db, row.workspaceId, row.id);
+      const live = await liveProgress(c.env, fresh);
+      // An object that has not begun yet (its launch under way) shows "draft": the catalog's status counts.
+      allow(live && live.status !== "draft" ? live.status : fresh.status, "cancel");
+      const progress = await sender.cancel();
+      if (live?.status === "draft" && progress.status === "cancelled") {
+        await db
+          .update(campaigns)
+          .set({ status: "cancelled", updatedAt: nowSeconds(), completedAt: nowSeconds() })
+          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, "sending")));
+      }
       return c.json(toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress));
     },
   )
@@ -758,15 +784,27 @@ function toRecipientView(r: Record<string, string | number | null>): Record<stri
  */
 export async function runCampaignCron(env: Env, db: Db): Promise<{ started: number; rearmed: number }> {
   const now = nowSeconds();
-  let started = 0;
-  let rearmed = 0;
+  let started: number;
+  let rearmed: number;
   const due = await db
     .select({ id: campaigns.id })
     .from(campaigns)
     .where(and(eq(campaigns.status, "scheduled"), lt(campaigns.scheduledAt, now + 1)))
     .limit(50);
-  for (const { id } of due) if (await launchScheduled(env, id)) started++;
+  // One campaign that throws must not hold the others: each is tried on its own.
+  const each = async (ids: { id: number }[], step: (id: number) => Promise<boolean>, what: string) => {
+    let done = 0;
+    for (const { id } of ids) {
+      try {
+        if (await step(id)) done++;
+      } catch (error) {
+        console.error(`cron: campaign ${id}: ${what} failed`, error);
+      }
+    }
+    return done;
+  };
+  started = await each(due, (id) => launchScheduled(env, id), "the scheduled launch");
   const sending = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.status, "sending"));
-  for (const { id } of sending) if ((await senderOf(env, id).ensureAlarm()).rearmed) rearmed++;
+  rearmed = await each(sending, async (id) => (await senderOf(env, id).ensureAlarm()).rearmed, "re-arming its alarm");
   return { started, rearmed };
 }

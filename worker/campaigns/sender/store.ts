@@ -1,0 +1,320 @@
+/**
+ * The SQLite storage of one campaign's Durable Object: the frozen audience (one row per
+ * recipient), per-state counters kept by triggers, the outcome window for auto-pause, the
+ * per-minute series and the sends not yet copied to D1. Every query a send depends on is an
+ * index lookup or an index range bounded by the work in flight, so its cost does not grow with
+ * the audience.
+ */
+
+export const RECIPIENT_STATES = ["pending", "released", "sending", "sent", "delivered", "read", "replied", "failed", "skipped", "cancelled", "unknown"] as const;
+export type RecipientState = (typeof RECIPIENT_STATES)[number];
+
+/** Counter of the pending recipients waiting for the inbox's messaging limit. */
+const LIMIT_WAIT = "limit_wait";
+/** Why a pending recipient waits for the messaging limit (its `reason`). */
+export const MESSAGING_LIMIT_REASON = "messaging_limit";
+
+/** A recipient as release and claim read it. */
+export type RecipientRow = {
+  id: number;
+  contact_id: number;
+  phone: string;
+  name: string;
+  attributes: string;
+  variant: number | null;
+  inbound_at: number | null;
+};
+
+/** A frozen recipient as the freeze writes it. */
+export type FrozenRecipient = {
+  contactId: number;
+  phone: string;
+  name: string;
+  /** The contact's attributes as a JSON object text. */
+  attributes: string;
+  lastInboundAt: number | null;
+  skipReason?: string;
+};
+
+/** Largest JSON text handed to one SQL statement (the SQL API refuses arguments over 2 MB). */
+export const MAX_STATEMENT_BYTES = 1_000_000;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS recipients (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL,
+    phone TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    state TEXT NOT NULL,
+    due_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    variant INTEGER,
+    wamid TEXT,
+    error_code INTEGER,
+    error_title TEXT,
+    error_details TEXT,
+    reason TEXT,
+    content TEXT,
+    released_at INTEGER,
+    claimed_at INTEGER,
+    sent_at INTEGER,
+    delivered_at INTEGER,
+    read_at INTEGER,
+    replied_at INTEGER,
+    failed_at INTEGER,
+    updated_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS recipients_state_due ON recipients (state, due_at, id);
+  CREATE INDEX IF NOT EXISTS recipients_wamid ON recipients (wamid);
+  CREATE TABLE IF NOT EXISTS outcomes (seq INTEGER PRIMARY KEY AUTOINCREMENT, failed INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS series (minute INTEGER NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (minute, kind));
+  CREATE TABLE IF NOT EXISTS sends_outbox (recipient_id INTEGER PRIMARY KEY, wamid TEXT NOT NULL, phone TEXT NOT NULL, sent_at INTEGER NOT NULL);
+`;
+
+// One counter row per state (and one for the messaging-limit wait), kept exact by triggers on
+// every insert, state or reason change and delete of a recipient.
+const COUNTERS = `
+  CREATE TABLE IF NOT EXISTS counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL);
+  CREATE TRIGGER IF NOT EXISTS recipients_counted_insert AFTER INSERT ON recipients BEGIN
+    UPDATE counts SET n = n + 1 WHERE key = NEW.state;
+    UPDATE counts SET n = n + 1 WHERE key = '${LIMIT_WAIT}' AND NEW.state = 'pending' AND NEW.reason IS '${MESSAGING_LIMIT_REASON}';
+  END;
+  CREATE TRIGGER IF NOT EXISTS recipients_counted_update AFTER UPDATE OF state, reason ON recipients
+  WHEN OLD.state IS NOT NEW.state OR OLD.reason IS NOT NEW.reason BEGIN
+    UPDATE counts SET n = n - 1 WHERE key = OLD.state AND OLD.state IS NOT NEW.state;
+    UPDATE counts SET n = n + 1 WHERE key = NEW.state AND OLD.state IS NOT NEW.state;
+    UPDATE counts SET n = n - 1 WHERE key = '${LIMIT_WAIT}' AND OLD.state = 'pending' AND OLD.reason IS '${MESSAGING_LIMIT_REASON}';
+    UPDATE counts SET n = n + 1 WHERE key = '${LIMIT_WAIT}' AND NEW.state = 'pending' AND NEW.reason IS '${MESSAGING_LIMIT_REASON}';
+  END;
+  CREATE TRIGGER IF NOT EXISTS recipients_counted_delete AFTER DELETE ON recipients BEGIN
+    UPDATE counts SET n = n - 1 WHERE key = OLD.state;
+    UPDATE counts SET n = n - 1 WHERE key = '${LIMIT_WAIT}' AND OLD.state = 'pending' AND OLD.reason IS '${MESSAGING_LIMIT_REASON}';
+  END;
+`;
+
+export type Counts = { total: number; states: Record<RecipientState, number>; waitingForLimit: number };
+
+export class RecipientStore {
+  constructor(readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+    // Added after the first release of the table: the contact's last inbound message (unix s).
+    if (!sql.exec<{ name: string }>("PRAGMA table_info(recipients)").toArray().some((c) => c.name === "inbound_at")) {
+      sql.exec("ALTER TABLE recipients ADD COLUMN inbound_at INTEGER");
+    }
+    const fresh = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'counts'").toArray().length === 0;
+    sql.exec(COUNTERS);
+    if (fresh) {
+      // Counted once from the rows already stored (an object created before counters existed).
+      for (const key of [...RECIPIENT_STATES, LIMIT_WAIT]) sql.exec("INSERT OR IGNORE INTO counts (key, n) VALUES (?, 0)", key);
+      sql.exec("UPDATE counts SET n = (SELECT count(*) FROM recipients WHERE state = counts.key) WHERE key <> ?", LIMIT_WAIT);
+      sql.exec(
+        "UPDATE counts SET n = (SELECT count(*) FROM recipients WHERE state = 'pending' AND reason = ?) WHERE key = ?",
+        MESSAGING_LIMIT_REASON,
+        LIMIT_WAIT,
+      );
+    }
+  }
+
+  // ---- meta -------------------------------------------------------------------------------
+
+  getMeta<T>(key: string): T | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+
+  setMeta(key: string, value: unknown): void {
+    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+  }
+
+  // ---- counters ---------------------------------------------------------------------------
+
+  counts(): Counts {
+    const states = Object.fromEntries(RECIPIENT_STATES.map((s) => [s, 0])) as Record<RecipientState, number>;
+    let total = 0;
+    let waitingForLimit = 0;
+    for (const row of this.sql.exec<{ key: string; n: number }>("SELECT key, n FROM counts").toArray()) {
+      if (row.key === LIMIT_WAIT) waitingForLimit = row.n;
+      else if (row.key in states) {
+        states[row.key as RecipientState] = row.n;
+        total += row.n;
+      }
+    }
+    return { total, states, waitingForLimit };
+  }
+
+  count(...states: RecipientState[]): number {
+    return this.sql.exec<{ n: number | null }>("SELECT sum(n) AS n FROM counts WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(states)).one().n ?? 0;
+  }
+
+  // ---- the audience -----------------------------------------------------------------------
+
+  /**
+   * Adds frozen recipients in send order, in statements of at most MAX_STATEMENT_BYTES of JSON;
+   * a phone already present is ignored. Returns how many were added.
+   */
+  addRecipients(rows: FrozenRecipient[], now: number): number {
+    const before = this.count(...RECIPIENT_STATES);
+    let chunk: string[] = [];
+    let bytes = 2;
+    const flush = () => {
+      if (chunk.length === 0) return;
+      this.sql.exec(
+        `INSERT INTO recipients (contact_id, phone, name, attributes, inbound_at, state, reason, updated_at)
+         SELECT j.value ->> 'contactId', j.value ->> 'phone', j.value ->> 'name', json(j.value ->> 'attributes'), j.value ->> 'lastInboundAt',
+                CASE WHEN j.value ->> 'skipReason' IS NULL THEN 'pending' ELSE 'skipped' END, j.value ->> 'skipReason', ?2
+         FROM json_each(?1) AS j WHERE true
+         ON CONFLICT (phone) DO NOTHING`,
+        `[${chunk.join(",")}]`,
+        now,
+      );
+      chunk = [];
+      bytes = 2;
+    };
+    for (const row of rows) {
+      const text = JSON.stringify(row);
+      // UTF-8 takes at most three bytes per UTF-16 unit.
+      const size = text.length * 3 + 1;
+      if (bytes + size > MAX_STATEMENT_BYTES) flush();
+      chunk.push(text);
+      bytes += size;
+    }
+    flush();
+    return this.count(...RECIPIENT_STATES) - before;
+  }
+
+  /** Drops every recipient (an audience that was never sent to). */
+  clearAudience(): void {
+    this.sql.exec("DELETE FROM recipients");
+    this.sql.exec("DELETE FROM sends_outbox");
+    this.sql.exec("DELETE FROM series");
+    this.sql.exec("DELETE FROM outcomes");
+    this.sql.exec("UPDATE counts SET n = 0");
+  }
+
+  /**
+   * The next recipient to release: those never tried first, in send order, then retries that are
+   * due, earliest first. Each is a range of the (state, due_at, id) index.
+   */
+  nextDue(now: number): RecipientRow | undefined {
+    const columns = "id, contact_id, phone, name, attributes, variant, inbound_at";
+    return (
+      this.sql.exec<RecipientRow>(`SELECT ${columns} FROM recipients WHERE state = 'pending' AND due_at IS NULL ORDER BY id LIMIT 1`).toArray()[0] ??
+      this.sql.exec<RecipientRow>(`SELECT ${columns} FROM recipients WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT 1`, now).toArray()[0]
+    );
+  }
+
+  hasNeverTried(): boolean {
+    return this.sql.exec("SELECT 1 FROM recipients WHERE state = 'pending' AND due_at IS NULL LIMIT 1").toArray().length > 0;
+  }
+
+  /** The earliest retry time among pending recipients, or null. */
+  nextRetryAt(): number | null {
+    const row = this.sql.exec<{ due_at: number }>("SELECT due_at FROM recipients WHERE state = 'pending' AND due_at IS NOT NULL ORDER BY due_at LIMIT 1").toArray()[0];
+    return row ? row.due_at : null;
+  }
+
+  /** The oldest claim still open, or null. */
+  oldestClaim(): number | null {
+    if (this.count("sending") === 0) return null;
+    return this.sql.exec<{ t: number | null }>("SELECT min(claimed_at) AS t FROM recipients WHERE state = 'sending'").one().t;
+  }
+
+  // ---- the series -------------------------------------------------------------------------
+
+  /** Adds one event to the per-minute series the UI charts (`at` in epoch ms). */
+  tally(kind: "sent" | "failed" | "delivered" | "read" | "replied", at: number): void {
+    this.sql.exec(
+      "INSERT INTO series (minute, kind, n) VALUES (?, ?, 1) ON CONFLICT (minute, kind) DO UPDATE SET n = n + 1",
+      Math.floor(at / 60_000) * 60,
+      kind,
+    );
+  }
+
+  /** Events per minute (unix seconds of the minute's start), oldest first. */
+  series(): { minute: number; sent: number; failed: number; delivered: number; read: number; replied: number }[] {
+    const byMinute = new Map<number, { minute: number; sent: number; failed: number; delivered: number; read: number; replied: number }>();
+    for (const row of this.sql.exec<{ minute: number; kind: string; n: number }>("SELECT minute, kind, n FROM series ORDER BY minute").toArray()) {
+      const entry = byMinute.get(row.minute) ?? { minute: row.minute, sent: 0, failed: 0, delivered: 0, read: 0, replied: 0 };
+      entry[row.kind as "sent"] = row.n;
+      byMinute.set(row.minute, entry);
+    }
+    return [...byMinute.values()];
+  }
+
+  // ---- the outcome window -----------------------------------------------------------------
+
+  recordOutcome(failed: boolean): void {
+    this.sql.exec("INSERT INTO outcomes (failed) VALUES (?)", failed ? 1 : 0);
+  }
+
+  /** Keeps the latest `size` outcomes; returns them oldest first. */
+  recentOutcomes(size: number): boolean[] {
+    this.sql.exec("DELETE FROM outcomes WHERE seq <= (SELECT max(seq) FROM outcomes) - ?", size);
+    return this.sql.exec<{ failed: number }>("SELECT failed FROM outcomes ORDER BY seq").toArray().map((r) => r.failed === 1);
+  }
+
+  clearOutcomes(): void {
+    this.sql.exec("DELETE FROM outcomes");
+  }
+
+  // ---- sends not yet in D1 ----------------------------------------------------------------
+
+  queueSend(recipientId: number, sentAtS: number): void {
+    this.sql.exec(
+      "INSERT INTO sends_outbox (recipient_id, wamid, phone, sent_at) SELECT id, wamid, phone, ? FROM recipients WHERE id = ? AND wamid IS NOT NULL ON CONFLICT DO NOTHING",
+      sentAtS,
+      recipientId,
+    );
+  }
+
+  pendingSends(limit: number): { recipient_id: number; wamid: string; phone: string; sent_at: number }[] {
+    return this.sql
+      .exec<{ recipient_id: number; wamid: string; phone: string; sent_at: number }>("SELECT recipient_id, wamid, phone, sent_at FROM sends_outbox ORDER BY recipient_id LIMIT ?", limit)
+      .toArray();
+  }
+
+  dropSends(ids: number[]): void {
+    this.sql.exec("DELETE FROM sends_outbox WHERE recipient_id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));
+  }
+
+  // ---- reading ----------------------------------------------------------------------------
+
+  /**
+   * Recipients in send order, optionally of one state and whose phone contains `phone` (digits),
+   * after the id `cursor`.
+   */
+  recipients(query: { state?: RecipientState; phone?: string; cursor?: number; limit?: number }) {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const rows = this.sql
+      .exec<Record<string, string | number | null>>(
+        `SELECT id, contact_id, phone, name, state, attempts, variant, wamid, error_code, error_title, error_details, reason, content,
+                sent_at, delivered_at, read_at, replied_at, failed_at, updated_at
+         FROM recipients WHERE id > ?1 AND (?2 IS NULL OR state = ?2) AND (?4 IS NULL OR instr(phone, ?4) > 0) ORDER BY id LIMIT ?3`,
+        query.cursor ?? 0,
+        query.state ?? null,
+        limit + 1,
+        query.phone ?? null,
+      )
+      .toArray();
+    const page = rows.slice(0, limit);
+    return { data: page, next_cursor: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+  }
+
+  /**
+   * Failed recipients grouped by error code, most frequent first (ties by code, no code last).
+   * Each group carries the error title of its latest failure.
+   */
+  failures(): { error_code: number | null; error_title: string | null; count: number }[] {
+    // With a single max() aggregate, SQLite takes the bare error_title from the row holding the maximum.
+    return this.sql
+      .exec<{ error_code: number | null; error_title: string | null; count: number; last: number | null }>(
+        `SELECT error_code, error_title, count(*) AS count, max(coalesce(failed_at, updated_at)) AS last
+         FROM recipients WHERE state = 'failed'
+         GROUP BY error_code ORDER BY count DESC, error_code IS NULL, error_code`,
+      )
+      .toArray()
+      .map(({ error_code, error_title, count }) => ({ error_code, error_title, count }));
+  }
+}
