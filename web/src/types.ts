@@ -36,6 +36,8 @@ export type Campaign = {
   status: CampaignStatus;
   status_reason: string | null;
   status_note: string | null;
+  /** True while a launched campaign's audience is still being prepared (nothing sent yet). */
+  preparing?: boolean;
   scheduled_at: string | null;
   timezone: string | null;
   progress: CampaignProgress;
@@ -45,7 +47,7 @@ export type Campaign = {
 };
 
 /** A message of GET /api/campaigns/:id/live. */
-export type LiveProgress = { type: "progress"; status: CampaignStatus; reason: string | null; progress: CampaignProgress };
+export type LiveProgress = { type: "progress"; status: CampaignStatus; reason: string | null; note?: string | null; preparing?: boolean; progress: CampaignProgress };
 
 /** Operator actions the server allows on a campaign now (from the lifecycle rules). */
 export type CampaignOperatorAction = "edit" | "launch" | "schedule" | "unschedule" | "pause" | "resume" | "cancel" | "duplicate" | "delete";

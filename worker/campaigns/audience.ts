@@ -35,7 +35,7 @@ export type AudienceCheck = {
 };
 
 // JavaScript's String.prototype.trim() removes these (among others); SQLite's trim() only spaces.
-const BLANKS = " \t\n\v\f\r\u00a0\u2028\u2029\ufeff";
+const BLANKS = " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
 
 /** SQL that is true when a contact has no value (absent or blank) for a required field. */
 function absent(field: RequiredField): SQL {

@@ -2,83 +2,17 @@ import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import { transition, type CampaignAction, type CampaignStatus } from "../domain/campaign-lifecycle";
 import { canRetry, drawGapMs, FailureWindow, INITIAL_PACING, nextReleaseAt, pickVariant, recordRelease, retryDelayMs, type PacingState } from "../domain/campaign-pacing";
-import { renderText, resolveTemplateValues } from "../domain/campaign-render";
-import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
-import type { TemplateSnapshot, TemplateValues } from "../domain/templates";
-import type { ErrorPolicy } from "../provider/types";
 import { audiencePage, type AudienceContact } from "./audience";
 import { launchScheduled } from "./launch";
 import { progressView } from "./progress";
 import { CatalogSync } from "./sender/catalog";
+import { grantFor } from "./sender/grants";
 import { LiveBroadcaster } from "./sender/live";
-import { MESSAGING_LIMIT_REASON, RecipientStore, type FrozenRecipient, type RecipientRow, type RecipientState } from "./sender/store";
+import { MESSAGING_LIMIT_REASON, RecipientStore, type FrozenRecipient, type RecipientState } from "./sender/store";
+import { TRACKED_RANK, type CampaignConfig, type Grant, type Outcome, type OutboundJob, type Progress, type StatusUpdate } from "./sender/types";
 
 export { RECIPIENT_STATES, type RecipientState } from "./sender/store";
-
-/** What a campaign sends, to whom and how, fixed at launch. */
-export type CampaignConfig = {
-  campaignId: number;
-  workspaceId: number;
-  inboxId: number;
-  throughputCap: number;
-  content: CampaignContent;
-  settings: SendSettings;
-  /** The approved template as it was at launch (template content only). */
-  template?: TemplateSnapshot;
-  /** Who receives it: frozen by the object, page by page, when the launch begins. */
-  audience: Audience;
-  /** Unix seconds where the 24 h service window began at launch: free text skips contacts who last wrote before. */
-  windowStart: number;
-};
-
-/** A recipient the consumer may send to now, with its message rendered. */
-export type Grant = {
-  id: number;
-  to: string;
-  /** Last inbound message of the contact at launch (unix seconds), for the messaging-limit guard. */
-  inboundAt: number | null;
-  callbackData: string;
-  message: { kind: "text"; body: string; previewUrl: boolean } | { kind: "template"; values: TemplateValues };
-};
-
-export type Outcome =
-  | { id: number; result: "sent"; wamid: string }
-  | { id: number; result: "failed"; policy: ErrorPolicy; code?: number; title: string; details?: string }
-  /** Not sent, to be tried again later (a throttled inbox, a temporary error, or a failure before the request left). */
-  | { id: number; result: "retry"; policy: ErrorPolicy; code?: number; title: string; delayMs?: number }
-  /** The request may have reached WhatsApp: never sent again. */
-  | { id: number; result: "unknown"; title: string }
-  /** Not sent: the inbox's messaging limit is reached until `until` (epoch ms). */
-  | { id: number; result: "deferred"; until: number; note: string }
-  /** Not sent and nothing used up (no send time was free soon enough): released again in its turn. */
-  | { id: number; result: "returned" };
-
-export type OutboundJob = { campaignId: number; inboxId: number; ids: number[] };
-
-/** A status webhook for one campaign recipient. */
-export type StatusUpdate = {
-  recipientId: number;
-  wamid: string;
-  status: "sent" | "delivered" | "read" | "failed";
-  /** Unix seconds, from Meta. */
-  timestamp: number;
-  errorCode?: number;
-  errorTitle?: string;
-};
-
-/** Order in which delivery tracking moves a recipient; states before `sent` rank lowest. */
-const TRACKED_RANK: Record<string, number> = { pending: 0, released: 0, sending: 0, unknown: 0, sent: 1, failed: 2, delivered: 3, read: 4, replied: 5 };
-
-export type Progress = {
-  status: CampaignStatus;
-  reason: string | null;
-  /** Why a sending campaign is waiting: its audience is still being prepared, or the messaging limit. */
-  note: string | null;
-  /** True until the whole audience is frozen; nothing is sent before. */
-  preparing: boolean;
-  total: number;
-  states: Record<RecipientState, number>;
-};
+export type { CampaignConfig, Grant, Outcome, OutboundJob, Progress, StatusUpdate } from "./sender/types";
 
 /** Milliseconds between ticks while releasing at full speed (min = max = 0). */
 const FAST_TICK_MS = 250;
@@ -103,7 +37,7 @@ const MAX_PAGE = 5_000;
 /** Bytes of contacts aimed at per page (the page size adapts to the contacts' size). */
 const PAGE_BYTES = 512 * 1024;
 /** Failed audience reads in a row after which the launch fails (each waits twice as long). */
-const MAX_FREEZE_FAILURES = 5;
+const MAX_FREEZE_FAILURES = 8;
 
 /** The pace of releases: the domain's pacing state, the next release's due time, and how many so far. */
 type Pace = { state: PacingState; due: { at: number; batchEnded: boolean }; sequence: number; notBefore: number };
@@ -129,8 +63,12 @@ export class CampaignSender extends DurableObject<Env> {
   private readonly live: LiveBroadcaster;
   private settleWaiters: (() => void)[] = [];
   private freezing = false;
+  /** The latest claim time handed out: every claim gets a later one, so it identifies the claim. */
+  private lastClaimAt = 0;
   /** How long pause and cancel wait for sends in flight. */
   settleTimeoutMs = SETTLE_TIMEOUT_MS;
+  /** The first wait after a failed audience read (doubled after each failure in a row). */
+  freezeRetryMs = 1_000;
   /** Reads one page of the audience from D1 (replaceable to simulate a failing database). */
   readAudience: (config: CampaignConfig, cursor: number, limit: number) => Promise<AudienceContact[]> = (config, cursor, limit) =>
     audiencePage(createDb(this.env.DB), config.workspaceId, config.audience, cursor, limit);
@@ -179,7 +117,10 @@ export class CampaignSender extends DurableObject<Env> {
   }
 
   private pace(now: number): Pace {
-    return this.store.getMeta<Pace>("pace") ?? startingPace(now);
+    const pace = this.store.getMeta<Partial<Pace>>("pace");
+    // An object launched before this pace record existed kept only its sequence: it starts a fresh pace.
+    if (!pace?.state || !pace.due) return { ...startingPace(now), sequence: pace?.sequence ?? 0 };
+    return { notBefore: now, ...pace } as Pace;
   }
 
   // ---- launch -----------------------------------------------------------------------------
@@ -199,7 +140,8 @@ export class CampaignSender extends DurableObject<Env> {
     this.store.setMeta("pace", startingPace(Date.now()));
     this.move("start");
     await this.freezeSome(BEGIN_BUDGET_MS);
-    if (!this.frozen()) await this.ctx.storage.setAlarm(Date.now());
+    // Not frozen yet: the alarm goes on (unless a failed read already set it for a later retry).
+    if (!this.frozen() && (this.store.getMeta<Freeze>("freeze")?.failures ?? 0) === 0) await this.ctx.storage.setAlarm(Date.now());
     await this.flush(true);
     return { ...this.progress(), begun: true };
   }
@@ -232,7 +174,7 @@ export class CampaignSender extends DurableObject<Env> {
             return;
           }
           this.store.setMeta("freeze", freeze);
-          await this.ctx.storage.setAlarm(Date.now() + 1000 * 2 ** (freeze.failures - 1));
+          await this.ctx.storage.setAlarm(Date.now() + this.freezeRetryMs * 2 ** (freeze.failures - 1));
           return;
         }
         // Cancelled while the page was read: nothing more is added.
@@ -339,7 +281,7 @@ export class CampaignSender extends DurableObject<Env> {
     // Not begun yet: the catalog's campaign is scheduled or its launch is under way.
     const cancelled = status === "draft" ? transition("scheduled", "cancel").ok && (this.setStatus("cancelled"), true) : this.move("cancel");
     if (cancelled) {
-      this.store.sql.exec("UPDATE recipients SET state = 'cancelled', updated_at = ? WHERE state IN ('pending', 'released')", Date.now());
+      this.store.cancelUnsent(Date.now());
     }
     const settled = await this.settle();
     await this.flush(true);
@@ -371,12 +313,12 @@ export class CampaignSender extends DurableObject<Env> {
   /** Refuses claims from now on; released recipients go back to pending, so a late claim finds nothing. */
   private pauseNow(reason: string | null): void {
     if (!this.move("pause", reason)) return;
-    this.store.sql.exec("UPDATE recipients SET state = 'pending', updated_at = ? WHERE state = 'released'", Date.now());
+    this.store.unrelease(Date.now());
   }
 
   private failCampaign(reason: string): void {
     if (!this.move("fail", reason)) return;
-    this.store.sql.exec("UPDATE recipients SET state = 'cancelled', reason = 'campaign failed', updated_at = ? WHERE state IN ('pending', 'released')", Date.now());
+    this.store.cancelUnsent(Date.now(), "campaign failed");
   }
 
   private finishIfDone(): void {
@@ -421,7 +363,8 @@ export class CampaignSender extends DurableObject<Env> {
   /** Re-arms a sending campaign whose alarm was lost or is overdue (called by the cron trigger). */
   async ensureAlarm(): Promise<{ rearmed: boolean }> {
     const status = this.status();
-    if (status !== "sending" && !(status === "paused" && !this.frozen())) return { rearmed: false };
+    const needsAlarm = status === "sending" || ((status === "paused" || status === "cancelled" || status === "failed") && (!this.frozen() || this.store.count("sending") > 0));
+    if (!needsAlarm) return { rearmed: false };
     const current = await this.ctx.storage.getAlarm();
     if (current !== null && current > Date.now() - 5_000) return { rearmed: false };
     await this.ctx.storage.setAlarm(Date.now());
@@ -434,6 +377,11 @@ export class CampaignSender extends DurableObject<Env> {
   async tick(): Promise<void> {
     const status = this.status();
     if (!this.frozen() && (status === "sending" || status === "paused")) {
+      // The launch call is freezing right now: look again shortly.
+      if (this.freezing) {
+        await this.ctx.storage.setAlarm(Date.now() + 200);
+        return;
+      }
       await this.freezeSome(FREEZE_SLICE_MS);
       const freeze = this.store.getMeta<Freeze>("freeze");
       if (freeze && !freeze.done && freeze.failures === 0) await this.ctx.storage.setAlarm(Date.now());
@@ -442,7 +390,7 @@ export class CampaignSender extends DurableObject<Env> {
     }
     if (status !== "sending") {
       // Claims whose sender died still expire, so a paused, cancelled or failed campaign settles.
-      this.expireClaims(Date.now());
+      this.store.expireClaims(Date.now() - CLAIM_TIMEOUT_MS, Date.now());
       this.finishIfDone();
       const oldest = this.store.oldestClaim();
       if (oldest !== null) await this.ctx.storage.setAlarm(oldest + CLAIM_TIMEOUT_MS + 1);
@@ -451,12 +399,8 @@ export class CampaignSender extends DurableObject<Env> {
     }
     const now = Date.now();
     const config = this.config();
-    this.expireClaims(now);
-    const stale = this.store.sql
-      .exec<{ id: number }>("SELECT id FROM recipients WHERE state = 'released' AND released_at < ? LIMIT 500", now - RELEASE_TIMEOUT_MS)
-      .toArray()
-      .map((r) => r.id);
-    if (stale.length) this.store.sql.exec("UPDATE recipients SET released_at = ? WHERE id IN (SELECT value FROM json_each(?))", now, JSON.stringify(stale));
+    this.store.expireClaims(now - CLAIM_TIMEOUT_MS, now);
+    const stale = this.store.refreshStaleReleases(now - RELEASE_TIMEOUT_MS, now);
     const released = [...stale, ...this.release(config, now)];
     if (released.length) await this.enqueue(config, released);
     this.finishIfDone();
@@ -481,6 +425,8 @@ export class CampaignSender extends DurableObject<Env> {
     // At full speed a tick releases what the inbox can send until the next tick.
     const perTick = fast ? Math.max(1, Math.ceil((config.throughputCap * FAST_TICK_MS) / 1000)) : 1;
     const room = this.outstandingLimit(config) - this.store.count("released", "sending");
+    // A full window waits for reports (each report re-arms the alarm), not for a timer.
+    if (room <= 0) return [];
     const limit = Math.min(perTick, room);
     const out: number[] = [];
     while (out.length < limit && pace.due.at <= now) {
@@ -498,7 +444,7 @@ export class CampaignSender extends DurableObject<Env> {
               sequence: pace.sequence,
             })
           : 0);
-      this.store.sql.exec("UPDATE recipients SET state = 'released', released_at = ?, variant = ?, updated_at = ? WHERE id = ?", now, variant, now, row.id);
+      this.store.markReleased(row.id, variant, now);
       out.push(row.id);
       pace.sequence++;
       pace.state = recordRelease(pace.state, now, settings);
@@ -519,17 +465,11 @@ export class CampaignSender extends DurableObject<Env> {
     for (let i = 0; i < messages.length; i += 100) await this.env.OUTBOUND.sendBatch(messages.slice(i, i + 100));
   }
 
-  private expireClaims(now: number): void {
-    if (this.store.count("sending") === 0) return;
-    this.store.sql.exec(
-      "UPDATE recipients SET state = 'unknown', reason = 'no report from the sender', updated_at = ? WHERE state = 'sending' AND claimed_at < ?",
-      now,
-      now - CLAIM_TIMEOUT_MS,
-    );
-  }
-
   private nextWake(now: number): number {
     const pace = this.pace(now);
+    const config = this.getConfig();
+    // Waiting for reports: the periodic tick only re-sends releases nobody claimed.
+    if (config && this.store.count("released", "sending") >= this.outstandingLimit(config)) return now + RELEASE_TIMEOUT_MS;
     const earliest = Math.max(pace.due.at, pace.notBefore);
     const candidates = [now + RELEASE_TIMEOUT_MS];
     if (this.store.hasNeverTried()) candidates.push(earliest);
@@ -552,31 +492,18 @@ export class CampaignSender extends DurableObject<Env> {
   claim(ids: number[]): { grants: Grant[]; template?: CampaignConfig["template"] } {
     if (this.status() !== "sending" || ids.length === 0) return { grants: [] };
     const config = this.config();
-    const now = Date.now();
-    const rows = this.store.sql
-      .exec<RecipientRow>(
-        `UPDATE recipients SET state = 'sending', claimed_at = ?1, attempts = attempts + 1, reason = NULL, updated_at = ?1
-         WHERE id IN (SELECT value FROM json_each(?2)) AND state = 'released'
-         RETURNING id, contact_id, phone, name, attributes, variant, inbound_at`,
-        now,
-        JSON.stringify(ids),
-      )
-      .toArray();
+    const now = Math.max(Date.now(), this.lastClaimAt + 1);
+    this.lastClaimAt = now;
+    const rows = this.store.claim(ids, now);
     const grants: Grant[] = [];
     for (const row of rows) {
       const contact = { name: row.name, phone: row.phone, attributes: JSON.parse(row.attributes) as Record<string, string> };
-      const grant = this.render(config, row, contact);
+      const grant = grantFor(config, row, contact, now);
       if ("missing" in grant) {
-        this.store.sql.exec(
-          "UPDATE recipients SET state = 'failed', reason = ?, failed_at = ?, updated_at = ? WHERE id = ?",
-          `no value for ${grant.missing.join(", ")}`,
-          now,
-          now,
-          row.id,
-        );
+        this.store.markFailed(row.id, { reason: `no value for ${grant.missing.join(", ")}` }, now);
         continue;
       }
-      this.store.sql.exec("UPDATE recipients SET content = ? WHERE id = ?", JSON.stringify(grant.message), row.id);
+      this.store.setContent(row.id, grant.message);
       grants.push(grant);
     }
     if (grants.length < rows.length) this.finishIfDone();
@@ -588,19 +515,6 @@ export class CampaignSender extends DurableObject<Env> {
     return this.status() === "sending";
   }
 
-  private render(config: CampaignConfig, row: RecipientRow, contact: { name: string; phone: string; attributes: Record<string, string> }): Grant | { missing: string[] } {
-    const base = { id: row.id, to: row.phone, inboundAt: row.inbound_at ?? null, callbackData: `herald:c:${config.campaignId}:${row.id}` };
-    if (config.content.type === "text") {
-      const variant = config.content.variants[row.variant ?? 0] ?? config.content.variants[0]!;
-      const rendered = renderText(variant, contact);
-      if (!rendered.ok) return { missing: rendered.missing };
-      return { ...base, message: { kind: "text", body: rendered.text, previewUrl: config.content.preview_url ?? false } };
-    }
-    const values = resolveTemplateValues(config.content.values, contact);
-    if (!values.ok) return { missing: values.missing };
-    return { ...base, message: { kind: "template", values: values.values } };
-  }
-
   /**
    * Applies the consumer's outcomes to recipients still `sending`; a repeated report changes
    * nothing. A recipient that was not sent (retry, deferred, returned) goes back to pending while
@@ -609,72 +523,48 @@ export class CampaignSender extends DurableObject<Env> {
   async report(outcomes: Outcome[]): Promise<Progress> {
     const now = Date.now();
     const config = this.config();
-    const sql = this.store.sql;
+    const store = this.store;
     const ended = this.status() === "cancelled" || this.status() === "failed";
     let campaignError: { code?: number; title: string } | null = null;
     for (const o of outcomes) {
-      const current = sql.exec<{ state: string; attempts: number }>("SELECT state, attempts FROM recipients WHERE id = ?", o.id).toArray()[0];
-      if (!current || current.state !== "sending") continue;
+      const current = store.current(o.id);
+      // Only the claim the outcome answers: a report repeated after the recipient was claimed again changes nothing.
+      if (!current || current.state !== "sending" || (o.claim !== undefined && o.claim !== current.claimed_at)) continue;
       if (o.result === "sent") {
-        sql.exec("UPDATE recipients SET state = 'sent', wamid = ?, sent_at = ?, updated_at = ? WHERE id = ?", o.wamid, now, now, o.id);
-        this.store.tally("sent", now);
-        this.store.queueSend(o.id, Math.floor(now / 1000));
-        this.store.recordOutcome(false);
+        store.markSent(o.id, o.wamid, now);
+        store.tally("sent", now);
+        store.recordOutcome(false);
       } else if (o.result === "failed") {
-        sql.exec(
-          "UPDATE recipients SET state = 'failed', error_code = ?, error_title = ?, error_details = ?, failed_at = ?, updated_at = ? WHERE id = ?",
-          o.code ?? null,
-          o.title,
-          o.details ?? null,
-          now,
-          now,
-          o.id,
-        );
-        this.store.recordOutcome(true);
-        this.store.tally("failed", now);
+        store.markFailed(o.id, { code: o.code, title: o.title, details: o.details }, now);
+        store.recordOutcome(true);
+        store.tally("failed", now);
         if (o.policy === "pause_campaign") campaignError ??= { code: o.code, title: o.title };
       } else if (o.result === "unknown") {
-        sql.exec("UPDATE recipients SET state = 'unknown', reason = ?, updated_at = ? WHERE id = ?", o.title, now, o.id);
+        store.markUnknown(o.id, o.title, now);
       } else if (ended) {
         // Not sent, and the campaign will send nothing more.
-        sql.exec("UPDATE recipients SET state = 'cancelled', reason = ?, updated_at = ? WHERE id = ?", `campaign ${this.status()}`, now, o.id);
+        store.markCancelled(o.id, `campaign ${this.status()}`, now);
       } else if (o.result === "returned") {
-        sql.exec("UPDATE recipients SET state = 'pending', due_at = NULL, attempts = attempts - 1, updated_at = ? WHERE id = ?", now, o.id);
+        store.giveBack(o.id, null, null, now);
+        // No send time was free: nothing more is released before the inbox has room again.
+        if (o.until !== undefined) {
+          const pace = this.pace(now);
+          pace.notBefore = Math.max(pace.notBefore, o.until);
+          store.setMeta("pace", pace);
+        }
       } else if (o.result === "deferred") {
         // Not the recipient's fault and nothing was sent: back to pending, without using up an attempt.
-        sql.exec(
-          "UPDATE recipients SET state = 'pending', due_at = ?, attempts = attempts - 1, reason = ?, updated_at = ? WHERE id = ?",
-          o.until,
-          MESSAGING_LIMIT_REASON,
-          now,
-          o.id,
-        );
-        this.store.setMeta("note", o.note);
+        store.giveBack(o.id, o.until, MESSAGING_LIMIT_REASON, now);
+        store.setMeta("note", o.note);
       } else {
         // A throttled inbox is not the recipient's fault: it does not use up an attempt.
         const attempts = o.policy === "retry_inbox_later" ? current.attempts - 1 : current.attempts;
         if (!canRetry(o.policy, attempts)) {
-          sql.exec(
-            "UPDATE recipients SET state = 'failed', error_code = ?, error_title = ?, reason = ?, failed_at = ?, updated_at = ? WHERE id = ?",
-            o.code ?? null,
-            o.title,
-            `gave up after ${attempts} attempts`,
-            now,
-            now,
-            o.id,
-          );
-          this.store.recordOutcome(true);
-          this.store.tally("failed", now);
+          store.markFailed(o.id, { code: o.code, title: o.title, reason: `gave up after ${attempts} attempts` }, now);
+          store.recordOutcome(true);
+          store.tally("failed", now);
         } else {
-          sql.exec(
-            "UPDATE recipients SET state = 'pending', due_at = ?, attempts = ?, error_code = ?, error_title = ?, updated_at = ? WHERE id = ?",
-            now + retryDelayMs(o.policy, Math.max(1, attempts), o.delayMs),
-            attempts,
-            o.code ?? null,
-            o.title,
-            now,
-            o.id,
-          );
+          store.scheduleRetry(o.id, now + retryDelayMs(o.policy, Math.max(1, attempts), o.delayMs), attempts, o, now);
         }
       }
     }
@@ -704,9 +594,9 @@ export class CampaignSender extends DurableObject<Env> {
   progress(): Progress {
     const counts = this.store.counts();
     const status = this.status();
-    const preparing = !this.frozen();
+    const preparing = !this.frozen() && (status === "sending" || status === "paused");
     let note: string | null = null;
-    if (preparing && (status === "sending" || status === "paused")) note = `preparing the audience: ${counts.total.toLocaleString("en")} recipients so far`;
+    if (preparing) note = `preparing the audience: ${counts.total.toLocaleString("en")} recipients so far`;
     else if (status === "sending" && counts.waitingForLimit > 0) note = this.store.getMeta<string>("note");
     return { status, reason: this.store.getMeta<string>("reason"), note, preparing, total: counts.total, states: counts.states };
   }
@@ -777,11 +667,11 @@ export class CampaignSender extends DurableObject<Env> {
     }
   }
 
-  /** `{type:"progress", status, reason, note, total, states, progress}`, `progress` as GET /api/campaigns/:id shows it. */
+  /** `{type:"progress", status, reason, note, preparing, total, states, progress}`, `progress` as GET /api/campaigns/:id shows it. */
   private liveMessage(catalogStatus?: CampaignStatus): string {
     const p = this.progress();
     const status = p.status === "draft" && catalogStatus ? catalogStatus : p.status;
-    return JSON.stringify({ type: "progress", status, reason: p.reason, note: p.note, total: p.total, states: p.states, progress: progressView(p.total, p.states) });
+    return JSON.stringify({ type: "progress", status, reason: p.reason, note: p.note, preparing: p.preparing, total: p.total, states: p.states, progress: progressView(p.total, p.states) });
   }
 
   // ---- delivery tracking ------------------------------------------------------------------
@@ -794,34 +684,13 @@ export class CampaignSender extends DurableObject<Env> {
    */
   async applyStatuses(events: StatusUpdate[]): Promise<{ applied: number }> {
     const now = Date.now();
-    const sql = this.store.sql;
     let applied = 0;
     for (const e of events) {
-      const row = sql.exec<{ state: string; wamid: string | null }>("SELECT state, wamid FROM recipients WHERE id = ?", e.recipientId).toArray()[0];
-      if (!row || (row.wamid !== null && row.wamid !== e.wamid)) continue;
-      const target = TRACKED_RANK[e.status];
-      const current = TRACKED_RANK[row.state];
-      if (target === undefined || current === undefined || target <= current) continue;
-      const at = e.timestamp * 1000;
-      const column = `${e.status}_at` as const;
-      sql.exec(
-        `UPDATE recipients SET state = ?, wamid = coalesce(wamid, ?), ${column} = coalesce(${column}, ?),
-           sent_at = coalesce(sent_at, ?), error_code = CASE WHEN ? = 'failed' THEN ? ELSE error_code END,
-           error_title = CASE WHEN ? = 'failed' THEN ? ELSE error_title END, updated_at = ? WHERE id = ?`,
-        e.status,
-        e.wamid,
-        at,
-        at,
-        e.status,
-        e.errorCode ?? null,
-        e.status,
-        e.errorTitle ?? null,
-        now,
-        e.recipientId,
-      );
-      this.store.tally(e.status, at);
+      const was = this.store.track(e, TRACKED_RANK, now);
+      if (was === null) continue;
+      this.store.tally(e.status, e.timestamp * 1000);
       // A status can overtake the sender's report: the message was sent all the same.
-      if (current === 0) this.store.queueSend(e.recipientId, e.timestamp);
+      if (TRACKED_RANK[was] === 0) this.store.queueSend(e.recipientId, e.timestamp);
       applied++;
     }
     if (applied) {
@@ -836,15 +705,7 @@ export class CampaignSender extends DurableObject<Env> {
   async markReplied(replies: { recipientId: number; timestamp: number }[]): Promise<{ applied: number }> {
     let applied = 0;
     for (const r of replies) {
-      const changed = this.store.sql
-        .exec(
-          "UPDATE recipients SET state = 'replied', replied_at = ?, updated_at = ? WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'unknown') RETURNING id",
-          r.timestamp * 1000,
-          Date.now(),
-          r.recipientId,
-        )
-        .toArray().length;
-      if (changed > 0) {
+      if (this.store.markReplied(r.recipientId, r.timestamp * 1000, Date.now())) {
         applied++;
         this.store.tally("replied", r.timestamp * 1000);
       }

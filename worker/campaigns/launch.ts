@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { createDb, type Db } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { campaigns, inboxes, templates, type Campaign, type Inbox } from "../db/schema";
+import { isFinal } from "../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
 import { ApiError } from "../lib/errors";
 import { templateSnapshot } from "../routes/inbox-messaging";
@@ -99,18 +100,24 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     audience,
     windowStart: serviceWindowStart(now),
   };
+  const sender = senderOf(env, campaign.id);
   let progress: Progress & { begun: boolean };
   try {
-    progress = await senderOf(env, campaign.id).begin(config);
+    progress = await sender.begin(config);
   } catch (error) {
-    // The object could not begin: the catalog goes back to where it was.
-    await db
-      .update(campaigns)
-      .set({ status: campaign.status, launchedAt: null, updatedAt: nowS })
-      .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, "sending")));
-    throw error;
+    // Whether the object began decides: it sends on its own once begun, and the catalog follows it.
+    const now = await sender.progress().catch(() => null);
+    if (now === null || now.status === "draft") {
+      await db
+        .update(campaigns)
+        .set({ status: campaign.status, launchedAt: null, updatedAt: nowS })
+        .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, "sending")));
+      throw error;
+    }
+    console.error(`campaign ${campaign.id}: the launch answer was lost, but the campaign began`, error);
+    progress = { ...now, begun: true };
   }
-  if (!progress.begun) {
+  if (!progress.begun && isFinal(progress.status)) {
     // Cancelled between the catalog's move and the object's start: the cancel stands.
     await db
       .update(campaigns)

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { inboxes, type Inbox } from "../db/schema";
+import { buildTemplateMessage, buildTextMessage } from "../domain/message-builder";
 import { toTemplateMessage, type TemplateSnapshot } from "../domain/templates";
 import { providerFor } from "../provider";
 import type { ProviderError, Result, SendAccepted, TemplateMessage, TextMessage, WhatsAppProvider } from "../provider/types";
@@ -12,6 +13,10 @@ import { tierLimit, type Turn } from "./inbox-limiter";
 const MAX_SLOT_WAIT_MS = 2_000;
 /** A send waking this much after its reserved time takes a new one instead of going out in a bunch. */
 const LATE_SLOT_MS = 20;
+/** A send older than this after the limiter's last "current epoch" answer asks again. */
+const EPOCH_FRESH_MS = 50;
+/** How long claimed recipients wait for a send time before they go back to their campaign. */
+const HOLD_FOR_TURN_MS = 4_000;
 /** A send time further than this from the last "still sending?" answer asks again. */
 const RECHECK_AFTER_MS = 250;
 /** Attempts at handing a job's outcomes to its campaign (a report is idempotent). */
@@ -21,13 +26,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-function outcomeOf(id: number, result: Result<SendAccepted>): Outcome {
-  if (result.ok) return { id, result: "sent", wamid: result.value.wamid };
+function outcomeOf(grant: Grant, result: Result<SendAccepted>): Outcome {
+  const { id, claim } = grant;
+  if (result.ok) return { id, claim, result: "sent", wamid: result.value.wamid };
   const e: ProviderError = result.error;
-  const base = { id, policy: e.policy, title: e.title, ...(e.code === undefined ? {} : { code: e.code }) };
+  const base = { id, claim, policy: e.policy, title: e.title, ...(e.code === undefined ? {} : { code: e.code }) };
   switch (e.policy) {
     case "unknown":
-      return { id, result: "unknown", title: e.title };
+      return { id, claim, result: "unknown", title: e.title };
     case "retry_inbox_later":
     case "retry_recipient_later":
       return { ...base, result: "retry", ...(e.retryAfterMs === undefined ? {} : { delayMs: e.retryAfterMs }) };
@@ -37,7 +43,8 @@ function outcomeOf(id: number, result: Result<SendAccepted>): Outcome {
 }
 
 /** Nothing left for WhatsApp: tried again later, using up an attempt (so a failure that repeats ends). */
-const notSent = (id: number, title: string): Outcome => ({ id, result: "retry", policy: "retry_recipient_later", title });
+const notSent = (grant: Grant, title: string): Outcome => ({ id: grant.id, claim: grant.claim, result: "retry", policy: "retry_recipient_later", title });
+const returned = (grant: Grant, until?: number): Outcome => ({ id: grant.id, claim: grant.claim, result: "returned", ...(until === undefined ? {} : { until }) });
 
 type Loaded = { inbox: Inbox; provider: WhatsAppProvider } | { missing: string };
 
@@ -86,7 +93,13 @@ export async function consumeOutboundBatch(batch: MessageBatch<OutboundJob>, env
 }
 
 async function sendJob(env: Env, job: OutboundJob, load: (inboxId: number) => Promise<Loaded>): Promise<void> {
-  const campaign = env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(job.campaignId)));
+  const stub = () => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(job.campaignId)));
+  // Outcomes whose report failed earlier: only the report is left to do.
+  if (job.report) {
+    await stub().report(job.report);
+    return;
+  }
+  const campaign = stub();
   const loaded = await load(job.inboxId);
   if ("missing" in loaded) {
     // Nothing can be sent: the campaign pauses with the reason instead of re-releasing forever.
@@ -98,8 +111,15 @@ async function sendJob(env: Env, job: OutboundJob, load: (inboxId: number) => Pr
   const { grants, template } = (await campaign.claim(job.ids)) as unknown as { grants: Grant[]; template?: TemplateSnapshot };
   if (grants.length === 0) return;
 
-  const outcomes = await sendGrants(env, inbox, provider, grants, template, goAhead(() => campaign.isSending()));
-  await report(campaign, outcomes);
+  const outcomes = await sendGrants(env, job.campaignId, inbox, provider, grants, template, goAhead(() => campaign.isSending()));
+  try {
+    // A fresh stub per attempt: a stub whose object was reset meanwhile cannot be used again.
+    await report(stub, outcomes);
+  } catch (error) {
+    // Re-running the job would claim nothing and lose the outcomes: they go back to the queue on their own.
+    console.error(`outbound: campaign ${job.campaignId}: the report failed; queued again`, error);
+    await env.OUTBOUND.send({ campaignId: job.campaignId, inboxId: job.inboxId, ids: [], report: outcomes }, { delaySeconds: 5 });
+  }
 }
 
 /**
@@ -117,6 +137,7 @@ function goAhead(ask: () => Promise<boolean>): () => Promise<boolean> {
 
 async function sendGrants(
   env: Env,
+  campaignId: number,
   inbox: Inbox,
   provider: WhatsAppProvider,
   grants: Grant[],
@@ -124,72 +145,119 @@ async function sendGrants(
   stillSending: () => Promise<boolean>,
 ): Promise<Outcome[]> {
   const limiter = env.INBOX_LIMITER.get(env.INBOX_LIMITER.idFromName(String(inbox.id)));
-  let turns: Turn[];
-  try {
+  const acquire = (some: Grant[]) => {
     const now = Date.now() / 1000;
-    const messages = grants.map((g) => ({ phone: g.to, outsideWindow: g.inboundAt === null || now - g.inboundAt > SERVICE_WINDOW_S }));
-    ({ turns } = await limiter.acquire(messages, inbox.throughputCap, tierLimit(inbox.messagingLimitTier), MAX_SLOT_WAIT_MS));
-  } catch (error) {
-    return grants.map((g) => notSent(g.id, `the inbox's limiter could not be reached: ${messageOf(error)}`));
-  }
-
+    const messages = some.map((g) => ({ phone: g.to, outsideWindow: g.inboundAt === null || now - g.inboundAt > SERVICE_WINDOW_S }));
+    return limiter.acquire(`campaign:${campaignId}`, messages, inbox.throughputCap, tierLimit(inbox.messagingLimitTier), MAX_SLOT_WAIT_MS);
+  };
+  const holdUntil = Date.now() + HOLD_FOR_TURN_MS;
   // Set when WhatsApp refuses the campaign itself (e.g. an expired token): the rest of the job is not sent.
   let stopped = false;
-  return Promise.all(
-    grants.map(async (grant, i): Promise<Outcome> => {
-      const turn = turns[i]!;
-      if ("later" in turn) return { id: grant.id, result: "returned" };
-      if ("deferred" in turn) {
-        const until = new Date(turn.deferred.retryAt).toISOString();
-        return {
-          id: grant.id,
-          result: "deferred",
-          until: turn.deferred.retryAt,
-          note: `waiting for the messaging limit: ${turn.deferred.used} users reached outside the 24 h window (tier ${inbox.messagingLimitTier}); sending resumes at ${until}`,
-        };
+  // The limiter's epoch, asked again when the last answer is older than EPOCH_FRESH_MS.
+  let known: { at: number; answer: Promise<{ epoch: number; nextFree: number }> } | null = null;
+  const limiterNow = () => {
+    if (!known || Date.now() - known.at > EPOCH_FRESH_MS) known = { at: Date.now(), answer: limiter.current() };
+    return known.answer;
+  };
+  const send = async (grant: Grant, turn: Turn): Promise<Outcome> => {
+    if ("later" in turn) return returned(grant, turn.later);
+    if ("deferred" in turn) {
+      const until = new Date(turn.deferred.retryAt).toISOString();
+      return {
+        id: grant.id,
+        claim: grant.claim,
+        result: "deferred",
+        until: turn.deferred.retryAt,
+        note: `waiting for the messaging limit: ${turn.deferred.used} users reached outside the 24 h window (tier ${inbox.messagingLimitTier}); sending resumes at ${until}`,
+      };
+    }
+    let request: () => Promise<Result<SendAccepted>>;
+    try {
+      const common = { to: grant.to, bizOpaqueCallbackData: grant.callbackData };
+      if (grant.message.kind === "text") {
+        const text: TextMessage = { ...common, body: grant.message.body, previewUrl: grant.message.previewUrl };
+        buildTextMessage(text);
+        request = () => provider.sendText(text);
+      } else {
+        const message: TemplateMessage = { ...common, ...toTemplateMessage(template!, grant.message.values) };
+        buildTemplateMessage(message);
+        request = () => provider.sendTemplate(message);
       }
-      let request: () => Promise<Result<SendAccepted>>;
-      try {
-        await sleepUntil(turn.slot);
-        // The campaign stopped meanwhile (paused, cancelled), or WhatsApp refused the campaign itself.
-        if (stopped || !(await stillSending()) || stopped) return { id: grant.id, result: "returned" };
-        // A send that woke up late lost its slot: sending now would bunch it with the next ones.
-        for (let slot = turn.slot; Date.now() - slot > LATE_SLOT_MS; ) {
-          const next = (await limiter.reserve(1, inbox.throughputCap, 60_000)).slots[0];
-          if (next === undefined) return { id: grant.id, result: "returned" };
-          slot = next;
-          await sleepUntil(slot);
-        }
-        const common = { to: grant.to, bizOpaqueCallbackData: grant.callbackData };
-        if (grant.message.kind === "text") {
-          const text: TextMessage = { ...common, body: grant.message.body, previewUrl: grant.message.previewUrl };
-          request = () => provider.sendText(text);
-        } else {
-          const message: TemplateMessage = { ...common, ...toTemplateMessage(template!, grant.message.values) };
-          request = () => provider.sendTemplate(message);
-        }
-      } catch (error) {
-        return notSent(grant.id, `the message could not be prepared: ${messageOf(error)}`);
+    } catch (error) {
+      // The same content would fail the same way: the recipient fails, nothing was sent.
+      return { id: grant.id, claim: grant.claim, result: "failed", policy: "fail_recipient", title: "The message could not be built", details: messageOf(error) };
+    }
+    let epoch = turn.epoch;
+    try {
+      await sleepUntil(turn.slot);
+      // A send that woke up late lost its slot: sending now would bunch it with the next ones.
+      for (let slot = turn.slot; Date.now() - slot > LATE_SLOT_MS; ) {
+        const again = await limiter.reserve(1, inbox.throughputCap, MAX_SLOT_WAIT_MS);
+        if (again.slots[0] === undefined) return returned(grant);
+        slot = again.slots[0];
+        epoch = again.epoch;
+        await sleepUntil(slot);
       }
-      let result: Result<SendAccepted>;
-      try {
-        result = await request();
-      } catch (error) {
-        // The client classifies its own failures; anything else happened while the request was out.
-        result = { ok: false, error: { policy: "unknown", title: "Sending failed unexpectedly", message: messageOf(error) } };
-      }
-      if (!result.ok && result.error.policy === "pause_campaign") stopped = true;
-      await afterSend(env, inbox, limiter, grant, result);
-      return outcomeOf(grant.id, result);
-    }),
-  );
+      // WhatsApp throttled the number since this time was handed out: the time was revoked.
+      const now = await limiterNow();
+      if (now.epoch !== epoch) return returned(grant, now.nextFree);
+    } catch (error) {
+      return notSent(grant, `the inbox's limiter could not be reached: ${messageOf(error)}`);
+    }
+    // The campaign stopped meanwhile (paused, cancelled), or WhatsApp refused the campaign itself.
+    if (stopped || !(await stillSending()) || stopped) return returned(grant);
+    let result: Result<SendAccepted>;
+    try {
+      result = await request();
+    } catch (error) {
+      // The client classifies its own failures; anything else happened while the request was out.
+      result = { ok: false, error: { policy: "unknown", title: "Sending failed unexpectedly", message: messageOf(error) } };
+    }
+    if (!result.ok && result.error.policy === "pause_campaign") stopped = true;
+    await afterSend(env, inbox, limiter, grant, result, epoch);
+    return outcomeOf(grant, result);
+  };
+
+  // Grants without a send time wait for one (their campaign's share of the times ahead frees up as
+  // its own sends go out) for up to HOLD_FOR_TURN_MS, asking again together; the rest go back.
+  const outcomes = new Map<Grant, Promise<Outcome>>();
+  let waiting = grants;
+  while (waiting.length) {
+    let turns: Turn[];
+    try {
+      ({ turns } = await acquire(waiting));
+    } catch (error) {
+      for (const g of waiting) outcomes.set(g, Promise.resolve(notSent(g, `the inbox's limiter could not be reached: ${messageOf(error)}`)));
+      break;
+    }
+    const again: Grant[] = [];
+    let earliest = Infinity;
+    waiting.forEach((grant, k) => {
+      const turn = turns[k]!;
+      if ("later" in turn && turn.later <= holdUntil && !stopped) {
+        again.push(grant);
+        earliest = Math.min(earliest, turn.later);
+      } else outcomes.set(grant, send(grant, turn));
+    });
+    if (again.length === 0) break;
+    await sleepUntil(earliest);
+    waiting = again;
+  }
+  return Promise.all(grants.map((g) => outcomes.get(g)!));
 }
 
 /** What a send's answer means for the inbox: a throttled number slows down; an opted-out user is recorded. */
-async function afterSend(env: Env, inbox: Inbox, limiter: { throttled(restMs?: number): unknown }, grant: Grant, result: Result<SendAccepted>): Promise<void> {
+async function afterSend(
+  env: Env,
+  inbox: Inbox,
+  limiter: { throttled(restMs?: number, epoch?: number): unknown },
+  grant: Grant,
+  result: Result<SendAccepted>,
+  epoch: number,
+): Promise<void> {
   if (result.ok) return;
   try {
-    if (result.error.policy === "retry_inbox_later") await limiter.throttled(result.error.retryAfterMs);
+    if (result.error.policy === "retry_inbox_later") await limiter.throttled(result.error.retryAfterMs, epoch);
     if (result.error.policy === "opt_out") {
       await env.DB.prepare("UPDATE contacts SET opted_out_at = coalesce(opted_out_at, unixepoch()), updated_at = unixepoch() WHERE workspace_id = ? AND phone = ?")
         .bind(inbox.workspaceId, grant.to)
@@ -204,10 +272,10 @@ async function afterSend(env: Env, inbox: Inbox, limiter: { throttled(restMs?: n
  * Hands outcomes to the campaign, trying again a few times: a report is idempotent, and one that
  * never arrives leaves its recipients `sending` until the claim timeout makes them `unknown`.
  */
-async function report(campaign: { report(outcomes: Outcome[]): Promise<unknown> }, outcomes: Outcome[]): Promise<void> {
+async function report(campaign: () => { report(outcomes: Outcome[]): Promise<unknown> }, outcomes: Outcome[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await campaign.report(outcomes);
+      await campaign().report(outcomes);
       return;
     } catch (error) {
       if (attempt >= REPORT_ATTEMPTS) throw error;

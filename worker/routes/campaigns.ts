@@ -1,7 +1,8 @@
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
+import { takeTurn } from "../campaigns/inbox-limiter";
 import { approvedTemplate, launchCampaign, launchScheduled, messagingLimit, previewAudience, senderOf } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
 import { isoOrNull, likeContains, nowSeconds, type Db } from "../db/client";
@@ -509,7 +510,18 @@ export const campaignRoutes = new Hono<AppEnv>()
   )
   .post(
     "/:id/cancel",
-    describe({ summary: "Cancel: recipients not sent yet become cancelled", tags: ["campaigns"], access: "user", responses: { 200: { description: "the campaign", schema: campaignView } } }),
+    describe({
+      summary: "Cancel: recipients not sent yet become cancelled; answers once the sends already in flight have settled",
+      tags: ["campaigns"],
+      access: "user",
+      responses: {
+        200: { description: "the campaign; nothing more is sent", schema: campaignView },
+        202: {
+          description: "cancelled, but `in_flight` sends were still out after 20 s of waiting: they may still reach WhatsApp",
+          schema: campaignView.extend({ in_flight: z.number().int() }),
+        },
+      },
+    }),
     validate("param", idParam),
     async (c) => {
       const db = c.get("db");
@@ -542,7 +554,10 @@ export const campaignRoutes = new Hono<AppEnv>()
           .set({ status: "cancelled", updatedAt: nowSeconds(), completedAt: nowSeconds() })
           .where(and(eq(campaigns.id, row.id), eq(campaigns.status, "sending")));
       }
-      return c.json(toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress));
+      const view = toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress);
+      // Still in flight after the wait: they may reach WhatsApp after this answer.
+      if (!progress.settled) return c.json({ ...view, in_flight: progress.in_flight }, 202);
+      return c.json(view);
     },
   )
   .post(
@@ -588,6 +603,13 @@ export const campaignRoutes = new Hono<AppEnv>()
           continue;
         }
         const callback = `herald:test:${row.id}`;
+        try {
+          await takeTurn(c.env, inbox, phone.e164, contact?.lastInboundAt ?? null);
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          results.push({ phone: phone.e164, ok: false, error: error.message });
+          continue;
+        }
         const sent =
           "text" in rendered
             ? await provider.sendText({ to: phone.e164, body: rendered.text, bizOpaqueCallbackData: callback })
@@ -804,7 +826,7 @@ export async function runCampaignCron(env: Env, db: Db): Promise<{ started: numb
     return done;
   };
   started = await each(due, (id) => launchScheduled(env, id), "the scheduled launch");
-  const sending = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.status, "sending"));
+  const sending = await db.select({ id: campaigns.id }).from(campaigns).where(inArray(campaigns.status, ["sending", "paused"]));
   rearmed = await each(sending, async (id) => (await senderOf(env, id).ensureAlarm()).rearmed, "re-arming its alarm");
   return { started, rearmed };
 }

@@ -18,6 +18,7 @@ import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
+import { takeTurn } from "../campaigns/inbox-limiter";
 import { providerFor } from "../provider";
 import type { ProviderError } from "../provider/types";
 import { forgetWebhookAuth } from "../webhooks/routes";
@@ -324,7 +325,7 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
       const phone = normalizePhone(input.to, country);
       if (!phone.ok) throw new ApiError("validation_failed", `to: ${phone.reason}`, [{ path: "to", message: phone.reason }]);
       const contact = await db
-        .select({ id: contacts.id })
+        .select({ id: contacts.id, lastInboundAt: contacts.lastInboundAt })
         .from(contacts)
         .where(and(eq(contacts.workspaceId, principal.workspaceId), eq(contacts.phone, phone.e164)))
         .get();
@@ -351,6 +352,9 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
         }
       }
       const content = input.template ? { template: input.template } : { text: input.text };
+      // Set up before the row is written, so a failure here leaves no row stuck in `sending`.
+      const provider = await providerFor(c.env, inbox, c.executionCtx);
+      await takeTurn(c.env, inbox, phone.e164, contact?.lastInboundAt ?? null);
       // The row exists before the call, so its id can travel as biz_opaque_callback_data.
       const row = (await db
         .insert(messages)
@@ -367,7 +371,6 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
         })
         .returning()
         .get())!;
-      const provider = await providerFor(c.env, inbox, c.executionCtx);
       const common = { to: phone.e164, bizOpaqueCallbackData: `herald:m:${row.id}`, ...(input.reply_to ? { replyTo: input.reply_to } : {}) };
       const result = template
         ? await provider.sendTemplate({ ...common, ...toTemplateMessage(templateSnapshot(template), values) })

@@ -1,6 +1,6 @@
 import { t } from "../i18n";
 import { formatDateTime, formatNumber, percent } from "../lib/format";
-import type { CampaignDetail, CampaignProgress } from "../types";
+import type { Campaign, CampaignDetail, CampaignProgress } from "../types";
 
 const COUNTERS = ["sent", "delivered", "read", "replied", "failed"] as const;
 const EXTRA = ["skipped", "cancelled", "unknown"] as const;
@@ -41,4 +41,13 @@ export function Timing({ c }: { c: CampaignDetail }) {
   if (c.completed_at) return <span>{t("campaigns.ended", { at: formatDateTime(c.completed_at) })}</span>;
   if (c.launched_at) return <span>{t("campaigns.launched", { at: formatDateTime(c.launched_at) })}</span>;
   return <span>{t("campaigns.created", { at: formatDateTime(c.created_at) })}</span>;
+}
+
+/**
+ * The line under a campaign's status: that its audience is being prepared (said in the page's
+ * language), else the server's note (a wait) or the status reason.
+ */
+export function campaignNote(c: Pick<Campaign, "preparing" | "status_note" | "status_reason" | "progress">): string | null {
+  if (c.preparing) return t("campaigns.preparing", { count: c.progress.total });
+  return c.status_note ?? c.status_reason;
 }

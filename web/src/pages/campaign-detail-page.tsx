@@ -1,7 +1,7 @@
 import { useLocation, useRoute } from "preact-iso";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, messageOf } from "../api";
-import { Counters, Rates, Timing } from "../components/campaign-progress";
+import { campaignNote, Counters, Rates, Timing } from "../components/campaign-progress";
 import { CampaignSummary } from "../components/campaign-summary";
 import { Notice, SelectField } from "../components/controls";
 import { Field } from "../components/field";
@@ -230,7 +230,7 @@ export function CampaignDetailPage() {
         }
         // A new status brings the allowed actions and the rest of the view from the server.
         if (message.status !== statusNow) void load();
-        setCampaign((c) => c && { ...c, status: message.status, status_reason: message.reason, status_note: message.status === c.status ? c.status_note : null, progress: message.progress });
+        setCampaign((c) => c && { ...c, status: message.status, status_reason: message.reason, status_note: message.note !== undefined ? message.note : message.status === c.status ? c.status_note : null, preparing: message.preparing ?? false, progress: message.progress });
         if (message.status !== statusNow || Date.now() - lastRefresh.current > REFRESH_MS) refreshSideData();
       },
       () => {
@@ -302,9 +302,9 @@ export function CampaignDetailPage() {
         {c.inbox_name ?? t("campaigns.deletedInbox")} · <Timing c={c} />
         {c.launched_at && c.completed_at && <> · {t("campaigns.launched", { at: formatDateTime(c.launched_at) }).toLowerCase()}</>}
       </p>
-      {(c.status_note ?? c.status_reason) && (
+      {campaignNote(c) && (
         <p class="campaign-note" data-status-reason>
-          {c.status_note ?? c.status_reason}
+          {campaignNote(c)}
         </p>
       )}
       <div class="campaign-actions">

@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../api";
 import { SelectField } from "../components/controls";
 import { Field } from "../components/field";
-import { Counters, Rates, Timing } from "../components/campaign-progress";
+import { campaignNote, Counters, Rates, Timing } from "../components/campaign-progress";
 import { ProgressBar, ProgressLegend } from "../components/progress-bar";
 import { CAMPAIGN_STATUSES, statusLabel, StatusBadge } from "../components/status-badge";
 import { useLiveCampaigns } from "../hooks/use-live-campaigns";
@@ -22,7 +22,7 @@ const LIST_ACTIONS: { action: ButtonAction; label: MessageKey }[] = [
 ];
 
 function Row({ c, onAction, busy }: { c: CampaignDetail; onAction: (c: CampaignDetail, a: ButtonAction) => void; busy: boolean }) {
-  const note = c.status_note ?? c.status_reason;
+  const note = campaignNote(c);
   const p = c.progress;
   const actions = LIST_ACTIONS.filter((a) => c.actions.includes(a.action));
   return (

@@ -97,7 +97,8 @@ export function applyLive(id: number, live: LiveProgress): void {
     status: live.status,
     status_reason: live.reason,
     // The note explains a wait while sending; a change of status ends it.
-    status_note: live.status === current.status ? current.status_note : null,
+    status_note: live.note !== undefined ? live.note : live.status === current.status ? current.status_note : null,
+    preparing: live.preparing ?? false,
     progress: live.progress,
   });
   if (live.status !== current.status) {

@@ -28,8 +28,9 @@ export class CatalogSync {
     const completed = isFinal(status) ? Math.floor(now / 1000) : null;
     await this.db
       .prepare(
+        // A copy overtaken by a later one that ended the campaign does not bring it back.
         `UPDATE campaigns SET status = ?1, status_reason = ?2, counters = ?3, completed_at = coalesce(completed_at, ?4), updated_at = unixepoch()
-         WHERE id = ?5`,
+         WHERE id = ?5 AND (status NOT IN ('completed', 'failed', 'cancelled') OR status = ?1)`,
       )
       .bind(status, reason, JSON.stringify({ total: counts.total, ...counts.states }), completed, key.campaignId)
       .run();

@@ -221,6 +221,159 @@ export class RecipientStore {
     return this.sql.exec<{ t: number | null }>("SELECT min(claimed_at) AS t FROM recipients WHERE state = 'sending'").one().t;
   }
 
+  // ---- state changes of recipients ---------------------------------------------------------
+
+  markReleased(id: number, variant: number, now: number): void {
+    this.sql.exec("UPDATE recipients SET state = 'released', released_at = ?, variant = ?, updated_at = ? WHERE id = ?", now, variant, now, id);
+  }
+
+  /** Released recipients nobody claimed since `before` are stamped as released again now (up to 500); returns their ids. */
+  refreshStaleReleases(before: number, now: number): number[] {
+    if (this.count("released") === 0) return [];
+    const ids = this.sql
+      .exec<{ id: number }>("SELECT id FROM recipients WHERE state = 'released' AND released_at < ? LIMIT 500", before)
+      .toArray()
+      .map((r) => r.id);
+    if (ids.length) this.sql.exec("UPDATE recipients SET released_at = ? WHERE id IN (SELECT value FROM json_each(?))", now, JSON.stringify(ids));
+    return ids;
+  }
+
+  /** Released recipients go back to pending (a pause), so a late claim finds nothing. */
+  unrelease(now: number): void {
+    this.sql.exec("UPDATE recipients SET state = 'pending', updated_at = ? WHERE state = 'released'", now);
+  }
+
+  /** Every recipient not handed to a sender yet becomes cancelled (with `reason` when given). */
+  cancelUnsent(now: number, reason?: string): void {
+    this.sql.exec(
+      "UPDATE recipients SET state = 'cancelled', reason = coalesce(?, reason), updated_at = ? WHERE state IN ('pending', 'released')",
+      reason ?? null,
+      now,
+    );
+  }
+
+  /** Claims with no report since `before` may or may not have been sent: they become `unknown`. */
+  expireClaims(before: number, now: number): void {
+    if (this.count("sending") === 0) return;
+    this.sql.exec("UPDATE recipients SET state = 'unknown', reason = 'no report from the sender', updated_at = ? WHERE state = 'sending' AND claimed_at < ?", now, before);
+  }
+
+  /** Marks the released recipients among `ids` as `sending` (an attempt) and returns them. */
+  claim(ids: number[], now: number): RecipientRow[] {
+    return this.sql
+      .exec<RecipientRow>(
+        `UPDATE recipients SET state = 'sending', claimed_at = ?1, attempts = attempts + 1, reason = NULL, updated_at = ?1
+         WHERE id IN (SELECT value FROM json_each(?2)) AND state = 'released'
+         RETURNING id, contact_id, phone, name, attributes, variant, inbound_at`,
+        now,
+        JSON.stringify(ids),
+      )
+      .toArray();
+  }
+
+  setContent(id: number, content: unknown): void {
+    this.sql.exec("UPDATE recipients SET content = ? WHERE id = ?", JSON.stringify(content), id);
+  }
+
+  /** The state and attempts of a recipient, if it exists. */
+  current(id: number): { state: RecipientState; attempts: number; claimed_at: number | null } | undefined {
+    return this.sql.exec<{ state: RecipientState; attempts: number; claimed_at: number | null }>("SELECT state, attempts, claimed_at FROM recipients WHERE id = ?", id).toArray()[0];
+  }
+
+  markSent(id: number, wamid: string, now: number): void {
+    this.sql.exec("UPDATE recipients SET state = 'sent', wamid = ?, sent_at = ?, updated_at = ? WHERE id = ?", wamid, now, now, id);
+    this.queueSend(id, Math.floor(now / 1000));
+  }
+
+  /** Fails a recipient: with WhatsApp's error (its code, title and details replace any earlier one), or only a reason. */
+  markFailed(id: number, failure: { code?: number; title?: string; details?: string; reason?: string }, now: number): void {
+    const withError = failure.title !== undefined;
+    this.sql.exec(
+      `UPDATE recipients SET state = 'failed', error_code = CASE WHEN ?1 THEN ?2 ELSE error_code END, error_title = CASE WHEN ?1 THEN ?3 ELSE error_title END,
+         error_details = CASE WHEN ?1 THEN ?4 ELSE error_details END, reason = coalesce(?5, reason), failed_at = ?6, updated_at = ?6 WHERE id = ?7`,
+      withError ? 1 : 0,
+      failure.code ?? null,
+      failure.title ?? null,
+      failure.details ?? null,
+      failure.reason ?? null,
+      now,
+      id,
+    );
+  }
+
+  markUnknown(id: number, reason: string, now: number): void {
+    this.sql.exec("UPDATE recipients SET state = 'unknown', reason = ?, updated_at = ? WHERE id = ?", reason, now, id);
+  }
+
+  /** Not sent, and never will be: the campaign ended. */
+  markCancelled(id: number, reason: string, now: number): void {
+    this.sql.exec("UPDATE recipients SET state = 'cancelled', reason = ?, updated_at = ? WHERE id = ?", reason, now, id);
+  }
+
+  /**
+   * Back to pending without using up the attempt: due at `dueAt`, or with the never-tried (in send
+   * order) when null; `reason` says why it waits.
+   */
+  giveBack(id: number, dueAt: number | null, reason: string | null, now: number): void {
+    this.sql.exec("UPDATE recipients SET state = 'pending', due_at = ?, attempts = attempts - 1, reason = ?, updated_at = ? WHERE id = ?", dueAt, reason, now, id);
+  }
+
+  /** Back to pending for another attempt at `dueAt`, keeping the error that caused it. */
+  scheduleRetry(id: number, dueAt: number, attempts: number, error: { code?: number; title: string }, now: number): void {
+    this.sql.exec(
+      "UPDATE recipients SET state = 'pending', due_at = ?, attempts = ?, error_code = ?, error_title = ?, updated_at = ? WHERE id = ?",
+      dueAt,
+      attempts,
+      error.code ?? null,
+      error.title,
+      now,
+      id,
+    );
+  }
+
+  /**
+   * Moves a recipient to a delivery status (forward only: `rank` gives the order), unless its
+   * wamid differs. Returns the state it was in when it moved, or null when nothing changed.
+   */
+  track(
+    e: { recipientId: number; wamid: string; status: "sent" | "delivered" | "read" | "failed"; timestamp: number; errorCode?: number; errorTitle?: string },
+    rank: Record<string, number>,
+    now: number,
+  ): RecipientState | null {
+    const row = this.sql.exec<{ state: RecipientState; wamid: string | null }>("SELECT state, wamid FROM recipients WHERE id = ?", e.recipientId).toArray()[0];
+    if (!row || (row.wamid !== null && row.wamid !== e.wamid)) return null;
+    const target = rank[e.status];
+    const current = rank[row.state];
+    if (target === undefined || current === undefined || target <= current) return null;
+    const at = e.timestamp * 1000;
+    const column = `${e.status}_at` as const;
+    this.sql.exec(
+      `UPDATE recipients SET state = ?, wamid = coalesce(wamid, ?), ${column} = coalesce(${column}, ?),
+         sent_at = coalesce(sent_at, ?), error_code = CASE WHEN ? = 'failed' THEN ? ELSE error_code END,
+         error_title = CASE WHEN ? = 'failed' THEN ? ELSE error_title END, updated_at = ? WHERE id = ?`,
+      e.status,
+      e.wamid,
+      at,
+      at,
+      e.status,
+      e.errorCode ?? null,
+      e.status,
+      e.errorTitle ?? null,
+      now,
+      e.recipientId,
+    );
+    return row.state;
+  }
+
+  /** Marks a sent (or unknown) recipient as having replied at `at` (epoch ms); false when it could not. */
+  markReplied(id: number, at: number, now: number): boolean {
+    return (
+      this.sql
+        .exec("UPDATE recipients SET state = 'replied', replied_at = ?, updated_at = ? WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'unknown') RETURNING id", at, now, id)
+        .toArray().length > 0
+    );
+  }
+
   // ---- the series -------------------------------------------------------------------------
 
   /** Adds one event to the per-minute series the UI charts (`at` in epoch ms). */
