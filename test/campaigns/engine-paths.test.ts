@@ -223,11 +223,13 @@ describe("the cron safety net", () => {
     const w2 = await world(2, { admin: w.admin });
     const healthy = await createCampaign(w2, templateCampaign(w2, SLOW));
     await post(`/api/campaigns/${healthy}/launch`, w2);
-    await runInDurableObject(senderOf(broken), (instance: CampaignSender) => {
-      (instance as unknown as { ensureAlarm: () => never }).ensureAlarm = () => {
-        throw new Error("broken object");
-      };
+    // The broken campaign's object cannot read its own status: every call to it throws.
+    const status = await runInDurableObject(senderOf(broken), (_: CampaignSender, state) => {
+      const saved = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'status'").one().value;
+      state.storage.sql.exec("UPDATE meta SET value = '{' WHERE key = 'status'");
+      return saved;
     });
+    await expect(senderOf(broken).ensureAlarm()).rejects.toThrow();
     await runInDurableObject(senderOf(healthy), (_: CampaignSender, state) => state.storage.deleteAlarm());
     await worker.scheduled!(createScheduledController({ cron: "* * * * *" }), env);
     // Armed for now: it may fire at once (no alarm is set while it runs) and re-arm itself for its next wake.
@@ -235,6 +237,9 @@ describe("the cron safety net", () => {
       runInDurableObject(senderOf(healthy), (_: CampaignSender, state) => state.storage.getAlarm()),
     );
     expect(alarm).not.toBeNull();
+    await runInDurableObject(senderOf(broken), (_: CampaignSender, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'status'", status);
+    });
     await post(`/api/campaigns/${broken}/cancel`, w);
     await post(`/api/campaigns/${healthy}/cancel`, w2);
   });
