@@ -485,3 +485,23 @@ describe("an object launched before the current pacing record", () => {
     await expectAllFinal(w, id, 3);
   }, 30_000);
 });
+
+describe("single and test messages", () => {
+  it("go through the number's messaging limit like its campaigns: over the tier they are refused, and nothing is sent", async () => {
+    const w = await world(1);
+    // Another sender already reached the tier's 250 users outside their 24-hour window today.
+    const limiter = env.INBOX_LIMITER.get(env.INBOX_LIMITER.idFromName(String(w.inbox.id)));
+    for (let i = 0; i < 250; i++) expect((await limiter.admit(`+55119${String(70_000_000 + i)}`, 250, true)).ok).toBe(true);
+    const template = { name: "welcome_offer", language: "pt_BR", header: { "1": "Ana" }, body: { "1": "Ana", "2": "BEMVINDO15" } };
+    const single = await call(`/api/inboxes/${w.inbox.id}/messages`, { json: { to: "+5511987650001", template }, auth: w.admin });
+    expect(single.status).toBe(409);
+    expect(((await single.json()) as { error: { message: string } }).error.message).toMatch(/messaging limit is reached/);
+    const id = await createCampaign(w, templateCampaign(w));
+    const tested = await callJson<{ results: { ok: boolean; error?: string }[] }>(`/api/campaigns/${id}/test`, { json: { phones: [w.phones[0]] }, expect: 200, auth: w.admin });
+    expect(tested.results[0]).toMatchObject({ ok: false, error: expect.stringMatching(/messaging limit is reached/) });
+    expect(await sandboxRecords(w)).toEqual([]);
+    // No row stuck in `sending` is left behind by the refused single message.
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE inbox_id = ?").bind(w.inbox.id).first<{ n: number }>();
+    expect(rows?.n).toBe(0);
+  });
+});

@@ -345,11 +345,27 @@ export function ContactsPage() {
     setStatus("");
     setMessaging(c);
   };
+  const returnFocusTo = useRef<number | null>(null);
   const closeMessaging = () => {
-    const contactId = messaging?.id;
+    returnFocusTo.current = messaging?.id ?? null;
     setMessaging(null);
-    requestAnimationFrame(() => document.querySelector<HTMLButtonElement>(`[data-contact="${contactId}"] [data-send-message]`)?.focus());
   };
+  // Once the panel is gone and the row's button enabled again (a refresh of the list may still be
+  // re-rendering it), the focus goes back to that button.
+  useEffect(() => {
+    const contactId = returnFocusTo.current;
+    if (messaging || contactId === null) return;
+    returnFocusTo.current = null;
+    let frames = 0;
+    let handle = 0;
+    const give = () => {
+      const button = document.querySelector<HTMLButtonElement>(`[data-contact="${contactId}"] [data-send-message]`);
+      if (button && !button.disabled) button.focus();
+      else if (frames++ < 30) handle = requestAnimationFrame(give);
+    };
+    give();
+    return () => cancelAnimationFrame(handle);
+  }, [messaging]);
 
   const onSaved = (c: ContactView, created: boolean) => {
     setEditing(null);
