@@ -145,6 +145,17 @@ describe("live progress over a WebSocket", () => {
     expect(other.status).toBe(404);
     expect(await errorCode(other)).toBe("not_found");
 
+    // A page of another origin cannot open the socket on the user's cookie; the app's own origin can.
+    const socket = (origin: string) =>
+      exports.default.fetch(new Request(`${ORIGIN}/api/campaigns/${id}/live`, { headers: { upgrade: "websocket", cookie: w.admin.cookie!, origin } }));
+    const foreign = await socket("https://evil.example");
+    expect(foreign.status).toBe(403);
+    expect(await errorCode(foreign)).toBe("csrf_rejected");
+    const own = await socket(ORIGIN);
+    expect(own.status).toBe(101);
+    own.webSocket!.accept();
+    own.webSocket!.close();
+
     const plain = await call(`/api/campaigns/${id}/live`, { auth: w.admin });
     expect(plain.status).toBe(426);
     expect(plain.headers.get("upgrade")).toBe("websocket");

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../lib/context";
@@ -32,20 +32,34 @@ export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {
   if (SAFE_METHODS.has(c.req.method) || bearerToken(c) !== null) return next();
   const site = c.req.header("sec-fetch-site");
   const origin = c.req.header("origin");
-  const own = new URL(c.req.url).origin;
-  const trusted = (c.env.TRUSTED_ORIGINS ?? "")
-    .split(",")
-    .map((o) => o.trim())
-    .filter(Boolean);
   if (origin !== undefined) {
-    if (origin !== own && !trusted.includes(origin)) {
-      throw new ApiError("csrf_rejected", `cross-origin request from ${origin} refused`);
-    }
+    if (!originAllowed(c, origin)) throw new ApiError("csrf_rejected", `cross-origin request from ${origin} refused`);
   } else if (site !== undefined && site !== "same-origin" && site !== "none") {
     throw new ApiError("csrf_rejected", `cross-site request (Sec-Fetch-Site: ${site}) refused`);
   }
   await next();
 });
+
+/** Whether `origin` is the app's own origin or one of TRUSTED_ORIGINS (comma-separated). */
+export function originAllowed(c: { req: { url: string }; env: Env }, origin: string): boolean {
+  if (origin === new URL(c.req.url).origin) return true;
+  return (c.env.TRUSTED_ORIGINS ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .includes(origin);
+}
+
+/**
+ * A WebSocket handshake is a GET, which the CSRF guard lets through; a browser always sends its
+ * page's Origin with one, so a page of another origin cannot open a socket on the user's cookie.
+ * Requests with an API token, or without an Origin (not a browser), are not concerned.
+ */
+export function assertSocketOrigin(c: Context<AppEnv>): void {
+  const origin = c.req.header("origin");
+  if (origin === undefined || bearerToken(c) !== null) return;
+  if (!originAllowed(c, origin)) throw new ApiError("csrf_rejected", `a WebSocket from ${origin} is refused`);
+}
 
 /** Every /api route needs a signed-in user or an API token, except PUBLIC_ROUTES. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {

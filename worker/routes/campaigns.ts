@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
 import { takeTurn } from "../campaigns/inbox-limiter";
+import { assertSocketOrigin } from "../middleware/auth";
 import { approvedTemplate, launchCampaign, launchScheduled, messagingLimit, previewAudience, senderOf } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
 import { isoOrNull, likeContains, nowSeconds, type Db } from "../db/client";
@@ -277,6 +278,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       access: "user",
       responses: {
         101: { description: 'WebSocket: first the current progress, then each change (at most ~4 a second), as {"type":"progress",status,reason,total,states,progress}' },
+        403: { description: "a browser page of another origin than the app's (or TRUSTED_ORIGINS)" },
         426: { description: "not a WebSocket upgrade request" },
       },
     }),
@@ -286,6 +288,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
         throw new ApiError("upgrade_required", "this is a WebSocket endpoint: send Upgrade: websocket, or poll GET /api/campaigns/:id", undefined, { upgrade: "websocket" });
       }
+      assertSocketOrigin(c);
       // Only the upgrade reaches the object (no credentials); a campaign not launched yet shows the catalog's status.
       const headers = new Headers({ upgrade: "websocket" });
       if (!(launched(row.status) && row.launchedAt !== null)) headers.set(LIVE_STATUS_HEADER, row.status);
