@@ -18,6 +18,9 @@ export const SERVICE_WINDOW_S = 24 * 3600;
  */
 export const serviceWindowStart = (now: number) => Math.floor(now / 1000) - SERVICE_WINDOW_S;
 
+/** Whether a contact whose last inbound message was at `lastInboundAt` (unix s; null: never) is outside the window at `now` (epoch ms). */
+export const outsideServiceWindow = (lastInboundAt: number | null, now = Date.now()) => lastInboundAt === null || lastInboundAt < serviceWindowStart(now);
+
 /**
  * Most recipients one campaign may have. A campaign's object stores about 0.5 kB per recipient
  * (a million is about half a gigabyte of its 10 GB) and freezes a million in a few minutes; at

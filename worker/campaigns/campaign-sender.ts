@@ -278,9 +278,11 @@ export class CampaignSender extends DurableObject<Env> {
    */
   async cancel(): Promise<Progress & { settled: boolean; in_flight: number }> {
     const status = this.status();
-    // Not begun yet: the catalog's campaign is scheduled or its launch is under way.
-    const cancelled = status === "draft" ? transition("scheduled", "cancel").ok && (this.setStatus("cancelled"), true) : this.move("cancel");
-    if (cancelled) {
+    if (status === "draft") {
+      // Not begun yet (the catalog's campaign is scheduled, or its launch is under way): recorded,
+      // so a launch that comes later does not begin. There is no recipient yet.
+      this.setStatus("cancelled");
+    } else if (this.move("cancel")) {
       this.store.cancelUnsent(Date.now());
     }
     const settled = await this.settle();

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Inbox } from "../db/schema";
 import { THROUGHPUT_HEADROOM } from "../domain/campaign-pacing";
 import { ApiError } from "../lib/errors";
+import { outsideServiceWindow } from "./audience";
 
 /** How long a throttled inbox (130429, 4, 80007) rests before sending again, when WhatsApp gave no hint. */
 const THROTTLE_REST_MS = 250;
@@ -224,8 +225,7 @@ const SINGLE_SEND_WAIT_MS = 10_000;
  */
 export async function takeTurn(env: Env, inbox: Pick<Inbox, "id" | "throughputCap" | "messagingLimitTier">, phone: string, lastInboundAt: number | null): Promise<void> {
   const limiter = env.INBOX_LIMITER.get(env.INBOX_LIMITER.idFromName(String(inbox.id)));
-  const outsideWindow = lastInboundAt === null || Date.now() / 1000 - lastInboundAt > 24 * 3600;
-  const { turns } = await limiter.acquire("single", [{ phone, outsideWindow }], inbox.throughputCap, tierLimit(inbox.messagingLimitTier), SINGLE_SEND_WAIT_MS);
+  const { turns } = await limiter.acquire("single", [{ phone, outsideWindow: outsideServiceWindow(lastInboundAt) }], inbox.throughputCap, tierLimit(inbox.messagingLimitTier), SINGLE_SEND_WAIT_MS);
   const turn = turns[0]!;
   if ("deferred" in turn) {
     throw new ApiError(

@@ -5,7 +5,7 @@ import { buildTemplateMessage, buildTextMessage } from "../domain/message-builde
 import { toTemplateMessage, type TemplateSnapshot } from "../domain/templates";
 import { providerFor } from "../provider";
 import type { ProviderError, Result, SendAccepted, TemplateMessage, TextMessage, WhatsAppProvider } from "../provider/types";
-import { SERVICE_WINDOW_S } from "./audience";
+import { outsideServiceWindow } from "./audience";
 import type { Grant, OutboundJob, Outcome } from "./campaign-sender";
 import { tierLimit, type Turn } from "./inbox-limiter";
 
@@ -146,8 +146,8 @@ async function sendGrants(
 ): Promise<Outcome[]> {
   const limiter = env.INBOX_LIMITER.get(env.INBOX_LIMITER.idFromName(String(inbox.id)));
   const acquire = (some: Grant[]) => {
-    const now = Date.now() / 1000;
-    const messages = some.map((g) => ({ phone: g.to, outsideWindow: g.inboundAt === null || now - g.inboundAt > SERVICE_WINDOW_S }));
+    const now = Date.now();
+    const messages = some.map((g) => ({ phone: g.to, outsideWindow: outsideServiceWindow(g.inboundAt, now) }));
     return limiter.acquire(`campaign:${campaignId}`, messages, inbox.throughputCap, tierLimit(inbox.messagingLimitTier), MAX_SLOT_WAIT_MS);
   };
   const holdUntil = Date.now() + HOLD_FOR_TURN_MS;
