@@ -120,7 +120,7 @@ describe("contacts, import and labels pages", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download the error report (CSV)" }).click()]);
     assert.equal(download.suggestedFilename(), `clientes-${stamp}-errors.csv`);
     const report = readFileSync(await download.path(), "utf8");
-    assert.equal(report.replace(/^\uFEFF/, "").split("\r\n")[0], "Line,Problem");
+    assert.equal(report.replace(/^\uFEFF/, "").split("\r\n")[0], '"Line","Problem"');
     assert.match(report, /\r\n4,.*123/);
 
     // The mapping reached the server: "city" instead of "cidade", the notes ignored, the label for everyone.

@@ -175,12 +175,24 @@ describe("template status and exports", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/csv");
     const lines = (await res.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("phone,name,state,variant,wamid,sent_at,delivered_at,read_at,replied_at,failed_at,error_code,error_title,error_details,reason,content");
+    expect(lines[0]).toBe(
+      ["phone", "name", "state", "variant", "wamid", "sent_at", "delivered_at", "read_at", "replied_at", "failed_at", "error_code", "error_title", "error_details", "reason", "content"].map((h) => `"${h}"`).join(","),
+    );
     expect(lines).toHaveLength(4);
     for (const line of lines.slice(1)) {
-      expect(line.startsWith("'+55")).toBe(true);
-      expect(line).toContain(",sent,");
+      expect(line.startsWith(`"'+55`)).toBe(true);
+      expect(line).toContain(',"sent",');
     }
+  });
+
+  it("the exported file imports back: the apostrophe that guards each phone is not part of the number", async () => {
+    const { w, id } = await sentCampaign(3);
+    const exported = await (await call(`/api/campaigns/${id}/recipients.csv`, { auth: w.admin })).text();
+    const columns = ["phone", "name", ...Array(13).fill("ignore")].join(",");
+    const res = await call(`/api/contacts/import?columns=${columns}`, { method: "POST", body: exported, headers: { "content-type": "text/csv" }, auth: w.admin });
+    const result = (await res.json()) as { created: number; updated: number; skipped: number; errors: unknown[] };
+    expect(res.status).toBe(200);
+    expect(result).toMatchObject({ created: 0, updated: 3, skipped: 0, errors: [] });
   });
 });
 

@@ -16,10 +16,13 @@ const MAX_DIGITS = 19;
  * @example
  * normalizePhone("(11) 98765-4321", "BR"); // { ok: true, e164: "+5511987654321" }
  * normalizePhone("00 55 11 98765-4321", "BR"); // { ok: true, e164: "+5511987654321" }
+ * normalizePhone("'+5511987654321", "BR"); // { ok: true, e164: "+5511987654321" }
  * normalizePhone("123", "BR"); // { ok: false, reason: 'not a valid phone number for BR: "123"' }
  */
 export function normalizePhone(raw: string, defaultCountry: string): PhoneResult {
-  const text = raw.trim();
+  // A leading apostrophe is how spreadsheet-safe CSV exports (Herald's own included) keep
+  // "+5511…" from being read as a formula; the number is what follows it.
+  const text = raw.trim().replace(/^'\s*/, "");
   if (text === "") return { ok: false, reason: "phone number is empty" };
   if (LETTER.test(text)) return { ok: false, reason: `phone number contains letters: ${quoteForReason(text)}` };
   if (!ALLOWED_CHARS.test(text)) {
