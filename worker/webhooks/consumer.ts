@@ -352,20 +352,66 @@ function parseKeywords(raw: string | undefined): readonly string[] {
   return DEFAULT_OPT_OUT_KEYWORDS;
 }
 
+/** The workspace of each inbox among `ids` that still exists. */
+async function liveInboxes(d1: D1Database, ids: number[]): Promise<Map<number, number>> {
+  const rows = await d1
+    .prepare("SELECT id, workspace_id FROM inboxes WHERE id IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify([...new Set(ids)]))
+    .all<{ id: number; workspace_id: number }>();
+  return new Map(rows.results.map((r) => [r.id, r.workspace_id]));
+}
+
+const retryLater = (message: Message<WebhookJob>) => message.retry({ delaySeconds: Math.min(2 ** message.attempts, 300) });
+
 /**
- * The queue handler: applies the whole batch; on failure every message is retried with
- * exponential backoff (the application is idempotent), and after max_retries Queues moves
- * them to the dead-letter queue.
+ * The queue handler. Each message is acknowledged or retried on its own: jobs for an inbox that
+ * no longer exists are logged and dropped; the jobs of one inbox are applied together and, when
+ * that fails, one by one, so only a job that fails by itself is retried (with exponential
+ * backoff; the application is idempotent). After max_retries Queues moves it to the dead-letter
+ * queue.
  */
 export async function consumeWebhookBatch(batch: MessageBatch<WebhookJob>, env: Env): Promise<void> {
+  let live: Map<number, number>;
   try {
-    await applyWebhookJobs(
-      batch.messages.map((m) => m.body),
-      env,
-    );
-    batch.ackAll();
+    live = await liveInboxes(env.DB, batch.messages.map((m) => m.body.inboxId));
   } catch (error) {
-    console.error(`webhooks: a batch of ${batch.messages.length} failed; retrying`, error);
-    for (const message of batch.messages) message.retry({ delaySeconds: Math.min(2 ** message.attempts, 300) });
+    console.error(`webhooks: a batch of ${batch.messages.length} could not be read; retrying`, error);
+    for (const message of batch.messages) retryLater(message);
+    return;
+  }
+  const byInbox = new Map<number, Message<WebhookJob>[]>();
+  for (const message of batch.messages) {
+    const { inboxId, workspaceId } = message.body;
+    if (live.get(inboxId) !== workspaceId) {
+      console.warn(JSON.stringify({ event: "webhook_dropped", message: "the inbox no longer exists", workspace_id: workspaceId, inbox_id: inboxId, queue_message_id: message.id }));
+      message.ack();
+      continue;
+    }
+    byInbox.set(inboxId, [...(byInbox.get(inboxId) ?? []), message]);
+  }
+  for (const [inboxId, messages] of byInbox) {
+    try {
+      await applyWebhookJobs(
+        messages.map((m) => m.body),
+        env,
+      );
+      for (const message of messages) message.ack();
+      continue;
+    } catch (error) {
+      if (messages.length === 1) {
+        console.error(`webhooks: inbox ${inboxId}: a job failed; retrying`, error);
+        retryLater(messages[0]!);
+        continue;
+      }
+    }
+    for (const message of messages) {
+      try {
+        await applyWebhookJobs([message.body], env);
+        message.ack();
+      } catch (error) {
+        console.error(`webhooks: inbox ${inboxId}: a job failed; retrying`, error);
+        retryLater(message);
+      }
+    }
   }
 }
