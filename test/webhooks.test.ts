@@ -321,3 +321,37 @@ describe("applying events", () => {
     expect(row!.status).toBe("PAUSED");
   });
 });
+
+describe("acknowledging queue messages", () => {
+  const job = (inbox: Inbox, account: Account, events: unknown[]): WebhookJob => ({ inboxId: inbox.id, workspaceId: account.workspaceId, receivedAt: Date.now(), events: events as WebhookJob extends { events: infer E } ? E : never });
+  const statusEvent = (inbox: Inbox, wamid: string | null, ts: number) => ({ kind: "status", wabaId: inbox.waba_id, phoneNumberId: inbox.phone_number_id, wamid, status: "delivered", timestamp: ts, errors: [] });
+
+  it("a job for a deleted inbox is dropped and one that fails is retried alone; the rest of the batch is applied and acknowledged", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const other = await cloudInbox(account);
+    const gone = await cloudInbox(account);
+    await callJson(`/api/inboxes/${gone.id}`, { method: "DELETE", expect: 204, auth: account });
+    const bodies = [
+      job(inbox, account, [statusEvent(inbox, "wamid.B1", 1750000001)]),
+      job(gone, account, [statusEvent(gone, "wamid.GONE", 1750000002)]),
+      // A status without a wamid cannot be stored: this job fails every time.
+      job(inbox, account, [statusEvent(inbox, null, 1750000003)]),
+      job(inbox, account, [statusEvent(inbox, "wamid.B2", 1750000004)]),
+      job(other, account, [statusEvent(other, "wamid.B3", 1750000005)]),
+    ];
+    const batch = createMessageBatch(
+      "herald-webhooks",
+      bodies.map((body, i) => ({ id: `ack-${i}`, timestamp: new Date(), attempts: 3, body })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(batch as MessageBatch<WebhookJob>, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.ackAll).toBe(false);
+    expect(result.retryBatch.retry).toBe(false);
+    expect([...result.explicitAcks].sort()).toEqual(["ack-0", "ack-1", "ack-3", "ack-4"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["ack-2"]);
+    expect((await eventsOf(inbox.id)).results.map((r) => r.wamid)).toEqual(["wamid.B1", "wamid.B2"]);
+    expect((await eventsOf(other.id)).results.map((r) => r.wamid)).toEqual(["wamid.B3"]);
+  });
+});

@@ -11,6 +11,7 @@ import { audienceRoutes } from "./routes/audience";
 import { authRoutes } from "./routes/auth";
 import { campaignRoutes } from "./routes/campaigns";
 import { contactRoutes } from "./routes/contacts";
+import { deadLetterRoutes } from "./routes/dead-letters";
 import { demoRoutes } from "./routes/demo";
 import { inboxMessagingRoutes } from "./routes/inbox-messaging";
 import { inboxRoutes } from "./routes/inboxes";
@@ -44,6 +45,7 @@ const api = new Hono<AppEnv>()
   .route("/audience", audienceRoutes)
   .route("/demo", demoRoutes)
   .route("/campaigns", campaignRoutes)
+  .route("/dead-letters", deadLetterRoutes)
   .route("/sandbox", sandboxControlRoutes);
 
 let openApiDocument: unknown;

@@ -5,6 +5,7 @@ import { purgeExpiredSessions } from "./lib/sessions";
 import { runCampaignCron } from "./routes/campaigns";
 import type { OutboundJob } from "./campaigns/campaign-sender";
 import { consumeOutboundBatch } from "./campaigns/outbound-consumer";
+import { consumeDeadLetters, isDeadLetterQueue } from "./dead-letters/consumer";
 import { consumeWebhookBatch } from "./webhooks/consumer";
 import type { WebhookJob } from "./webhooks/routes";
 
@@ -17,6 +18,7 @@ export default {
   async queue(batch, env, ctx) {
     if (batch.queue === "herald-webhooks") return consumeWebhookBatch(batch as MessageBatch<WebhookJob>, env);
     if (batch.queue === "herald-outbound") return consumeOutboundBatch(batch as MessageBatch<OutboundJob>, env, ctx);
+    if (isDeadLetterQueue(batch.queue)) return consumeDeadLetters(batch, env);
     console.error(`queue: no consumer for ${batch.queue}; retrying later`);
     batch.retryAll({ delaySeconds: 60 });
   },

@@ -31,7 +31,8 @@ const status = (campaignId: number, r: { id: number; wamid: string | null; phone
   ...extra,
 });
 
-async function consume(w: World, ...envelopes: unknown[]) {
+/** Runs the webhook consumer on envelopes received through `w`'s inbox. */
+async function consume(w: Pick<World, "inbox" | "admin">, ...envelopes: unknown[]) {
   const messages = envelopes.map((e, i) => {
     const parsed = parseWebhookEnvelope(e);
     if (!parsed.ok) throw new Error(parsed.reason);
@@ -139,6 +140,37 @@ describe("delivery tracking", () => {
     const series = await callJson<{ data: Record<string, number | string>[] }>(`/api/campaigns/${id}/series`, { auth: w.admin });
     const sum = (k: string) => series.data.reduce((n, p) => n + (p[k] as number), 0);
     expect({ sent: sum("sent"), delivered: sum("delivered"), read: sum("read") }).toEqual({ sent: 5, delivered: 5, read: 5 });
+  });
+});
+
+describe("webhooks of another inbox", () => {
+  it("a status or reply received through another inbox leaves the campaign's recipients unchanged", async () => {
+    const { w, id, recipients } = await sentCampaign(3);
+    const [a, b, c] = recipients as [any, any, any];
+    // As if the send's answer had been lost: no wamid, so only the callback data names it.
+    await runInDurableObject(senderOf(id), (_instance, state) => {
+      state.storage.sql.exec("UPDATE recipients SET state = 'unknown', wamid = NULL WHERE id = ?", c.id);
+    });
+    const elsewhere = await world(0, { sync: false });
+    const sibling = await world(0, { admin: w.admin, sync: false });
+    const now = Math.floor(Date.now() / 1000);
+    const forged = (through: World) =>
+      envelope(through, {
+        statuses: [status(id, a, "read", now), status(id, b, "delivered", now), status(id, { ...c, wamid: "wamid.FORGED" }, "delivered", now)],
+        messages: [
+          { from: a.phone.slice(1), id: `wamid.Q${through.inbox.id}`, timestamp: String(now + 5), type: "text", text: { body: "oi" }, context: { from: "1", id: a.wamid } },
+          { from: b.phone.slice(1), id: `wamid.P${through.inbox.id}`, timestamp: String(now + 6), type: "text", text: { body: "oi" } },
+        ],
+      });
+    await consume(elsewhere, forged(elsewhere));
+    await consume(sibling, forged(sibling));
+    const states = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r.state]));
+    expect(states).toEqual({ [a.id]: "sent", [b.id]: "sent", [c.id]: "unknown" });
+    expect(await progressOf(w, id)).toMatchObject({ total: 3, sent: 2, unknown: 1, read: 0, delivered: 0, failed: 0, replied: 0 });
+    // The same events through the campaign's own inbox do apply.
+    await consume(w, forged(w));
+    const after = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r.state]));
+    expect(after).toEqual({ [a.id]: "replied", [b.id]: "replied", [c.id]: "delivered" });
   });
 });
 

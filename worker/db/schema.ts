@@ -346,6 +346,35 @@ export const campaignSends = sqliteTable(
   (t) => [primaryKey({ columns: [t.inboxId, t.wamid] }), index("campaign_sends_phone_idx").on(t.workspaceId, t.phone, t.sentAt)],
 );
 
+/**
+ * Queue messages Cloudflare Queues gave up on (moved to a dead-letter queue after their retries),
+ * recorded by the dead-letter consumer. `workspace_id` is null when the message names no
+ * workspace that still exists: such rows are kept but shown to no workspace.
+ */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** The dead-letter queue it arrived on. */
+    queue: text("queue").notNull(),
+    /** The queue message's id: a message delivered twice is recorded once. */
+    messageId: text("message_id").notNull(),
+    workspaceId: integer("workspace_id").references(() => workspaces.id, { onDelete: "cascade" }),
+    /** The inbox and campaign the message was about, when it names them (they may be gone since). */
+    inboxId: integer("inbox_id"),
+    campaignId: integer("campaign_id"),
+    kind: text("kind", { enum: ["webhook", "release", "report", "unknown"] }).notNull(),
+    summary: text("summary").notNull(),
+    /** The message body as JSON, cut at DEAD_LETTER_BODY_MAX characters. */
+    body: text("body").notNull(),
+    bodyTruncated: integer("body_truncated", { mode: "boolean" }).notNull().default(false),
+    receivedAt: integer("received_at")
+      .notNull()
+      .default(sql`(unixepoch())`),
+  },
+  (t) => [uniqueIndex("dead_letters_queue_message_unique").on(t.queue, t.messageId), index("dead_letters_workspace_idx").on(t.workspaceId, t.id)],
+);
+
 export type Workspace = typeof workspaces.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type Label = typeof labels.$inferSelect;

@@ -69,7 +69,8 @@ type SendRef = { campaign_id: number; recipient_id: number };
  * Hands campaign statuses and replies to the campaigns' Durable Objects, one call per campaign:
  * statuses are matched by the callback data Herald set on the send (or by wamid through
  * campaign_sends), replies by the message they quote or, failing that, by the latest campaign
- * message to that phone within the attribution window.
+ * message from this inbox to that phone within the attribution window. Only campaigns sending
+ * from the inbox the webhook came through are touched, whatever the callback data names.
  */
 async function routeToCampaigns(env: Env, group: Group): Promise<void> {
   const { inboxId, workspaceId } = group;
@@ -115,9 +116,9 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
         ref =
           (await env.DB.prepare(
             `SELECT campaign_id, recipient_id FROM campaign_sends
-             WHERE workspace_id = ? AND phone = ? AND sent_at <= ? AND sent_at >= ? ORDER BY sent_at DESC LIMIT 1`,
+             WHERE workspace_id = ? AND phone = ? AND sent_at <= ? AND sent_at >= ? AND inbox_id = ? ORDER BY sent_at DESC LIMIT 1`,
           )
-            .bind(workspaceId, e164(m.from), m.timestamp, m.timestamp - windowS)
+            .bind(workspaceId, e164(m.from), m.timestamp, m.timestamp - windowS, inboxId)
             .first<SendRef>()) ?? undefined;
       }
       out.push([m, ref]);
@@ -139,6 +140,26 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
     if (ref) replies.set(ref.campaign_id, [...(replies.get(ref.campaign_id) ?? []), { recipientId: ref.recipient_id, timestamp: m.timestamp }]);
   }
 
+  // The callback data is whatever the webhook says: only campaigns sending from this inbox are touched.
+  const named = [...new Set([...statuses.keys(), ...replies.keys()])];
+  const own = await campaignsOfInbox(env.DB, workspaceId, inboxId, named);
+  for (const id of named) {
+    if (own.has(id)) continue;
+    console.warn(
+      JSON.stringify({
+        event: "webhook_foreign_campaign",
+        message: "events naming a campaign that does not send from this inbox were ignored",
+        workspace_id: workspaceId,
+        inbox_id: inboxId,
+        campaign_id: id,
+        statuses: statuses.get(id)?.length ?? 0,
+        replies: replies.get(id)?.length ?? 0,
+      }),
+    );
+    statuses.delete(id);
+    replies.delete(id);
+  }
+
   await Promise.all([
     ...[...statuses].map(([id, updates]) => sender(id).applyStatuses(updates)),
     ...[...replies].map(([id, list]) => sender(id).markReplied(list)),
@@ -156,6 +177,16 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
       }
     }
   }
+}
+
+/** Which of `ids` are campaigns of the workspace that send from the inbox. */
+async function campaignsOfInbox(d1: D1Database, workspaceId: number, inboxId: number, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await d1
+    .prepare("SELECT id FROM campaigns WHERE workspace_id = ? AND inbox_id = ? AND id IN (SELECT value FROM json_each(?))")
+    .bind(workspaceId, inboxId, JSON.stringify(ids))
+    .all<{ id: number }>();
+  return new Set(rows.results.map((r) => r.id));
 }
 
 async function sendsByWamid(d1: D1Database, inboxId: number, wamids: string[]): Promise<Map<string, SendRef>> {
@@ -321,20 +352,66 @@ function parseKeywords(raw: string | undefined): readonly string[] {
   return DEFAULT_OPT_OUT_KEYWORDS;
 }
 
+/** The workspace of each inbox among `ids` that still exists. */
+async function liveInboxes(d1: D1Database, ids: number[]): Promise<Map<number, number>> {
+  const rows = await d1
+    .prepare("SELECT id, workspace_id FROM inboxes WHERE id IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify([...new Set(ids)]))
+    .all<{ id: number; workspace_id: number }>();
+  return new Map(rows.results.map((r) => [r.id, r.workspace_id]));
+}
+
+const retryLater = (message: Message<WebhookJob>) => message.retry({ delaySeconds: Math.min(2 ** message.attempts, 300) });
+
 /**
- * The queue handler: applies the whole batch; on failure every message is retried with
- * exponential backoff (the application is idempotent), and after max_retries Queues moves
- * them to the dead-letter queue.
+ * The queue handler. Each message is acknowledged or retried on its own: jobs for an inbox that
+ * no longer exists are logged and dropped; the jobs of one inbox are applied together and, when
+ * that fails, one by one, so only a job that fails by itself is retried (with exponential
+ * backoff; the application is idempotent). After max_retries Queues moves it to the dead-letter
+ * queue.
  */
 export async function consumeWebhookBatch(batch: MessageBatch<WebhookJob>, env: Env): Promise<void> {
+  let live: Map<number, number>;
   try {
-    await applyWebhookJobs(
-      batch.messages.map((m) => m.body),
-      env,
-    );
-    batch.ackAll();
+    live = await liveInboxes(env.DB, batch.messages.map((m) => m.body.inboxId));
   } catch (error) {
-    console.error(`webhooks: a batch of ${batch.messages.length} failed; retrying`, error);
-    for (const message of batch.messages) message.retry({ delaySeconds: Math.min(2 ** message.attempts, 300) });
+    console.error(`webhooks: a batch of ${batch.messages.length} could not be read; retrying`, error);
+    for (const message of batch.messages) retryLater(message);
+    return;
+  }
+  const byInbox = new Map<number, Message<WebhookJob>[]>();
+  for (const message of batch.messages) {
+    const { inboxId, workspaceId } = message.body;
+    if (live.get(inboxId) !== workspaceId) {
+      console.warn(JSON.stringify({ event: "webhook_dropped", message: "the inbox no longer exists", workspace_id: workspaceId, inbox_id: inboxId, queue_message_id: message.id }));
+      message.ack();
+      continue;
+    }
+    byInbox.set(inboxId, [...(byInbox.get(inboxId) ?? []), message]);
+  }
+  for (const [inboxId, messages] of byInbox) {
+    try {
+      await applyWebhookJobs(
+        messages.map((m) => m.body),
+        env,
+      );
+      for (const message of messages) message.ack();
+      continue;
+    } catch (error) {
+      if (messages.length === 1) {
+        console.error(`webhooks: inbox ${inboxId}: a job failed; retrying`, error);
+        retryLater(messages[0]!);
+        continue;
+      }
+    }
+    for (const message of messages) {
+      try {
+        await applyWebhookJobs([message.body], env);
+        message.ack();
+      } catch (error) {
+        console.error(`webhooks: inbox ${inboxId}: a job failed; retrying`, error);
+        retryLater(message);
+      }
+    }
   }
 }
