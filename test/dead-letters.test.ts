@@ -170,23 +170,42 @@ describe("outbound dead letters", () => {
     expect(listed!.summary).toContain("the outcomes of 2 recipients (1 sent, 1 failed) never reached the campaign; handed to it again");
   });
 
-  it("a report arriving after the claim timeout changes nothing: its recipient stays unknown and the counters stay exact", async () => {
-    const w = await world(1);
+  it("a report arriving after the claim timeout still applies to the claim it answers, and to no other", async () => {
+    const w = await world(2);
     const id = await createCampaign(w, templateCampaign(w));
     const held = await holdOutbound(id);
     await callJson(`/api/campaigns/${id}/launch`, { json: {}, expect: 200, auth: w.admin });
-    for (let i = 0; i < 100 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && held.flatMap((j) => j.ids).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     const stub = senderOf(id);
-    const [grant] = ((await stub.claim(held[0]!.ids)) as unknown as { grants: Grant[] }).grants;
-    // Five minutes without a report: the next tick calls the recipient unknown.
-    await runInDurableObject(stub, (_: unknown, state) => {
-      state.storage.sql.exec("UPDATE recipients SET claimed_at = ? WHERE id = ?", Date.now() - 6 * 60_000, grant!.id);
+    const grants = ((await stub.claim(held.flatMap((j) => j.ids))) as unknown as { grants: Grant[] }).grants;
+    expect(grants).toHaveLength(2);
+    const [a, b] = grants as [Grant, Grant];
+    // Five minutes without a report: both claims time out and the recipients become unknown.
+    await runInDurableObject(stub as DurableObjectStub, (instance: unknown) => {
+      (instance as { store: { expireClaims(before: number, now: number): void } }).store.expireClaims(Date.now() + 1, Date.now());
     });
     await stub.tick();
-    await deadLetter("herald-outbound-dead", { campaignId: id, inboxId: w.inbox.id, ids: [], report: [{ id: grant!.id, claim: grant!.claim, result: "sent", wamid: "wamid.TOO-LATE" }] } satisfies OutboundJob);
+    expect(((await stub.progress()) as Progress).states).toMatchObject({ sending: 0, unknown: 2 });
+
+    await deadLetter("herald-outbound-dead", {
+      campaignId: id,
+      inboxId: w.inbox.id,
+      ids: [],
+      report: [
+        { id: a.id, claim: a.claim, result: "sent", wamid: "wamid.TOO-LATE" },
+        // Not the claim this recipient was given: it changes nothing.
+        { id: b.id, claim: b.claim - 1, result: "sent", wamid: "wamid.FORGED" },
+      ],
+    } satisfies OutboundJob);
     const progress = (await stub.progress()) as Progress;
-    expect(progress).toMatchObject({ status: "completed", total: 1 });
-    expect(progress.states).toMatchObject({ sending: 0, unknown: 1, sent: 0 });
+    expect(progress).toMatchObject({ status: "completed", total: 2 });
+    expect(progress.states).toMatchObject({ sending: 0, unknown: 1, sent: 1 });
+    const rows = await runInDurableObject(stub, (_: unknown, state) => state.storage.sql.exec<{ id: number; state: string; wamid: string | null }>("SELECT id, state, wamid FROM recipients ORDER BY id").toArray());
+    expect(rows.find((r) => r.id === a.id)).toMatchObject({ state: "sent", wamid: "wamid.TOO-LATE" });
+    expect(rows.find((r) => r.id === b.id)).toMatchObject({ state: "unknown", wamid: null });
+    // A late "not sent" for the other claim: the campaign has completed, so it is not sent again.
+    await stub.report([{ id: b.id, claim: b.claim, result: "retry", policy: "retry_later", title: "timeout" } as never]);
+    expect(((await stub.progress()) as Progress).states).toMatchObject({ unknown: 0, sent: 1, cancelled: 1, pending: 0 });
     const [listed] = (await callJson<Page>("/api/dead-letters", { auth: w.admin })).data;
     expect(listed).toMatchObject({ kind: "report", campaign_id: id });
     expect(JSON.parse(listed!.body).report[0].wamid).toBe("wamid.TOO-LATE");

@@ -8,7 +8,7 @@ import { progressView } from "./progress";
 import { CatalogSync } from "./sender/catalog";
 import { grantFor } from "./sender/grants";
 import { LiveBroadcaster } from "./sender/live";
-import { MESSAGING_LIMIT_REASON, RecipientStore, type FrozenRecipient, type RecipientState } from "./sender/store";
+import { CLAIM_TIMEOUT_REASON, MESSAGING_LIMIT_REASON, RecipientStore, type FrozenRecipient, type RecipientState } from "./sender/store";
 import { TRACKED_RANK, type CampaignConfig, type Grant, type Outcome, type OutboundJob, type Progress, type StatusUpdate } from "./sender/types";
 
 export { RECIPIENT_STATES, type RecipientState } from "./sender/store";
@@ -530,8 +530,14 @@ export class CampaignSender extends DurableObject<Env> {
     let campaignError: { code?: number; title: string } | null = null;
     for (const o of outcomes) {
       const current = store.current(o.id);
+      if (!current) continue;
       // Only the claim the outcome answers: a report repeated after the recipient was claimed again changes nothing.
-      if (!current || current.state !== "sending" || (o.claim !== undefined && o.claim !== current.claimed_at)) continue;
+      if (o.claim !== undefined && o.claim !== current.claimed_at) continue;
+      // A report that comes after its claim timed out still says what happened, when it answers
+      // that very claim: the recipient became `unknown` only for want of it.
+      const late = current.state === "unknown" && o.claim !== undefined && current.reason === CLAIM_TIMEOUT_REASON;
+      if (current.state !== "sending" && !late) continue;
+      if (late && o.result === "unknown") continue;
       if (o.result === "sent") {
         store.markSent(o.id, o.wamid, now);
         store.tally("sent", now);
@@ -543,7 +549,7 @@ export class CampaignSender extends DurableObject<Env> {
         if (o.policy === "pause_campaign") campaignError ??= { code: o.code, title: o.title };
       } else if (o.result === "unknown") {
         store.markUnknown(o.id, o.title, now);
-      } else if (ended) {
+      } else if (ended || (late && this.status() === "completed")) {
         // Not sent, and the campaign will send nothing more.
         store.markCancelled(o.id, `campaign ${this.status()}`, now);
       } else if (o.result === "returned") {

@@ -13,6 +13,8 @@ export type RecipientState = (typeof RECIPIENT_STATES)[number];
 const LIMIT_WAIT = "limit_wait";
 /** Why a pending recipient waits for the messaging limit (its `reason`). */
 export const MESSAGING_LIMIT_REASON = "messaging_limit";
+/** Why a claimed recipient became `unknown` when its sender never reported. */
+export const CLAIM_TIMEOUT_REASON = "no report from the sender";
 
 /** A recipient as release and claim read it. */
 export type RecipientRow = {
@@ -255,7 +257,7 @@ export class RecipientStore {
   /** Claims with no report since `before` may or may not have been sent: they become `unknown`. */
   expireClaims(before: number, now: number): void {
     if (this.count("sending") === 0) return;
-    this.sql.exec("UPDATE recipients SET state = 'unknown', reason = 'no report from the sender', updated_at = ? WHERE state = 'sending' AND claimed_at < ?", now, before);
+    this.sql.exec("UPDATE recipients SET state = 'unknown', reason = ?, updated_at = ? WHERE state = 'sending' AND claimed_at < ?", CLAIM_TIMEOUT_REASON, now, before);
   }
 
   /** Marks the released recipients among `ids` as `sending` (an attempt) and returns them. */
@@ -276,8 +278,10 @@ export class RecipientStore {
   }
 
   /** The state and attempts of a recipient, if it exists. */
-  current(id: number): { state: RecipientState; attempts: number; claimed_at: number | null } | undefined {
-    return this.sql.exec<{ state: RecipientState; attempts: number; claimed_at: number | null }>("SELECT state, attempts, claimed_at FROM recipients WHERE id = ?", id).toArray()[0];
+  current(id: number): { state: RecipientState; attempts: number; claimed_at: number | null; reason: string | null } | undefined {
+    return this.sql
+      .exec<{ state: RecipientState; attempts: number; claimed_at: number | null; reason: string | null }>("SELECT state, attempts, claimed_at, reason FROM recipients WHERE id = ?", id)
+      .toArray()[0];
   }
 
   markSent(id: number, wamid: string, now: number): void {
