@@ -96,18 +96,53 @@ describe("login and sessions", () => {
     expect(await wrong.json()).toEqual(await unknown.json());
   });
 
-  it("locks an email after 5 failures, even for the right password, with Retry-After", async () => {
+  it("throttles a client after 5 failures for an email (429, Retry-After) while the owner's client signs in", async () => {
     const account = await seedWorkspace();
+    const attacker = { "cf-connecting-ip": "203.0.113.7" };
     for (let i = 0; i < 5; i++) {
-      expect((await call("/api/auth/login", { json: { email: account.email, password: `wrong ${i} password` } })).status).toBe(401);
+      const res = await call("/api/auth/login", { json: { email: account.email, password: `wrong ${i} password` }, headers: attacker });
+      expect(res.status).toBe(401);
     }
-    const locked = await call("/api/auth/login", { json: { email: account.email, password: account.password } });
-    expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(await errorCode(locked)).toBe("too_many_requests");
-    // Another account is not affected.
+    // The attacker's client is stopped, even with the right password.
+    const throttled = await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: attacker });
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await errorCode(throttled)).toBe("too_many_requests");
+    // The owner, from another client, is not.
+    const owner = await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.20" } });
+    expect(owner.status).toBe(200);
+    // Nor is another account from the attacker's client.
     const other = await seedWorkspace();
-    expect((await call("/api/auth/login", { json: { email: other.email, password: other.password } })).status).toBe(200);
+    expect((await call("/api/auth/login", { json: { email: other.email, password: other.password }, headers: attacker })).status).toBe(200);
+  });
+
+  it("an email failing from many clients stops each client at its first failure, never a client that has not failed", async () => {
+    const account = await seedWorkspace();
+    const from = (n: number) => ({ "cf-connecting-ip": `203.0.113.${n}` });
+    for (let n = 1; n <= 20; n++) {
+      expect((await call("/api/auth/login", { json: { email: account.email, password: "a guessed password" }, headers: from(n) })).status).toBe(401);
+    }
+    // Under that pressure one more failure is enough to stop a client for this email.
+    expect((await call("/api/auth/login", { json: { email: account.email, password: "another guess!" }, headers: from(21) })).status).toBe(401);
+    const stopped = await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: from(21) });
+    expect(stopped.status).toBe(429);
+    expect(Number(stopped.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The owner's client has not failed: it signs in.
+    expect((await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.21" } })).status).toBe(200);
+    const rows = await env.DB.prepare("SELECT key FROM login_attempts WHERE key LIKE ? AND locked_until > unixepoch()").bind(`%${account.email}%`).all<{ key: string }>();
+    expect(rows.results.map((r) => r.key)).toEqual([`client:203.0.113.21|email:${account.email}`]);
+  });
+
+  it("throttles a client that fails across 30 emails, for every email", async () => {
+    const account = await seedWorkspace();
+    const sprayer = { "cf-connecting-ip": "203.0.113.99" };
+    for (let i = 0; i < 30; i++) {
+      const res = await call("/api/auth/login", { json: { email: `sprayed-${i}@example.test`, password: "a guessed password" }, headers: sprayer });
+      expect(res.status).toBe(401);
+    }
+    const res = await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: sprayer });
+    expect(res.status).toBe(429);
+    expect((await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.99" } })).status).toBe(200);
   });
 
   it("clears the failure count after a successful login", async () => {

@@ -120,7 +120,7 @@ export const authRoutes = new Hono<AppEnv>()
       const keys = throttleKeys(email, c.req.header("cf-connecting-ip"));
       const wait = await lockedFor(db, keys);
       if (wait > 0) {
-        throw new ApiError("too_many_requests", `too many failed sign-ins; try again in ${Math.ceil(wait / 60)} min`, undefined, {
+        throw new ApiError("too_many_requests", `too many failed sign-ins from this client; try again in ${Math.ceil(wait / 60)} min`, undefined, {
           "Retry-After": String(wait),
         });
       }
@@ -130,7 +130,7 @@ export const authRoutes = new Hono<AppEnv>()
         await recordFailure(db, keys);
         throw new ApiError("unauthorized", "wrong email or password");
       }
-      await clearFailures(db, keys[0]!.key);
+      await clearFailures(db, keys);
       const workspace = await db.select().from(workspaces).where(eq(workspaces.id, user.workspaceId)).get();
       await startSession(c, user);
       return c.json({ user: toUserView(user), workspace: toWorkspaceView(workspace!), features: featuresOf(c.env) });
