@@ -9,7 +9,8 @@ const admin = { workspace_name: "Acme", name: "Ana Admin", email: "Ana@Example.t
 describe("first-run setup", () => {
   // Setup happens once per database, so this describe runs in order within this file.
   it("reports that setup is needed, validates input, then creates the workspace and admin", async () => {
-    expect(await callJson("/api/auth/setup")).toEqual({ setup_required: true });
+    // The tests run as local development (HERALD_ENV=development) without a SETUP_SECRET: no setup secret is asked for.
+    expect(await callJson("/api/auth/setup")).toEqual({ setup_required: true, setup_secret_required: false });
 
     const weak = await call("/api/auth/setup", { json: { ...admin, password: "short" } });
     expect(weak.status).toBe(400);
@@ -29,7 +30,7 @@ describe("first-run setup", () => {
 
     const me = await callJson("/api/auth/me", { auth: { cookie: sessionCookie(res) } });
     expect(me).toMatchObject({ user: { email: "ana@example.test" }, workspace: { name: "Acme" }, via: "session", features: { sandbox: true } });
-    expect(await callJson("/api/auth/setup")).toEqual({ setup_required: false });
+    expect(await callJson("/api/auth/setup")).toEqual({ setup_required: false, setup_secret_required: false });
   });
 
   it("is refused once any user exists", async () => {
