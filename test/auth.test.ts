@@ -4,6 +4,24 @@ import { describe, expect, it } from "vitest";
 import { app } from "../worker/app";
 import { call, callJson, errorCode, ORIGIN, seedWorkspace, sessionCookie } from "./helpers";
 
+const HTTPS = "https://herald.example.com";
+const DAY = 24 * 3600;
+
+/** Calls the app at a full URL (http or https) as a same-origin browser would, and waits for its background work. */
+async function fetchApp(url: string, init: { method?: string; json?: unknown; cookie?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = { origin: new URL(url).origin };
+  if (init.cookie) headers.cookie = init.cookie;
+  if (init.json !== undefined) headers["content-type"] = "application/json";
+  const ctx = createExecutionContext();
+  const res = await app.fetch(
+    new Request(url, { method: init.method ?? (init.json === undefined ? "GET" : "POST"), headers, body: init.json === undefined ? undefined : JSON.stringify(init.json) }),
+    env,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
 const admin = { workspace_name: "Acme", name: "Ana Admin", email: "Ana@Example.test", password: "a long password" };
 
 describe("first-run setup", () => {
@@ -74,18 +92,28 @@ describe("login and sessions", () => {
     expect((await call("/api/auth/me", { auth: { cookie } })).status).toBe(401);
   });
 
-  it("marks the cookie Secure outside localhost", async () => {
+  it("over https the cookie is __Host-herald_session (Secure, Path=/, no Domain) and only that name is read", async () => {
     const account = await seedWorkspace();
-    const { exports } = await import("cloudflare:workers");
-    const res = await exports.default.fetch(
-      new Request("https://herald.example.com/api/auth/login", {
-        method: "POST",
-        headers: { "content-type": "application/json", origin: "https://herald.example.com" },
-        body: JSON.stringify({ email: account.email, password: account.password }),
-      }),
-    );
-    expect(res.status).toBe(200);
-    expect(res.headers.getSetCookie().join()).toMatch(/Secure/);
+    const login = await fetchApp(`${HTTPS}/api/auth/login`, { json: { email: account.email, password: account.password } });
+    expect(login.status).toBe(200);
+    const [setCookie, ...more] = login.headers.getSetCookie();
+    expect(more).toEqual([]);
+    expect(setCookie).toMatch(/^__Host-herald_session=[^;]+;/);
+    expect(setCookie).toMatch(/; Secure(;|$)/);
+    expect(setCookie).toMatch(/; Path=\/(;|$)/);
+    expect(setCookie).toMatch(/; HttpOnly(;|$)/);
+    expect(setCookie).toMatch(/; SameSite=Lax(;|$)/);
+    expect(setCookie).not.toMatch(/Domain=/i);
+    const id = setCookie!.split(";")[0]!.split("=")[1]!;
+
+    expect((await fetchApp(`${HTTPS}/api/auth/me`, { cookie: `__Host-herald_session=${id}` })).status).toBe(200);
+    // Over https the plain name, which plain http or a sibling subdomain can set, is not read.
+    expect((await fetchApp(`${HTTPS}/api/auth/me`, { cookie: `herald_session=${id}` })).status).toBe(401);
+
+    const out = await fetchApp(`${HTTPS}/api/auth/logout`, { method: "POST", cookie: `__Host-herald_session=${id}` });
+    expect(out.status).toBe(204);
+    expect(out.headers.getSetCookie().join()).toMatch(/^__Host-herald_session=; Max-Age=0; Path=\/; HttpOnly; Secure/);
+    expect((await fetchApp(`${HTTPS}/api/auth/me`, { cookie: `__Host-herald_session=${id}` })).status).toBe(401);
   });
 
   it("answers a wrong password and an unknown email alike", async () => {
@@ -158,6 +186,35 @@ describe("login and sessions", () => {
     const account = await seedWorkspace();
     await env.DB.prepare("UPDATE sessions SET expires_at = unixepoch() - 1 WHERE user_id = ?").bind(account.userId).run();
     expect((await call("/api/auth/me", { auth: account })).status).toBe(401);
+  });
+
+  it("a new session ends after 7 days without use", async () => {
+    const account = await seedWorkspace();
+    const row = await env.DB.prepare("SELECT created_at, expires_at FROM sessions WHERE user_id = ?").bind(account.userId).first<{ created_at: number; expires_at: number }>();
+    expect(row!.expires_at - row!.created_at).toBe(7 * DAY);
+  });
+
+  it("a session in use is extended, never past 30 days from sign-in", async () => {
+    const account = await seedWorkspace();
+    // Signed in 29 days ago and used since: its idle expiry is near, so this use extends it.
+    await env.DB.prepare("UPDATE sessions SET created_at = unixepoch() - 29 * 86400, expires_at = unixepoch() + 60 WHERE user_id = ?").bind(account.userId).run();
+    const res = await fetchApp(`${ORIGIN}/api/auth/me`, { cookie: account.cookie });
+    expect(res.status).toBe(200);
+    const row = await env.DB.prepare("SELECT created_at, expires_at FROM sessions WHERE user_id = ?").bind(account.userId).first<{ created_at: number; expires_at: number }>();
+    expect(row!.expires_at).toBe(row!.created_at + 30 * DAY);
+    const maxAge = Number(/Max-Age=(\d+)/.exec(res.headers.getSetCookie().join())?.[1]);
+    expect(maxAge).toBeGreaterThan(DAY - 60);
+    expect(maxAge).toBeLessThanOrEqual(DAY);
+  });
+
+  it("refuses a session 30 days after sign-in however recently it was used", async () => {
+    const account = await seedWorkspace();
+    await env.DB.prepare("UPDATE sessions SET created_at = unixepoch() - 30 * 86400 - 1, expires_at = unixepoch() + 7 * 86400 WHERE user_id = ?")
+      .bind(account.userId)
+      .run();
+    const res = await call("/api/auth/me", { auth: account });
+    expect(res.status).toBe(401);
+    expect(await errorCode(res)).toBe("unauthorized");
   });
 
   it("rejects malformed login bodies with a clear 400", async () => {
