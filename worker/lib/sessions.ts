@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, ne, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Db } from "../db/client";
@@ -138,6 +138,19 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | 
   if (token !== null) return token ? principalFromToken(c, db, token) : null;
   const id = sessionId(c);
   return id ? principalFromSession(c, db, id) : null;
+}
+
+/**
+ * The deletes that go with a new password for `user`, for one batch with the password update:
+ * every session but `keepSessionHash` (the caller's own session when they change their own
+ * password) and every API token, since whoever knew the old password could have made one.
+ */
+export function passwordChangeRevocations(db: Db, user: { id: number; workspaceId: number }, keepSessionHash: string | null) {
+  const ofUser = and(eq(sessions.userId, user.id), eq(sessions.workspaceId, user.workspaceId));
+  return [
+    db.delete(sessions).where(keepSessionHash ? and(ofUser, ne(sessions.idHash, keepSessionHash)) : ofUser),
+    db.delete(apiTokens).where(and(eq(apiTokens.userId, user.id), eq(apiTokens.workspaceId, user.workspaceId))),
+  ] as const;
 }
 
 /** Removes sessions past their idle expiry or their lifetime; run by the cron trigger. */
