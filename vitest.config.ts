@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             // A fixed test-only key; real deployments set HERALD_ENCRYPTION_KEY as a secret.
             HERALD_ENCRYPTION_KEY: "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTAwMDA=",
             SANDBOX_ENABLED: "true",
+            // Local development: first-run setup needs no SETUP_SECRET.
+            HERALD_ENV: "development",
           },
         },
       }),

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Starts Herald locally: writes a local encryption key if there is none, builds the UI,
 // migrates the local D1 database and serves UI + API with `wrangler dev` (WhatsApp sandbox on,
-// demo loaded at first-run setup), firing the
+// demo loaded at first-run setup, no setup secret needed), firing the
 // cron trigger every minute through `--test-scheduled` (wrangler dev does not fire crons by
 // itself, and with static assets only `/__scheduled` reaches the Worker).
 import { spawn, spawnSync } from "node:child_process";
@@ -44,7 +44,9 @@ const server = spawn(
     "--ip", "127.0.0.1",
     "--test-scheduled",
     "--show-interactive-dev-session=false",
-    // Locally the WhatsApp sandbox is on and first-run setup loads the demo workspace.
+    // Locally the WhatsApp sandbox is on and first-run setup loads the demo workspace, without
+    // a setup secret (unless .dev.vars sets SETUP_SECRET).
+    "--var", "HERALD_ENV:development",
     "--var", "SANDBOX_ENABLED:true",
     "--var", "DEMO_ON_SETUP:true",
     ...persistArgs,

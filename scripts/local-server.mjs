@@ -61,8 +61,8 @@ function stopper(child, cleanup) {
   };
 }
 
-/** The variables of a throw-away server: a fresh encryption key and the sandbox on. */
-const localVars = (vars) => ({ HERALD_ENCRYPTION_KEY: randomBytes(32).toString("base64"), SANDBOX_ENABLED: "true", ...vars });
+/** The variables of a throw-away server: a fresh encryption key, the sandbox on and local development (setup without a secret). */
+const localVars = (vars) => ({ HERALD_ENCRYPTION_KEY: randomBytes(32).toString("base64"), SANDBOX_ENABLED: "true", HERALD_ENV: "development", ...vars });
 
 /**
  * Migrates a fresh local D1 (in a temporary directory unless `stateDir` is given), starts

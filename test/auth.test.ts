@@ -4,12 +4,31 @@ import { describe, expect, it } from "vitest";
 import { app } from "../worker/app";
 import { call, callJson, errorCode, ORIGIN, seedWorkspace, sessionCookie } from "./helpers";
 
+const HTTPS = "https://herald.example.com";
+const DAY = 24 * 3600;
+
+/** Calls the app at a full URL (http or https) as a same-origin browser would, and waits for its background work. */
+async function fetchApp(url: string, init: { method?: string; json?: unknown; cookie?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = { origin: new URL(url).origin };
+  if (init.cookie) headers.cookie = init.cookie;
+  if (init.json !== undefined) headers["content-type"] = "application/json";
+  const ctx = createExecutionContext();
+  const res = await app.fetch(
+    new Request(url, { method: init.method ?? (init.json === undefined ? "GET" : "POST"), headers, body: init.json === undefined ? undefined : JSON.stringify(init.json) }),
+    env,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
 const admin = { workspace_name: "Acme", name: "Ana Admin", email: "Ana@Example.test", password: "a long password" };
 
 describe("first-run setup", () => {
   // Setup happens once per database, so this describe runs in order within this file.
   it("reports that setup is needed, validates input, then creates the workspace and admin", async () => {
-    expect(await callJson("/api/auth/setup")).toEqual({ setup_required: true });
+    // The tests run as local development (HERALD_ENV=development) without a SETUP_SECRET: no setup secret is asked for.
+    expect(await callJson("/api/auth/setup")).toEqual({ setup_required: true, setup_secret_required: false });
 
     const weak = await call("/api/auth/setup", { json: { ...admin, password: "short" } });
     expect(weak.status).toBe(400);
@@ -29,7 +48,7 @@ describe("first-run setup", () => {
 
     const me = await callJson("/api/auth/me", { auth: { cookie: sessionCookie(res) } });
     expect(me).toMatchObject({ user: { email: "ana@example.test" }, workspace: { name: "Acme" }, via: "session", features: { sandbox: true } });
-    expect(await callJson("/api/auth/setup")).toEqual({ setup_required: false });
+    expect(await callJson("/api/auth/setup")).toEqual({ setup_required: false, setup_secret_required: false });
   });
 
   it("is refused once any user exists", async () => {
@@ -73,18 +92,28 @@ describe("login and sessions", () => {
     expect((await call("/api/auth/me", { auth: { cookie } })).status).toBe(401);
   });
 
-  it("marks the cookie Secure outside localhost", async () => {
+  it("over https the cookie is __Host-herald_session (Secure, Path=/, no Domain) and only that name is read", async () => {
     const account = await seedWorkspace();
-    const { exports } = await import("cloudflare:workers");
-    const res = await exports.default.fetch(
-      new Request("https://herald.example.com/api/auth/login", {
-        method: "POST",
-        headers: { "content-type": "application/json", origin: "https://herald.example.com" },
-        body: JSON.stringify({ email: account.email, password: account.password }),
-      }),
-    );
-    expect(res.status).toBe(200);
-    expect(res.headers.getSetCookie().join()).toMatch(/Secure/);
+    const login = await fetchApp(`${HTTPS}/api/auth/login`, { json: { email: account.email, password: account.password } });
+    expect(login.status).toBe(200);
+    const [setCookie, ...more] = login.headers.getSetCookie();
+    expect(more).toEqual([]);
+    expect(setCookie).toMatch(/^__Host-herald_session=[^;]+;/);
+    expect(setCookie).toMatch(/; Secure(;|$)/);
+    expect(setCookie).toMatch(/; Path=\/(;|$)/);
+    expect(setCookie).toMatch(/; HttpOnly(;|$)/);
+    expect(setCookie).toMatch(/; SameSite=Lax(;|$)/);
+    expect(setCookie).not.toMatch(/Domain=/i);
+    const id = setCookie!.split(";")[0]!.split("=")[1]!;
+
+    expect((await fetchApp(`${HTTPS}/api/auth/me`, { cookie: `__Host-herald_session=${id}` })).status).toBe(200);
+    // Over https the plain name, which plain http or a sibling subdomain can set, is not read.
+    expect((await fetchApp(`${HTTPS}/api/auth/me`, { cookie: `herald_session=${id}` })).status).toBe(401);
+
+    const out = await fetchApp(`${HTTPS}/api/auth/logout`, { method: "POST", cookie: `__Host-herald_session=${id}` });
+    expect(out.status).toBe(204);
+    expect(out.headers.getSetCookie().join()).toMatch(/^__Host-herald_session=; Max-Age=0; Path=\/; HttpOnly; Secure/);
+    expect((await fetchApp(`${HTTPS}/api/auth/me`, { cookie: `__Host-herald_session=${id}` })).status).toBe(401);
   });
 
   it("answers a wrong password and an unknown email alike", async () => {
@@ -96,18 +125,53 @@ describe("login and sessions", () => {
     expect(await wrong.json()).toEqual(await unknown.json());
   });
 
-  it("locks an email after 5 failures, even for the right password, with Retry-After", async () => {
+  it("throttles a client after 5 failures for an email (429, Retry-After) while the owner's client signs in", async () => {
     const account = await seedWorkspace();
+    const attacker = { "cf-connecting-ip": "203.0.113.7" };
     for (let i = 0; i < 5; i++) {
-      expect((await call("/api/auth/login", { json: { email: account.email, password: `wrong ${i} password` } })).status).toBe(401);
+      const res = await call("/api/auth/login", { json: { email: account.email, password: `wrong ${i} password` }, headers: attacker });
+      expect(res.status).toBe(401);
     }
-    const locked = await call("/api/auth/login", { json: { email: account.email, password: account.password } });
-    expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(await errorCode(locked)).toBe("too_many_requests");
-    // Another account is not affected.
+    // The attacker's client is stopped, even with the right password.
+    const throttled = await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: attacker });
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await errorCode(throttled)).toBe("too_many_requests");
+    // The owner, from another client, is not.
+    const owner = await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.20" } });
+    expect(owner.status).toBe(200);
+    // Nor is another account from the attacker's client.
     const other = await seedWorkspace();
-    expect((await call("/api/auth/login", { json: { email: other.email, password: other.password } })).status).toBe(200);
+    expect((await call("/api/auth/login", { json: { email: other.email, password: other.password }, headers: attacker })).status).toBe(200);
+  });
+
+  it("an email failing from many clients stops each client at its first failure, never a client that has not failed", async () => {
+    const account = await seedWorkspace();
+    const from = (n: number) => ({ "cf-connecting-ip": `203.0.113.${n}` });
+    for (let n = 1; n <= 20; n++) {
+      expect((await call("/api/auth/login", { json: { email: account.email, password: "a guessed password" }, headers: from(n) })).status).toBe(401);
+    }
+    // Under that pressure one more failure is enough to stop a client for this email.
+    expect((await call("/api/auth/login", { json: { email: account.email, password: "another guess!" }, headers: from(21) })).status).toBe(401);
+    const stopped = await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: from(21) });
+    expect(stopped.status).toBe(429);
+    expect(Number(stopped.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The owner's client has not failed: it signs in.
+    expect((await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.21" } })).status).toBe(200);
+    const rows = await env.DB.prepare("SELECT key FROM login_attempts WHERE key LIKE ? AND locked_until > unixepoch()").bind(`%${account.email}%`).all<{ key: string }>();
+    expect(rows.results.map((r) => r.key)).toEqual([`client:203.0.113.21|email:${account.email}`]);
+  });
+
+  it("throttles a client that fails across 30 emails, for every email", async () => {
+    const account = await seedWorkspace();
+    const sprayer = { "cf-connecting-ip": "203.0.113.99" };
+    for (let i = 0; i < 30; i++) {
+      const res = await call("/api/auth/login", { json: { email: `sprayed-${i}@example.test`, password: "a guessed password" }, headers: sprayer });
+      expect(res.status).toBe(401);
+    }
+    const res = await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: sprayer });
+    expect(res.status).toBe(429);
+    expect((await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.99" } })).status).toBe(200);
   });
 
   it("clears the failure count after a successful login", async () => {
@@ -122,6 +186,35 @@ describe("login and sessions", () => {
     const account = await seedWorkspace();
     await env.DB.prepare("UPDATE sessions SET expires_at = unixepoch() - 1 WHERE user_id = ?").bind(account.userId).run();
     expect((await call("/api/auth/me", { auth: account })).status).toBe(401);
+  });
+
+  it("a new session ends after 7 days without use", async () => {
+    const account = await seedWorkspace();
+    const row = await env.DB.prepare("SELECT created_at, expires_at FROM sessions WHERE user_id = ?").bind(account.userId).first<{ created_at: number; expires_at: number }>();
+    expect(row!.expires_at - row!.created_at).toBe(7 * DAY);
+  });
+
+  it("a session in use is extended, never past 30 days from sign-in", async () => {
+    const account = await seedWorkspace();
+    // Signed in 29 days ago and used since: its idle expiry is near, so this use extends it.
+    await env.DB.prepare("UPDATE sessions SET created_at = unixepoch() - 29 * 86400, expires_at = unixepoch() + 60 WHERE user_id = ?").bind(account.userId).run();
+    const res = await fetchApp(`${ORIGIN}/api/auth/me`, { cookie: account.cookie });
+    expect(res.status).toBe(200);
+    const row = await env.DB.prepare("SELECT created_at, expires_at FROM sessions WHERE user_id = ?").bind(account.userId).first<{ created_at: number; expires_at: number }>();
+    expect(row!.expires_at).toBe(row!.created_at + 30 * DAY);
+    const maxAge = Number(/Max-Age=(\d+)/.exec(res.headers.getSetCookie().join())?.[1]);
+    expect(maxAge).toBeGreaterThan(DAY - 60);
+    expect(maxAge).toBeLessThanOrEqual(DAY);
+  });
+
+  it("refuses a session 30 days after sign-in however recently it was used", async () => {
+    const account = await seedWorkspace();
+    await env.DB.prepare("UPDATE sessions SET created_at = unixepoch() - 30 * 86400 - 1, expires_at = unixepoch() + 7 * 86400 WHERE user_id = ?")
+      .bind(account.userId)
+      .run();
+    const res = await call("/api/auth/me", { auth: account });
+    expect(res.status).toBe(401);
+    expect(await errorCode(res)).toBe("unauthorized");
   });
 
   it("rejects malformed login bodies with a clear 400", async () => {

@@ -2,6 +2,16 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, callJson, errorCode, seedOperator, seedWorkspace, sessionCookie } from "./helpers";
 
+/** How many sessions and API tokens a user has. */
+async function credentialsOf(userId: number) {
+  const row = await env.DB.prepare(
+    "SELECT (SELECT count(*) FROM sessions WHERE user_id = ?1) AS sessions, (SELECT count(*) FROM api_tokens WHERE user_id = ?1) AS tokens",
+  )
+    .bind(userId)
+    .first<{ sessions: number; tokens: number }>();
+  return { ...row };
+}
+
 describe("users (admin only)", () => {
   it("an admin creates an operator who can then sign in", async () => {
     const admin = await seedWorkspace();
@@ -30,13 +40,51 @@ describe("users (admin only)", () => {
     expect(((await weak.json()) as any).error.details[0].path).toBe("password");
   });
 
-  it("a new password signs the user out and the old one stops working", async () => {
+  it("a password reset by an admin signs the user out everywhere and revokes their API tokens", async () => {
     const admin = await seedWorkspace();
     const operator = await seedOperator(admin);
+    const { token } = await callJson<{ token: string }>("/api/tokens", { json: { name: "operator's script" }, auth: operator });
+    const { token: adminToken } = await callJson<{ token: string }>("/api/tokens", { json: { name: "admin's script" }, auth: admin });
     await callJson(`/api/users/${operator.userId}`, { method: "PATCH", json: { password: "brand new password" }, auth: admin });
+
     expect((await call("/api/auth/me", { auth: operator })).status).toBe(401);
+    expect((await call("/api/auth/me", { auth: { token } })).status).toBe(401);
+    expect(await credentialsOf(operator.userId)).toEqual({ sessions: 0, tokens: 0 });
     expect((await call("/api/auth/login", { json: { email: operator.email, password: operator.password } })).status).toBe(401);
     expect((await call("/api/auth/login", { json: { email: operator.email, password: "brand new password" } })).status).toBe(200);
+    // The admin who reset it keeps their own session and token.
+    expect((await call("/api/auth/me", { auth: admin })).status).toBe(200);
+    expect((await call("/api/auth/me", { auth: { token: adminToken } })).status).toBe(200);
+  });
+
+  it("changing your own password keeps this session, ends your other sessions and revokes your API tokens", async () => {
+    const admin = await seedWorkspace();
+    const elsewhere = sessionCookie(await call("/api/auth/login", { json: { email: admin.email, password: admin.password } }));
+    const { token } = await callJson<{ token: string }>("/api/tokens", { json: { name: "script" }, auth: admin });
+    await callJson(`/api/users/${admin.userId}`, { method: "PATCH", json: { password: "my own new password" }, auth: admin });
+
+    expect((await call("/api/auth/me", { auth: admin })).status).toBe(200);
+    expect((await call("/api/auth/me", { auth: { cookie: elsewhere } })).status).toBe(401);
+    expect((await call("/api/auth/me", { auth: { token } })).status).toBe(401);
+    expect(await credentialsOf(admin.userId)).toEqual({ sessions: 1, tokens: 0 });
+  });
+
+  it("changing your own password with an API token revokes every session and token, that one too", async () => {
+    const admin = await seedWorkspace();
+    const { token } = await callJson<{ token: string }>("/api/tokens", { json: { name: "script" }, auth: admin });
+    await callJson(`/api/users/${admin.userId}`, { method: "PATCH", json: { password: "my own new password" }, auth: { token } });
+    expect((await call("/api/auth/me", { auth: { token } })).status).toBe(401);
+    expect((await call("/api/auth/me", { auth: { cookie: admin.cookie } })).status).toBe(401);
+    expect(await credentialsOf(admin.userId)).toEqual({ sessions: 0, tokens: 0 });
+  });
+
+  it("a change of name or role keeps the user's sessions and tokens", async () => {
+    const admin = await seedWorkspace();
+    const operator = await seedOperator(admin);
+    const { token } = await callJson<{ token: string }>("/api/tokens", { json: { name: "script" }, auth: operator });
+    await callJson(`/api/users/${operator.userId}`, { method: "PATCH", json: { name: "Renamed" }, auth: admin });
+    expect((await call("/api/auth/me", { auth: operator })).status).toBe(200);
+    expect((await call("/api/auth/me", { auth: { token } })).status).toBe(200);
   });
 
   it("keeps at least one admin and never deletes the caller", async () => {

@@ -81,7 +81,12 @@ export function buildOpenApi(app: Hono<any>, info: { title: string; version: str
     security: [{ session: [] }, { bearer: [] }],
     components: {
       securitySchemes: {
-        session: { type: "apiKey", in: "cookie", name: "herald_session" },
+        session: {
+          type: "apiKey",
+          in: "cookie",
+          name: "__Host-herald_session",
+          description: "The session cookie set by POST /api/auth/login; named herald_session over plain http (local development)",
+        },
         bearer: { type: "http", scheme: "bearer", description: "An API token from POST /api/tokens" },
       },
     },

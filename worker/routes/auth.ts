@@ -3,9 +3,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { users, workspaces } from "../db/schema";
 import { isCountryCode } from "../domain/phone";
-import { demoOnSetup, sandboxEnabled } from "../lib/config";
+import { demoOnSetup, sandboxEnabled, setupSecret, setupSecretRequired } from "../lib/config";
 import type { AppEnv } from "../lib/context";
-import { burnPasswordCheck, hashPassword, verifyPassword } from "../lib/crypto";
+import { burnPasswordCheck, hashPassword, sha256Hex, timingSafeEqual, verifyPassword } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { clearFailures, lockedFor, recordFailure, throttleKeys } from "../lib/login-throttle";
 import { endSession, startSession } from "../lib/sessions";
@@ -27,6 +27,8 @@ const setupInput = z.object({
   default_country: countryCode.default("BR"),
   /** Load the demo (sandbox inbox, templates, contacts); the deployment's DEMO_ON_SETUP decides when absent. */
   load_demo: z.boolean().optional(),
+  /** The deployment's SETUP_SECRET; required outside local development (see GET /api/auth/setup). */
+  setup_secret: z.string().max(1000).optional(),
 });
 
 const loginInput = z.object({ email, password: z.string().min(1, "is required").max(200) });
@@ -44,6 +46,28 @@ const setupView = sessionView.extend({
   demo_error: z.string().optional(),
 });
 
+/**
+ * Whoever reaches a fresh deployment first would otherwise make themselves its admin: outside
+ * local development setup needs the deployment's SETUP_SECRET, and is closed while none is set.
+ */
+async function assertSetupSecret(env: Env, given: string | undefined): Promise<void> {
+  if (!setupSecretRequired(env)) return;
+  const expected = setupSecret(env);
+  if (expected === null) {
+    throw new ApiError(
+      "not_configured",
+      "first-run setup is closed: outside local development it needs a setup secret; set one with `wrangler secret put SETUP_SECRET` and send it as setup_secret",
+    );
+  }
+  if (!given?.trim()) {
+    throw new ApiError("forbidden", "setup_secret is required on this deployment", [{ path: "setup_secret", message: "is required: the deployment's SETUP_SECRET" }]);
+  }
+  // Digests of equal length: the comparison reveals neither where nor whether the lengths differ.
+  if (!timingSafeEqual(await sha256Hex(given.trim()), await sha256Hex(expected))) {
+    throw new ApiError("forbidden", "setup_secret is wrong", [{ path: "setup_secret", message: "does not match the deployment's SETUP_SECRET" }]);
+  }
+}
+
 export const authRoutes = new Hono<AppEnv>()
   .get(
     "/setup",
@@ -51,17 +75,25 @@ export const authRoutes = new Hono<AppEnv>()
       summary: "Whether Herald still needs its first admin",
       tags: ["auth"],
       access: "public",
-      responses: { 200: { description: "setup state", schema: z.object({ setup_required: z.boolean() }) } },
+      responses: {
+        200: {
+          description: "setup state",
+          schema: z.object({
+            setup_required: z.boolean(),
+            setup_secret_required: z.boolean().describe("POST /api/auth/setup must carry setup_secret (the deployment's SETUP_SECRET)"),
+          }),
+        },
+      },
     }),
     async (c) => {
       const any = await c.get("db").select({ id: users.id }).from(users).limit(1).get();
-      return c.json({ setup_required: !any });
+      return c.json({ setup_required: !any, setup_secret_required: setupSecretRequired(c.env) });
     },
   )
   .post(
     "/setup",
     describe({
-      summary: "Create the first workspace and its admin (refused once any user exists)",
+      summary: "Create the first workspace and its admin (refused once any user exists); outside local development it needs setup_secret",
       tags: ["auth"],
       access: "public",
       responses: { 201: { description: "signed in as the new admin", schema: setupView } },
@@ -73,6 +105,7 @@ export const authRoutes = new Hono<AppEnv>()
       if (await db.select({ id: users.id }).from(users).limit(1).get()) {
         throw new ApiError("already_set_up", "Herald is already set up; sign in instead");
       }
+      await assertSetupSecret(c.env, input.setup_secret);
       const passwordHash = await hashPassword(input.password);
       // Both inserts are guarded in one transaction, so two racing setups cannot both win.
       const d1 = db.$client;
@@ -120,7 +153,7 @@ export const authRoutes = new Hono<AppEnv>()
       const keys = throttleKeys(email, c.req.header("cf-connecting-ip"));
       const wait = await lockedFor(db, keys);
       if (wait > 0) {
-        throw new ApiError("too_many_requests", `too many failed sign-ins; try again in ${Math.ceil(wait / 60)} min`, undefined, {
+        throw new ApiError("too_many_requests", `too many failed sign-ins from this client; try again in ${Math.ceil(wait / 60)} min`, undefined, {
           "Retry-After": String(wait),
         });
       }
@@ -130,7 +163,7 @@ export const authRoutes = new Hono<AppEnv>()
         await recordFailure(db, keys);
         throw new ApiError("unauthorized", "wrong email or password");
       }
-      await clearFailures(db, keys[0]!.key);
+      await clearFailures(db, keys);
       const workspace = await db.select().from(workspaces).where(eq(workspaces.id, user.workspaceId)).get();
       await startSession(c, user);
       return c.json({ user: toUserView(user), workspace: toWorkspaceView(workspace!), features: featuresOf(c.env) });

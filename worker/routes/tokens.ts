@@ -45,7 +45,7 @@ export const tokenRoutes = new Hono<AppEnv>()
   .post(
     "/",
     describe({
-      summary: "Create an API token for the caller; its value is shown only in this answer",
+      summary: "Create an API token for the caller; its value is shown only in this answer, and a new password for its user revokes it",
       tags: ["tokens"],
       access: "user",
       responses: { 201: { description: "created", schema: tokenView.extend({ token: z.string() }) } },

@@ -3,10 +3,11 @@ import { Hono } from "hono";
 import { isUniqueViolation } from "../db/client";
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { sessions, users } from "../db/schema";
+import { users } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { hashPassword } from "../lib/crypto";
 import { ApiError, notFound } from "../lib/errors";
+import { currentSessionHash, passwordChangeRevocations } from "../lib/sessions";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
 import { email, password, personName, toUserView, userView } from "./views";
@@ -58,18 +59,19 @@ export const userRoutes = new Hono<AppEnv>()
   )
   .patch(
     "/:id",
-    describe({ summary: "Change a user's name, role or password", tags: ["users"], access: "admin", responses: { 200: { description: "updated", schema: userView } } }),
+    describe({ summary: "Change a user's name, role or password (a new password ends their sessions, but the caller's own, and revokes their API tokens)", tags: ["users"], access: "admin", responses: { 200: { description: "updated", schema: userView } } }),
     validate("param", idParam),
     validate("json", updateInput),
     async (c) => {
       const { id } = c.req.valid("param");
       const input = c.req.valid("json");
-      const { workspaceId } = c.get("principal");
+      const principal = c.get("principal");
+      const { workspaceId } = principal;
       const db = c.get("db");
       const user = await db.select().from(users).where(and(eq(users.id, id), eq(users.workspaceId, workspaceId))).get();
       if (!user) throw notFound("user", id);
       if (input.role === "operator" && user.role === "admin") await assertAnotherAdmin(db, workspaceId, id);
-      const row = await db
+      const update = db
         .update(users)
         .set({
           ...(input.name === undefined ? {} : { name: input.name }),
@@ -78,10 +80,13 @@ export const userRoutes = new Hono<AppEnv>()
           updatedAt: Math.floor(Date.now() / 1000),
         })
         .where(and(eq(users.id, id), eq(users.workspaceId, workspaceId)))
-        .returning()
-        .get();
-      // A new password signs the user out everywhere else.
-      if (input.password !== undefined) await db.delete(sessions).where(eq(sessions.userId, id));
+        .returning();
+      // A new password signs the user out everywhere and revokes their API tokens; a user who
+      // changes their own password keeps the session they did it from.
+      const keep = principal.userId === id && principal.via === "session" ? await currentSessionHash(c) : null;
+      const [updated] =
+        input.password === undefined ? [await update] : await db.batch([update, ...passwordChangeRevocations(db, user, keep)]);
+      const row = updated[0];
       return c.json(toUserView(row!));
     },
   )

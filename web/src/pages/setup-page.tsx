@@ -5,13 +5,15 @@ import { AuthLayout } from "../components/auth-layout";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { useTitle } from "../hooks/use-title";
-import { type SetupInput, setUp } from "../state/session";
+import { auth, type SetupInput, setUp } from "../state/session";
 import { t } from "../i18n";
 
 /** First run: creates the workspace and its admin, who is then signed in. */
 export function SetupPage() {
   useTitle(t("auth.setUpTitle"));
-  const [form, setForm] = useState<SetupInput>({
+  const secretRequired = auth.value.status === "signed-out" && auth.value.setupSecretRequired === true;
+  const [form, setForm] = useState<Required<SetupInput>>({
+    setup_secret: "",
     workspace_name: "",
     name: "",
     email: "",
@@ -36,7 +38,8 @@ export function SetupPage() {
     setError(null);
     setFields({});
     try {
-      await setUp({ ...form, default_country: form.default_country.trim().toUpperCase() });
+      const { setup_secret, ...rest } = form;
+      await setUp({ ...rest, default_country: form.default_country.trim().toUpperCase(), ...(secretRequired ? { setup_secret } : {}) });
     } catch (err) {
       const byField = fieldErrors(err);
       const marked = Object.keys(byField).some((key) => key in form);
@@ -50,6 +53,19 @@ export function SetupPage() {
     <AuthLayout title={t("auth.setUpHeading")} intro={t("auth.setUpIntro")}>
       <form class="stack" onSubmit={onSubmit} ref={formRef}>
         <FormError message={error} />
+        {secretRequired && (
+          <Field
+            label={t("auth.setupSecret")}
+            type="password"
+            hint={t("auth.setupSecretHint")}
+            value={form.setup_secret}
+            onValue={set("setup_secret")}
+            error={fields.setup_secret}
+            required
+            maxLength={1000}
+            autoComplete="off"
+          />
+        )}
         <Field
           label={t("auth.workspaceName")}
           value={form.workspace_name}

@@ -6,7 +6,7 @@ import type { Session } from "../types";
 export type AuthState =
   | { status: "loading" }
   | { status: "failed"; message: string }
-  | { status: "signed-out"; setupRequired: boolean }
+  | { status: "signed-out"; setupRequired: boolean; setupSecretRequired?: boolean }
   | { status: "signed-in"; session: Session };
 
 export const auth = signal<AuthState>({ status: "loading" });
@@ -20,6 +20,8 @@ export type SetupInput = {
   email: string;
   password: string;
   default_country: string;
+  /** The deployment's SETUP_SECRET, sent when GET /api/auth/setup says it is required. */
+  setup_secret?: string;
 };
 
 export async function loadAuth(): Promise<void> {
@@ -35,8 +37,8 @@ export async function loadAuth(): Promise<void> {
     }
   }
   try {
-    const { setup_required } = await api.get<{ setup_required: boolean }>("/api/auth/setup");
-    auth.value = { status: "signed-out", setupRequired: setup_required };
+    const setup = await api.get<{ setup_required: boolean; setup_secret_required?: boolean }>("/api/auth/setup");
+    auth.value = { status: "signed-out", setupRequired: setup.setup_required, setupSecretRequired: setup.setup_secret_required === true };
   } catch (e) {
     auth.value = { status: "failed", message: messageOf(e) };
   }
