@@ -166,6 +166,27 @@ describe("signature check", () => {
     const inbox = await cloudInbox(account);
     expect((await post(inbox.id, `{"pad":"${"z".repeat(3 * 1024 * 1024)}"}`)).status).toBe(413);
   });
+
+  it("refuses a streamed body without Content-Length with 413 once it passes 3 MB, and stops reading it", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const chunk = new Uint8Array(64 * 1024).fill(0x7a);
+    const total = 32 * 1024 * 1024;
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= total) return controller.close();
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    // A stream of unknown length: the request carries no Content-Length.
+    const res = await call(`/webhooks/whatsapp/${inbox.id}`, { method: "POST", body, headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` } });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toBe("payload too large");
+    // Whatever the runtime buffers between the two sides, far less than the 32 MB offered was read.
+    expect(pulled).toBeLessThan(8 * 1024 * 1024);
+  });
 });
 
 describe("applying events", () => {

@@ -72,6 +72,36 @@ function sendBatches<T extends { body: unknown }>(jobs: readonly T[], maxBytes =
   return out;
 }
 
+/**
+ * The request's body, counted as it is read: null (and the rest left unread) as soon as it passes
+ * `maxBytes`, whether or not the request declared a `Content-Length`.
+ * @example const body = await readBody(c.req.raw, MAX_BODY_BYTES); if (!body) return plain("payload too large", 413);
+ */
+async function readBody(request: Request, maxBytes: number): Promise<ArrayBuffer | null> {
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) return null;
+  if (!request.body) return new ArrayBuffer(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel("payload too large").catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body.buffer;
+}
+
 const inboxIdOf = (raw: string) => (/^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : null);
 
 const plain = (text: string, status: number) => new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
@@ -95,9 +125,8 @@ export const webhookRoutes = new Hono<AppEnv>()
     const inboxId = inboxIdOf(c.req.param("inboxId"));
     const auth = inboxId === null ? null : await inboxAuth(c.env, inboxId);
     if (!auth || inboxId === null) return plain("unknown inbox", 404);
-    if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) return plain("payload too large", 413);
-    const body = await c.req.arrayBuffer();
-    if (body.byteLength > MAX_BODY_BYTES) return plain("payload too large", 413);
+    const body = await readBody(c.req.raw, MAX_BODY_BYTES);
+    if (!body) return plain("payload too large", 413);
     if (!auth.key || !(await verifySignature(auth.key, body, c.req.header("x-hub-signature-256")))) {
       return plain("invalid signature", 401);
     }
