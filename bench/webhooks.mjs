@@ -21,7 +21,7 @@
 //    events before it have taken 1/BENCH_RATE s each (2,000 events/s, twice the target), answered
 //    or not, and its latency counts from that planned departure. BENCH_RATE=0 replays in a closed
 //    loop instead, BENCH_CONCURRENCY (8) requests in flight, to find the most the server accepts.
-//    Before the replay, the floor: as many GETs of a path the route answers 404 at once, to show
+//    Before the replay, the floor: as many GETs of a path the route refuses (403) at once, to show
 //    what any request costs on the machine. The requests leave from a worker thread
 //    (bench/replay-worker.mjs), away from this process's large heap and its collections.
 // 5. The campaign's progress is polled until it has not changed for SETTLE_QUIET_MS, and the
@@ -273,12 +273,12 @@ await runBench("webhooks", results, async (server) => {
   console.log(`truth (from correctly signed envelopes only): states ${JSON.stringify(truth.states)}; counters ${JSON.stringify(truth.counters)}`);
 
   // The floor: what a request costs on this machine before Herald does anything (a GET whose path
-  // names no inbox, so the route answers 404 without a lookup), at the same concurrency.
+  // names no inbox, so the route refuses it with 403 without a lookup), at the same concurrency.
   const floorRuns = Array.from({ length: 2000 }, () => ({ method: "GET" }));
   const floor = await replay(`${server.url}/webhooks/whatsapp/0`, floorRuns.map((e) => ({ ...e, events: { length: all.length / envelopes.length } })));
   const floorLat = floor.results.map((r) => r.ms).sort((a, b) => a - b);
-  const floorBad = floor.results.filter((r) => r.status !== 404).length;
-  console.log(`\nfloor: ${floorRuns.length} GETs answered 404 by the route at once, ${load}: ${f1(floorRuns.length / ((floor.end - floor.start) / 1000))} requests/s, p50 ${f1(quantile(floorLat, 0.5))} ms, p99 ${f1(quantile(floorLat, 0.99))} ms${floorBad ? ` (${floorBad} not 404!)` : ""}`);
+  const floorBad = floor.results.filter((r) => r.status !== 403).length;
+  console.log(`\nfloor: ${floorRuns.length} GETs refused (403) by the route at once, ${load}: ${f1(floorRuns.length / ((floor.end - floor.start) / 1000))} requests/s, p50 ${f1(quantile(floorLat, 0.5))} ms, p99 ${f1(quantile(floorLat, 0.99))} ms${floorBad ? ` (${floorBad} not 403!)` : ""}`);
 
   const before = await h.api("GET", `/api/campaigns/${campaign.id}`);
   const url = `${server.url}/webhooks/whatsapp/${inbox.id}`;

@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../worker/index";
 import { hmacKey, signBody } from "../worker/webhooks/signature";
-import type { WebhookJob } from "../worker/webhooks/routes";
+import { forgetWebhookAuth, webhookInboxes, type WebhookJob } from "../worker/webhooks/routes";
 import { parseWebhookEnvelope } from "../worker/domain/webhook-envelope";
 import { call, callJson, seedWorkspace, type Account } from "./helpers";
 
@@ -100,7 +100,96 @@ describe("verification handshake", () => {
     expect(await wrong.text()).not.toContain("1");
     const mode = await call(`/webhooks/whatsapp/${inbox.id}?hub.mode=unsubscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`);
     expect(mode.status).toBe(403);
-    expect((await call(`/webhooks/whatsapp/999999?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`)).status).toBe(404);
+    expect((await call(`/webhooks/whatsapp/999999?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`)).status).toBe(403);
+  });
+});
+
+/** Status, body and headers of a response, to compare two answers whole. */
+const answerOf = async (res: Response) => ({ status: res.status, body: await res.text(), headers: [...res.headers] });
+
+const postTo = (path: string, body: string, signature: string) =>
+  call(`/webhooks/whatsapp/${path}`, { method: "POST", body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } });
+
+describe("inboxes that do not exist", () => {
+  it("get the same answer as a known inbox given a wrong signature, a body too large or a wrong verify token", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const body = JSON.stringify(envelope(inbox, { statuses: [status("wamid.PROBE", "sent", 1750000000)] }));
+    const forged = await signBody(await hmacKey("not the app secret"), body);
+    const unknown = [String(inbox.id + 1), String(inbox.id + 100_000), "999999999999", "0", "abc"];
+
+    const badSignature = await answerOf(await postTo(String(inbox.id), body, forged));
+    expect(badSignature.status).toBe(401);
+    for (const id of unknown) expect(await answerOf(await postTo(id, body, forged)), id).toEqual(badSignature);
+
+    const huge = `{"pad":"${"z".repeat(3 * 1024 * 1024)}"}`;
+    const tooLarge = await answerOf(await postTo(String(inbox.id), huge, forged));
+    expect(tooLarge.status).toBe(413);
+    expect(await answerOf(await postTo(unknown[1]!, huge, forged))).toEqual(tooLarge);
+
+    // The handshake proves the verify token, nothing more: with the right token, an unknown inbox
+    // is refused exactly as a known one given a wrong token.
+    const handshake = (id: string, token: string) => call(`/webhooks/whatsapp/${id}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`);
+    const wrongToken = await answerOf(await handshake(String(inbox.id), "not-the-verify-token"));
+    expect(wrongToken.status).toBe(403);
+    for (const id of unknown) expect(await answerOf(await handshake(id, VERIFY_TOKEN)), id).toEqual(wrongToken);
+    expect(await answerOf(await handshake(String(inbox.id), VERIFY_TOKEN))).toMatchObject({ status: 200, body: "1158201444" });
+  });
+
+  it("are not looked up in D1 again and again", async () => {
+    const account = await seedWorkspace();
+    const deleted = await cloudInbox(account);
+    const inbox = await cloudInbox(account);
+    await callJson(`/api/inboxes/${deleted.id}`, { method: "DELETE", expect: 204, auth: account });
+    const body = JSON.stringify(envelope(inbox, { statuses: [status("wamid.PROBE", "sent", 1750000000)] }));
+    const forged = await signBody(await hmacKey("not the app secret"), body);
+    // As in a fresh isolate, which knows no inbox id yet; the clock stands still meanwhile.
+    forgetWebhookAuth();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(Date.now());
+    try {
+      const before = webhookInboxes.reads;
+      for (let i = 1; i <= 10; i++) {
+        expect((await postTo(String(inbox.id + 1000 * i), body, forged)).status).toBe(401);
+        expect((await postTo(String(inbox.id + 1), body, forged)).status).toBe(401);
+        expect((await postTo(String(deleted.id), body, forged)).status).toBe(401);
+        expect((await call(`/webhooks/whatsapp/${deleted.id}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`)).status).toBe(403);
+      }
+      // The highest inbox id, read for the first far id and again for the next id (an inbox that
+      // could have been created since), then the deleted inbox's row; nothing for the other 37.
+      expect(webhookInboxes.reads - before).toBe(3);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it("a new inbox is accepted at once, or within seconds when its very id was asked for just before", async () => {
+    const account = await seedWorkspace();
+    const first = await cloudInbox(account);
+    let now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => now);
+    const unsigned = `sha256=${"0".repeat(64)}`;
+    const signed = (inbox: Inbox) => post(inbox.id, JSON.stringify(envelope(inbox, { statuses: [status(`wamid.NEW${inbox.id}`, "sent", 1750000000)] })));
+    const handshake = (inbox: Inbox) => call(`/webhooks/whatsapp/${inbox.id}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=42`);
+    try {
+      // Unknown ids far above the highest are being asked for: the new inbox answers at once all the same.
+      expect((await postTo(String(first.id + 100_000), "{}", unsigned)).status).toBe(401);
+      const second = await cloudInbox(account);
+      expect((await handshake(second)).status).toBe(200);
+      expect((await signed(second)).status).toBe(200);
+      expect((await postTo(String(first.id + 200_000), "{}", unsigned)).status).toBe(401);
+      const third = await cloudInbox(account);
+      expect((await signed(third)).status).toBe(200);
+
+      // Its very id was asked for before it existed: it answers once NEW_ID_RECHECK_MS has passed.
+      expect((await postTo(String(third.id + 1), "{}", unsigned)).status).toBe(401);
+      const fourth = await cloudInbox(account);
+      expect(fourth.id).toBe(third.id + 1);
+      now += 5_000;
+      expect((await handshake(fourth)).status).toBe(200);
+      expect((await signed(fourth)).status).toBe(200);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
 
@@ -132,10 +221,10 @@ describe("signature check", () => {
     expect((await eventsOf(inbox.id)).results).toEqual([]);
   });
 
-  it("answers 404 for an unknown inbox; a signed body that is not an envelope is acknowledged and dropped", async () => {
+  it("answers 401 for an unknown inbox; a signed body that is not an envelope is acknowledged and dropped", async () => {
     const account = await seedWorkspace();
     const inbox = await cloudInbox(account);
-    expect((await post(987654, "{}")).status).toBe(404);
+    expect((await post(987654, "{}")).status).toBe(401);
     // Signed, so from Meta: a retry would bring the same body again, so it is acknowledged, and
     // the consumer drops it without holding up the valid envelope queued after it.
     expect((await post(inbox.id, "not json")).status).toBe(200);
@@ -165,6 +254,27 @@ describe("signature check", () => {
     const account = await seedWorkspace();
     const inbox = await cloudInbox(account);
     expect((await post(inbox.id, `{"pad":"${"z".repeat(3 * 1024 * 1024)}"}`)).status).toBe(413);
+  });
+
+  it("refuses a streamed body without Content-Length with 413 once it passes 3 MB, and stops reading it", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const chunk = new Uint8Array(64 * 1024).fill(0x7a);
+    const total = 32 * 1024 * 1024;
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= total) return controller.close();
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    // A stream of unknown length: the request carries no Content-Length.
+    const res = await call(`/webhooks/whatsapp/${inbox.id}`, { method: "POST", body, headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` } });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toBe("payload too large");
+    // Whatever the runtime buffers between the two sides, far less than the 32 MB offered was read.
+    expect(pulled).toBeLessThan(8 * 1024 * 1024);
   });
 });
 

@@ -8,6 +8,7 @@ import { createScheduledController, runDurableObjectAlarm, runInDurableObject } 
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CampaignSender } from "../../worker/campaigns/campaign-sender";
+import { CatalogSync } from "../../worker/campaigns/sender/catalog";
 import worker from "../../worker/index";
 import { call, callJson, seedOperator, seedWorkspace, type Account } from "../helpers";
 import {
@@ -346,6 +347,142 @@ describe("lifecycle conflicts", () => {
     expect((await failing(`/api/campaigns/${id}/resume`, { method: "POST", auth: w.admin }, 409)).message).toMatch(/cancelled/);
     await expectAllFinal(w, id, 2);
     await expectAtMostOnce(w);
+    await call(`/api/campaigns/${id}`, { method: "DELETE", auth: w.admin }).then((r) => expect(r.status).toBe(204));
+  });
+});
+
+/** Rows in each of the object's own tables (the runtime's aside), and its alarm. */
+const storedBy = (id: number) =>
+  runInDurableObject(senderOf(id), async (_: CampaignSender, state) => {
+    const sql = state.storage.sql;
+    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'").toArray();
+    const rows = Object.fromEntries(tables.map(({ name }) => [name, sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`).one().n]));
+    return { rows, alarm: await state.storage.getAlarm() };
+  });
+/** Names, phones and message texts the object keeps of its recipients. */
+const personalDataOf = (id: number) =>
+  runInDurableObject(senderOf(id), (_: CampaignSender, state) => {
+    const hasRecipients = state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'recipients'").toArray().length > 0;
+    return hasRecipients ? state.storage.sql.exec<{ name: string; phone: string; content: string | null }>("SELECT name, phone, content FROM recipients ORDER BY id").toArray() : [];
+  });
+
+/** Launches with the object's queue held, until `count` recipients are released; their ids. */
+async function launchHeld(w: World, id: number, count: number): Promise<number[]> {
+  const held = await holdOutbound(id);
+  await launch(w, id);
+  const deadline = Date.now() + 10_000;
+  while (held.flatMap((j) => j.ids).length < count && Date.now() < deadline) {
+    await runDurableObjectAlarm(senderOf(id));
+    await sleep(25);
+  }
+  const ids = held.flatMap((j) => j.ids);
+  expect(ids).toHaveLength(count);
+  return ids;
+}
+
+describe("deleting a campaign", () => {
+  it("erases its object's storage: the recipients' names, phones and messages, and the alarm", async () => {
+    const w = await world(3);
+    const id = await createCampaign(w, templateCampaign(w));
+    await launch(w, id);
+    expect((await drive(w.admin, id, (c) => c.status === "completed")).status).toBe("completed");
+    const kept = await personalDataOf(id);
+    expect(kept.map((r) => r.phone).sort()).toEqual([...w.phones].sort());
+    expect(kept.every((r) => r.name.startsWith("Person ") && r.content !== null)).toBe(true);
+
+    await call(`/api/campaigns/${id}`, { method: "DELETE", auth: w.admin }).then((r) => expect(r.status).toBe(204));
+    expect(await storedBy(id)).toEqual({ rows: {}, alarm: null });
+    expect((await call(`/api/campaigns/${id}`, { auth: w.admin })).status).toBe(404);
+    // Erasing again changes nothing.
+    expect(await senderOf(id).erase()).toEqual({ erased: true });
+    expect(await storedBy(id)).toEqual({ rows: {}, alarm: null });
+  });
+
+  it("the object of a campaign that may still send refuses to be erased", async () => {
+    const w = await world(2);
+    const id = await createCampaign(w, templateCampaign(w, SLOW));
+    await launch(w, id);
+    expect(await senderOf(id).erase()).toEqual({ erased: false, status: "sending" });
+    await post(`/api/campaigns/${id}/pause`, w.admin);
+    expect(await senderOf(id).erase()).toEqual({ erased: false, status: "paused" });
+    expect((await personalDataOf(id)).map((r) => r.phone).sort()).toEqual([...w.phones].sort());
+    expect((await failing(`/api/campaigns/${id}`, { method: "DELETE", auth: w.admin }, 409)).message).toMatch(/cancel the paused campaign/);
+    await post(`/api/campaigns/${id}/cancel`, w.admin);
+  });
+
+  it("erases a draft's object too, one that was scheduled and moved back to draft", async () => {
+    const w = await world(1);
+    const id = await createCampaign(w, templateCampaign(w));
+    await callJson(`/api/campaigns/${id}/launch`, { json: { schedule: { at: saoPauloWall(Date.now() + 86_400_000), timezone: "America/Sao_Paulo" } }, expect: 200, auth: w.admin });
+    await post(`/api/campaigns/${id}/unschedule`, w.admin);
+    expect((await storedBy(id)).rows.meta).toBeGreaterThan(0);
+    await call(`/api/campaigns/${id}`, { method: "DELETE", auth: w.admin }).then((r) => expect(r.status).toBe(204));
+    expect(await storedBy(id)).toEqual({ rows: {}, alarm: null });
+  });
+
+  it("erases a cancelled campaign with sends still in flight; their late reports bring nothing back", async () => {
+    const w = await world(3);
+    const id = await createCampaign(w, templateCampaign(w));
+    const ids = await launchHeld(w, id, 3);
+    const stub = senderOf(id);
+    await stub.claim(ids);
+    await runInDurableObject(stub, (instance: CampaignSender) => {
+      instance.settleTimeoutMs = 50;
+    });
+    expect((await call(`/api/campaigns/${id}/cancel`, { method: "POST", auth: w.admin })).status).toBe(202);
+    // The object keeps an alarm to expire the claims still out.
+    expect((await storedBy(id)).alarm).not.toBeNull();
+
+    await call(`/api/campaigns/${id}`, { method: "DELETE", auth: w.admin }).then((r) => expect(r.status).toBe(204));
+    expect(await storedBy(id)).toEqual({ rows: {}, alarm: null });
+    // The consumer's report of the sends it had claimed arrives after the erase: accepted, nothing stored.
+    await stub.report(ids.map((rid) => ({ id: rid, result: "sent" as const, wamid: `wamid.late.${rid}` })));
+    expect(await personalDataOf(id)).toEqual([]);
+    expect((await storedBy(id)).alarm).toBeNull();
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+  });
+
+  it("an erase that lands while the alarm waits for D1 leaves nothing once the alarm ends", async () => {
+    const w = await world(3);
+    const id = await createCampaign(w, templateCampaign(w));
+    const stub = senderOf(id);
+    await stub.claim(await launchHeld(w, id, 3));
+    await runInDurableObject(stub, (instance: CampaignSender) => {
+      instance.settleTimeoutMs = 50;
+    });
+    expect((await call(`/api/campaigns/${id}/cancel`, { method: "POST", auth: w.admin })).status).toBe(202);
+
+    // The object's copies to D1 wait at a gate only the test opens (plain flags: a promise the
+    // object resolved would carry its context here).
+    let reached = false;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    await runInDurableObject(stub, (instance: CampaignSender) => {
+      const self = instance as unknown as { env: Env; store: unknown; catalog: CatalogSync };
+      const db = self.env.DB;
+      const gated = {
+        prepare: (query: string) => ({
+          bind: (...values: unknown[]) => ({
+            run: async () => {
+              reached = true;
+              await gate;
+              return db.prepare(query).bind(...values).run();
+            },
+          }),
+        }),
+      } as unknown as D1Database;
+      self.catalog = new CatalogSync(gated, () => self.store as never);
+    });
+    // The alarm kept to expire the claims still out runs, and waits while copying to D1.
+    const alarm = runDurableObjectAlarm(stub);
+    while (!reached) await sleep(10);
+    expect(await stub.erase()).toEqual({ erased: true });
+    open();
+    expect(await alarm).toBe(true);
+    expect(await personalDataOf(id)).toEqual([]);
+    const after = await storedBy(id);
+    expect(after.alarm).toBeNull();
+    expect(after.rows.meta ?? 0).toBe(0);
     await call(`/api/campaigns/${id}`, { method: "DELETE", auth: w.admin }).then((r) => expect(r.status).toBe(204));
   });
 });

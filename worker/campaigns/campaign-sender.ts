@@ -58,7 +58,7 @@ export const LIVE_STATUS_HEADER = "x-herald-campaign-status";
  * lifecycle (`domain/campaign-lifecycle`).
  */
 export class CampaignSender extends DurableObject<Env> {
-  private readonly store: RecipientStore;
+  private storeOrNull: RecipientStore | null = null;
   private readonly catalog: CatalogSync;
   private readonly live: LiveBroadcaster;
   private settleWaiters: (() => void)[] = [];
@@ -75,14 +75,18 @@ export class CampaignSender extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new RecipientStore(ctx.storage.sql);
-    this.catalog = new CatalogSync(env.DB, this.store);
+    this.catalog = new CatalogSync(env.DB, () => this.store);
     this.live = new LiveBroadcaster(ctx, () => ({ message: this.liveMessage(), status: this.status() }));
     // Keep-alive pings are answered without waking a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
   // ---- state ------------------------------------------------------------------------------
+
+  /** The object's tables, created on first use: an object erased, or never used, stores nothing. */
+  private get store(): RecipientStore {
+    return (this.storeOrNull ??= new RecipientStore(this.ctx.storage.sql));
+  }
 
   private getConfig(): CampaignConfig | null {
     return this.store.getMeta<CampaignConfig>("config");
@@ -288,6 +292,31 @@ export class CampaignSender extends DurableObject<Env> {
     const settled = await this.settle();
     await this.flush(true);
     return { ...this.progress(), settled, in_flight: this.store.count("sending") };
+  }
+
+  /**
+   * Erases everything the object stores, recipients' names, phones, attributes and messages
+   * included, and its alarm: the campaign is being deleted. Safe to call again, and on an object
+   * never launched. A campaign that may still send (sending or paused, as this object knows it)
+   * is left as it is (`erased: false`). Work interrupted by the erase (an alarm or a report
+   * waiting on I/O) finds an empty draft when it resumes, and a draft without config releases,
+   * claims and stores nothing.
+   */
+  async erase(): Promise<{ erased: true } | { erased: false; status: CampaignStatus }> {
+    const status = this.status();
+    if (status === "sending" || status === "paused") return { erased: false, status };
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.storeOrNull = null;
+    this.lastClaimAt = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(1000, "campaign deleted");
+      } catch {
+        // already closed
+      }
+    }
+    return { erased: true };
   }
 
   private async settle(): Promise<boolean> {
@@ -524,7 +553,9 @@ export class CampaignSender extends DurableObject<Env> {
    */
   async report(outcomes: Outcome[]): Promise<Progress> {
     const now = Date.now();
-    const config = this.config();
+    const config = this.getConfig();
+    // Not launched, or erased since its sends were claimed: there is nothing to apply them to.
+    if (!config) return this.progress();
     const store = this.store;
     const ended = this.status() === "cancelled" || this.status() === "failed";
     let campaignError: { code?: number; title: string } | null = null;

@@ -38,6 +38,7 @@ import { describe, idParam, issuesOf, validate } from "../lib/validate";
 import { providerFor } from "../provider";
 
 const MAX_TITLE_LENGTH = 200;
+const DELETABLE_STATUSES = CAMPAIGN_STATUSES.filter(isDeletable);
 
 const campaignInput = z.object({
   title: z.string().trim().min(1, "is required").max(MAX_TITLE_LENGTH),
@@ -346,13 +347,31 @@ export const campaignRoutes = new Hono<AppEnv>()
   )
   .delete(
     "/:id",
-    describe({ summary: "Delete a campaign that is not scheduled or sending", tags: ["campaigns"], access: "user", responses: { 204: { description: "deleted" } } }),
+    describe({
+      summary: "Delete a campaign that is not scheduled, sending or paused, with everything its object stored about its recipients",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 204: { description: "deleted" } },
+    }),
     validate("param", idParam),
     async (c) => {
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
       if (!isDeletable(row.status)) throw new ApiError("conflict", `cancel the ${row.status} campaign before deleting it`);
-      await db.delete(campaigns).where(eq(campaigns.id, row.id));
+      // The object first: if erasing fails, the campaign is still listed and can be deleted again.
+      // The object refuses while it may send, and the row goes only while still deletable, so a
+      // launch racing the delete either keeps its campaign or begins afresh on the erased object.
+      const erased = await senderOf(c.env, row.id).erase();
+      if (!erased.erased) throw new ApiError("conflict", `cancel the ${erased.status} campaign before deleting it`);
+      const deleted = await db
+        .delete(campaigns)
+        .where(and(eq(campaigns.id, row.id), eq(campaigns.workspaceId, row.workspaceId), inArray(campaigns.status, DELETABLE_STATUSES)))
+        .returning({ id: campaigns.id })
+        .get();
+      if (!deleted) {
+        const now = await findCampaign(db, row.workspaceId, row.id);
+        throw new ApiError("conflict", `cancel the ${now.status} campaign before deleting it`);
+      }
       return c.body(null, 204);
     },
   )

@@ -17,7 +17,8 @@ export class CatalogSync {
 
   constructor(
     private readonly db: D1Database,
-    private readonly store: RecipientStore,
+    /** The object's store as it is now (it is made anew after an erase). */
+    private readonly store: () => RecipientStore,
   ) {}
 
   /** Copies status and counters (at most once a second unless forced), then the new sends. */
@@ -40,7 +41,7 @@ export class CatalogSync {
   /** Copies sent messages' wamids to D1 (campaign_sends), where webhooks and replies look them up. */
   async flushSends(key: CatalogKey): Promise<void> {
     for (;;) {
-      const rows = this.store.pendingSends(SENDS_PER_STATEMENT);
+      const rows = this.store().pendingSends(SENDS_PER_STATEMENT);
       if (rows.length === 0) return;
       await this.db
         .prepare(
@@ -51,7 +52,7 @@ export class CatalogSync {
         )
         .bind(key.inboxId, key.workspaceId, key.campaignId, JSON.stringify(rows))
         .run();
-      this.store.dropSends(rows.map((r) => r.recipient_id));
+      this.store().dropSends(rows.map((r) => r.recipient_id));
     }
   }
 }
