@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             // A fixed test-only key; real deployments set HERALD_ENCRYPTION_KEY as a secret.
             HERALD_ENCRYPTION_KEY: "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTAwMDA=",
             SANDBOX_ENABLED: "true",
+            // A host that does not exist, so tests can point a Cloud API inbox elsewhere than Meta.
+            EXTRA_API_BASE_URLS: "https://graph.herald.test",
           },
         },
       }),

@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { isoOrNull, nowSeconds, isUniqueViolation, isForeignKeyViolation, deleteOwned, type Db } from "../db/client";
 import { inboxes, type Inbox } from "../db/schema";
-import { sandboxEnabled } from "../lib/config";
+import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed, SANDBOX_PATH, sandboxBaseUrl } from "../domain/api-base-url";
+import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { decryptSecret, encryptSecret, randomToken } from "../lib/crypto";
 import { ApiError, notFound } from "../lib/errors";
@@ -12,9 +13,6 @@ import { requireAdmin } from "../middleware/auth";
 import { forgetWebhookAuth } from "../webhooks/routes";
 
 export const MESSAGING_LIMIT_TIERS = ["250", "2000", "10000", "100000", "unlimited"] as const;
-export const CLOUD_API_BASE_URL = "https://graph.facebook.com";
-/** Where the built-in WhatsApp simulator answers, relative to the app's own origin. */
-export const SANDBOX_PATH = "/sandbox/graph";
 
 const graphId = z.string().trim().regex(/^\d{1,32}$/, "must be the numeric id Meta shows");
 const baseUrl = z
@@ -33,7 +31,9 @@ const inboxFields = {
   access_token: z.string().trim().min(1).max(2000),
   app_secret: z.string().trim().min(1).max(200),
   verify_token: z.string().trim().min(8, "must be at least 8 characters").max(200),
-  api_base_url: baseUrl,
+  api_base_url: baseUrl.describe(
+    "Graph API root without the version: Meta's https://graph.facebook.com (the default for a Cloud API inbox; others only if EXTRA_API_BASE_URLS lists them). Changing it needs access_token and app_secret in the same request.",
+  ),
   api_version: z.string().regex(/^v\d+\.\d+$/, "must look like v23.0"),
   throughput_cap: z.number().int().min(1).max(1000),
   messaging_limit_tier: z.enum(MESSAGING_LIMIT_TIERS),
@@ -124,6 +124,27 @@ function toInboxView(inbox: Inbox, origin: string, isAdmin: boolean): z.infer<ty
   };
 }
 
+/** A 400 naming `field`, shaped like the ones `validate()` answers. */
+function invalidField(field: string, message: string): ApiError {
+  return new ApiError("validation_failed", `invalid body: ${field}: ${message}`, [{ path: field, message }]);
+}
+
+/**
+ * Refuses an `api_base_url` the inbox may not use. A Cloud API inbox sends its access token to
+ * that host, so only Meta's Graph API (and EXTRA_API_BASE_URLS) will do; a sandbox inbox's API is
+ * the app's own simulator, reached in-process.
+ */
+function checkApiBaseUrl(env: Env, provider: Inbox["provider"], url: string) {
+  if (provider === "sandbox") {
+    if (!sandboxBaseUrl(url)) throw invalidField("api_base_url", `a sandbox inbox's API is this app's simulator at ${SANDBOX_PATH}`);
+    return;
+  }
+  const extra = extraApiBaseUrls(env);
+  if (!cloudBaseUrlAllowed(url, extra)) {
+    throw invalidField("api_base_url", `must be Meta's Graph API, ${CLOUD_API_BASE_URL}${extra.length ? ` (or under ${extra.join(", ")})` : ""}`);
+  }
+}
+
 const duplicateNumber = (id: string) => new ApiError("conflict", `an inbox for phone number id ${id} already exists`);
 
 export { createInput as inboxInput };
@@ -165,7 +186,7 @@ export const inboxRoutes = new Hono<AppEnv>()
   .patch(
     "/:id",
     requireAdmin,
-    describe({ summary: "Change an inbox; a secret sent here replaces the stored one", tags: ["inboxes"], access: "admin", responses: { 200: { description: "updated", schema: inboxView } } }),
+    describe({ summary: "Change an inbox; a secret sent here replaces the stored one, and a new api_base_url needs both secrets again", tags: ["inboxes"], access: "admin", responses: { 200: { description: "updated", schema: inboxView } } }),
     validate("param", idParam),
     validate("json", patchInput),
     async (c) => {
@@ -174,7 +195,24 @@ export const inboxRoutes = new Hono<AppEnv>()
       const { workspaceId } = c.get("principal");
       const db = c.get("db");
       const scope = and(eq(inboxes.id, id), eq(inboxes.workspaceId, workspaceId));
-      if (!(await db.select({ id: inboxes.id }).from(inboxes).where(scope).get())) throw notFound("inbox", id);
+      const current = await db.select().from(inboxes).where(scope).get();
+      if (!current) throw notFound("inbox", id);
+      if (input.api_base_url !== undefined) {
+        checkApiBaseUrl(c.env, current.provider, input.api_base_url);
+        // The stored credentials were given for the old host: a new host gets new ones, or none
+        // would be sent to it. Required here so the inbox is never left without them unnoticed.
+        if (current.provider === "cloud" && input.api_base_url !== current.apiBaseUrl.replace(/\/+$/, "")) {
+          const missing = (["access_token", "app_secret"] as const).filter((field) => input[field] === undefined);
+          if (missing.length) {
+            const message = "is required when api_base_url changes: the stored one stays with the old host";
+            throw new ApiError(
+              "validation_failed",
+              `invalid body: ${missing[0]}: ${message}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ""}`,
+              missing.map((path) => ({ path, message })),
+            );
+          }
+        }
+      }
       try {
         const row = await db
           .update(inboxes)
@@ -249,6 +287,7 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
       { path: "provider", message: "the sandbox is turned off on this deployment" },
     ]);
   }
+  if (input.api_base_url !== undefined) checkApiBaseUrl(env, input.provider, input.api_base_url);
   const generated = input.provider === "sandbox" ? simulatedNumber() : null;
   const phoneNumberId = input.phone_number_id ?? generated?.phone_number_id;
   const wabaId = input.waba_id ?? generated?.waba_id;
