@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { Inbox } from "../worker/db/schema";
-import { inboxSecrets } from "../worker/routes/inboxes";
+import { inboxSecrets } from "../worker/db/inbox-secrets";
 import { call, callJson, errorCode, seedOperator, seedWorkspace, type Auth } from "./helpers";
 
 const ACCESS_TOKEN = "EAAG-secret-access-token-1234567890";
@@ -26,6 +26,7 @@ async function rawInbox(id: number): Promise<Inbox> {
     workspaceId: row!.workspace_id,
     accessTokenEnc: row!.access_token_enc,
     appSecretEnc: row!.app_secret_enc,
+    secretContext: row!.secret_context,
   } as Inbox;
 }
 

@@ -2,11 +2,12 @@ import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { isoOrNull, nowSeconds, isUniqueViolation, isForeignKeyViolation, deleteOwned, type Db } from "../db/client";
+import { inboxSecretUpdate, sealNewInboxSecrets } from "../db/inbox-secrets";
 import { inboxes, type Inbox } from "../db/schema";
 import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed, SANDBOX_PATH, sandboxBaseUrl } from "../domain/api-base-url";
 import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
 import type { AppEnv } from "../lib/context";
-import { decryptSecret, encryptSecret, randomToken } from "../lib/crypto";
+import { assertEncryptionKey, randomToken } from "../lib/crypto";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
@@ -85,23 +86,6 @@ const inboxView = z.object({
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),
 });
-
-const secretContext = (workspaceId: number, field: "access_token" | "app_secret") => `herald:inbox:${workspaceId}:${field}`;
-
-async function seal(env: Env, workspaceId: number, field: "access_token" | "app_secret", value: string): Promise<string> {
-  try {
-    return await encryptSecret(env.HERALD_ENCRYPTION_KEY, value, secretContext(workspaceId, field));
-  } catch (error) {
-    throw new ApiError("not_configured", `cannot store secrets: ${(error as Error).message}`);
-  }
-}
-
-/** Decrypts an inbox's credentials for the provider adapter; never for an API response. */
-export async function inboxSecrets(env: Env, inbox: Inbox): Promise<{ accessToken: string | null; appSecret: string | null }> {
-  const open = (value: string | null, field: "access_token" | "app_secret") =>
-    value ? decryptSecret(env.HERALD_ENCRYPTION_KEY, value, secretContext(inbox.workspaceId, field)) : Promise.resolve(null);
-  return { accessToken: await open(inbox.accessTokenEnc, "access_token"), appSecret: await open(inbox.appSecretEnc, "app_secret") };
-}
 
 function toInboxView(inbox: Inbox, origin: string, isAdmin: boolean): z.infer<typeof inboxView> {
   return {
@@ -221,8 +205,10 @@ export const inboxRoutes = new Hono<AppEnv>()
             ...(input.phone_number_id === undefined ? {} : { phoneNumberId: input.phone_number_id }),
             ...(input.waba_id === undefined ? {} : { wabaId: input.waba_id }),
             ...(input.display_phone === undefined ? {} : { displayPhone: input.display_phone }),
-            ...(input.access_token === undefined ? {} : { accessTokenEnc: await seal(c.env, workspaceId, "access_token", input.access_token) }),
-            ...(input.app_secret === undefined ? {} : { appSecretEnc: await seal(c.env, workspaceId, "app_secret", input.app_secret) }),
+            ...(await inboxSecretUpdate(c.env, current, {
+              ...(input.access_token === undefined ? {} : { access_token: input.access_token }),
+              ...(input.app_secret === undefined ? {} : { app_secret: input.app_secret }),
+            })),
             ...(input.verify_token === undefined ? {} : { verifyToken: input.verify_token }),
             ...(input.api_base_url === undefined ? {} : { apiBaseUrl: input.api_base_url }),
             ...(input.api_version === undefined ? {} : { apiVersion: input.api_version }),
@@ -296,8 +282,16 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
   const displayPhone = input.display_phone ?? (input.phone_number_id ? "" : (generated?.display_phone ?? ""));
   const accessToken = input.access_token ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
   const appSecret = input.app_secret ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
+  // The inbox id is part of each secret's encryption context, so the secrets are sealed once the
+  // row exists; a key problem is found before it is written.
   try {
-    return await db
+    await assertEncryptionKey(env.HERALD_ENCRYPTION_KEY);
+  } catch (error) {
+    throw new ApiError("not_configured", `cannot store secrets: ${(error as Error).message}`);
+  }
+  let row: Inbox;
+  try {
+    row = (await db
       .insert(inboxes)
       .values({
         workspaceId,
@@ -306,8 +300,6 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
         phoneNumberId,
         wabaId,
         displayPhone,
-        accessTokenEnc: accessToken ? await seal(env, workspaceId, "access_token", accessToken) : null,
-        appSecretEnc: appSecret ? await seal(env, workspaceId, "app_secret", appSecret) : null,
         verifyToken: input.verify_token ?? randomToken(18),
         apiBaseUrl: input.api_base_url ?? (input.provider === "sandbox" ? `${origin}${SANDBOX_PATH}` : CLOUD_API_BASE_URL),
         apiVersion: input.api_version,
@@ -315,9 +307,17 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
         messagingLimitTier: input.messaging_limit_tier,
       })
       .returning()
-      .get();
+      .get())!;
   } catch (e) {
     if (isUniqueViolation(e)) throw duplicateNumber(phoneNumberId);
+    throw e;
+  }
+  try {
+    const sealed = await sealNewInboxSecrets(env, row, { ...(accessToken ? { access_token: accessToken } : {}), ...(appSecret ? { app_secret: appSecret } : {}) });
+    return (await db.update(inboxes).set(sealed).where(eq(inboxes.id, row.id)).returning().get())!;
+  } catch (e) {
+    // No inbox is left behind without the secrets it was created with.
+    await db.delete(inboxes).where(eq(inboxes.id, row.id));
     throw e;
   }
 }
