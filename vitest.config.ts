@@ -17,6 +17,8 @@ export default defineConfig(async () => {
             SANDBOX_ENABLED: "true",
             // Local development: first-run setup needs no SETUP_SECRET.
             HERALD_ENV: "development",
+            // A host that does not exist, so tests can point a Cloud API inbox elsewhere than Meta.
+            EXTRA_API_BASE_URLS: "https://graph.herald.test",
           },
         },
       }),

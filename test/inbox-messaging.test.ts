@@ -186,6 +186,46 @@ describe("sending one message", () => {
   });
 });
 
+describe("single sends and opt-outs", () => {
+  const messageRows = async (account: Account) =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE workspace_id = ?").bind(account.workspaceId).first<{ n: number }>())!.n;
+  const sandboxSends = async (account: Account, inbox: Inbox) =>
+    (await callJson<{ data: { method: string }[] }>(`/api/sandbox/inboxes/${inbox.id}/requests`, { auth: account })).data.filter((r) => r.method === "POST");
+
+  it("refuses a contact who opted out, before writing a message or calling WhatsApp", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await sandboxInbox(admin);
+    await synced(admin, inbox);
+    await callJson("/api/contacts", { json: { name: "Ana", phone: "+5511987652221", opted_out: true }, auth: admin });
+    for (const body of [
+      { to: "(11) 98765-2221", text: { body: "Olá!" } },
+      { to: "+5511987652221", template: { name: "welcome_offer", language: "pt_BR", header: { "1": "Ana" }, body: { "1": "Ana", "2": "X" } } },
+    ]) {
+      const res = await send(admin, inbox, body);
+      expect(res.status).toBe(409);
+      const error = ((await res.json()) as any).error;
+      expect(error.code).toBe("opted_out");
+      expect(error.message).toContain("+5511987652221");
+      expect(error.details).toEqual([expect.objectContaining({ path: "to" })]);
+    }
+    expect(await messageRows(admin)).toBe(0);
+    expect(await sandboxSends(admin, inbox)).toEqual([]);
+    // A contact who did not opt out is sent to as before.
+    await callJson("/api/contacts", { json: { name: "Bia", phone: "+5511987652222" }, auth: admin });
+    expect((await send(admin, inbox, { to: "+5511987652222", text: { body: "Olá!" } })).status).toBe(201);
+  });
+
+  it("writes no message when the inbox's provider cannot be set up", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await sandboxInbox(admin);
+    await env.DB.prepare("UPDATE inboxes SET access_token_enc = 'v1:AAAA:AAAA' WHERE id = ?").bind(inbox.id).run();
+    const res = await send(admin, inbox, { to: "+5511987652223", text: { body: "Olá!" } });
+    expect(res.status).toBe(500);
+    expect(await errorCode(res)).toBe("not_configured");
+    expect(await messageRows(admin)).toBe(0);
+  });
+});
+
 describe("sandbox switch", () => {
   it("a deployment without the sandbox refuses sandbox inboxes", async () => {
     const admin = await seedWorkspace();

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Inbox } from "../worker/db/schema";
-import { inboxSecrets } from "../worker/routes/inboxes";
+import { inboxSecrets } from "../worker/db/inbox-secrets";
 import { call, callJson, errorCode, seedOperator, seedWorkspace, type Auth } from "./helpers";
 
 const ACCESS_TOKEN = "EAAG-secret-access-token-1234567890";
@@ -26,6 +26,7 @@ async function rawInbox(id: number): Promise<Inbox> {
     workspaceId: row!.workspace_id,
     accessTokenEnc: row!.access_token_enc,
     appSecretEnc: row!.app_secret_enc,
+    secretContext: row!.secret_context,
   } as Inbox;
 }
 
@@ -193,5 +194,98 @@ describe("inboxes", () => {
     const inbox = await create(admin);
     expect((await call(`/api/inboxes/${inbox.id}`, { method: "DELETE", auth: admin })).status).toBe(204);
     expect((await call(`/api/inboxes/${inbox.id}`, { auth: admin })).status).toBe(404);
+  });
+});
+
+describe("the Cloud API host", () => {
+  const refused = async (res: Response) => {
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as any;
+    expect(body.error.code).toBe("validation_failed");
+    expect(body.error.message).toContain("api_base_url");
+    return body.error.details.map((d: any) => d.path);
+  };
+
+  it("a Cloud API inbox only talks to Meta's Graph API, or to a base URL listed in EXTRA_API_BASE_URLS", async () => {
+    const admin = await seedWorkspace();
+    for (const url of [
+      "https://evil.example.com",
+      "https://graph.facebook.com.evil.example.com",
+      "https://user:pass@graph.facebook.com",
+      "https://graph.facebook.com:8443",
+      "http://localhost:8787",
+    ]) {
+      const res = await call("/api/inboxes", { json: cloudInbox({ api_base_url: url }), auth: admin });
+      expect(await refused(res), url).toEqual(["api_base_url"]);
+    }
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM inboxes WHERE workspace_id = ?").bind(admin.workspaceId).first<{ n: number }>();
+    expect(count!.n).toBe(0);
+
+    expect(await create(admin, cloudInbox({ api_base_url: "https://graph.facebook.com/" }))).toMatchObject({ api_base_url: "https://graph.facebook.com" });
+    // The tests list https://graph.herald.test in EXTRA_API_BASE_URLS.
+    expect(await create(admin, cloudInbox({ api_base_url: "https://graph.herald.test" }))).toMatchObject({ api_base_url: "https://graph.herald.test" });
+
+    const inbox = await create(admin);
+    const patched = await call(`/api/inboxes/${inbox.id}`, {
+      method: "PATCH",
+      json: { api_base_url: "https://evil.example.com", access_token: "new-token-value", app_secret: "new-app-secret" },
+      auth: admin,
+    });
+    expect(await refused(patched)).toEqual(["api_base_url"]);
+    const stored = await rawInbox(inbox.id);
+    expect((await env.DB.prepare("SELECT api_base_url FROM inboxes WHERE id = ?").bind(inbox.id).first<{ api_base_url: string }>())!.api_base_url).toBe(
+      "https://graph.facebook.com",
+    );
+    expect(await inboxSecrets(env, stored)).toEqual({ accessToken: ACCESS_TOKEN, appSecret: APP_SECRET });
+  });
+
+  it("changing a Cloud API inbox's api_base_url needs its access token and app secret again in the same request", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await create(admin);
+    const alone = await call(`/api/inboxes/${inbox.id}`, { method: "PATCH", json: { api_base_url: "https://graph.herald.test" }, auth: admin });
+    expect((await refused(alone)).sort()).toEqual(["access_token", "app_secret"]);
+    const halfway = await call(`/api/inboxes/${inbox.id}`, { method: "PATCH", json: { api_base_url: "https://graph.herald.test", access_token: "x-token" }, auth: admin });
+    expect(await refused(halfway)).toEqual(["app_secret"]);
+    expect(await callJson(`/api/inboxes/${inbox.id}`, { auth: admin })).toMatchObject({ api_base_url: "https://graph.facebook.com" });
+    expect(await inboxSecrets(env, await rawInbox(inbox.id))).toEqual({ accessToken: ACCESS_TOKEN, appSecret: APP_SECRET });
+
+    // The same URL again is no change.
+    await callJson(`/api/inboxes/${inbox.id}`, { method: "PATCH", json: { api_base_url: "https://graph.facebook.com/", name: "Same host" }, auth: admin });
+    const moved = await callJson(`/api/inboxes/${inbox.id}`, {
+      method: "PATCH",
+      json: { api_base_url: "https://graph.herald.test", access_token: "token-for-the-new-host", app_secret: "secret-for-the-new-host" },
+      auth: admin,
+    });
+    expect(moved).toMatchObject({ api_base_url: "https://graph.herald.test", has_access_token: true, has_app_secret: true });
+    expect(await inboxSecrets(env, await rawInbox(inbox.id))).toEqual({ accessToken: "token-for-the-new-host", appSecret: "secret-for-the-new-host" });
+  });
+
+  it("a sandbox inbox's API stays the app's own simulator", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await create(admin, { name: "Sandbox", provider: "sandbox" } as any);
+    const res = await call(`/api/inboxes/${inbox.id}`, { method: "PATCH", json: { api_base_url: "https://evil.example.com" }, auth: admin });
+    expect(await refused(res)).toEqual(["api_base_url"]);
+    const created = await call("/api/inboxes", { json: { name: "Sandbox 2", provider: "sandbox", api_base_url: "https://evil.example.com" }, auth: admin });
+    expect(await refused(created)).toEqual(["api_base_url"]);
+  });
+
+  it("an inbox stored with another host before the rule is never called with its token", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await create(admin);
+    await env.DB.prepare("UPDATE inboxes SET api_base_url = 'https://evil.example.com' WHERE id = ?").bind(inbox.id).run();
+    // Answers instead of the network, so the test also sees a call that should not happen.
+    const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response("{}", { status: 500 }));
+    try {
+      for (const path of [`/api/inboxes/${inbox.id}/test`, `/api/inboxes/${inbox.id}/templates/sync`]) {
+        const res = await call(path, { method: "POST", auth: admin });
+        expect(res.status, path).toBe(500);
+        const body = (await res.json()) as any;
+        expect(body.error.code).toBe("not_configured");
+        expect(body.error.message).toContain("api_base_url");
+      }
+      expect(fetchSpy.mock.calls.map((c) => String(c[0] instanceof Request ? c[0].url : c[0]))).toEqual([]);
+    } finally {
+      fetchSpy.mockRestore();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { app } from "./app";
 import { createDb } from "./db/client";
+import { resealLegacyInboxSecrets } from "./db/inbox-secrets";
 import { purgeLoginAttempts } from "./lib/login-throttle";
 import { purgeExpiredSessions } from "./lib/sessions";
 import { runCampaignCron } from "./routes/campaigns";
@@ -24,6 +25,6 @@ export default {
   },
   async scheduled(_controller, env) {
     const db = createDb(env.DB);
-    await Promise.all([runCampaignCron(env, db), purgeExpiredSessions(db), purgeLoginAttempts(db)]);
+    await Promise.all([runCampaignCron(env, db), purgeExpiredSessions(db), purgeLoginAttempts(db), resealLegacyInboxSecrets(env, db)]);
   },
 } satisfies ExportedHandler<Env>;

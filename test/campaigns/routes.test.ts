@@ -737,6 +737,34 @@ describe("test send", () => {
   });
 });
 
+describe("test send and opt-outs", () => {
+  const messageRows = async (w: World) =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE workspace_id = ?").bind(w.admin.workspaceId).first<{ n: number }>())!.n;
+
+  it("refuses the whole test send when a phone belongs to a contact who opted out, before sending anything", async () => {
+    const w = await world(2);
+    const id = await createCampaign(w, textCampaign(w));
+    await env.DB.prepare("UPDATE contacts SET opted_out_at = unixepoch() WHERE workspace_id = ? AND phone = ?").bind(w.admin.workspaceId, w.phones[1]).run();
+    const error = await failing(`/api/campaigns/${id}/test`, { json: { phones: [w.phones[0], w.phones[1]] }, auth: w.admin }, 409);
+    expect(error.code).toBe("opted_out");
+    expect(error.message).toContain(w.phones[1]);
+    expect(error.details).toEqual([expect.objectContaining({ path: "phones.1" })]);
+    expect(await sandboxRecords(w)).toEqual([]);
+    expect(await messageRows(w)).toBe(0);
+    // Without the opted-out phone the test goes out.
+    const res = await callJson<any>(`/api/campaigns/${id}/test`, { json: { phones: [w.phones[0]] }, expect: 200, auth: w.admin });
+    expect(res.results).toEqual([expect.objectContaining({ phone: w.phones[0], ok: true })]);
+  });
+
+  it("writes no message when the inbox's provider cannot be set up", async () => {
+    const w = await world(1);
+    const id = await createCampaign(w, textCampaign(w));
+    await env.DB.prepare("UPDATE inboxes SET access_token_enc = 'v1:AAAA:AAAA' WHERE id = ?").bind(w.inbox.id).run();
+    expect((await failing(`/api/campaigns/${id}/test`, { json: { phones: [w.phones[0]] }, auth: w.admin }, 500)).code).toBe("not_configured");
+    expect(await messageRows(w)).toBe(0);
+  });
+});
+
 describe("GET /api/campaigns/:id/recipients", () => {
   it("filters by state and pages with a cursor", async () => {
     const w = await world(7);

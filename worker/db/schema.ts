@@ -149,6 +149,11 @@ export const inboxes = sqliteTable(
     accessTokenEnc: text("access_token_enc"),
     /** AES-GCM ciphertext; never returned by the API. */
     appSecretEnc: text("app_secret_enc"),
+    /**
+     * The additional data both secrets are sealed with: 1 = workspace and field (rows from before
+     * inbox ids were bound, re-encrypted by the cron trigger), 2 = workspace, inbox and field.
+     */
+    secretContext: integer("secret_context").notNull().default(2),
     verifyToken: text("verify_token").notNull(),
     apiBaseUrl: text("api_base_url").notNull(),
     apiVersion: text("api_version").notNull().default("v23.0"),

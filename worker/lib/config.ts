@@ -1,3 +1,5 @@
+import { parseBaseUrls } from "../domain/api-base-url";
+
 /** Whether this deployment serves the WhatsApp sandbox (`SANDBOX_ENABLED = "true"`). */
 export const sandboxEnabled = (env: Env) => env.SANDBOX_ENABLED === "true";
 
@@ -16,3 +18,9 @@ export const setupSecret = (env: Env): string | null => env.SETUP_SECRET?.trim()
 
 /** Whether POST /api/auth/setup must carry `setup_secret`: always outside local development, and wherever one is set. */
 export const setupSecretRequired = (env: Env) => !localDevelopment(env) || setupSecret(env) !== null;
+
+/**
+ * Base URLs a Cloud API inbox may use besides Meta's Graph API (`EXTRA_API_BASE_URLS`,
+ * comma-separated): for a local stand-in of the Graph API. Empty in production.
+ */
+export const extraApiBaseUrls = (env: Env) => parseBaseUrls(env.EXTRA_API_BASE_URLS);

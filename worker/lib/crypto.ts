@@ -82,6 +82,11 @@ async function importAesKey(keyBase64: string | undefined): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
+/** Throws unless `keyBase64` is a usable encryption key (base64 of 32 bytes). */
+export async function assertEncryptionKey(keyBase64: string | undefined): Promise<void> {
+  await importAesKey(keyBase64);
+}
+
 /**
  * Encrypts a secret with AES-256-GCM; the result is `v1:<iv>:<ciphertext>` in base64.
  * `context` is bound as additional data, so a ciphertext copied to another row does not decrypt.

@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  opted_out: 409,
   already_set_up: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

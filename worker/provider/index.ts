@@ -1,8 +1,9 @@
 import type { Inbox } from "../db/schema";
-import { sandboxEnabled } from "../lib/config";
+import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed } from "../domain/api-base-url";
+import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
 import { ApiError } from "../lib/errors";
 import { loopbackFetch } from "../lib/loopback";
-import { inboxSecrets } from "../routes/inboxes";
+import { inboxSecrets } from "../db/inbox-secrets";
 import { CloudApiProvider } from "./cloud-api";
 import type { WhatsAppProvider } from "./types";
 
@@ -14,6 +15,13 @@ import type { WhatsAppProvider } from "./types";
 export async function providerFor(env: Env, inbox: Inbox, ctx: Pick<ExecutionContext, "waitUntil">): Promise<WhatsAppProvider> {
   if (inbox.provider === "sandbox" && !sandboxEnabled(env)) {
     throw new ApiError("not_configured", "this is a sandbox inbox and the sandbox is turned off (SANDBOX_ENABLED)");
+  }
+  // Checked again here for rows stored before the rule: the token never goes to another host.
+  if (inbox.provider === "cloud" && !cloudBaseUrlAllowed(inbox.apiBaseUrl, extraApiBaseUrls(env))) {
+    throw new ApiError(
+      "not_configured",
+      `the inbox's api_base_url ${inbox.apiBaseUrl} is not Meta's Graph API; set it to ${CLOUD_API_BASE_URL} with the access token and app secret`,
+    );
   }
   let accessToken: string | null;
   try {

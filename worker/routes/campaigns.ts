@@ -30,6 +30,7 @@ import {
 } from "../domain/campaign-settings";
 import { csvLine } from "../domain/csv-export";
 import { describeMetaError } from "../domain/error-policy";
+import { optOutRefusal, type OptedOutPhone } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
 import { checkTemplateValues, toTemplateMessage } from "../domain/templates";
 import type { AppEnv } from "../lib/context";
@@ -593,6 +594,7 @@ export const campaignRoutes = new Hono<AppEnv>()
           description: "one result per phone",
           schema: z.object({ results: z.array(z.object({ phone: z.string(), ok: z.boolean(), wamid: z.string().optional(), error: z.string().optional() })) }),
         },
+        409: { description: "`opted_out`: a phone belongs to a contact who opted out; nothing was sent", schema: z.object({ error: z.unknown() }) },
       },
     }),
     validate("param", idParam),
@@ -606,15 +608,28 @@ export const campaignRoutes = new Hono<AppEnv>()
       if (!inbox) throw new ApiError("conflict", "the campaign's inbox no longer exists");
       const template = await approvedTemplate(db, inbox.id, content);
       const ws = await db.$client.prepare("SELECT default_country FROM workspaces WHERE id = ?").bind(p.workspaceId).first<{ default_country: string }>();
+      const phones = c.req.valid("json").phones.map((raw) => ({ raw, phone: normalizePhone(raw, ws?.default_country ?? "BR") }));
+      const e164s = phones.flatMap(({ phone }) => (phone.ok ? [phone.e164] : []));
+      const known = e164s.length ? await db.select().from(contacts).where(and(eq(contacts.workspaceId, p.workspaceId), inArray(contacts.phone, e164s))) : [];
+      const contactOf = new Map(known.map((k) => [k.phone, k]));
+      // Nothing goes out when one of the phones opted out: the operator fixes the list first.
+      const optedOut: OptedOutPhone[] = phones.flatMap(({ phone }, i) => {
+        const optedOutAt = phone.ok ? contactOf.get(phone.e164)?.optedOutAt : null;
+        return phone.ok && optedOutAt != null ? [{ path: `phones.${i}`, phone: phone.e164, optedOutAt }] : [];
+      });
+      if (optedOut.length) {
+        const refusal = optOutRefusal(optedOut);
+        throw new ApiError("opted_out", refusal.message, refusal.details);
+      }
+      // Set up before any send, so a failure here writes no message.
       const provider = await providerFor(c.env, inbox, c.executionCtx);
       const results = [];
-      for (const raw of c.req.valid("json").phones) {
-        const phone = normalizePhone(raw, ws?.default_country ?? "BR");
+      for (const { raw, phone } of phones) {
         if (!phone.ok) {
           results.push({ phone: raw, ok: false, error: phone.reason });
           continue;
         }
-        const contact = await db.select().from(contacts).where(and(eq(contacts.workspaceId, p.workspaceId), eq(contacts.phone, phone.e164))).get();
+        const contact = contactOf.get(phone.e164);
         const who = { name: contact?.name ?? "", phone: phone.e164, attributes: contact ? (JSON.parse(contact.attributes) as Record<string, string>) : {} };
         const rendered =
           content.type === "text"

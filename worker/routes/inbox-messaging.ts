@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { chunk, isoOrNull, nowSeconds, type Db } from "../db/client";
 import { contacts, inboxes, messageEvents, messages, templates, workspaces, type Inbox, type Message, type Template } from "../db/schema";
+import { optOutRefusal } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
 import {
   checkTemplateValues,
@@ -311,6 +312,7 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
       access: "user",
       responses: {
         201: { description: "accepted by WhatsApp", schema: messageView },
+        409: { description: "`opted_out`: the phone belongs to a contact who opted out; nothing was sent", schema: z.object({ error: z.unknown() }) },
         502: { description: "refused by WhatsApp; the error says why and what Herald's policy is", schema: z.object({ error: z.unknown() }) },
       },
     }),
@@ -325,10 +327,14 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
       const phone = normalizePhone(input.to, country);
       if (!phone.ok) throw new ApiError("validation_failed", `to: ${phone.reason}`, [{ path: "to", message: phone.reason }]);
       const contact = await db
-        .select({ id: contacts.id, lastInboundAt: contacts.lastInboundAt })
+        .select({ id: contacts.id, lastInboundAt: contacts.lastInboundAt, optedOutAt: contacts.optedOutAt })
         .from(contacts)
         .where(and(eq(contacts.workspaceId, principal.workspaceId), eq(contacts.phone, phone.e164)))
         .get();
+      if (contact && contact.optedOutAt !== null) {
+        const refusal = optOutRefusal([{ path: "to", phone: phone.e164, optedOutAt: contact.optedOutAt }]);
+        throw new ApiError("opted_out", refusal.message, refusal.details);
+      }
 
       let template: Template | undefined;
       let values: TemplateValues = {};

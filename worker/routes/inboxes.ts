@@ -2,19 +2,18 @@ import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { isoOrNull, nowSeconds, isUniqueViolation, isForeignKeyViolation, deleteOwned, type Db } from "../db/client";
+import { inboxSecretUpdate, sealNewInboxSecrets } from "../db/inbox-secrets";
 import { inboxes, type Inbox } from "../db/schema";
-import { sandboxEnabled } from "../lib/config";
+import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed, SANDBOX_PATH, sandboxBaseUrl } from "../domain/api-base-url";
+import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
 import type { AppEnv } from "../lib/context";
-import { decryptSecret, encryptSecret, randomToken } from "../lib/crypto";
+import { assertEncryptionKey, randomToken } from "../lib/crypto";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
 import { forgetWebhookAuth } from "../webhooks/routes";
 
 export const MESSAGING_LIMIT_TIERS = ["250", "2000", "10000", "100000", "unlimited"] as const;
-export const CLOUD_API_BASE_URL = "https://graph.facebook.com";
-/** Where the built-in WhatsApp simulator answers, relative to the app's own origin. */
-export const SANDBOX_PATH = "/sandbox/graph";
 
 const graphId = z.string().trim().regex(/^\d{1,32}$/, "must be the numeric id Meta shows");
 const baseUrl = z
@@ -33,7 +32,9 @@ const inboxFields = {
   access_token: z.string().trim().min(1).max(2000),
   app_secret: z.string().trim().min(1).max(200),
   verify_token: z.string().trim().min(8, "must be at least 8 characters").max(200),
-  api_base_url: baseUrl,
+  api_base_url: baseUrl.describe(
+    "Graph API root without the version: Meta's https://graph.facebook.com (the default for a Cloud API inbox; others only if EXTRA_API_BASE_URLS lists them). Changing it needs access_token and app_secret in the same request.",
+  ),
   api_version: z.string().regex(/^v\d+\.\d+$/, "must look like v23.0"),
   throughput_cap: z.number().int().min(1).max(1000),
   messaging_limit_tier: z.enum(MESSAGING_LIMIT_TIERS),
@@ -86,23 +87,6 @@ const inboxView = z.object({
   updated_at: z.string().nullable(),
 });
 
-const secretContext = (workspaceId: number, field: "access_token" | "app_secret") => `herald:inbox:${workspaceId}:${field}`;
-
-async function seal(env: Env, workspaceId: number, field: "access_token" | "app_secret", value: string): Promise<string> {
-  try {
-    return await encryptSecret(env.HERALD_ENCRYPTION_KEY, value, secretContext(workspaceId, field));
-  } catch (error) {
-    throw new ApiError("not_configured", `cannot store secrets: ${(error as Error).message}`);
-  }
-}
-
-/** Decrypts an inbox's credentials for the provider adapter; never for an API response. */
-export async function inboxSecrets(env: Env, inbox: Inbox): Promise<{ accessToken: string | null; appSecret: string | null }> {
-  const open = (value: string | null, field: "access_token" | "app_secret") =>
-    value ? decryptSecret(env.HERALD_ENCRYPTION_KEY, value, secretContext(inbox.workspaceId, field)) : Promise.resolve(null);
-  return { accessToken: await open(inbox.accessTokenEnc, "access_token"), appSecret: await open(inbox.appSecretEnc, "app_secret") };
-}
-
 function toInboxView(inbox: Inbox, origin: string, isAdmin: boolean): z.infer<typeof inboxView> {
   return {
     id: inbox.id,
@@ -122,6 +106,27 @@ function toInboxView(inbox: Inbox, origin: string, isAdmin: boolean): z.infer<ty
     created_at: isoOrNull(inbox.createdAt),
     updated_at: isoOrNull(inbox.updatedAt),
   };
+}
+
+/** A 400 naming `field`, shaped like the ones `validate()` answers. */
+function invalidField(field: string, message: string): ApiError {
+  return new ApiError("validation_failed", `invalid body: ${field}: ${message}`, [{ path: field, message }]);
+}
+
+/**
+ * Refuses an `api_base_url` the inbox may not use. A Cloud API inbox sends its access token to
+ * that host, so only Meta's Graph API (and EXTRA_API_BASE_URLS) will do; a sandbox inbox's API is
+ * the app's own simulator, reached in-process.
+ */
+function checkApiBaseUrl(env: Env, provider: Inbox["provider"], url: string) {
+  if (provider === "sandbox") {
+    if (!sandboxBaseUrl(url)) throw invalidField("api_base_url", `a sandbox inbox's API is this app's simulator at ${SANDBOX_PATH}`);
+    return;
+  }
+  const extra = extraApiBaseUrls(env);
+  if (!cloudBaseUrlAllowed(url, extra)) {
+    throw invalidField("api_base_url", `must be Meta's Graph API, ${CLOUD_API_BASE_URL}${extra.length ? ` (or under ${extra.join(", ")})` : ""}`);
+  }
 }
 
 const duplicateNumber = (id: string) => new ApiError("conflict", `an inbox for phone number id ${id} already exists`);
@@ -165,7 +170,7 @@ export const inboxRoutes = new Hono<AppEnv>()
   .patch(
     "/:id",
     requireAdmin,
-    describe({ summary: "Change an inbox; a secret sent here replaces the stored one", tags: ["inboxes"], access: "admin", responses: { 200: { description: "updated", schema: inboxView } } }),
+    describe({ summary: "Change an inbox; a secret sent here replaces the stored one, and a new api_base_url needs both secrets again", tags: ["inboxes"], access: "admin", responses: { 200: { description: "updated", schema: inboxView } } }),
     validate("param", idParam),
     validate("json", patchInput),
     async (c) => {
@@ -174,7 +179,24 @@ export const inboxRoutes = new Hono<AppEnv>()
       const { workspaceId } = c.get("principal");
       const db = c.get("db");
       const scope = and(eq(inboxes.id, id), eq(inboxes.workspaceId, workspaceId));
-      if (!(await db.select({ id: inboxes.id }).from(inboxes).where(scope).get())) throw notFound("inbox", id);
+      const current = await db.select().from(inboxes).where(scope).get();
+      if (!current) throw notFound("inbox", id);
+      if (input.api_base_url !== undefined) {
+        checkApiBaseUrl(c.env, current.provider, input.api_base_url);
+        // The stored credentials were given for the old host: a new host gets new ones, or none
+        // would be sent to it. Required here so the inbox is never left without them unnoticed.
+        if (current.provider === "cloud" && input.api_base_url !== current.apiBaseUrl.replace(/\/+$/, "")) {
+          const missing = (["access_token", "app_secret"] as const).filter((field) => input[field] === undefined);
+          if (missing.length) {
+            const message = "is required when api_base_url changes: the stored one stays with the old host";
+            throw new ApiError(
+              "validation_failed",
+              `invalid body: ${missing[0]}: ${message}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ""}`,
+              missing.map((path) => ({ path, message })),
+            );
+          }
+        }
+      }
       try {
         const row = await db
           .update(inboxes)
@@ -183,8 +205,10 @@ export const inboxRoutes = new Hono<AppEnv>()
             ...(input.phone_number_id === undefined ? {} : { phoneNumberId: input.phone_number_id }),
             ...(input.waba_id === undefined ? {} : { wabaId: input.waba_id }),
             ...(input.display_phone === undefined ? {} : { displayPhone: input.display_phone }),
-            ...(input.access_token === undefined ? {} : { accessTokenEnc: await seal(c.env, workspaceId, "access_token", input.access_token) }),
-            ...(input.app_secret === undefined ? {} : { appSecretEnc: await seal(c.env, workspaceId, "app_secret", input.app_secret) }),
+            ...(await inboxSecretUpdate(c.env, current, {
+              ...(input.access_token === undefined ? {} : { access_token: input.access_token }),
+              ...(input.app_secret === undefined ? {} : { app_secret: input.app_secret }),
+            })),
             ...(input.verify_token === undefined ? {} : { verifyToken: input.verify_token }),
             ...(input.api_base_url === undefined ? {} : { apiBaseUrl: input.api_base_url }),
             ...(input.api_version === undefined ? {} : { apiVersion: input.api_version }),
@@ -249,6 +273,7 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
       { path: "provider", message: "the sandbox is turned off on this deployment" },
     ]);
   }
+  if (input.api_base_url !== undefined) checkApiBaseUrl(env, input.provider, input.api_base_url);
   const generated = input.provider === "sandbox" ? simulatedNumber() : null;
   const phoneNumberId = input.phone_number_id ?? generated?.phone_number_id;
   const wabaId = input.waba_id ?? generated?.waba_id;
@@ -257,8 +282,16 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
   const displayPhone = input.display_phone ?? (input.phone_number_id ? "" : (generated?.display_phone ?? ""));
   const accessToken = input.access_token ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
   const appSecret = input.app_secret ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
+  // The inbox id is part of each secret's encryption context, so the secrets are sealed once the
+  // row exists; a key problem is found before it is written.
   try {
-    return await db
+    await assertEncryptionKey(env.HERALD_ENCRYPTION_KEY);
+  } catch (error) {
+    throw new ApiError("not_configured", `cannot store secrets: ${(error as Error).message}`);
+  }
+  let row: Inbox;
+  try {
+    row = (await db
       .insert(inboxes)
       .values({
         workspaceId,
@@ -267,8 +300,6 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
         phoneNumberId,
         wabaId,
         displayPhone,
-        accessTokenEnc: accessToken ? await seal(env, workspaceId, "access_token", accessToken) : null,
-        appSecretEnc: appSecret ? await seal(env, workspaceId, "app_secret", appSecret) : null,
         verifyToken: input.verify_token ?? randomToken(18),
         apiBaseUrl: input.api_base_url ?? (input.provider === "sandbox" ? `${origin}${SANDBOX_PATH}` : CLOUD_API_BASE_URL),
         apiVersion: input.api_version,
@@ -276,9 +307,17 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
         messagingLimitTier: input.messaging_limit_tier,
       })
       .returning()
-      .get();
+      .get())!;
   } catch (e) {
     if (isUniqueViolation(e)) throw duplicateNumber(phoneNumberId);
+    throw e;
+  }
+  try {
+    const sealed = await sealNewInboxSecrets(env, row, { ...(accessToken ? { access_token: accessToken } : {}), ...(appSecret ? { app_secret: appSecret } : {}) });
+    return (await db.update(inboxes).set(sealed).where(eq(inboxes.id, row.id)).returning().get())!;
+  } catch (e) {
+    // No inbox is left behind without the secrets it was created with.
+    await db.delete(inboxes).where(eq(inboxes.id, row.id));
     throw e;
   }
 }

@@ -5,7 +5,7 @@ import { inboxes } from "../db/schema";
 import { parseEnvelopeText, type WebhookEvent } from "../domain/webhook-envelope";
 import type { AppEnv } from "../lib/context";
 import { timingSafeEqual } from "../lib/crypto";
-import { inboxSecrets } from "../routes/inboxes";
+import { inboxSecrets } from "../db/inbox-secrets";
 import { hmacKey, verifySignature } from "./signature";
 
 /**

@@ -1,0 +1,146 @@
+import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { inboxes, type Inbox } from "./schema";
+import type { Db } from "./client";
+import { decryptSecret, encryptSecret } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+
+export type SecretField = "access_token" | "app_secret";
+
+/** Rows sealed before inbox ids were bound: workspace and field only. */
+const LEGACY_CONTEXT = 1;
+/** Workspace, inbox and field: what every secret is sealed with now. */
+export const SECRET_CONTEXT = 2;
+
+const COLUMN = { access_token: "accessTokenEnc", app_secret: "appSecretEnc" } as const satisfies Record<SecretField, keyof Inbox>;
+
+type Owner = Pick<Inbox, "id" | "workspaceId">;
+
+/** The additional data a secret is sealed with, so a ciphertext copied to another row does not decrypt. */
+function contextOf(version: number, inbox: Owner, field: SecretField): string {
+  if (version === LEGACY_CONTEXT) return `herald:inbox:${inbox.workspaceId}:${field}`;
+  if (version === SECRET_CONTEXT) return `herald:inbox:${inbox.workspaceId}:${inbox.id}:${field}`;
+  throw new Error(`unknown secret context ${version}`);
+}
+
+async function seal(env: Env, version: number, inbox: Owner, field: SecretField, value: string): Promise<string> {
+  try {
+    return await encryptSecret(env.HERALD_ENCRYPTION_KEY, value, contextOf(version, inbox, field));
+  } catch (error) {
+    throw new ApiError("not_configured", `cannot store secrets: ${(error as Error).message}`);
+  }
+}
+
+const open = (env: Env, inbox: Inbox, field: SecretField): Promise<string | null> => {
+  const value = inbox[COLUMN[field]];
+  return value ? decryptSecret(env.HERALD_ENCRYPTION_KEY, value, contextOf(inbox.secretContext, inbox, field)) : Promise.resolve(null);
+};
+
+/**
+ * Decrypts an inbox's credentials for the provider adapter, the webhook signature check and the
+ * sandbox; never for an API response. Throws when a secret does not decrypt (another key, or a
+ * ciphertext that belongs to another row).
+ * @example const { accessToken } = await inboxSecrets(env, inbox)
+ */
+export async function inboxSecrets(env: Env, inbox: Inbox): Promise<{ accessToken: string | null; appSecret: string | null }> {
+  return { accessToken: await open(env, inbox, "access_token"), appSecret: await open(env, inbox, "app_secret") };
+}
+
+/**
+ * The columns that seal the secrets of a new inbox, once its id is known (the id is part of the
+ * context).
+ * @example await db.update(inboxes).set(await sealNewInboxSecrets(env, row, { access_token: "EAAG…" })).where(eq(inboxes.id, row.id))
+ */
+export async function sealNewInboxSecrets(env: Env, inbox: Owner, given: Partial<Record<SecretField, string>>) {
+  return {
+    accessTokenEnc: given.access_token === undefined ? null : await seal(env, SECRET_CONTEXT, inbox, "access_token", given.access_token),
+    appSecretEnc: given.app_secret === undefined ? null : await seal(env, SECRET_CONTEXT, inbox, "app_secret", given.app_secret),
+    secretContext: SECRET_CONTEXT,
+  };
+}
+
+/**
+ * The columns to write when an inbox changes: the secrets given, sealed; and, for a row still
+ * sealed the old way, the stored ones re-encrypted under the current context. If a stored secret
+ * the change keeps cannot be read (another key), the row stays as it is and the given secrets
+ * are sealed the old way, so nothing that might still be readable is lost.
+ */
+export async function inboxSecretUpdate(
+  env: Env,
+  inbox: Inbox,
+  given: Partial<Record<SecretField, string>>,
+): Promise<Partial<Pick<Inbox, "accessTokenEnc" | "appSecretEnc" | "secretContext">>> {
+  const fields = ["access_token", "app_secret"] as const;
+  let version = inbox.secretContext;
+  const plain: Partial<Record<SecretField, string | null>> = { ...given };
+  if (version !== SECRET_CONTEXT) {
+    try {
+      for (const field of fields) if (plain[field] === undefined) plain[field] = await open(env, inbox, field);
+      version = SECRET_CONTEXT;
+    } catch {
+      for (const field of fields) if (given[field] === undefined) delete plain[field];
+    }
+  }
+  const out: Partial<Pick<Inbox, "accessTokenEnc" | "appSecretEnc" | "secretContext">> = {};
+  for (const field of fields) {
+    const value = plain[field];
+    if (value !== undefined) out[COLUMN[field]] = value === null ? null : await seal(env, version, inbox, field, value);
+  }
+  if (version !== inbox.secretContext) out.secretContext = version;
+  return out;
+}
+
+/** Rows read per page of the re-encryption pass; one D1 batch writes a page. */
+const PAGE = 50;
+/** Pages per run, so one cron tick stays short; the next tick goes on. */
+const MAX_PAGES = 20;
+
+/**
+ * Re-encrypts the secrets of inboxes still sealed the old way (workspace and field only) under
+ * the current context (workspace, inbox and field). Run by the cron trigger: safe to run twice or
+ * alongside a change to the same inbox (a row is only written if its secrets are still the ones
+ * read); a row whose secrets cannot be read with the current key is left as it is and logged.
+ * @example const { resealed } = await resealLegacyInboxSecrets(env, db)
+ */
+export async function resealLegacyInboxSecrets(env: Env, db: Db): Promise<{ resealed: number; unreadable: number }> {
+  let resealed = 0;
+  let unreadable = 0;
+  let after = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const rows = await db
+      .select()
+      .from(inboxes)
+      .where(and(eq(inboxes.secretContext, LEGACY_CONTEXT), gt(inboxes.id, after)))
+      .orderBy(asc(inboxes.id))
+      .limit(PAGE);
+    if (rows.length === 0) break;
+    after = rows.at(-1)!.id;
+    const writes = [];
+    for (const row of rows) {
+      const update = await inboxSecretUpdate(env, row, {}).catch(() => ({}) as Awaited<ReturnType<typeof inboxSecretUpdate>>);
+      if (update.secretContext !== SECRET_CONTEXT) {
+        unreadable++;
+        console.error(`inbox secrets: inbox ${row.id}'s secrets cannot be decrypted with HERALD_ENCRYPTION_KEY; left as they are`);
+        continue;
+      }
+      writes.push(
+        db
+          .update(inboxes)
+          .set(update)
+          .where(
+            and(
+              eq(inboxes.id, row.id),
+              eq(inboxes.secretContext, LEGACY_CONTEXT),
+              sql`${inboxes.accessTokenEnc} IS ${row.accessTokenEnc}`,
+              sql`${inboxes.appSecretEnc} IS ${row.appSecretEnc}`,
+            ),
+          ),
+      );
+    }
+    if (writes.length > 0) {
+      await db.batch(writes as [(typeof writes)[number], ...typeof writes]);
+      resealed += writes.length;
+    }
+    if (rows.length < PAGE) break;
+  }
+  return { resealed, unreadable };
+}
