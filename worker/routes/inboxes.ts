@@ -314,7 +314,10 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
   }
   try {
     const sealed = await sealNewInboxSecrets(env, row, { ...(accessToken ? { access_token: accessToken } : {}), ...(appSecret ? { app_secret: appSecret } : {}) });
-    return (await db.update(inboxes).set(sealed).where(eq(inboxes.id, row.id)).returning().get())!;
+    const created = (await db.update(inboxes).set(sealed).where(eq(inboxes.id, row.id)).returning().get())!;
+    // The webhook route of this isolate may have been asked for this id before it existed.
+    forgetWebhookAuth(created.id);
+    return created;
   } catch (e) {
     // No inbox is left behind without the secrets it was created with.
     await db.delete(inboxes).where(eq(inboxes.id, row.id));

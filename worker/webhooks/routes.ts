@@ -95,10 +95,11 @@ class InboxDirectory {
     return auth;
   }
 
-  /** Forgets what is known of one inbox, or of all. */
+  /** Forgets what is known of one inbox (a new one included), or of all. */
   forget(inboxId?: number): void {
     if (inboxId !== undefined) {
       this.known.delete(inboxId);
+      this.missing.delete(inboxId);
       return;
     }
     this.known.clear();
