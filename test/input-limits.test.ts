@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ORIGIN, seedWorkspace, type Auth } from "./helpers";
+import { textCampaign, world } from "./campaigns/world";
+import { callJson, ORIGIN, seedWorkspace, type Auth } from "./helpers";
 
 const LIMIT = 64 * 1024;
 
@@ -36,12 +37,12 @@ function post(path: string, body: BodyInit, headers: Record<string, string> = {}
   return exports.default.fetch(new Request(`${ORIGIN}${path}`, { method: "POST", headers: all, body }));
 }
 
-async function expectTooLarge(res: Response) {
+async function expectTooLarge(res: Response, limit = LIMIT) {
   expect(res.status).toBe(413);
   const body = (await res.json()) as ErrorBody;
   expect(body.error.code).toBe("payload_too_large");
-  expect(body.error.message).toContain("64 kB");
-  expect(body.error.details).toEqual({ limit_bytes: LIMIT });
+  expect(body.error.message).toContain(`${limit / 1024} kB`);
+  expect(body.error.details).toEqual({ limit_bytes: limit });
 }
 
 describe("JSON bodies are limited to 64 kB", () => {
@@ -73,7 +74,7 @@ describe("JSON bodies are limited to 64 kB", () => {
     const name = "n".repeat(LIMIT);
     await expectTooLarge(await post("/api/labels", JSON.stringify({ name }), {}, admin));
     const { stream, state } = endlessJson(10 * 1024 * 1024);
-    await expectTooLarge(await post("/api/contacts", stream, {}, admin));
+    await expectTooLarge(await post("/api/labels", stream, {}, admin));
     expect(state.pulled).toBeLessThan(1024 * 1024);
     const labels = await exports.default.fetch(new Request(`${ORIGIN}/api/labels`, { headers: { cookie: admin.cookie! } }));
     expect(((await labels.json()) as { data: unknown[] }).data).toEqual([]);
@@ -92,6 +93,17 @@ describe("JSON bodies are limited to 64 kB", () => {
     })();
     const res = await post("/api/contacts", stream, {}, admin);
     expect(res.status).toBe(201);
+  });
+
+  it("gives 256 kB to a campaign, whose ten variants of 4,096 characters can pass 64 kB", async () => {
+    const w = await world(0);
+    const variants = Array.from({ length: 10 }, (_, i) => `${i} ${"न".repeat(4090)}`);
+    const body = JSON.stringify(textCampaign(w, variants));
+    expect(new TextEncoder().encode(body).byteLength).toBeGreaterThan(100_000);
+    const created = await callJson<{ content: { variants: string[] } }>("/api/campaigns", { method: "POST", body, headers: { "content-type": "application/json" }, auth: w.admin, expect: 201 });
+    expect(created.content.variants).toEqual(variants);
+    const { stream } = endlessJson(1024 * 1024);
+    await expectTooLarge(await post("/api/campaigns", stream, {}, w.admin), 256 * 1024);
   });
 
   it("leaves the CSV import its own larger limit", async () => {
