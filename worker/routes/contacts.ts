@@ -3,10 +3,11 @@ import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
 import { z } from "zod";
 import { labelCondition } from "../db/audience";
-import { chunk, deleteOwned, isoOrNull, isUniqueViolation, likeContains, nowSeconds, type Db } from "../db/client";
+import { chunk, deleteOwned, idSet, isoOrNull, isUniqueViolation, likeContains, nowSeconds, type Db } from "../db/client";
 import { createContactWriter } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
 import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
+import { labelSelection, MAX_SELECTED_LABELS } from "../domain/campaign-settings";
 import { createImportReader, mapImportHeader, type ImportColumnMap, type ImportError } from "../domain/contact-import";
 import { openCsv } from "../domain/csv";
 import { normalizePhone } from "../domain/phone";
@@ -23,13 +24,15 @@ const attributeValue = z.union([z.string().max(1000, "must be at most 1000 chara
 const attributes = z
   .record(z.string().regex(/^[a-z0-9_]{1,64}$/, "attribute names use a-z, 0-9 and _ (at most 64)"), attributeValue)
   .refine((a) => Object.keys(a).length <= 50, "at most 50 attributes");
+/** Labels put on a contact. */
 const labelIds = z.array(z.number().int().positive()).max(50, "at most 50 labels");
-/** `?labels=1,2,3` in query strings. */
-export const idList = z
-  .string()
-  .regex(/^\d+(,\d+)*$/, "must be comma-separated label ids, e.g. 3,7")
-  .transform((s) => s.split(",").map(Number))
-  .refine((ids) => ids.length <= 50, "at most 50 labels");
+/** `?labels=1,2,3` in query strings: at most `max` label ids. */
+const idList = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+(,\d+)*$/, "must be comma-separated label ids, e.g. 3,7")
+    .transform((s) => s.split(",").map(Number))
+    .refine((ids) => ids.length <= max, `at most ${max} labels`);
 
 const contactInput = z.object({
   name: z.string().trim().max(200).default(""),
@@ -51,7 +54,7 @@ const contactPatch = z
 
 const filterQuery = z.object({
   q: z.string().trim().max(100).optional(),
-  labels: idList.optional(),
+  labels: idList(MAX_SELECTED_LABELS).optional(),
   match: z.enum(["any", "all"]).default("any"),
   opted_out: z.enum(["true", "false"]).optional(),
 });
@@ -119,7 +122,7 @@ const importColumns = z
     if (clash) ctx.addIssue({ code: "custom", message: `two columns are ${clash}` });
   });
 
-const importQuery = z.object({ label_ids: idList.optional(), columns: importColumns.optional() });
+const importQuery = z.object({ label_ids: idList(50).optional(), columns: importColumns.optional() });
 
 /** The column map an explicit `columns` list describes. */
 function columnMapOf(roles: readonly string[]): ImportColumnMap {
@@ -140,7 +143,7 @@ const bulkLabelInput = z
     filter: z
       .object({
         q: z.string().trim().max(100).optional(),
-        labels: z.array(z.number().int().positive()).max(50, "at most 50 labels").optional(),
+        labels: labelSelection.optional(),
         match: z.enum(["any", "all"]).default("any"),
         opted_out: z.boolean().optional(),
       })
@@ -334,7 +337,7 @@ export const contactRoutes = new Hono<AppEnv>()
       await assertLabelsExist(db, workspaceId, input.label_ids, "label_ids");
       if (input.filter?.labels) await assertLabelsExist(db, workspaceId, input.filter.labels, "filter.labels");
       const chosen = input.contact_ids
-        ? and(eq(contacts.workspaceId, workspaceId), sql`${contacts.id} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(input.contact_ids)])}))`)!
+        ? and(eq(contacts.workspaceId, workspaceId), sql`${contacts.id} IN ${idSet([...new Set(input.contact_ids)])}`)!
         : contactFilterCondition(workspaceId, input.filter!, "set");
       const labelJson = JSON.stringify([...new Set(input.label_ids)]);
       const labelCount = new Set(input.label_ids).size;
