@@ -9,8 +9,9 @@ import { assertLabelsExist } from "../db/labels";
 import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
 import { labelSelection, MAX_SELECTED_LABELS } from "../domain/campaign-settings";
 import { createImportReader, mapImportHeader, type ImportColumnMap, type ImportError } from "../domain/contact-import";
-import { openCsv } from "../domain/csv";
+import { createCsvCheck, createCsvReader, type CsvRecord } from "../domain/csv";
 import { normalizePhone } from "../domain/phone";
+import { pieces, spoolBody } from "../lib/body-spool";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
@@ -387,16 +388,33 @@ export const contactRoutes = new Hono<AppEnv>()
       }
       const declared = Number(c.req.header("content-length") ?? 0);
       if (declared > MAX_IMPORT_BYTES) throw new ApiError("payload_too_large", "the file is larger than 50 MB");
-      const bytes = await c.req.arrayBuffer();
-      if (bytes.byteLength > MAX_IMPORT_BYTES) throw new ApiError("payload_too_large", "the file is larger than 50 MB");
-      let text: string;
-      try {
-        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-      } catch {
-        throw new ApiError("invalid_csv", "the file is not UTF-8 text; save it as CSV UTF-8 and try again");
+      // First reading: the whole file is checked as it arrives, and kept compressed, so a bad
+      // file is refused before anything is written and memory never holds the file itself.
+      const check = createCsvCheck();
+      const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+      let utf8 = true;
+      const body = await spoolBody(c.req.raw.body, MAX_IMPORT_BYTES, (piece) => {
+        if (!utf8) return false;
+        try {
+          check.push(decoder.decode(piece, { stream: true }));
+        } catch {
+          utf8 = false;
+        }
+        // A failed check still reads on: a control character or a non-UTF-8 byte further on is the error to report.
+        return utf8 && !check.failed;
+      });
+      if (!body.ok && body.tooLarge) throw new ApiError("payload_too_large", "the file is larger than 50 MB");
+      if (utf8) {
+        try {
+          check.push(decoder.decode());
+        } catch {
+          utf8 = false;
+        }
       }
-      const file = openCsv(text);
+      if (!utf8) throw new ApiError("invalid_csv", "the file is not UTF-8 text; save it as CSV UTF-8 and try again");
+      const file = check.end();
       if (!file.ok) throw new ApiError("invalid_csv", file.reason, file.line === undefined ? undefined : { line: file.line });
+      if (!body.ok) throw new Error("contact import: a valid file was not kept for its second reading");
       let map: ImportColumnMap;
       if (columns) {
         if (columns.length !== file.header.length) {
@@ -409,15 +427,23 @@ export const contactRoutes = new Hono<AppEnv>()
         if (!mapped.ok) throw new ApiError("invalid_csv", mapped.reason, { line: 1 });
         map = mapped.map;
       }
-      // Records stream through in chunks, so a 100,000-row file never sits in memory as rows.
+      // Second reading: records come a piece of the file at a time and are written in chunks,
+      // so a 100,000-row file never sits in memory as text or as rows.
       const read = createImportReader(map, await defaultCountry(db, workspaceId));
       const writer = createContactWriter(db, workspaceId, extra);
       const errors: ImportError[] = [];
-      for (const record of file.records()) {
-        const result = read(record);
-        if ("reason" in result) errors.push(result);
-        else await writer.add(result);
-      }
+      const records = createCsvReader(file.delimiter);
+      const text = new TextDecoder("utf-8");
+      const take = async (batch: CsvRecord[]) => {
+        for (const record of batch) {
+          const result = read(record);
+          if ("reason" in result) errors.push(result);
+          else await writer.add(result);
+        }
+      };
+      for await (const piece of pieces(body.replay())) await take(records.push(text.decode(piece, { stream: true })));
+      await take(records.push(text.decode()));
+      await take(records.end());
       const outcome = await writer.finish();
       const allErrors = [...errors, ...outcome.failed].sort((a, b) => a.line - b.line);
       return c.json({
