@@ -10,7 +10,7 @@ import path from "node:path";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
-const { cwd, stateDir, port, vars } = JSON.parse(process.env.HERALD_BUNDLE ?? "{}");
+const { cwd, stateDir, port, vars, inspectorPort } = JSON.parse(process.env.HERALD_BUNDLE ?? "{}");
 const out = mkdtempSync(path.join(tmpdir(), "herald-bundle-"));
 let mf;
 const shutdown = async (code) => {
@@ -30,6 +30,7 @@ try {
     port,
     defaultPersistRoot: path.join(stateDir, "v3"),
     unsafeTriggerHandlers: true,
+    ...(inspectorPort ? { inspectorPort } : {}),
     handleRuntimeStdio(stdout, stderr) {
       stdout.pipe(process.stderr);
       stderr.pipe(process.stderr);

@@ -112,17 +112,18 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
  * request latencies are the Worker's own. Miniflare runs in a Node process of its own
  * (scripts/bundle-server.mjs), so the caller's garbage collections cannot stall it. No cron
  * ticker: `/cdn-cgi/handler/scheduled` runs the scheduled handler on demand. The bundle is built
- * once, at start: later edits do not reach it.
+ * once, at start: later edits do not reach it. With `inspectorPort`, the Worker's V8 inspector
+ * (DevTools protocol) listens there.
  * @returns {Promise<{url: string, stop: () => Promise<void>, log: () => string}>}
  */
-export async function startBundleServer({ port, stateDir, vars = {}, cwd = root, timeoutMs = 120_000 } = {}) {
+export async function startBundleServer({ port, stateDir, vars = {}, cwd = root, timeoutMs = 120_000, inspectorPort } = {}) {
   const dir = stateDir ?? mkdtempSync(path.join(tmpdir(), "herald-state-"));
   migrate(cwd, dir);
   const child = spawn(process.execPath, [path.join(import.meta.dirname, "bundle-server.mjs")], {
     cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...toolEnv, HERALD_BUNDLE: JSON.stringify({ cwd, stateDir: dir, port: port ?? 0, vars: localVars(vars) }) },
+    env: { ...toolEnv, HERALD_BUNDLE: JSON.stringify({ cwd, stateDir: dir, port: port ?? 0, vars: localVars(vars), inspectorPort }) },
   });
   let output = "";
   let stdout = "";

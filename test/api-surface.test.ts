@@ -90,6 +90,58 @@ describe("every non-public route needs credentials", () => {
   });
 });
 
+describe("unknown keys", () => {
+  /** Each documented operation with a JSON body or query parameters, with valid path parameters (ids set to 1). */
+  async function operations(kind: "json" | "query") {
+    const doc = await document();
+    const out: { method: string; path: string }[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const has =
+          kind === "json"
+            ? Boolean((op.requestBody as any)?.content?.["application/json"])
+            : (op.parameters ?? []).some((p) => p.in === "query");
+        if (has) out.push({ method: method.toUpperCase(), path: path.replace("{wa_id}", "5511999990000").replace(/\{[^}]+\}/g, "1") });
+      }
+    }
+    return out;
+  }
+
+  it("every route with a JSON body answers 400 naming a key it does not know", async () => {
+    const admin = await seedWorkspace();
+    const routes = await operations("json");
+    expect(routes.length).toBeGreaterThan(15);
+    for (const { method, path } of routes) {
+      const res = await call(path, { method, json: { unexpected_key: 1 }, auth: admin });
+      const body = (await res.json()) as any;
+      expect(res.status, `${method} ${path}: ${JSON.stringify(body)}`).toBe(400);
+      expect(body.error.code, `${method} ${path}`).toBe("validation_failed");
+      expect(body.error.message, `${method} ${path}`).toContain("unexpected_key");
+      expect(body.error.details, `${method} ${path}`).toContainEqual({ path: "unexpected_key", message: expect.stringContaining("unknown field") });
+    }
+  });
+
+  it("every route with query parameters answers 400 naming one it does not know", async () => {
+    const admin = await seedWorkspace();
+    const routes = await operations("query");
+    expect(routes.length).toBeGreaterThan(5);
+    for (const { method, path } of routes) {
+      const res = await call(`${path}?unexpected_key=1`, { method, auth: admin, ...(method === "GET" ? {} : { body: "", headers: { "content-type": "text/csv" } }) });
+      const body = (await res.json()) as any;
+      expect(res.status, `${method} ${path}: ${JSON.stringify(body)}`).toBe(400);
+      expect(body.error.code, `${method} ${path}`).toBe("validation_failed");
+      expect(body.error.details, `${method} ${path}`).toContainEqual({ path: "unexpected_key", message: expect.stringContaining("unknown") });
+    }
+  });
+
+  it("documents request bodies as closed objects", async () => {
+    const doc = await document();
+    const create = (doc.paths["/api/campaigns"]!.post as any).requestBody.content["application/json"].schema;
+    expect(create.additionalProperties).toBe(false);
+    expect(create.properties.audience.additionalProperties).toBe(false);
+  });
+});
+
 describe("errors", () => {
   it("unknown API routes are a JSON 404", async () => {
     const account = await seedWorkspace();

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { drive, expectAllFinal, allRecipients, templateCampaign, world } from "./campaigns/world";
 import { call, callJson, errorCode, seedWorkspace, type Account, type Auth } from "./helpers";
 
 type ContactView = { id: number; name: string; phone: string; opted_out: boolean; labels: { id: number; name: string }[] };
@@ -202,6 +203,8 @@ describe("audience preview: invalid requests and access", () => {
     ["a non-integer label id", { labels: [1.5] }, "labels.0"],
     ["an unknown match", { labels: [1], match: "most" }, "match"],
     ["exclude_labels that is not a list", { labels: [1], exclude_labels: 3 }, "exclude_labels"],
+    ["more than 500 labels", { labels: Array.from({ length: 501 }, (_, i) => i + 1) }, "labels"],
+    ["more than 500 excluded labels", { labels: [1], exclude_labels: Array.from({ length: 501 }, (_, i) => i + 2) }, "exclude_labels"],
   ])("refuses %s with 400 naming the field", async (_case, json, path) => {
     const admin = await seedWorkspace();
     const error = await errorOf(await call("/api/audience/preview", { method: "POST", json, auth: admin }));
@@ -270,4 +273,73 @@ describe("audience preview: invalid requests and access", () => {
     const { token } = await callJson<{ token: string }>("/api/tokens", { method: "POST", json: { name: "preview" }, auth: admin });
     expect(await counts({ token }, { labels: [label] })).toEqual({ total: 1, matched: 1, opted_out_excluded: 0 });
   });
+});
+
+/**
+ * 150 labels to include and 150 to exclude, created by a real import: more ids than a statement
+ * can bind one by one (D1 takes at most 100 parameters).
+ *   all: every L label   one-0..9: one L label each   ex: L5 and E150   other: none of them
+ */
+describe("audiences of 150 labels", () => {
+  const L = Array.from({ length: 150 }, (_, i) => `L${i + 1}`);
+  const E = Array.from({ length: 150 }, (_, i) => `E${i + 1}`);
+  let w: Awaited<ReturnType<typeof world>>;
+  let include: number[];
+  let exclude: number[];
+  const phoneOf = (n: number) => spMobile(500 + n);
+  const expectedPhones = [phoneOf(0), ...Array.from({ length: 10 }, (_, i) => phoneOf(1 + i))].sort();
+
+  beforeAll(async () => {
+    w = await world(0);
+    const lines = ["name,phone,labels", `all,${phoneOf(0)},${L.join("|")}`];
+    for (let i = 0; i < 10; i++) lines.push(`one-${i},${phoneOf(1 + i)},${L[i * 15]}`);
+    lines.push(`ex,${phoneOf(11)},L5|E150`, `other,${phoneOf(12)},Other`);
+    const imported = await callJson("/api/contacts/import", { method: "POST", body: lines.join("\n"), headers: { "content-type": "text/csv" }, expect: 200, auth: w.admin });
+    expect(imported).toMatchObject({ created: 13, skipped: 0 });
+    const { data } = await callJson<{ data: { id: number; name: string }[] }>("/api/labels", { auth: w.admin });
+    const idOf = new Map(data.map((l) => [l.name, l.id]));
+    // E1..E149 exist without contacts.
+    for (const name of E.slice(0, 149)) idOf.set(name, (await callJson<{ id: number }>("/api/labels", { method: "POST", json: { name }, auth: w.admin })).id);
+    include = L.map((n) => idOf.get(n)!);
+    exclude = E.map((n) => idOf.get(n)!);
+    expect(new Set([...include, ...exclude]).size).toBe(300);
+  }, 60_000);
+
+  it("previews them: any, all, and with 150 excluded labels", async () => {
+    expect(await counts(w.admin, { labels: include })).toEqual({ total: 12, matched: 12, opted_out_excluded: 0 });
+    expect(await counts(w.admin, { labels: include, match: "all" })).toEqual({ total: 1, matched: 1, opted_out_excluded: 0 });
+    expect(await counts(w.admin, { labels: include, exclude_labels: exclude })).toEqual({ total: 11, matched: 11, opted_out_excluded: 0 });
+    const sample = (await preview(w.admin, { labels: include, exclude_labels: exclude })).sample.map((c) => c.name);
+    expect(sample).toEqual(["all", ...Array.from({ length: 9 }, (_, i) => `one-${i}`)]);
+    expect((await preview(w.admin, { labels: include, match: "all" })).sample.map((c) => c.name)).toEqual(["all"]);
+  });
+
+  it("filters the contact list, its count and a bulk change by them", async () => {
+    const labels = include.join(",");
+    const list = await callJson<{ data: ContactView[] }>(`/api/contacts?labels=${labels}&limit=100`, { auth: w.admin });
+    expect(list.data.map((c) => c.name).sort()).toEqual(["all", "ex", ...Array.from({ length: 10 }, (_, i) => `one-${i}`)].sort());
+    expect(await callJson(`/api/contacts/count?labels=${labels}`, { auth: w.admin })).toEqual({ count: 12 });
+    expect(await callJson(`/api/contacts/count?labels=${labels}&match=all`, { auth: w.admin })).toEqual({ count: 1 });
+    const allList = await callJson<{ data: ContactView[] }>(`/api/contacts?labels=${labels}&match=all`, { auth: w.admin });
+    expect(allList.data.map((c) => c.name)).toEqual(["all"]);
+    const marker = await createLabel(w.admin, "Marker");
+    const changed = await callJson("/api/contacts/labels", { method: "POST", json: { action: "add", label_ids: [marker], filter: { labels: include } }, auth: w.admin, expect: 200 });
+    expect(changed).toEqual({ matched: 12, changed: 12 });
+    expect(await callJson(`/api/contacts/count?labels=${marker}`, { auth: w.admin })).toEqual({ count: 12 });
+  });
+
+  it("a campaign to them checks, launches and sends to the right recipients", async () => {
+    const created = await callJson<{ id: number }>("/api/campaigns", {
+      method: "POST",
+      json: { ...templateCampaign(w), audience: { labels: include, exclude_labels: exclude } },
+      auth: w.admin,
+    });
+    const check = await callJson<{ recipients: number }>(`/api/campaigns/${created.id}/preview`, { auth: w.admin });
+    expect(check.recipients).toBe(11);
+    await callJson(`/api/campaigns/${created.id}/launch`, { json: {}, expect: 200, auth: w.admin });
+    const done = await drive(w.admin, created.id, (c) => c.status === "completed");
+    expect(done.status).toBe("completed");
+    await expectAllFinal(w, created.id, 11);
+    expect((await allRecipients(w.admin, created.id)).map((r) => r.phone).sort()).toEqual(expectedPhones);
+  }, 30_000);
 });

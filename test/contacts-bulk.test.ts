@@ -181,7 +181,7 @@ describe("POST /api/contacts/labels refuses", () => {
     ["an empty contact_ids", { action: "add", label_ids: [1], contact_ids: [] }, "contact_ids"],
     ["10,001 contact ids", { action: "add", label_ids: [1], contact_ids: Array.from({ length: 10_001 }, (_, i) => i + 1) }, "contact_ids"],
     ["a bad filter match", { action: "add", label_ids: [1], filter: { match: "some" } }, "filter.match"],
-    ["an unknown filter field", { action: "add", label_ids: [1], filter: { name: "x" } }, "filter"],
+    ["an unknown filter field", { action: "add", label_ids: [1], filter: { name: "x" } }, "filter.name"],
     ["opted_out as text", { action: "add", label_ids: [1], filter: { opted_out: "true" } }, "filter.opted_out"],
   ])("%s, with 400 naming the field", async (_, json, path) => {
     const admin = await seedWorkspace();

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, callJson, errorCode, seedWorkspace, type Auth } from "./helpers";
+import { exports } from "cloudflare:workers";
+import { call, callJson, errorCode, ORIGIN, seedWorkspace, type Auth } from "./helpers";
 
 type ImportResult = { created: number; updated: number; skipped: number; errors: { line: number; reason: string }[]; errors_truncated: boolean };
 type ContactView = { id: number; name: string; phone: string; attributes: Record<string, string>; labels: { id: number; name: string }[]; opted_out: boolean };
@@ -408,4 +409,97 @@ describe("rejected files", () => {
     expect(sneaky!.n).toBe(0);
     expect(await listLabels(admin)).toEqual([]);
   });
+});
+
+/** `bytes` as a request body stream of `size`-byte chunks, counting how many bytes were pulled. */
+function chunked(bytes: Uint8Array, size: number) {
+  const state = { pulled: 0 };
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (state.pulled >= bytes.byteLength) return controller.close();
+      controller.enqueue(bytes.slice(state.pulled, state.pulled + size));
+      state.pulled += size;
+    },
+  });
+  return { stream, state };
+}
+
+function importStream(auth: Auth, body: ReadableStream<Uint8Array>) {
+  return exports.default.fetch(
+    new Request(`${ORIGIN}/api/contacts/import`, { method: "POST", body, headers: { origin: ORIGIN, "content-type": "text/csv", cookie: auth.cookie! } }),
+  );
+}
+
+describe("files read as a stream", () => {
+  it("imports a body sent in 7-byte chunks, with accents, CRLF and quoted newlines split between chunks, like the same file in one piece", async () => {
+    const admin = await seedWorkspace();
+    const lines = ["\uFEFFNome;Telefone;Etiquetas;Observações"];
+    for (let i = 0; i < 300; i++) lines.push(`João ${i};+55 11 9${String(7000_0000 + i)};Região Sul|Ótimos;"linha um\r\nlinha ""dois"" ${i}"`);
+    lines.push("Sem telefone;;;");
+    const res = await importStream(admin, chunked(new TextEncoder().encode(lines.join("\r\n")), 7).stream);
+    const result = (await res.json()) as ImportResult;
+    expect(res.status).toBe(200);
+    expect(result).toEqual({ created: 300, updated: 0, skipped: 1, errors: [{ line: 602, reason: "phone is empty" }], errors_truncated: false });
+    const found = await callJson<{ data: ContactView[] }>(`/api/contacts?q=5511970000299`, { auth: admin });
+    expect(found.data).toEqual([expect.objectContaining({ name: "João 299", attributes: { observacoes: 'linha um\r\nlinha "dois" 299' } })]);
+    expect(labelNames(found.data[0])).toEqual(["Região Sul", "Ótimos"]);
+  }, 60_000);
+
+  it("refuses a file whose bytes stop being UTF-8 after 3,000 good rows, and writes none of them", async () => {
+    const admin = await seedWorkspace();
+    const lines = ["name,phone"];
+    for (let i = 0; i < 3000; i++) lines.push(`N${i},${spMobile(i)[0]}`);
+    const good = new TextEncoder().encode(`${lines.join("\n")}\nJos`);
+    const bytes = new Uint8Array([...good, 0xe9, ...new TextEncoder().encode(`,${spMobile(3001)[0]}\n`)]);
+    const res = await importStream(admin, chunked(bytes, 4096).stream);
+    expect(res.status).toBe(400);
+    expect(await errorCode(res)).toBe("invalid_csv");
+    expect(await countContacts(admin.workspaceId)).toBe(0);
+  }, 60_000);
+
+  it("names the error reading the whole file would name first: a byte that is not UTF-8 after a bad header", async () => {
+    const admin = await seedWorkspace();
+    const lines = ["phone,Phone"];
+    for (let i = 0; i < 3000; i++) lines.push(`${spMobile(i)[0]},x`);
+    const bytes = new Uint8Array([...new TextEncoder().encode(`${lines.join("\n")}\nJos`), 0xe9, 0x0a]);
+    const res = await importStream(admin, chunked(bytes, 4096).stream);
+    const body = (await res.json()) as ErrorBody;
+    expect(res.status).toBe(400);
+    expect(body.error.message).toContain("UTF-8");
+    expect(await countContacts(admin.workspaceId)).toBe(0);
+  });
+
+  it("refuses a file with more than 100,000 rows, and writes none of them", async () => {
+    const admin = await seedWorkspace();
+    const lines = ["name,phone"];
+    for (let i = 0; i < 100_001; i++) lines.push(`N${i},${spMobile(i)[0]}`);
+    const res = await importStream(admin, chunked(new TextEncoder().encode(lines.join("\n")), 65_536).stream);
+    const body = (await res.json()) as ErrorBody;
+    expect(res.status).toBe(400);
+    expect(body.error).toMatchObject({ code: "invalid_csv", details: { line: 100_002 } });
+    expect(body.error.message).toContain("too many rows");
+    expect(await countContacts(admin.workspaceId)).toBe(0);
+  }, 60_000);
+
+  it("stops reading a body without Content-Length at 50 MB, answers 413, and writes nothing", async () => {
+    const admin = await seedWorkspace();
+    const row = new TextEncoder().encode(`Someone,${spMobile(1)[0]}\n`.repeat(2000));
+    const header = new TextEncoder().encode("name,phone\n");
+    const state = { pulled: 0 };
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (state.pulled === 0) controller.enqueue(header);
+        else if (state.pulled > 80 * 1024 * 1024) return controller.close();
+        else controller.enqueue(row);
+        state.pulled += state.pulled === 0 ? header.byteLength : row.byteLength;
+      },
+    });
+    const res = await importStream(admin, stream);
+    const body = (await res.json()) as ErrorBody;
+    expect(res.status).toBe(413);
+    expect(body.error.code).toBe("payload_too_large");
+    expect(body.error.message).toContain("50 MB");
+    expect(state.pulled).toBeLessThan(52 * 1024 * 1024);
+    expect(await countContacts(admin.workspaceId)).toBe(0);
+  }, 120_000);
 });

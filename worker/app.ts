@@ -7,6 +7,7 @@ import { ApiError, type ErrorBody } from "./lib/errors";
 import { buildOpenApi } from "./lib/openapi";
 import { describe } from "./lib/validate";
 import { csrfGuard, requireUser, withDb } from "./middleware/auth";
+import { bodyLimit } from "./middleware/body-limit";
 import { audienceRoutes } from "./routes/audience";
 import { authRoutes } from "./routes/auth";
 import { campaignRoutes } from "./routes/campaigns";
@@ -25,7 +26,7 @@ import { webhookRoutes } from "./webhooks/routes";
 export const VERSION = "0.1.0";
 
 const api = new Hono<AppEnv>()
-  .use(withDb, csrfGuard, requireUser)
+  .use(bodyLimit, withDb, csrfGuard, requireUser)
   .get(
     "/health",
     describe({ summary: "Liveness and database reachability", tags: ["health"], access: "public", responses: { 200: { description: "healthy", schema: z.object({ ok: z.boolean(), version: z.string() }) } } }),

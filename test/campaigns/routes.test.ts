@@ -129,6 +129,71 @@ describe("creating a campaign", () => {
   });
 });
 
+describe("unknown fields", () => {
+  const campaignCount = async (workspaceId: number) =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM campaigns WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>())!.n;
+
+  it("a typo in the audience (exclude_label) is refused naming it, and no campaign is created", async () => {
+    const w = await world(1);
+    const body = templateCampaign(w);
+    const e = await failing("/api/campaigns", { json: { ...body, audience: { labels: [w.labelId], exclude_label: [w.labelId] } }, auth: w.admin }, 400);
+    expect(e.code).toBe("validation_failed");
+    expect(e.message).toContain("audience.exclude_label");
+    expect(e.details).toContainEqual({ path: "audience.exclude_label", message: expect.stringContaining("unknown field") });
+    expect(await campaignCount(w.admin.workspaceId)).toBe(0);
+  });
+
+  it("names every unknown key with its dotted path, however deep, top level included", async () => {
+    const w = await world(1);
+    const body = templateCampaign(w, { min_delay: 1 });
+    body.content.values.body["2"] = { source: "fixed", value: "X", fallbak: "y" } as never;
+    const e = await failing("/api/campaigns", { json: { ...body, titel: "typo" }, auth: w.admin }, 400);
+    const paths = (e.details as { path: string }[]).map((d) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(["titel", "settings.min_delay", "content.values.body.2.fallbak"]));
+    for (const path of ["titel", "settings.min_delay", "content.values.body.2.fallbak"]) expect(e.message).toContain(path);
+    expect(await campaignCount(w.admin.workspaceId)).toBe(0);
+  });
+
+  it("a typo when editing a draft's audience or settings is refused, and the draft is unchanged", async () => {
+    const w = await world(1);
+    const id = await createCampaign(w, templateCampaign(w));
+    const before = await campaignView(w.admin, id);
+    let e = await failing(`/api/campaigns/${id}`, { method: "PATCH", json: { audience: { labels: [w.labelId], exclude_label: [] } }, auth: w.admin }, 400);
+    expect(e.details).toContainEqual(expect.objectContaining({ path: "audience.exclude_label" }));
+    e = await failing(`/api/campaigns/${id}`, { method: "PATCH", json: { settings: { max_delay: 5 } }, auth: w.admin }, 400);
+    expect(e.code).toBe("validation_failed");
+    expect(e.message).toContain("settings.max_delay");
+    expect(e.details).toContainEqual(expect.objectContaining({ path: "settings.max_delay" }));
+    const after = await campaignView(w.admin, id);
+    expect({ audience: after.audience, settings: after.settings }).toEqual({ audience: before.audience, settings: before.settings });
+  });
+
+  it("a typo in the launch body (schedul) is refused: the campaign is neither launched nor scheduled", async () => {
+    const w = await world(1);
+    const id = await createCampaign(w, templateCampaign(w));
+    const at = saoPauloWall(Date.now() + 86_400_000);
+    let e = await failing(`/api/campaigns/${id}/launch`, { json: { schedul: { at, timezone: "America/Sao_Paulo" } }, auth: w.admin }, 400);
+    expect(e.message).toContain("schedul");
+    expect(e.details).toContainEqual(expect.objectContaining({ path: "schedul" }));
+    e = await failing(`/api/campaigns/${id}/launch`, { json: { schedule: { at, time_zone: "America/Sao_Paulo" } }, auth: w.admin }, 400);
+    expect(e.details).toContainEqual(expect.objectContaining({ path: "schedule.time_zone" }));
+    expect((await campaignView(w.admin, id)).status).toBe("draft");
+    expect(await sandboxRecords(w)).toEqual([]);
+  });
+
+  it("a launch body sent without a JSON Content-Type is refused (415), not read as an empty body", async () => {
+    const w = await world(1);
+    const id = await createCampaign(w, templateCampaign(w));
+    const schedule = JSON.stringify({ schedule: { at: saoPauloWall(Date.now() + 86_400_000), timezone: "America/Sao_Paulo" } });
+    for (const type of ["application/x-www-form-urlencoded", "text/plain"]) {
+      const e = await failing(`/api/campaigns/${id}/launch`, { method: "POST", body: schedule, headers: { "content-type": type }, auth: w.admin }, 415);
+      expect(e.code).toBe("unsupported_media_type");
+      expect(e.message).toContain("application/json");
+    }
+    expect((await campaignView(w.admin, id)).status).toBe("draft");
+  });
+});
+
 describe("the campaign view", () => {
   it("lists the actions allowed now, following the live status, in every answer", async () => {
     const w = await world(2);

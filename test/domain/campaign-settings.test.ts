@@ -81,8 +81,8 @@ describe("audienceSchema", () => {
 
   it.each([
     [{ labels: [] }, "labels", "choose at least one label"],
-    [{ labels: Array.from({ length: 51 }, (_, i) => i + 1) }, "labels", "at most 50 labels"],
-    [{ labels: [1], exclude_labels: Array.from({ length: 51 }, (_, i) => i + 2) }, "exclude_labels", "at most 50 labels"],
+    [{ labels: Array.from({ length: 501 }, (_, i) => i + 1) }, "labels", "at most 500 labels"],
+    [{ labels: [1], exclude_labels: Array.from({ length: 501 }, (_, i) => i + 2) }, "exclude_labels", "at most 500 labels"],
     [{ labels: [0] }, "labels.0", "label ids are positive"],
     [{ labels: [1.5] }, "labels.0", "label ids are whole numbers"],
     [{ labels: [1, 2], exclude_labels: [2] }, "exclude_labels", "label 2 cannot be both included and excluded"],

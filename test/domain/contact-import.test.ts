@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { attributeKey, labelKey, mapImportHeader, readImportRows, type ImportColumnMap } from "../../worker/domain/contact-import";
-import { parseCsv } from "../../worker/domain/csv";
+import { MAX_CSV_RECORD_CHARS, parseCsv } from "../../worker/domain/csv";
 
 function mapOf(header: string[]): ImportColumnMap {
   const result = mapImportHeader(header);
@@ -330,4 +330,11 @@ describe("readImportRows", () => {
       attributes: { city: "São Paulo", email: "c99999@example.com", notes: "n, 99999" },
     });
   }, 30_000);
+
+  it("reports a row the CSV reader cut short for being too long, and reads the next one", () => {
+    const long = "x".repeat(MAX_CSV_RECORD_CHARS + 1);
+    const { rows, errors } = importCsv(`name,phone,notes\nAna,(11) 98765-4321,"${long}"\nBia,(11) 98765-4322,ok\n`);
+    expect(errors).toEqual([{ line: 2, reason: "the row is longer than 1,000,000 characters" }]);
+    expect(rows.map((r) => r.name)).toEqual(["Bia"]);
+  });
 });

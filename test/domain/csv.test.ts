@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCsv, type CsvParseResult } from "../../worker/domain/csv";
+import { createCsvCheck, createCsvReader, MAX_CSV_RECORD_CHARS, parseCsv, type CsvParseResult } from "../../worker/domain/csv";
 
 function parsed(text: string, options?: { maxRecords?: number }) {
   const result = parseCsv(text, options);
@@ -243,5 +243,81 @@ describe("parseCsv", () => {
     // Generous bound against accidental quadratic behaviour. workerd freezes the clock during
     // synchronous code, so this only bites when the file runs under plain Node.
     expect(elapsed).toBeLessThan(2000);
+  });
+});
+
+/** Checks and reads `text` given in pieces of `size` characters, as the import reads a stream. */
+function parsedInPieces(text: string, size: number, options?: { maxRecords?: number }): CsvParseResult {
+  const check = createCsvCheck(options);
+  for (let i = 0; i < text.length; i += size) check.push(text.slice(i, i + size));
+  const file = check.end();
+  if (!file.ok) return file;
+  const reader = createCsvReader(file.delimiter);
+  const records = [];
+  for (let i = 0; i < text.length; i += size) records.push(...reader.push(text.slice(i, i + size)));
+  records.push(...reader.end());
+  return { ok: true, delimiter: file.delimiter, header: file.header, records };
+}
+
+describe("reading a CSV text in pieces", () => {
+  const samples = [
+    "name,phone\nAna,+5511987654321\nBia,+5511912345678\n",
+    "\uFEFFnome;telefone;cidade\r\nAna;(11) 98765-4321;São Paulo, SP\r\n\r\nBia;2;\r\n",
+    'name,notes\n"Ana ""Bia"" Silva","first, second\r\nthird"\n  x  ,"  y  " ,  "z"\n"abc"def,x\n"",""""\n',
+    "name,phone\r\nAna,1\nBia,2\rCarla,3",
+    'name,notes\nAna,"line one\nline two\nline three"\nBia,"crlf\r\ninside\r\nquotes"\nCarla,"cr\rinside"\nDani,plain',
+    "name,phone\n\nAna,1\n   \n,,\n , \n\r\nBia,2\n\n\n",
+    'name,size\nAna 5" tall,12"\na,\n1,',
+    '"a;b;c",d\n"1;2;3",4\n',
+    'a"b;c,d\n1;2,3\n"x"\n',
+    "phone\n\u00a0\"1\",x\n\t\"2\"\n",
+  ];
+  const failures = [
+    'name,phone\nAna,1\nBia,"2\nCarla,3\nDani,4\n',
+    '"name,phone\nAna,1\n',
+    "Name,Phone, phone \nAna,1,2\n",
+    "\nname,phone\nAna,1\n",
+    "name,phone\nAna,1\u0000\n",
+    "a,b\r\n1,\r\n\u001b[31m\n",
+    " \r\n\n ",
+    "\u000b",
+    "",
+  ];
+
+  it("gives the same header, records and line numbers as reading it whole, whatever the piece size", () => {
+    for (const text of samples) {
+      const whole = parseCsv(text);
+      expect(whole.ok, text).toBe(true);
+      for (const size of [1, 2, 3, 5, 7, 64]) expect(parsedInPieces(text, size), `${JSON.stringify(text)} in pieces of ${size}`).toEqual(whole);
+    }
+  });
+
+  it("fails the same way as reading it whole, whatever the piece size", () => {
+    for (const text of failures) {
+      const whole = parseCsv(text);
+      expect(whole.ok, text).toBe(false);
+      for (const size of [1, 2, 3, 5, 64]) expect(parsedInPieces(text, size), `${JSON.stringify(text)} in pieces of ${size}`).toEqual(whole);
+    }
+    expect(parsedInPieces("phone\n1\n2\n3\n4\n", 2, { maxRecords: 3 })).toEqual(parseCsv("phone\n1\n2\n3\n4\n", { maxRecords: 3 }));
+  });
+
+  it("prefers the same error as the whole text when there are several: a control character over a broken quote or too many rows", () => {
+    const text = 'phone\n1\n"2\n3\u0000\n';
+    expect(parsedInPieces(text, 3)).toEqual(parseCsv(text));
+    expect(parsedInPieces(text, 3)).toMatchObject({ ok: false, line: 4 });
+    const rows = "phone\n1\n2\n3\n4\u0007\n";
+    expect(parsedInPieces(rows, 4, { maxRecords: 2 })).toEqual(parseCsv(rows, { maxRecords: 2 }));
+    expect(parsedInPieces(rows, 4, { maxRecords: 2 })).toMatchObject({ ok: false, line: 5 });
+  });
+
+  it("keeps at most MAX_CSV_RECORD_CHARS of a row, marking it too long, and refuses such a header", () => {
+    const long = "x".repeat(MAX_CSV_RECORD_CHARS + 10);
+    const text = `name,notes\nAna,"${long}"\nBia,short\n`;
+    const result = parsedInPieces(text, 65_536);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.records[0]).toMatchObject({ line: 2, tooLong: true });
+    expect(result.records[0]!.fields.join("").length).toBeLessThanOrEqual(MAX_CSV_RECORD_CHARS);
+    expect(result.records[1]).toEqual({ line: 3, fields: ["Bia", "short"] });
+    expect(parsedInPieces(`${long}\n1\n`, 65_536)).toMatchObject({ ok: false, line: 1, reason: expect.stringContaining("header") });
   });
 });

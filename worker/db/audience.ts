@@ -1,4 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
+import { idSet } from "./client";
 import { contactLabels, contacts } from "./schema";
 
 export type LabelFilter = {
@@ -10,7 +11,7 @@ export type LabelFilter = {
 
 /**
  * SQL condition on `contacts` for a label selection. Label ids must already be checked to
- * belong to the workspace.
+ * belong to the workspace. Each list of ids is one bound parameter (`idSet`).
  *
  * `set` (for counting a whole audience) is written as `contacts.id IN (…)`, so SQLite drives the
  * lookup from the label index instead of probing every contact; `probe` (for the first rows in id
@@ -20,24 +21,27 @@ export function labelCondition(filter: LabelFilter, strategy: "set" | "probe" = 
   const parts: SQL[] = [];
   const ids = [...new Set(filter.labels)];
   if (ids.length > 0) {
-    const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
-    const has = (labelIds: SQL) =>
-      sql`EXISTS (SELECT 1 FROM ${contactLabels} WHERE ${contactLabels.contactId} = ${contacts.id} AND ${contactLabels.labelId} IN (${labelIds}))`;
+    const wanted = idSet(ids);
+    const all = filter.match === "all" && ids.length > 1;
     if (strategy === "probe") {
-      parts.push(filter.match === "all" ? sql.join(ids.map((id) => has(sql`${id}`)), sql` AND `) : has(list));
+      const held = sql`(SELECT count(*) FROM ${contactLabels} WHERE ${contactLabels.contactId} = ${contacts.id} AND ${contactLabels.labelId} IN ${wanted})`;
+      parts.push(
+        all
+          ? sql`${held} = ${ids.length}`
+          : sql`EXISTS (SELECT 1 FROM ${contactLabels} WHERE ${contactLabels.contactId} = ${contacts.id} AND ${contactLabels.labelId} IN ${wanted})`,
+      );
     } else {
       parts.push(
-        filter.match === "all" && ids.length > 1
-          ? sql`${contacts.id} IN (SELECT ${contactLabels.contactId} FROM ${contactLabels} WHERE ${contactLabels.labelId} IN (${list}) GROUP BY ${contactLabels.contactId} HAVING count(*) = ${ids.length})`
-          : sql`${contacts.id} IN (SELECT ${contactLabels.contactId} FROM ${contactLabels} WHERE ${contactLabels.labelId} IN (${list}))`,
+        all
+          ? sql`${contacts.id} IN (SELECT ${contactLabels.contactId} FROM ${contactLabels} WHERE ${contactLabels.labelId} IN ${wanted} GROUP BY ${contactLabels.contactId} HAVING count(*) = ${ids.length})`
+          : sql`${contacts.id} IN (SELECT ${contactLabels.contactId} FROM ${contactLabels} WHERE ${contactLabels.labelId} IN ${wanted})`,
       );
     }
   }
   const excluded = [...new Set(filter.excludeLabels ?? [])];
   if (excluded.length > 0) {
-    const list = sql.join(excluded.map((id) => sql`${id}`), sql`, `);
     parts.push(
-      sql`NOT EXISTS (SELECT 1 FROM ${contactLabels} WHERE ${contactLabels.contactId} = ${contacts.id} AND ${contactLabels.labelId} IN (${list}))`,
+      sql`NOT EXISTS (SELECT 1 FROM ${contactLabels} WHERE ${contactLabels.contactId} = ${contacts.id} AND ${contactLabels.labelId} IN ${idSet(excluded)})`,
     );
   }
   return parts.length ? sql.join(parts, sql` AND `) : undefined;

@@ -1,8 +1,7 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { labelKey } from "../domain/contact-import";
 import { ApiError } from "../lib/errors";
-import type { Db } from "./client";
-import { chunk } from "./client";
+import { idSet, type Db } from "./client";
 import { labels } from "./schema";
 
 /**
@@ -12,14 +11,11 @@ import { labels } from "./schema";
 export async function assertLabelsExist(db: Db, workspaceId: number, ids: readonly number[], field: string): Promise<void> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return;
-  const found = new Set<number>();
-  for (const part of chunk(unique, 90)) {
-    const rows = await db
-      .select({ id: labels.id })
-      .from(labels)
-      .where(and(eq(labels.workspaceId, workspaceId), inArray(labels.id, part)));
-    for (const r of rows) found.add(r.id);
-  }
+  const rows = await db
+    .select({ id: labels.id })
+    .from(labels)
+    .where(and(eq(labels.workspaceId, workspaceId), sql`${labels.id} IN ${idSet(unique)}`));
+  const found = new Set(rows.map((r) => r.id));
   const missing = unique.filter((id) => !found.has(id));
   if (missing.length) {
     throw new ApiError("validation_failed", `${field}: unknown label ${missing.join(", ")}`, [
@@ -37,19 +33,13 @@ export async function ensureLabels(db: Db, workspaceId: number, names: readonly 
   for (const name of names) if (!byKey.has(labelKey(name))) byKey.set(labelKey(name), name);
   const ids = new Map<string, number>();
   if (byKey.size === 0) return ids;
-  const wanted = [...byKey.values()];
-  for (const part of chunk(wanted, 45)) {
-    await db
-      .insert(labels)
-      .values(part.map((name) => ({ workspaceId, name })))
-      .onConflictDoNothing();
-  }
-  for (const part of chunk(wanted, 90)) {
-    const rows = await db
-      .select({ id: labels.id, name: labels.name })
-      .from(labels)
-      .where(and(eq(labels.workspaceId, workspaceId), inArray(sql`${labels.name} COLLATE NOCASE`, part)));
-    for (const r of rows) ids.set(labelKey(r.name), r.id);
-  }
+  // The names travel as one JSON parameter, however many there are.
+  const wanted = JSON.stringify([...byKey.values()]);
+  await db.run(sql`INSERT INTO ${labels} (workspace_id, name) SELECT ${workspaceId}, value FROM json_each(${wanted}) WHERE true ON CONFLICT DO NOTHING`);
+  const rows = await db
+    .select({ id: labels.id, name: labels.name })
+    .from(labels)
+    .where(and(eq(labels.workspaceId, workspaceId), sql`${labels.name} COLLATE NOCASE IN (SELECT value FROM json_each(${wanted}))`));
+  for (const r of rows) ids.set(labelKey(r.name), r.id);
   return ids;
 }

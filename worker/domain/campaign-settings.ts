@@ -65,15 +65,21 @@ export const DEFAULT_SEND_SETTINGS: SendSettings = sendSettingsSchema.parse({});
 
 const labelId = z.number().int("label ids are whole numbers").positive("label ids are positive");
 
+/** Most labels a selection of contacts (an audience's labels, its excluded labels, a filter) may name. */
+export const MAX_SELECTED_LABELS = 500;
+
+/** Label ids choosing contacts: at most MAX_SELECTED_LABELS. */
+export const labelSelection = z.array(labelId).max(MAX_SELECTED_LABELS, `at most ${MAX_SELECTED_LABELS} labels`);
+
 /**
  * Who a campaign goes to: contacts with any (or all) of `labels`, minus those with any of
  * `exclude_labels`. Resolved at launch.
  */
 export const audienceSchema = z
   .object({
-    labels: z.array(labelId).min(1, "choose at least one label").max(50, "at most 50 labels"),
+    labels: labelSelection.min(1, "choose at least one label"),
     match: z.enum(["any", "all"]).default("any"),
-    exclude_labels: z.array(labelId).max(50, "at most 50 labels").default([]),
+    exclude_labels: labelSelection.default([]),
   })
   .superRefine((audience, ctx) => {
     const both = audience.exclude_labels.filter((id) => audience.labels.includes(id));

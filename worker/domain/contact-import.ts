@@ -1,4 +1,4 @@
-import type { CsvRecord } from "./csv";
+import { MAX_CSV_RECORD_CHARS, type CsvRecord } from "./csv";
 import { normalizePhone } from "./phone";
 
 export type ImportColumnMap = {
@@ -142,7 +142,8 @@ export function createImportReader(map: ImportColumnMap, defaultCountry: string)
   const columns = map.columns ?? highestIndex(map) + 1;
   const firstLineByPhone = new Map<string, number>();
 
-  return ({ line, fields }) => {
+  return ({ line, fields, tooLong }) => {
+    if (tooLong) return { line, reason: `the row is longer than ${MAX_CSV_RECORD_CHARS.toLocaleString("en")} characters` };
     if (fields.length > columns && fields.slice(columns).some((f) => f.trim() !== "")) {
       return { line, reason: `expected ${columns} fields, found ${fields.length}` };
     }

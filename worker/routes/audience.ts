@@ -5,16 +5,15 @@ import { serviceWindowStart } from "../campaigns/launch";
 import { labelCondition } from "../db/audience";
 import { assertLabelsExist } from "../db/labels";
 import { contacts } from "../db/schema";
+import { labelSelection } from "../domain/campaign-settings";
 import type { AppEnv } from "../lib/context";
 import { describe, validate } from "../lib/validate";
 import { contactView, toContactViews } from "./contacts";
 
-const labelIds = z.array(z.number().int().positive()).max(50, "at most 50 labels");
-
 export const audienceInput = z.object({
-  labels: labelIds.min(1, "pick at least one label"),
+  labels: labelSelection.min(1, "pick at least one label"),
   match: z.enum(["any", "all"]).default("any"),
-  exclude_labels: labelIds.default([]),
+  exclude_labels: labelSelection.default([]),
 });
 
 const previewView = z.object({

@@ -35,7 +35,7 @@ import { normalizePhone } from "../domain/phone";
 import { checkTemplateValues, toTemplateMessage } from "../domain/templates";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
-import { describe, idParam, issuesOf, validate } from "../lib/validate";
+import { describe, failureMessage, idParam, issuesOf, strictInput, validate } from "../lib/validate";
 import { providerFor } from "../provider";
 
 const MAX_TITLE_LENGTH = 200;
@@ -322,10 +322,10 @@ export const campaignRoutes = new Hono<AppEnv>()
       const inbox = onlyTitle ? undefined : await checkReferences(db, p.workspaceId, input, input.inbox_id ?? row.inboxId);
       let settings: string | undefined;
       if (input.settings) {
-        const merged = sendSettingsSchema.safeParse({ ...(JSON.parse(row.settings) as object), ...input.settings });
+        const merged = strictInput(sendSettingsSchema).safeParse({ ...(JSON.parse(row.settings) as object), ...input.settings });
         if (!merged.success) {
           const issues = issuesOf(merged.error).map((i) => ({ path: `settings.${i.path}`, message: i.message }));
-          throw new ApiError("validation_failed", `invalid body: ${issues[0]!.path}: ${issues[0]!.message}`, issues);
+          throw new ApiError("validation_failed", failureMessage("body", issues), issues);
         }
         settings = JSON.stringify(merged.data);
       }

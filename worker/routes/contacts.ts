@@ -3,13 +3,15 @@ import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
 import { z } from "zod";
 import { labelCondition } from "../db/audience";
-import { chunk, deleteOwned, isoOrNull, isUniqueViolation, likeContains, nowSeconds, type Db } from "../db/client";
+import { chunk, deleteOwned, idSet, isoOrNull, isUniqueViolation, likeContains, nowSeconds, type Db } from "../db/client";
 import { createContactWriter } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
 import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
+import { labelSelection, MAX_SELECTED_LABELS } from "../domain/campaign-settings";
 import { createImportReader, mapImportHeader, type ImportColumnMap, type ImportError } from "../domain/contact-import";
-import { openCsv } from "../domain/csv";
+import { createCsvCheck, createCsvReader, type CsvRecord } from "../domain/csv";
 import { normalizePhone } from "../domain/phone";
+import { pieces, spoolBody } from "../lib/body-spool";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
@@ -23,13 +25,15 @@ const attributeValue = z.union([z.string().max(1000, "must be at most 1000 chara
 const attributes = z
   .record(z.string().regex(/^[a-z0-9_]{1,64}$/, "attribute names use a-z, 0-9 and _ (at most 64)"), attributeValue)
   .refine((a) => Object.keys(a).length <= 50, "at most 50 attributes");
+/** Labels put on a contact. */
 const labelIds = z.array(z.number().int().positive()).max(50, "at most 50 labels");
-/** `?labels=1,2,3` in query strings. */
-export const idList = z
-  .string()
-  .regex(/^\d+(,\d+)*$/, "must be comma-separated label ids, e.g. 3,7")
-  .transform((s) => s.split(",").map(Number))
-  .refine((ids) => ids.length <= 50, "at most 50 labels");
+/** `?labels=1,2,3` in query strings: at most `max` label ids. */
+const idList = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+(,\d+)*$/, "must be comma-separated label ids, e.g. 3,7")
+    .transform((s) => s.split(",").map(Number))
+    .refine((ids) => ids.length <= max, `at most ${max} labels`);
 
 const contactInput = z.object({
   name: z.string().trim().max(200).default(""),
@@ -51,7 +55,7 @@ const contactPatch = z
 
 const filterQuery = z.object({
   q: z.string().trim().max(100).optional(),
-  labels: idList.optional(),
+  labels: idList(MAX_SELECTED_LABELS).optional(),
   match: z.enum(["any", "all"]).default("any"),
   opted_out: z.enum(["true", "false"]).optional(),
 });
@@ -119,7 +123,7 @@ const importColumns = z
     if (clash) ctx.addIssue({ code: "custom", message: `two columns are ${clash}` });
   });
 
-const importQuery = z.object({ label_ids: idList.optional(), columns: importColumns.optional() });
+const importQuery = z.object({ label_ids: idList(50).optional(), columns: importColumns.optional() });
 
 /** The column map an explicit `columns` list describes. */
 function columnMapOf(roles: readonly string[]): ImportColumnMap {
@@ -140,7 +144,7 @@ const bulkLabelInput = z
     filter: z
       .object({
         q: z.string().trim().max(100).optional(),
-        labels: z.array(z.number().int().positive()).max(50, "at most 50 labels").optional(),
+        labels: labelSelection.optional(),
         match: z.enum(["any", "all"]).default("any"),
         opted_out: z.boolean().optional(),
       })
@@ -334,7 +338,7 @@ export const contactRoutes = new Hono<AppEnv>()
       await assertLabelsExist(db, workspaceId, input.label_ids, "label_ids");
       if (input.filter?.labels) await assertLabelsExist(db, workspaceId, input.filter.labels, "filter.labels");
       const chosen = input.contact_ids
-        ? and(eq(contacts.workspaceId, workspaceId), sql`${contacts.id} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(input.contact_ids)])}))`)!
+        ? and(eq(contacts.workspaceId, workspaceId), sql`${contacts.id} IN ${idSet([...new Set(input.contact_ids)])}`)!
         : contactFilterCondition(workspaceId, input.filter!, "set");
       const labelJson = JSON.stringify([...new Set(input.label_ids)]);
       const labelCount = new Set(input.label_ids).size;
@@ -384,16 +388,33 @@ export const contactRoutes = new Hono<AppEnv>()
       }
       const declared = Number(c.req.header("content-length") ?? 0);
       if (declared > MAX_IMPORT_BYTES) throw new ApiError("payload_too_large", "the file is larger than 50 MB");
-      const bytes = await c.req.arrayBuffer();
-      if (bytes.byteLength > MAX_IMPORT_BYTES) throw new ApiError("payload_too_large", "the file is larger than 50 MB");
-      let text: string;
-      try {
-        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-      } catch {
-        throw new ApiError("invalid_csv", "the file is not UTF-8 text; save it as CSV UTF-8 and try again");
+      // First reading: the whole file is checked as it arrives, and kept compressed, so a bad
+      // file is refused before anything is written and memory never holds the file itself.
+      const check = createCsvCheck();
+      const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+      let utf8 = true;
+      const body = await spoolBody(c.req.raw.body, MAX_IMPORT_BYTES, (piece) => {
+        if (!utf8) return false;
+        try {
+          check.push(decoder.decode(piece, { stream: true }));
+        } catch {
+          utf8 = false;
+        }
+        // A failed check still reads on: a control character or a non-UTF-8 byte further on is the error to report.
+        return utf8 && !check.failed;
+      });
+      if (!body.ok && body.tooLarge) throw new ApiError("payload_too_large", "the file is larger than 50 MB");
+      if (utf8) {
+        try {
+          check.push(decoder.decode());
+        } catch {
+          utf8 = false;
+        }
       }
-      const file = openCsv(text);
+      if (!utf8) throw new ApiError("invalid_csv", "the file is not UTF-8 text; save it as CSV UTF-8 and try again");
+      const file = check.end();
       if (!file.ok) throw new ApiError("invalid_csv", file.reason, file.line === undefined ? undefined : { line: file.line });
+      if (!body.ok) throw new Error("contact import: a valid file was not kept for its second reading");
       let map: ImportColumnMap;
       if (columns) {
         if (columns.length !== file.header.length) {
@@ -406,15 +427,23 @@ export const contactRoutes = new Hono<AppEnv>()
         if (!mapped.ok) throw new ApiError("invalid_csv", mapped.reason, { line: 1 });
         map = mapped.map;
       }
-      // Records stream through in chunks, so a 100,000-row file never sits in memory as rows.
+      // Second reading: records come a piece of the file at a time and are written in chunks,
+      // so a 100,000-row file never sits in memory as text or as rows.
       const read = createImportReader(map, await defaultCountry(db, workspaceId));
       const writer = createContactWriter(db, workspaceId, extra);
       const errors: ImportError[] = [];
-      for (const record of file.records()) {
-        const result = read(record);
-        if ("reason" in result) errors.push(result);
-        else await writer.add(result);
-      }
+      const records = createCsvReader(file.delimiter);
+      const text = new TextDecoder("utf-8");
+      const take = async (batch: CsvRecord[]) => {
+        for (const record of batch) {
+          const result = read(record);
+          if ("reason" in result) errors.push(result);
+          else await writer.add(result);
+        }
+      };
+      for await (const piece of pieces(body.replay())) await take(records.push(text.decode(piece, { stream: true })));
+      await take(records.push(text.decode()));
+      await take(records.end());
       const outcome = await writer.finish();
       const allErrors = [...errors, ...outcome.failed].sort((a, b) => a.line - b.line);
       return c.json({
