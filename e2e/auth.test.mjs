@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { at, launchBrowser, pageWatch } from "./browser.mjs";
+import { startLocalServer } from "../scripts/local-server.mjs";
 import { admin } from "./fixtures.mjs";
 
 /** Waits until `locator` is visible and returns its text. */
@@ -216,13 +217,57 @@ describe("sign-in throttling", () => {
     await page.goto(at("/login"));
     await page.getByLabel("Email", { exact: true }).fill("nobody@example.com");
     const alert = page.getByRole("alert");
-    // Five failures lock the address; the sixth attempt is refused with 429.
+    // Five failures stop this client for the address; the sixth attempt is refused with 429.
     for (let attempt = 1; attempt <= 5; attempt++) {
       const status = await signIn(page, `wrong password ${attempt}`);
       assert.equal(status, 401);
       assert.equal(await textOf(alert), "wrong email or password");
     }
     assert.equal(await signIn(page, "wrong password 6"), 429);
-    assert.match(await textOf(alert), /^too many failed sign-ins; try again in \d+ min$/);
+    assert.match(await textOf(alert), /^too many failed sign-ins from this client; try again in \d+ min$/);
   });
+});
+
+describe("first-run setup of a deployment", () => {
+  let browser;
+  let server;
+  let page;
+  const watch = pageWatch("setup-secret");
+  const url = (pathname) => `${server.url}${pathname}`;
+
+  before(async () => {
+    // A Herald of its own, configured as a deployment: setup needs the SETUP_SECRET.
+    server = await startLocalServer({ vars: { HERALD_ENV: "production", SETUP_SECRET: "a-long-random-setup-secret" } });
+    browser = await launchBrowser();
+    page = watch.page(await browser.newPage({ viewport: { width: 390, height: 844 } }));
+    page.setDefaultTimeout(10_000);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("asks for the setup secret, says when it is wrong, and sets up with the right one", async () => {
+    await page.goto(url("/setup"));
+    await page.getByRole("heading", { name: "Set up Herald" }).waitFor();
+    const secret = page.getByLabel("Setup secret", { exact: true });
+    await page.getByLabel("Workspace name", { exact: true }).fill("Deployed");
+    await page.getByLabel("Your name", { exact: true }).fill("Owner");
+    await page.getByLabel("Email", { exact: true }).fill("owner@example.com");
+    await page.getByLabel("Password", { exact: true }).fill("a long enough password");
+    await secret.fill("a guess");
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await page.getByRole("alert").waitFor();
+    assert.equal(await secret.getAttribute("aria-invalid"), "true");
+    assert.ok(await secret.evaluate((el) => el === document.activeElement), "focus moves to the setup secret");
+    await watch.shot(page, "wrong-secret");
+
+    await secret.fill("a-long-random-setup-secret");
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await page.waitForURL(url("/"));
+    await page.getByRole("heading", { name: "Welcome, Owner" }).waitFor();
+  });
+
+  watch.itFoundNoProblems(it);
 });
