@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Grant, OutboundJob, Progress } from "../worker/campaigns/campaign-sender";
 import { DEAD_LETTER_BODY_MAX } from "../worker/dead-letters/consumer";
 import worker from "../worker/index";
-import type { WebhookJob } from "../worker/webhooks/routes";
+import type { WebhookJob } from "../worker/webhooks/job";
 import { call, callJson, errorCode, seedOperator, seedWorkspace, type Account } from "./helpers";
 import { createCampaign, holdOutbound, senderOf, templateCampaign, world } from "./campaigns/world";
 

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../worker/db/client";
-import { insertInbox, inboxInput } from "../worker/routes/inboxes";
+import { insertInbox, inboxInput } from "../worker/inboxes/connect";
 import { call, callJson, errorCode, seedOperator, seedWorkspace, type Account } from "./helpers";
 
 type Inbox = { id: number; phone_number_id: string; waba_id: string; messaging_limit_tier: string; display_phone: string };

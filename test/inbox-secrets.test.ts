@@ -12,8 +12,8 @@ import { createDb } from "../worker/db/client";
 import { inboxes, type Inbox } from "../worker/db/schema";
 import worker from "../worker/index";
 import { decryptSecret, encryptSecret } from "../worker/lib/crypto";
-import { inboxInput, insertInbox } from "../worker/routes/inboxes";
-import { inboxSecrets } from "../worker/db/inbox-secrets";
+import { inboxInput, insertInbox } from "../worker/inboxes/connect";
+import { inboxSecrets } from "../worker/inboxes/secrets";
 import { callJson, seedWorkspace, type Account } from "./helpers";
 
 const KEY = env.HERALD_ENCRYPTION_KEY;

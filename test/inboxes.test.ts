@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { Inbox } from "../worker/db/schema";
-import { inboxSecrets } from "../worker/db/inbox-secrets";
+import { inboxSecrets } from "../worker/inboxes/secrets";
 import { call, callJson, errorCode, seedOperator, seedWorkspace, type Auth } from "./helpers";
 
 const ACCESS_TOKEN = "EAAG-secret-access-token-1234567890";

@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../worker/index";
 import { hmacKey, signBody } from "../worker/webhooks/signature";
-import { forgetWebhookAuth, webhookInboxes, type WebhookJob } from "../worker/webhooks/routes";
+import { forgetWebhookAuth, webhookInboxes } from "../worker/webhooks/inbox-directory";
+import type { WebhookJob } from "../worker/webhooks/job";
 import { parseWebhookEnvelope } from "../worker/domain/webhook-envelope";
 import { call, callJson, seedWorkspace, type Account } from "./helpers";
 

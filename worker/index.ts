@@ -1,18 +1,22 @@
 import { app } from "./app";
+import { connectLoopback } from "./lib/loopback";
 import { createDb } from "./db/client";
-import { resealLegacyInboxSecrets } from "./db/inbox-secrets";
+import { resealLegacyInboxSecrets } from "./inboxes/secrets";
 import { purgeLoginAttempts } from "./lib/login-throttle";
 import { purgeExpiredSessions } from "./lib/sessions";
-import { runCampaignCron } from "./routes/campaigns";
+import { runCampaignCron } from "./campaigns/cron";
 import type { OutboundJob } from "./campaigns/campaign-sender";
 import { consumeOutboundBatch } from "./campaigns/outbound-consumer";
 import { consumeDeadLetters, isDeadLetterQueue } from "./dead-letters/consumer";
 import { consumeWebhookBatch } from "./webhooks/consumer";
-import type { WebhookJob } from "./webhooks/routes";
+import type { WebhookJob } from "./webhooks/job";
 
 export { CampaignSender } from "./campaigns/campaign-sender";
 export { InboxLimiter } from "./campaigns/inbox-limiter";
 export { WhatsAppSandbox } from "./sandbox/sandbox-do";
+
+// The sandbox reaches the app in process through the loopback; this entry is what owns the app.
+connectLoopback((request, env, ctx) => app.fetch(request, env, ctx));
 
 export default {
   fetch: app.fetch,

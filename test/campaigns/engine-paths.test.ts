@@ -294,8 +294,9 @@ describe("several campaigns on one inbox", () => {
     const all = shares.reduce((a, b) => a + b, 0);
     expect(all).toBeGreaterThan(60);
     for (const n of shares) {
-      expect(n / all, `shares ${shares.join(", ")}`).toBeGreaterThanOrEqual((1 / 3) * 0.8);
-      expect(n / all, `shares ${shares.join(", ")}; sends per 500 ms ${bins}; from ${from - t0} to ${to - t0}`).toBeLessThanOrEqual((1 / 3) * 1.2);
+      // In whole numbers (n / all within 0.8 to 1.2 of 1/3), so a share right at the bound is not lost to rounding.
+      expect(n * 30, `shares ${shares.join(", ")}`).toBeGreaterThanOrEqual(all * 8);
+      expect(n * 30, `shares ${shares.join(", ")}; sends per 500 ms ${bins}; from ${from - t0} to ${to - t0}`).toBeLessThanOrEqual(all * 12);
     }
     expect(busiestSecond(records.map((r) => r.at))).toBeLessThanOrEqual(Math.floor(CAP * 1.05));
     expect(records.filter((r) => r.error_code === 130429)).toEqual([]);
@@ -401,7 +402,8 @@ describe("a launch that cannot freeze its audience", () => {
       const c = await campaignView(w.admin, id);
       last = c;
       return c.status === "completed" && c;
-    }, 60_000).catch(async (e) => {
+      // About 15 s at the inbox's cap on an idle machine; the margin is for a loaded one.
+    }, 150_000).catch(async (e) => {
       const meta = await runInDurableObject(senderOf(id), async (_: CampaignSender, state) => [
         state.storage.sql.exec("SELECT key, value FROM meta WHERE key IN ('pace', 'freeze')").toArray(),
         await state.storage.getAlarm(),
@@ -414,7 +416,7 @@ describe("a launch that cannot freeze its audience", () => {
     const counts = await expectAtMostOnce(w);
     expect(counts.size).toBe(1_100);
     await expectAllFinal(w, id, 1_100);
-  }, 90_000);
+  }, 180_000);
 });
 
 describe("the launch check in SQL", () => {

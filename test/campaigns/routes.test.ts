@@ -1062,7 +1062,7 @@ describe("access", () => {
     const view = await campaignView(w.admin, id);
     expect(view).toMatchObject({ title: "Welcome", status: "sending" });
     await post(`/api/campaigns/${id}/cancel`, w.admin);
-  });
+  }, 30_000);
 
   it("an operator can create, launch, pause, resume and cancel campaigns", async () => {
     const w = await world(3);

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseWebhookEnvelope } from "../../worker/domain/webhook-envelope";
 import worker from "../../worker/index";
-import type { WebhookJob } from "../../worker/webhooks/routes";
+import type { WebhookJob } from "../../worker/webhooks/job";
 import { call, callJson } from "../helpers";
 import { allRecipients, campaignView, createCampaign, drive, senderOf, setScenario, sleep, templateCampaign, world, type World } from "./world";
 

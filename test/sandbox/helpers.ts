@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { createDb } from "../../worker/db/client";
 import { inboxes } from "../../worker/db/schema";
-import { inboxSecrets } from "../../worker/db/inbox-secrets";
+import { inboxSecrets } from "../../worker/inboxes/secrets";
 import { callJson, seedWorkspace, type Account } from "../helpers";
 
 export const GRAPH = "http://localhost/sandbox/graph/v23.0";

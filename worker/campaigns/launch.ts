@@ -5,7 +5,7 @@ import { campaigns, inboxes, templates, type Campaign, type Inbox } from "../db/
 import { isFinal } from "../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
 import { ApiError } from "../lib/errors";
-import { templateSnapshot } from "../routes/inbox-messaging";
+import { templateSnapshot } from "../templates/sync";
 import { checkAudience, MAX_AUDIENCE, serviceWindowStart, type AudienceCheck } from "./audience";
 import type { CampaignConfig, Progress } from "./campaign-sender";
 import { tierLimit } from "./inbox-limiter";

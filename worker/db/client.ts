@@ -58,6 +58,26 @@ export const isForeignKeyViolation = (error: unknown) => failedOn(error, "FOREIG
 type WorkspaceTable = SQLiteTable & { id: SQLiteColumn; workspaceId: SQLiteColumn };
 
 /**
+ * One row of the caller's workspace, or a 404 as if it did not exist (another workspace's row included).
+ * @example const inbox = await findOwned(db, inboxes, 3, principal.workspaceId, "inbox")
+ */
+export async function findOwned<T extends WorkspaceTable>(db: Db, table: T, id: number, workspaceId: number, what: string): Promise<T["$inferSelect"]> {
+  const row = await getOwned(db, table, id, workspaceId);
+  if (!row) throw notFound(what, id);
+  return row;
+}
+
+/** One row of the workspace, or undefined. */
+export async function getOwned<T extends WorkspaceTable>(db: Db, table: T, id: number, workspaceId: number): Promise<T["$inferSelect"] | undefined> {
+  const rows = await db
+    .select()
+    .from(table as SQLiteTable)
+    .where(and(eq(table.id, id), eq(table.workspaceId, workspaceId)))
+    .limit(1);
+  return rows[0] as T["$inferSelect"] | undefined;
+}
+
+/**
  * Deletes one row of the caller's workspace, or answers 404 as if it never existed.
  * @example await deleteOwned(db, labels, 12, principal.workspaceId, "label")
  */

@@ -3,7 +3,7 @@ import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed } from "../domain/api-base-url"
 import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
 import { ApiError } from "../lib/errors";
 import { loopbackFetch } from "../lib/loopback";
-import { inboxSecrets } from "../db/inbox-secrets";
+import { inboxSecrets } from "../inboxes/secrets";
 import { CloudApiProvider } from "./cloud-api";
 import type { WhatsAppProvider } from "./types";
 

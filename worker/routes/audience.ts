@@ -8,7 +8,7 @@ import { contacts } from "../db/schema";
 import { labelSelection } from "../domain/campaign-settings";
 import type { AppEnv } from "../lib/context";
 import { describe, validate } from "../lib/validate";
-import { contactView, toContactViews } from "./contacts";
+import { contactView, toContactViews } from "../contacts/views";
 
 export const audienceInput = z.object({
   labels: labelSelection.min(1, "pick at least one label"),

@@ -2,7 +2,6 @@ import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { users, workspaces } from "../db/schema";
-import { isCountryCode } from "../domain/phone";
 import { demoOnSetup, sandboxEnabled, setupSecret, setupSecretRequired } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { burnPasswordCheck, hashPassword, sha256Hex, timingSafeEqual, verifyPassword } from "../lib/crypto";
@@ -10,14 +9,8 @@ import { ApiError } from "../lib/errors";
 import { clearFailures, lockedFor, recordFailure, throttleKeys } from "../lib/login-throttle";
 import { endSession, startSession } from "../lib/sessions";
 import { describe, validate } from "../lib/validate";
-import { loadDemo } from "./demo";
-import { email, password, personName, toUserView, toWorkspaceView, userView, workspaceView } from "./views";
-
-export const countryCode = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .refine(isCountryCode, "must be an ISO 3166-1 alpha-2 country code such as BR or US");
+import { loadDemo } from "../demo/load";
+import { countryCode, email, password, personName, toUserView, toWorkspaceView, userView, workspaceView } from "../accounts/views";
 
 const setupInput = z.object({
   workspace_name: z.string().trim().min(1, "is required").max(100),

@@ -2,7 +2,6 @@ import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
-import { takeTurn } from "../campaigns/inbox-limiter";
 import { assertSocketOrigin } from "../middleware/auth";
 import { approvedTemplate, launchCampaign, launchScheduled, messagingLimit, previewAudience, senderOf } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
@@ -32,7 +31,9 @@ import { csvLine } from "../domain/csv-export";
 import { describeMetaError } from "../domain/error-policy";
 import { optOutRefusal, type OptedOutPhone } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
-import { checkTemplateValues, toTemplateMessage } from "../domain/templates";
+import { toTemplateMessage } from "../domain/templates";
+import { assertTemplateValues } from "../templates/values";
+import { sendOneMessage } from "../messages/send";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, failureMessage, idParam, issuesOf, strictInput, validate } from "../lib/validate";
@@ -190,19 +191,11 @@ async function checkReferences(db: Db, workspaceId: number, input: { inbox_id?: 
     // Every variable needs a source; the text only matters for the check, the source decides at send time.
     const placeholder = (sources?: Record<string, unknown>) => (sources ? Object.fromEntries(Object.keys(sources).map((k) => [k, "x"])) : undefined);
     const { values } = input.content;
-    const problems = checkTemplateValues(template!.variables, {
-      header: placeholder(values.header),
-      media: values.media,
-      body: placeholder(values.body),
-      buttons: placeholder(values.buttons),
-    });
-    if (problems.length) {
-      throw new ApiError(
-        "validation_failed",
-        `content.values: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`,
-        problems.map((p) => ({ path: `content.values.${p.path}`, message: p.message })),
-      );
-    }
+    assertTemplateValues(
+      template!.variables,
+      { header: placeholder(values.header), media: values.media, body: placeholder(values.body), buttons: placeholder(values.buttons) },
+      "content.values",
+    );
   }
   return inbox;
 }
@@ -639,33 +632,24 @@ export const campaignRoutes = new Hono<AppEnv>()
           results.push({ phone: phone.e164, ok: false, error: `no value for ${rendered.missing.join(", ")}` });
           continue;
         }
-        const callback = `herald:test:${row.id}`;
         try {
-          await takeTurn(c.env, inbox, phone.e164, contact?.lastInboundAt ?? null);
+          const { message, error } = await sendOneMessage(db, c.env, {
+            workspaceId: p.workspaceId,
+            userId: p.userId,
+            inbox,
+            provider,
+            to: phone.e164,
+            contact: contact ?? null,
+            message: "text" in rendered ? { kind: "text", body: rendered.text } : { kind: "template", name: template!.name, message: toTemplateMessage(template!, rendered.values) },
+            stored: { campaign_test: row.id, ...("text" in rendered ? { text: rendered.text } : { values: rendered.values }) },
+            callback: `herald:test:${row.id}`,
+          });
+          results.push(error ? { phone: phone.e164, ok: false, error: error.title } : { phone: phone.e164, ok: true, wamid: message.wamid! });
         } catch (error) {
+          // No turn from the number's limiter (over its messaging limit, or busy): nothing was written or sent.
           if (!(error instanceof ApiError)) throw error;
           results.push({ phone: phone.e164, ok: false, error: error.message });
-          continue;
         }
-        const sent =
-          "text" in rendered
-            ? await provider.sendText({ to: phone.e164, body: rendered.text, bizOpaqueCallbackData: callback })
-            : await provider.sendTemplate({ to: phone.e164, bizOpaqueCallbackData: callback, ...toTemplateMessage(template!, rendered.values) });
-        await db.insert(messages).values({
-          workspaceId: p.workspaceId,
-          inboxId: inbox.id,
-          contactId: contact?.id ?? null,
-          toPhone: phone.e164,
-          kind: content.type,
-          templateName: template?.name ?? null,
-          content: JSON.stringify({ campaign_test: row.id, ...("text" in rendered ? { text: rendered.text } : { values: rendered.values }) }),
-          wamid: sent.ok ? sent.value.wamid : null,
-          status: sent.ok ? "accepted" : "failed",
-          errorCode: sent.ok ? null : (sent.error.code ?? null),
-          errorTitle: sent.ok ? null : sent.error.title,
-          createdBy: p.userId,
-        });
-        results.push(sent.ok ? { phone: phone.e164, ok: true, wamid: sent.value.wamid } : { phone: phone.e164, ok: false, error: sent.error.title });
       }
       return c.json({ results });
     },
@@ -835,35 +819,4 @@ function toRecipientView(r: Record<string, string | number | null>): Record<stri
     failed_at: msToIso(r.failed_at),
     updated_at: msToIso(r.updated_at),
   };
-}
-
-/**
- * The cron trigger's part: starts scheduled campaigns whose time has come and re-arms any
- * sending campaign whose alarm is missing or overdue.
- */
-export async function runCampaignCron(env: Env, db: Db): Promise<{ started: number; rearmed: number }> {
-  const now = nowSeconds();
-  let started: number;
-  let rearmed: number;
-  const due = await db
-    .select({ id: campaigns.id })
-    .from(campaigns)
-    .where(and(eq(campaigns.status, "scheduled"), lt(campaigns.scheduledAt, now + 1)))
-    .limit(50);
-  // One campaign that throws must not hold the others: each is tried on its own.
-  const each = async (ids: { id: number }[], step: (id: number) => Promise<boolean>, what: string) => {
-    let done = 0;
-    for (const { id } of ids) {
-      try {
-        if (await step(id)) done++;
-      } catch (error) {
-        console.error(`cron: campaign ${id}: ${what} failed`, error);
-      }
-    }
-    return done;
-  };
-  started = await each(due, (id) => launchScheduled(env, id), "the scheduled launch");
-  const sending = await db.select({ id: campaigns.id }).from(campaigns).where(inArray(campaigns.status, ["sending", "paused"]));
-  rearmed = await each(sending, async (id) => (await senderOf(env, id).ensureAlarm()).rearmed, "re-arming its alarm");
-  return { started, rearmed };
 }

@@ -15,6 +15,7 @@ import { pieces, spoolBody } from "../lib/body-spool";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
+import { contactView, toContactViews } from "../contacts/views";
 
 const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 const MAX_REPORTED_ERRORS = 10_000;
@@ -157,20 +158,6 @@ const bulkLabelInput = z
     }
   });
 
-const labelRef = z.object({ id: z.number(), name: z.string(), color: z.string() });
-export const contactView = z.object({
-  id: z.number(),
-  name: z.string(),
-  phone: z.string(),
-  attributes: z.record(z.string(), z.string()),
-  labels: z.array(labelRef),
-  opted_out: z.boolean(),
-  opted_out_at: z.string().nullable(),
-  last_inbound_at: z.string().nullable(),
-  created_at: z.string().nullable(),
-  updated_at: z.string().nullable(),
-});
-type ContactView = z.infer<typeof contactView>;
 
 const importResult = z.object({
   created: z.number(),
@@ -179,36 +166,6 @@ const importResult = z.object({
   errors: z.array(z.object({ line: z.number(), reason: z.string() })),
   errors_truncated: z.boolean(),
 });
-
-/** Adds each contact's labels, fetched in one query per 90 contacts. */
-export async function toContactViews(db: Db, rows: Contact[]): Promise<ContactView[]> {
-  const byContact = new Map<number, z.infer<typeof labelRef>[]>();
-  for (const part of chunk(rows.map((r) => r.id), 90)) {
-    const links = await db
-      .select({ contactId: contactLabels.contactId, id: labels.id, name: labels.name, color: labels.color })
-      .from(contactLabels)
-      .innerJoin(labels, eq(labels.id, contactLabels.labelId))
-      .where(inArray(contactLabels.contactId, part))
-      .orderBy(sql`${labels.name} COLLATE NOCASE`);
-    for (const { contactId, ...label } of links) {
-      const list = byContact.get(contactId) ?? [];
-      list.push(label);
-      byContact.set(contactId, list);
-    }
-  }
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    phone: r.phone,
-    attributes: JSON.parse(r.attributes) as Record<string, string>,
-    labels: byContact.get(r.id) ?? [],
-    opted_out: r.optedOutAt !== null,
-    opted_out_at: isoOrNull(r.optedOutAt),
-    last_inbound_at: isoOrNull(r.lastInboundAt),
-    created_at: isoOrNull(r.createdAt),
-    updated_at: isoOrNull(r.updatedAt),
-  }));
-}
 
 async function defaultCountry(db: Db, workspaceId: number): Promise<string> {
   const row = await db.select({ c: workspaces.defaultCountry }).from(workspaces).where(eq(workspaces.id, workspaceId)).get();

@@ -19,13 +19,14 @@ import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
-import { takeTurn } from "../campaigns/inbox-limiter";
+import { sendOneMessage } from "../messages/send";
 import { providerFor } from "../provider";
 import type { ProviderError } from "../provider/types";
-import { forgetWebhookAuth } from "../webhooks/routes";
+import { forgetWebhookAuth } from "../webhooks/inbox-directory";
+import { providerErrorView, toProviderErrorView } from "../provider/error-view";
+import { syncTemplates, templateSnapshot } from "../templates/sync";
+import { assertTemplateValues } from "../templates/values";
 
-/** Pages followed at most in one template sync (100 templates a page). */
-const MAX_TEMPLATE_PAGES = 50;
 
 async function findInbox(db: Db, workspaceId: number, id: number): Promise<Inbox> {
   const inbox = await db.select().from(inboxes).where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, workspaceId))).get();
@@ -33,20 +34,6 @@ async function findInbox(db: Db, workspaceId: number, id: number): Promise<Inbox
   return inbox;
 }
 
-const providerErrorView = z.object({
-  policy: z.string(),
-  code: z.number().optional(),
-  title: z.string(),
-  message: z.string(),
-  details: z.string().optional(),
-});
-const toProviderErrorView = (e: ProviderError): z.infer<typeof providerErrorView> => ({
-  policy: e.policy,
-  ...(e.code === undefined ? {} : { code: e.code }),
-  title: e.title,
-  message: e.message,
-  ...(e.details ? { details: e.details } : {}),
-});
 
 const variableView = z.object({
   component: z.enum(["header", "body", "button"]),
@@ -148,74 +135,6 @@ const listTemplatesQuery = z.object({
   q: z.string().trim().max(100).optional(),
 });
 const messageParams = idParam.extend({ messageId: z.string().regex(/^[1-9]\d{0,15}$/, "must be a positive whole number").transform(Number) });
-
-/** Stores a page of Meta's templates for an inbox and answers which rows it touched. */
-async function storeTemplates(db: Db, inbox: Inbox, page: MetaTemplate[], syncedAt: number) {
-  for (const part of chunk(page, 10)) {
-    await db.batch(
-      part.map((t) => {
-        const values = {
-          workspaceId: inbox.workspaceId,
-          inboxId: inbox.id,
-          metaId: String(t.id),
-          name: t.name,
-          language: t.language,
-          status: String(t.status),
-          category: String(t.category ?? ""),
-          parameterFormat: parameterFormat(t),
-          components: JSON.stringify(t.components ?? []),
-          variables: JSON.stringify(templateVariables(t)),
-          syncedAt,
-        };
-        return db
-          .insert(templates)
-          .values(values)
-          .onConflictDoUpdate({
-            target: [templates.inboxId, templates.name, templates.language],
-            set: { ...values, updatedAt: syncedAt },
-          });
-      }) as [any, ...any[]],
-    );
-  }
-}
-
-/**
- * Pulls every page of an inbox's templates from its provider into D1; templates the account no
- * longer lists are removed (Meta deleted them).
- */
-export async function syncTemplates(env: Env, db: Db, inbox: Inbox, ctx: Pick<ExecutionContext, "waitUntil">): Promise<{ synced: number; removed: number }> {
-  const provider = await providerFor(env, inbox, ctx);
-  const syncedAt = nowSeconds();
-  let synced = 0;
-  let next: string | undefined;
-  for (let pageNo = 0; pageNo < MAX_TEMPLATE_PAGES; pageNo++) {
-    const page = await provider.listTemplates(next);
-    if (!page.ok) {
-      throw new ApiError("provider_unavailable", `could not list templates: ${page.error.message}`, toProviderErrorView(page.error));
-    }
-    await storeTemplates(db, inbox, page.value.templates, syncedAt);
-    synced += page.value.templates.length;
-    next = page.value.next;
-    if (!next) break;
-  }
-  if (next) throw new ApiError("provider_unavailable", `the account lists more than ${MAX_TEMPLATE_PAGES} pages of templates`);
-  const removed = await db
-    .delete(templates)
-    .where(and(eq(templates.inboxId, inbox.id), lt(templates.syncedAt, syncedAt)))
-    .returning({ id: templates.id });
-  return { synced, removed: removed.length };
-}
-
-/** A stored template row as the provider needs it. */
-export function templateSnapshot(t: Template): TemplateSnapshot {
-  return {
-    name: t.name,
-    language: t.language,
-    parameterFormat: t.parameterFormat,
-    variables: JSON.parse(t.variables) as TemplateVariable[],
-    components: JSON.parse(t.components) as MetaTemplate["components"],
-  };
-}
 
 export const inboxMessagingRoutes = new Hono<AppEnv>()
   .post(
@@ -348,58 +267,28 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
         if (!template) throw new ApiError("validation_failed", `template ${t.name} (${t.language}) is not synced for this inbox; sync the templates first`, [{ path: "template.name", message: "unknown template" }]);
         if (template.status !== "APPROVED") throw new ApiError("conflict", `template ${t.name} (${t.language}) is ${template.status}; only APPROVED templates can be sent`);
         values = { header: t.header, media: t.media, body: t.body, buttons: t.buttons };
-        const problems = checkTemplateValues(JSON.parse(template.variables) as TemplateVariable[], values);
-        if (problems.length) {
-          throw new ApiError(
-            "validation_failed",
-            `template values: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`,
-            problems.map((p) => ({ path: `template.${p.path}`, message: p.message })),
-          );
-        }
+        assertTemplateValues(JSON.parse(template.variables) as TemplateVariable[], values, "template");
       }
       const content = input.template ? { template: input.template } : { text: input.text };
       // Set up before the row is written, so a failure here leaves no row stuck in `sending`.
       const provider = await providerFor(c.env, inbox, c.executionCtx);
-      await takeTurn(c.env, inbox, phone.e164, contact?.lastInboundAt ?? null);
-      // The row exists before the call, so its id can travel as biz_opaque_callback_data.
-      const row = (await db
-        .insert(messages)
-        .values({
-          workspaceId: principal.workspaceId,
-          inboxId: inbox.id,
-          contactId: contact?.id ?? null,
-          toPhone: phone.e164,
-          kind: template ? "template" : "text",
-          templateName: template?.name ?? null,
-          content: JSON.stringify(content),
-          status: "sending",
-          createdBy: principal.userId,
-        })
-        .returning()
-        .get())!;
-      const common = { to: phone.e164, bizOpaqueCallbackData: `herald:m:${row.id}`, ...(input.reply_to ? { replyTo: input.reply_to } : {}) };
-      const result = template
-        ? await provider.sendTemplate({ ...common, ...toTemplateMessage(templateSnapshot(template), values) })
-        : await provider.sendText({ ...common, body: input.text!.body, previewUrl: input.text!.preview_url });
-      const updated = (await db
-        .update(messages)
-        .set(
-          result.ok
-            ? { wamid: result.value.wamid, status: "accepted", updatedAt: nowSeconds() }
-            : {
-                status: result.error.policy === "unknown" ? "unknown" : "failed",
-                errorCode: result.error.code ?? null,
-                errorTitle: result.error.title,
-                updatedAt: nowSeconds(),
-              },
-        )
-        .where(eq(messages.id, row.id))
-        .returning()
-        .get())!;
-      if (!result.ok) {
-        throw new ApiError("provider_unavailable", `WhatsApp refused the message: ${result.error.title}`, {
+      const { message: updated, error } = await sendOneMessage(db, c.env, {
+        workspaceId: principal.workspaceId,
+        userId: principal.userId,
+        inbox,
+        provider,
+        to: phone.e164,
+        contact: contact ?? null,
+        message: template
+          ? { kind: "template", name: template.name, message: toTemplateMessage(templateSnapshot(template), values) }
+          : { kind: "text", body: input.text!.body, ...(input.text!.preview_url === undefined ? {} : { previewUrl: input.text!.preview_url }) },
+        stored: content,
+        ...(input.reply_to ? { replyTo: input.reply_to } : {}),
+      });
+      if (error) {
+        throw new ApiError("provider_unavailable", `WhatsApp refused the message: ${error.title}`, {
           message: toMessageView(updated),
-          provider: toProviderErrorView(result.error),
+          provider: toProviderErrorView(error),
         });
       }
       return c.json(toMessageView(updated), 201);

@@ -10,7 +10,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { currentSessionHash, passwordChangeRevocations } from "../lib/sessions";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
-import { email, password, personName, toUserView, userView } from "./views";
+import { email, password, personName, toUserView, userView } from "../accounts/views";
 
 const role = z.enum(["admin", "operator"]);
 const createInput = z.object({ email, name: personName.default(""), password, role: role.default("operator") });

@@ -5,8 +5,7 @@ import { workspaces } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { describe, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
-import { countryCode } from "./auth";
-import { toWorkspaceView, workspaceView } from "./views";
+import { countryCode, toWorkspaceView, workspaceView } from "../accounts/views";
 
 const patchInput = z
   .object({

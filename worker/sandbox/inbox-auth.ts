@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { inboxes } from "../db/schema";
 import { timingSafeEqual } from "../lib/crypto";
-import { inboxSecrets } from "../db/inbox-secrets";
+import { inboxSecrets } from "../inboxes/secrets";
 
 /** A sandbox inbox as the simulator needs it, with its credentials decrypted. */
 export type SandboxInbox = {

@@ -2,7 +2,7 @@ import { normalizePhone } from "../domain/phone";
 import { DEFAULT_OPT_OUT_KEYWORDS, isOptOut } from "../domain/opt-out";
 import { parseEnvelopeText, type InboundEvent, type StatusEvent, type TemplateStatusEvent, type WebhookEvent } from "../domain/webhook-envelope";
 import type { StatusUpdate } from "../campaigns/campaign-sender";
-import type { WebhookJob } from "./routes";
+import type { WebhookJob } from "./job";
 
 /** Inbound types that are not a person writing: they neither open the service window nor count as replies. */
 const IGNORED_INBOUND_TYPES = new Set(["system", "unsupported", "unknown", "ephemeral", "errors"]);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isoOrNull } from "../db/client";
 import type { User, Workspace } from "../db/schema";
+import { isCountryCode } from "../domain/phone";
 
 /** Shapes of what the API returns; also feed the OpenAPI document. */
 export const userView = z.object({
@@ -48,3 +49,10 @@ export const password = z
   .max(200, "must be at most 200 characters");
 
 export const personName = z.string().trim().max(100, "must be at most 100 characters");
+
+/** A workspace's default phone country: ISO 3166-1 alpha-2, upper-cased. */
+export const countryCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine(isCountryCode, "must be an ISO 3166-1 alpha-2 country code such as BR or US");

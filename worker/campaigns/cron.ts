@@ -1,0 +1,35 @@
+import { and, eq, inArray, lt } from "drizzle-orm";
+import { nowSeconds, type Db } from "../db/client";
+import { campaigns } from "../db/schema";
+import { launchScheduled, senderOf } from "./launch";
+
+/**
+ * The cron trigger's part: starts scheduled campaigns whose time has come and re-arms any
+ * sending campaign whose alarm is missing or overdue.
+ */
+export async function runCampaignCron(env: Env, db: Db): Promise<{ started: number; rearmed: number }> {
+  const now = nowSeconds();
+  let started: number;
+  let rearmed: number;
+  const due = await db
+    .select({ id: campaigns.id })
+    .from(campaigns)
+    .where(and(eq(campaigns.status, "scheduled"), lt(campaigns.scheduledAt, now + 1)))
+    .limit(50);
+  // One campaign that throws must not hold the others: each is tried on its own.
+  const each = async (ids: { id: number }[], step: (id: number) => Promise<boolean>, what: string) => {
+    let done = 0;
+    for (const { id } of ids) {
+      try {
+        if (await step(id)) done++;
+      } catch (error) {
+        console.error(`cron: campaign ${id}: ${what} failed`, error);
+      }
+    }
+    return done;
+  };
+  started = await each(due, (id) => launchScheduled(env, id), "the scheduled launch");
+  const sending = await db.select({ id: campaigns.id }).from(campaigns).where(inArray(campaigns.status, ["sending", "paused"]));
+  rearmed = await each(sending, async (id) => (await senderOf(env, id).ensureAlarm()).rearmed, "re-arming its alarm");
+  return { started, rearmed };
+}

@@ -1,0 +1,50 @@
+import { eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import { chunk, isoOrNull, type Db } from "../db/client";
+import { contactLabels, labels, type Contact } from "../db/schema";
+
+/** What the API shows of a contact; also feeds the OpenAPI document. */
+const labelRef = z.object({ id: z.number(), name: z.string(), color: z.string() });
+export const contactView = z.object({
+  id: z.number(),
+  name: z.string(),
+  phone: z.string(),
+  attributes: z.record(z.string(), z.string()),
+  labels: z.array(labelRef),
+  opted_out: z.boolean(),
+  opted_out_at: z.string().nullable(),
+  last_inbound_at: z.string().nullable(),
+  created_at: z.string().nullable(),
+  updated_at: z.string().nullable(),
+});
+export type ContactView = z.infer<typeof contactView>;
+
+/** Adds each contact's labels, fetched in one query per 90 contacts. */
+export async function toContactViews(db: Db, rows: Contact[]): Promise<ContactView[]> {
+  const byContact = new Map<number, z.infer<typeof labelRef>[]>();
+  for (const part of chunk(rows.map((r) => r.id), 90)) {
+    const links = await db
+      .select({ contactId: contactLabels.contactId, id: labels.id, name: labels.name, color: labels.color })
+      .from(contactLabels)
+      .innerJoin(labels, eq(labels.id, contactLabels.labelId))
+      .where(inArray(contactLabels.contactId, part))
+      .orderBy(sql`${labels.name} COLLATE NOCASE`);
+    for (const { contactId, ...label } of links) {
+      const list = byContact.get(contactId) ?? [];
+      list.push(label);
+      byContact.set(contactId, list);
+    }
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    phone: r.phone,
+    attributes: JSON.parse(r.attributes) as Record<string, string>,
+    labels: byContact.get(r.id) ?? [],
+    opted_out: r.optedOutAt !== null,
+    opted_out_at: isoOrNull(r.optedOutAt),
+    last_inbound_at: isoOrNull(r.lastInboundAt),
+    created_at: isoOrNull(r.createdAt),
+    updated_at: isoOrNull(r.updatedAt),
+  }));
+}
