@@ -12,7 +12,7 @@ function csv() {
   // Deterministic pseudo-random label sets: 1–3 labels each, label i % 20 always among them,
   // so the union of all 20 labels is the whole list.
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const lines = ["name,phone,labels,city,plan"];
   for (let i = 0; i < CONTACTS; i++) {
     const labels = new Set([`segment-${i % LABELS}`]);
@@ -70,7 +70,9 @@ try {
       if (res.status !== 200) throw new Error(`preview failed: ${JSON.stringify(json)}`);
       total = json.total;
     }
-    console.log(`  ${name.padEnd(34)} total ${String(total).padStart(7)}   median ${median(times).toFixed(1).padStart(7)}   max ${Math.max(...times).toFixed(1)}`);
+    console.log(
+      `  ${name.padEnd(34)} total ${String(total).padStart(7)}   median ${median(times).toFixed(1).padStart(7)}   max ${Math.max(...times).toFixed(1)}`,
+    );
   }
 } catch (error) {
   console.error(server.log().split("\n").slice(-40).join("\n"));

@@ -21,7 +21,7 @@ const MB = 1024 * 1024;
  */
 function csv() {
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const word = () => Array.from({ length: 3 + Math.floor(rand() * 7) }, () => "abcdefghijklmnopqrstuvwxyzçãéó"[Math.floor(rand() * 30)]).join("");
   const lines = ["nome,telefone,etiquetas,cidade,observações"];
   for (let i = 0; i < ROWS; i++) {
@@ -92,8 +92,12 @@ try {
   await sampler;
   isolate.close();
 
-  console.log(`import: ${seconds.toFixed(1)} s, ${Math.round(ROWS / seconds).toLocaleString("en")} rows/s (created ${result.created}, updated ${result.updated}, skipped ${result.skipped})`);
-  console.log(`isolate memory (heap in use + array buffers): ${(before.used / MB).toFixed(0)} MB before, peak ${(peak.used / MB).toFixed(0)} MB during the import`);
+  console.log(
+    `import: ${seconds.toFixed(1)} s, ${Math.round(ROWS / seconds).toLocaleString("en")} rows/s (created ${result.created}, updated ${result.updated}, skipped ${result.skipped})`,
+  );
+  console.log(
+    `isolate memory (heap in use + array buffers): ${(before.used / MB).toFixed(0)} MB before, peak ${(peak.used / MB).toFixed(0)} MB during the import`,
+  );
   console.log(`isolate heap reserved by V8: ${(before.reserved / MB).toFixed(0)} MB before, peak ${(peak.reserved / MB).toFixed(0)} MB`);
   if (peak.used >= LIMIT_MB * MB) {
     console.log(`CHECK FAILED: the isolate used ${(peak.used / MB).toFixed(0)} MB, not under ${LIMIT_MB} MB`);

@@ -94,7 +94,14 @@ export function client(base) {
 export async function sandboxInbox(h, { throughputCap = 80, scenario = {} } = {}) {
   const n = `${Date.now() % 1e9}`;
   const inbox = await h.api("POST", "/api/inboxes", {
-    json: { name: "Bench sandbox", provider: "sandbox", phone_number_id: `6${n}`, waba_id: `5${n}`, throughput_cap: throughputCap, messaging_limit_tier: "unlimited" },
+    json: {
+      name: "Bench sandbox",
+      provider: "sandbox",
+      phone_number_id: `6${n}`,
+      waba_id: `5${n}`,
+      throughput_cap: throughputCap,
+      messaging_limit_tier: "unlimited",
+    },
     expect: 201,
   });
   // No simulated "not on WhatsApp" numbers: every recipient must be sendable.
@@ -113,7 +120,8 @@ export const IMPORT_CHUNK_ROWS = 20_000;
  */
 export async function importContacts(h, labels, count) {
   // Phones are +55 11 9 followed by 8 digits: 10,000,000 + label × 1,000,000 + row.
-  if (count > 1_000_000 || labels.length > 90) throw new Error(`importContacts: at most 1,000,000 contacts per label and 90 labels (asked ${count} × ${labels.length})`);
+  if (count > 1_000_000 || labels.length > 90)
+    throw new Error(`importContacts: at most 1,000,000 contacts per label and 90 labels (asked ${count} × ${labels.length})`);
   const rows = [];
   labels.forEach((label, l) => {
     for (let i = 0; i < count; i++) rows.push(`Person ${l}-${i},+55 11 9${String(10_000_000 + l * 1_000_000 + i).padStart(8, "0")},${label},Recife`);
@@ -122,7 +130,10 @@ export async function importContacts(h, labels, count) {
   for (let from = 0; from < rows.length; from += IMPORT_CHUNK_ROWS) {
     const body = ["name,phone,labels,city", ...rows.slice(from, from + IMPORT_CHUNK_ROWS)].join("\n");
     const result = await h.api("POST", "/api/contacts/import", { body, headers: { "content-type": "text/csv" }, expect: 200 });
-    if (result.skipped) throw new Error(`import of rows ${from + 1}–${Math.min(from + IMPORT_CHUNK_ROWS, rows.length)} skipped ${result.skipped}: ${JSON.stringify(result).slice(0, 500)}`);
+    if (result.skipped)
+      throw new Error(
+        `import of rows ${from + 1}–${Math.min(from + IMPORT_CHUNK_ROWS, rows.length)} skipped ${result.skipped}: ${JSON.stringify(result).slice(0, 500)}`,
+      );
     created += result.created;
   }
   if (created !== rows.length) throw new Error(`import created ${created} of ${rows.length}`);
@@ -156,7 +167,11 @@ export async function templateCampaign(h, { title, inboxId, labelId, settings })
  * Polls the campaign until `done(campaign)` or a final status; prints progress every
  * `printEveryMs`, with the seconds since `since` (epoch ms; default: when polling started).
  */
-export async function waitFor(h, id, { done = (c) => c.status === "completed", timeoutMs = 240_000, everyMs = 500, printEveryMs = 10_000, since = Date.now(), label = "" } = {}) {
+export async function waitFor(
+  h,
+  id,
+  { done = (c) => c.status === "completed", timeoutMs = 240_000, everyMs = 500, printEveryMs = 10_000, since = Date.now(), label = "" } = {},
+) {
   const deadline = Date.now() + timeoutMs;
   let lastPrint = 0;
   for (;;) {
@@ -169,7 +184,9 @@ export async function waitFor(h, id, { done = (c) => c.status === "completed", t
     if (Date.now() - lastPrint > printEveryMs) {
       lastPrint = Date.now();
       const p = c.progress ?? {};
-      console.log(`  ${label}campaign ${id}: ${c.status}, sent ${p.sent}/${p.total}, pending ${p.pending}, failed ${p.failed}, unknown ${p.unknown} (${((Date.now() - since) / 1000).toFixed(0)} s)`);
+      console.log(
+        `  ${label}campaign ${id}: ${c.status}, sent ${p.sent}/${p.total}, pending ${p.pending}, failed ${p.failed}, unknown ${p.unknown} (${((Date.now() - since) / 1000).toFixed(0)} s)`,
+      );
     }
     await sleep(everyMs);
   }
@@ -202,7 +219,8 @@ export async function campaignRecipients(h, id) {
 }
 
 /** The message sends of one campaign in a record (`biz_opaque_callback_data` is `herald:c:<id>:<recipient>`). */
-export const sendsOf = (records, campaignId) => records.filter((r) => r.kind === "message" && r.biz_opaque_callback_data?.startsWith(`herald:c:${campaignId}:`));
+export const sendsOf = (records, campaignId) =>
+  records.filter((r) => r.kind === "message" && r.biz_opaque_callback_data?.startsWith(`herald:c:${campaignId}:`));
 
 /**
  * Accepted sends per recipient: duplicates (recipients sent more than once) and recipients never

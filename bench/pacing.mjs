@@ -66,21 +66,37 @@ try {
   // What a perfectly uniform draw would give for this many gaps: the mean's standard deviation.
   const sigma = (MAX_S - MIN_S) / Math.sqrt(12) / Math.sqrt(gaps.length);
 
-  console.log(`\nsandbox record: ${sends.length} requests for this campaign, ${accepted.length} accepted, ${refused.length} refused (${refusalSummary(refused)})`);
+  console.log(
+    `\nsandbox record: ${sends.length} requests for this campaign, ${accepted.length} accepted, ${refused.length} refused (${refusalSummary(refused)})`,
+  );
   console.log(`gaps between consecutive accepted arrivals (s):`);
   console.log(`  count ${gaps.length}`);
   console.log(`  min   ${sorted[0].toFixed(3)}   max ${sorted[sorted.length - 1].toFixed(3)}`);
-  console.log(`  mean  ${m.toFixed(3)}   (configured ${CONFIGURED_MEAN.toFixed(3)}, ${(meanError * 100).toFixed(1)} %; σ of the mean of ${gaps.length} uniform draws ≈ ${sigma.toFixed(3)})`);
+  console.log(
+    `  mean  ${m.toFixed(3)}   (configured ${CONFIGURED_MEAN.toFixed(3)}, ${(meanError * 100).toFixed(1)} %; σ of the mean of ${gaps.length} uniform draws ≈ ${sigma.toFixed(3)})`,
+  );
   console.log(`  p50   ${quantile(sorted, 0.5).toFixed(3)}   p90 ${quantile(sorted, 0.9).toFixed(3)}`);
   const edges = [];
   for (let e = Math.max(0, MIN_S - 0.25); e <= MAX_S + 0.5 + 1e-9; e += (MAX_S - MIN_S + 0.75) / 11) edges.push(Math.round(e * 1000) / 1000);
   console.log(histogram(gaps, edges));
 
   const checks = [
-    [`every gap ≥ min − 0.25 s (${lo.toFixed(2)} s)`, below.length === 0, below.length ? `${below.length} below: ${below.map((g) => g.toFixed(3)).join(", ")}` : ""],
-    [`every gap ≤ max + 0.5 s (${hi.toFixed(2)} s)`, above.length === 0, above.length ? `${above.length} above: ${above.map((g) => g.toFixed(3)).join(", ")}` : ""],
+    [
+      `every gap ≥ min − 0.25 s (${lo.toFixed(2)} s)`,
+      below.length === 0,
+      below.length ? `${below.length} below: ${below.map((g) => g.toFixed(3)).join(", ")}` : "",
+    ],
+    [
+      `every gap ≤ max + 0.5 s (${hi.toFixed(2)} s)`,
+      above.length === 0,
+      above.length ? `${above.length} above: ${above.map((g) => g.toFixed(3)).join(", ")}` : "",
+    ],
     [`mean within 10 % of ${CONFIGURED_MEAN.toFixed(1)} s`, Math.abs(meanError) <= 0.1, `${m.toFixed(3)} s`],
-    [`every recipient sent once`, counts.duplicates === 0 && counts.neverSent === 0 && accepted.length === RECIPIENTS, `accepted ${accepted.length}, duplicates ${counts.duplicates}, never sent ${counts.neverSent}`],
+    [
+      `every recipient sent once`,
+      counts.duplicates === 0 && counts.neverSent === 0 && accepted.length === RECIPIENTS,
+      `accepted ${accepted.length}, duplicates ${counts.duplicates}, never sent ${counts.neverSent}`,
+    ],
     [`sandbox duplicates 0`, stats.duplicates === 0, `duplicates ${stats.duplicates}, sends_per_recipient_max ${stats.sends_per_recipient_max}`],
   ];
   console.log(`\nchecks:`);

@@ -15,7 +15,12 @@ await runBench("recount", results, async (server) => {
   await h.setup();
   const inbox = await sandboxInbox(h, { scenario: { pair_rate_limit_ms: 0, webhooks_enabled: true } });
   const labels = await importContacts(h, ["Recount"], RECIPIENTS);
-  const { id } = await templateCampaign(h, { title: "Recount", inboxId: inbox.id, labelId: labels.Recount, settings: { min_delay_s: 0, max_delay_s: 0, batch_size: 1000 } });
+  const { id } = await templateCampaign(h, {
+    title: "Recount",
+    inboxId: inbox.id,
+    labelId: labels.Recount,
+    settings: { min_delay_s: 0, max_delay_s: 0, batch_size: 1000 },
+  });
   await h.api("POST", `/api/campaigns/${id}/launch`, { json: {} });
   await waitFor(h, id);
 
@@ -73,7 +78,11 @@ await runBench("recount", results, async (server) => {
   console.log(`sandbox reported: ${reported.size} messages with statuses, ${replied.size} replies or opt-outs`);
   console.log(`recipients whose state differs from what the sandbox reported: ${mismatches.length}`);
   for (const m of mismatches.slice(0, 5)) console.log(`  ${m.phone}: ${m.state}, sandbox says ${expected(m)}`);
-  check("counters equal the recount of recipient states", Object.entries(recount).every(([k, v]) => progress[k] === v), "");
+  check(
+    "counters equal the recount of recipient states",
+    Object.entries(recount).every(([k, v]) => progress[k] === v),
+    "",
+  );
   check("every recipient's state matches what the sandbox reported", mismatches.length === 0, `${mismatches.length} differ`);
   check("the states add up to the audience", recipients.length === RECIPIENTS && progress.total === RECIPIENTS, `${recipients.length}`);
 });

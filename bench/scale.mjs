@@ -104,13 +104,18 @@ await runBench("scale", results, async (server) => {
   const timeoutMs = ((RECIPIENTS / (CAP * 0.9)) * 2 + 120) * 1000;
   const done = await waitFor(h, campaign.id, { everyMs: 2000, printEveryMs: 30_000, since: launchAt, timeoutMs });
   marks.completedSeenAt = Date.now();
-  console.log(`  completed (seen ${((marks.completedSeenAt - launchAt) / 1000).toFixed(1)} s after the launch call); progress ${JSON.stringify(done.progress)}`);
+  console.log(
+    `  completed (seen ${((marks.completedSeenAt - launchAt) / 1000).toFixed(1)} s after the launch call); progress ${JSON.stringify(done.progress)}`,
+  );
 
   const records = (await sandboxRecords(h, inbox.id, launchAt)).filter((r) => r.kind === "message");
   const sends = sendsOf(records, campaign.id);
   const recipients = await campaignRecipients(h, campaign.id);
   const counts = sendCounts(sends, recipients);
-  const accepted = sends.filter((r) => r.status === 200).map((r) => r.at).sort((a, b) => a - b);
+  const accepted = sends
+    .filter((r) => r.status === 200)
+    .map((r) => r.at)
+    .sort((a, b) => a - b);
   if (!accepted.length) throw new Error("the sandbox recorded no accepted send of the campaign");
   const first = accepted[0];
   const last = accepted[accepted.length - 1];
@@ -127,12 +132,20 @@ await runBench("scale", results, async (server) => {
   console.log(`  last accepted send: ${durationS.toFixed(1)} s after the launch call`);
   console.log(`  rate per tenth (${CAP}/s cap):`);
   parts.forEach((p, k) => {
-    console.log(`    tenth ${String(k + 1).padStart(2)}: ${String(p.count).padStart(6)} sends in ${p.spanS.toFixed(2).padStart(7)} s  ${f1(p.rate).padStart(6)} msgs/s  ${pct(p.rate).padStart(7)} of the cap`);
+    console.log(
+      `    tenth ${String(k + 1).padStart(2)}: ${String(p.count).padStart(6)} sends in ${p.spanS.toFixed(2).padStart(7)} s  ${f1(p.rate).padStart(6)} msgs/s  ${pct(p.rate).padStart(7)} of the cap`,
+    );
   });
-  console.log(`  overall: ${accepted.length} accepted in ${spanS.toFixed(2)} s between first and last arrival: ${f1(overall)} msgs/s (${pct(overall)} of the cap)`);
-  console.log(`  busiest sliding 1,000 ms window: ${windowAll.max} requests (all), ${windowAccepted.max} accepted (at ${windowAccepted.at ? new Date(windowAccepted.at).toISOString() : "-"})`);
+  console.log(
+    `  overall: ${accepted.length} accepted in ${spanS.toFixed(2)} s between first and last arrival: ${f1(overall)} msgs/s (${pct(overall)} of the cap)`,
+  );
+  console.log(
+    `  busiest sliding 1,000 ms window: ${windowAll.max} requests (all), ${windowAccepted.max} accepted (at ${windowAccepted.at ? new Date(windowAccepted.at).toISOString() : "-"})`,
+  );
   console.log(`  requests ${records.length}, refused: ${refusalSummary(records)}`);
-  console.log(`  duplicates ${counts.duplicates} (max sends per recipient ${counts.maxPerRecipient}), never sent ${counts.neverSent} of ${counts.recipients} recipients, sends to non-recipients ${counts.strangers}`);
+  console.log(
+    `  duplicates ${counts.duplicates} (max sends per recipient ${counts.maxPerRecipient}), never sent ${counts.neverSent} of ${counts.recipients} recipients, sends to non-recipients ${counts.strangers}`,
+  );
 
   if (process.env.BENCH_DUMP) {
     writeFileSync(process.env.BENCH_DUMP, JSON.stringify({ marks, records: await sandboxRecords(h, inbox.id) }));
@@ -140,7 +153,11 @@ await runBench("scale", results, async (server) => {
   }
 
   const slowest = Math.min(...parts.map((p) => (Number.isNaN(p.rate) ? -Infinity : p.rate)));
-  check(`every tenth ≥ ${TENTH_TARGET * 100} % of the cap (${f1(CAP * TENTH_TARGET)}/s)`, parts.every((p) => p.rate >= CAP * TENTH_TARGET), `slowest ${f1(slowest)}/s (${pct(slowest)}); ${parts.map((p) => f1(p.rate)).join(", ")}`);
+  check(
+    `every tenth ≥ ${TENTH_TARGET * 100} % of the cap (${f1(CAP * TENTH_TARGET)}/s)`,
+    parts.every((p) => p.rate >= CAP * TENTH_TARGET),
+    `slowest ${f1(slowest)}/s (${pct(slowest)}); ${parts.map((p) => f1(p.rate)).join(", ")}`,
+  );
   check(`launch answered in < ${LAUNCH_TARGET_MS} ms`, launchMs < LAUNCH_TARGET_MS, `${launchMs.toFixed(0)} ms`);
   check(`first accepted send < ${FIRST_SEND_TARGET_MS} ms after the launch call`, firstSendMs < FIRST_SEND_TARGET_MS, `${firstSendMs} ms`);
   check(`0 duplicates`, counts.duplicates === 0, `${counts.duplicates}`);

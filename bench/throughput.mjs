@@ -24,13 +24,13 @@ import {
   perSecond,
   quantile,
   refusalSummary,
+  runBench,
   sandboxInbox,
   sandboxRecords,
   sendCounts,
   sendsOf,
   sleep,
   templateCampaign,
-  runBench,
   waitFor,
 } from "./lib.mjs";
 
@@ -60,20 +60,27 @@ function rates(acceptedTimes) {
   const whole = bins.slice(0, -1);
   const trim = Math.max(1, Math.floor(whole.length * 0.1));
   const middle = whole.slice(trim, whole.length - trim);
-  const median = quantile([...middle].sort((a, b) => a - b), 0.5);
+  const median = quantile(
+    [...middle].sort((a, b) => a - b),
+    0.5,
+  );
   return { count: t.length, first, last, spanS, overall: t.length / spanS, bins, median, middleMin: Math.min(...middle), middleMax: Math.max(...middle) };
 }
 
 function printRates(r, indent = "  ") {
   console.log(`${indent}accepted ${r.count} between first and last arrival ${r.spanS.toFixed(2)} s apart`);
-  console.log(`${indent}achieved ${f1(r.overall)} msgs/s overall (accepted / span); steady middle: median ${f1(r.median)}/s (min ${r.middleMin}, max ${r.middleMax} per whole second)`);
+  console.log(
+    `${indent}achieved ${f1(r.overall)} msgs/s overall (accepted / span); steady middle: median ${f1(r.median)}/s (min ${r.middleMin}, max ${r.middleMax} per whole second)`,
+  );
   console.log(`${indent}per-second counts from the first arrival: ${r.bins.join(" ")}`);
 }
 
 function windowNumbers(records, indent = "  ") {
   const all = maxInWindow(records.map((r) => r.at));
   const ok = maxInWindow(records.filter((r) => r.status === 200).map((r) => r.at));
-  console.log(`${indent}max arrivals in a sliding 1,000 ms window: ${all.max} (all requests, at ${all.at ? new Date(all.at).toISOString() : "-"}), ${ok.max} (accepted only)`);
+  console.log(
+    `${indent}max arrivals in a sliding 1,000 ms window: ${all.max} (all requests, at ${all.at ? new Date(all.at).toISOString() : "-"}), ${ok.max} (accepted only)`,
+  );
   return all;
 }
 
@@ -83,7 +90,9 @@ await runBench("throughput", results, async (server) => {
   const inbox = await sandboxInbox(h, { throughputCap: CAP, scenario: { throughput_cap: CAP, pair_rate_limit_ms: 0, webhooks_enabled: WEBHOOKS } });
   const t0 = Date.now();
   const labels = await importContacts(h, PAUSE_PHASE ? ["Phase1", "Phase2"] : ["Phase1"], RECIPIENTS);
-  console.log(`inbox ${inbox.id}: cap ${CAP}/s (inbox and sandbox), webhooks ${WEBHOOKS ? "on" : "off"}; imported ${RECIPIENTS} contacts per phase in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `inbox ${inbox.id}: cap ${CAP}/s (inbox and sandbox), webhooks ${WEBHOOKS ? "on" : "off"}; imported ${RECIPIENTS} contacts per phase in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   // ---- phase 1 ---------------------------------------------------------------------------
   const a = await templateCampaign(h, { title: "Throughput bench", inboxId: inbox.id, labelId: labels.Phase1, settings: SETTINGS });
@@ -98,18 +107,26 @@ await runBench("throughput", results, async (server) => {
   const sendsA = sendsOf(recordsA, a.id);
   const countsA = sendCounts(sendsA, await campaignRecipients(h, a.id));
   const rA = rates(sendsA.filter((r) => r.status === 200).map((r) => r.at));
-  console.log(`  launch call took ${((launchedA - launchA) / 1000).toFixed(2)} s; completed ${((endA - launchA) / 1000).toFixed(1)} s after it; progress ${JSON.stringify(doneA.progress)}`);
+  console.log(
+    `  launch call took ${((launchedA - launchA) / 1000).toFixed(2)} s; completed ${((endA - launchA) / 1000).toFixed(1)} s after it; progress ${JSON.stringify(doneA.progress)}`,
+  );
   console.log(`  first accepted arrival ${rA.first - launchA} ms after the launch call was made`);
   printRates(rA);
   const wA = windowNumbers(recordsA);
   console.log(`  requests ${recordsA.length}, refused: ${refusalSummary(recordsA)}`);
-  console.log(`  duplicates ${countsA.duplicates} (max sends per recipient ${countsA.maxPerRecipient}), never sent ${countsA.neverSent} of ${countsA.recipients}`);
+  console.log(
+    `  duplicates ${countsA.duplicates} (max sends per recipient ${countsA.maxPerRecipient}), never sent ${countsA.neverSent} of ${countsA.recipients}`,
+  );
   const target = 0.9 * CAP;
   check(`phase 1: achieved ≥ 90 % of ${CAP}/s (${f1(target)}) overall`, rA.overall >= target, `${f1(rA.overall)}/s`);
   check(`phase 1: steady-middle median ≥ ${f1(target)}/s`, rA.median >= target, `${f1(rA.median)}/s`);
   check(`phase 1: no 1,000 ms window above ${Math.floor(CAP * 1.05)} arrivals`, wA.max <= Math.floor(CAP * 1.05), `max ${wA.max}`);
   check(`phase 1: 0 duplicates`, countsA.duplicates === 0, `${countsA.duplicates}`);
-  check(`phase 1: every recipient sent`, countsA.neverSent === 0 && doneA.progress.sent === RECIPIENTS, `never sent ${countsA.neverSent}, progress.sent ${doneA.progress.sent}`);
+  check(
+    `phase 1: every recipient sent`,
+    countsA.neverSent === 0 && doneA.progress.sent === RECIPIENTS,
+    `never sent ${countsA.neverSent}, progress.sent ${doneA.progress.sent}`,
+  );
   console.log(`  130429 (throughput) refusals: ${recordsA.filter((r) => r.error_code === 130429).length}`);
 
   // ---- phase 2 ---------------------------------------------------------------------------
@@ -130,11 +147,19 @@ await runBench("throughput", results, async (server) => {
     const after = beforeResume.filter((r) => r.at > pausedAt);
     const inCall = beforeResume.filter((r) => r.at >= pauseCalled && r.at <= pausedAt);
     const lastBefore = Math.max(...beforeResume.filter((r) => r.at <= pausedAt).map((r) => r.at));
-    console.log(`  sandbox: ${beforeResume.length} requests up to now; ${inCall.length} arrived while the pause call was running; last arrival ${lastBefore - pausedAt} ms relative to the pause answer`);
-    console.log(`  requests that arrived after the pause call returned (within ${QUIET_MS / 1000} s): ${after.length}${after.length ? ` — at +${after.map((r) => r.at - pausedAt).join(", +")} ms` : ""}`);
+    console.log(
+      `  sandbox: ${beforeResume.length} requests up to now; ${inCall.length} arrived while the pause call was running; last arrival ${lastBefore - pausedAt} ms relative to the pause answer`,
+    );
+    console.log(
+      `  requests that arrived after the pause call returned (within ${QUIET_MS / 1000} s): ${after.length}${after.length ? ` — at +${after.map((r) => r.at - pausedAt).join(", +")} ms` : ""}`,
+    );
     console.log(`  ${QUIET_MS / 1000} s later: status ${duringPause.status}, progress ${JSON.stringify(duringPause.progress)}`);
     check(`phase 2: no request arrived after the pause call returned`, after.length === 0, `${after.length}`);
-    check(`phase 2: the campaign stayed paused and nothing was in flight`, duringPause.status === "paused" && duringPause.progress.pending === paused.progress.pending, `${duringPause.status}, pending ${paused.progress.pending} → ${duringPause.progress.pending}`);
+    check(
+      `phase 2: the campaign stayed paused and nothing was in flight`,
+      duringPause.status === "paused" && duringPause.progress.pending === paused.progress.pending,
+      `${duringPause.status}, pending ${paused.progress.pending} → ${duringPause.progress.pending}`,
+    );
 
     const resumeCalled = Date.now();
     await h.api("POST", `/api/campaigns/${b.id}/resume`, { expect: 200 });
@@ -154,8 +179,14 @@ await runBench("throughput", results, async (server) => {
     printRates(rB, "    ");
     const wB = windowNumbers(recordsB);
     console.log(`  requests ${recordsB.length}, refused: ${refusalSummary(recordsB)}`);
-    console.log(`  duplicates ${countsB.duplicates} (max sends per recipient ${countsB.maxPerRecipient}), never sent ${countsB.neverSent} of ${countsB.recipients}`);
-    check(`phase 2: every recipient sent exactly once`, countsB.duplicates === 0 && countsB.neverSent === 0 && countsB.accepted === RECIPIENTS, `accepted ${countsB.accepted}, duplicates ${countsB.duplicates}, never sent ${countsB.neverSent}`);
+    console.log(
+      `  duplicates ${countsB.duplicates} (max sends per recipient ${countsB.maxPerRecipient}), never sent ${countsB.neverSent} of ${countsB.recipients}`,
+    );
+    check(
+      `phase 2: every recipient sent exactly once`,
+      countsB.duplicates === 0 && countsB.neverSent === 0 && countsB.accepted === RECIPIENTS,
+      `accepted ${countsB.accepted}, duplicates ${countsB.duplicates}, never sent ${countsB.neverSent}`,
+    );
     check(`phase 2: no 1,000 ms window above ${Math.floor(CAP * 1.05)} arrivals`, wB.max <= Math.floor(CAP * 1.05), `max ${wB.max}`);
   }
 
@@ -164,7 +195,12 @@ await runBench("throughput", results, async (server) => {
     writeFileSync(process.env.BENCH_DUMP, JSON.stringify({ marks, records: await sandboxRecords(h, inbox.id) }));
     console.log(`\nrecord written to ${process.env.BENCH_DUMP}`);
   }
-  console.log(`\nsandbox stats: requests ${stats.requests}, accepted ${stats.accepted}, refused ${JSON.stringify(stats.rejected_by_code)}, duplicates ${stats.duplicates}, sends_per_recipient_max ${stats.sends_per_recipient_max}`);
-  if (WEBHOOKS) console.log(`sandbox webhooks: delivered ${stats.delivered_webhooks} events, pending ${stats.pending_webhooks}, dead ${stats.dead_webhooks}, failed attempts ${stats.failed_webhook_attempts}`);
+  console.log(
+    `\nsandbox stats: requests ${stats.requests}, accepted ${stats.accepted}, refused ${JSON.stringify(stats.rejected_by_code)}, duplicates ${stats.duplicates}, sends_per_recipient_max ${stats.sends_per_recipient_max}`,
+  );
+  if (WEBHOOKS)
+    console.log(
+      `sandbox webhooks: delivered ${stats.delivered_webhooks} events, pending ${stats.pending_webhooks}, dead ${stats.dead_webhooks}, failed attempts ${stats.failed_webhook_attempts}`,
+    );
   check(`sandbox: 0 duplicates over the whole run`, stats.duplicates === 0, `${stats.duplicates}`);
 });

@@ -88,7 +88,15 @@ const check = (name, ok, detail = "") => results.push({ name, ok, detail });
 async function signingSandboxInbox(h) {
   const n = `${Date.now() % 1e9}`;
   const inbox = await h.api("POST", "/api/inboxes", {
-    json: { name: "Webhook bench", provider: "sandbox", phone_number_id: `6${n}`, waba_id: `5${n}`, app_secret: APP_SECRET, throughput_cap: Math.min(CAP, 1000), messaging_limit_tier: "unlimited" },
+    json: {
+      name: "Webhook bench",
+      provider: "sandbox",
+      phone_number_id: `6${n}`,
+      waba_id: `5${n}`,
+      app_secret: APP_SECRET,
+      throughput_cap: Math.min(CAP, 1000),
+      messaging_limit_tier: "unlimited",
+    },
     expect: 201,
   });
   await h.api("PUT", `/api/sandbox/inboxes/${inbox.id}/scenario`, {
@@ -125,10 +133,7 @@ function buildEvents(recipients, campaignId, unique) {
     // Meta may skip steps: drop `delivered` before `read`, then `sent` before delivered/read.
     const drop = new Set();
     const need = events.length - unique;
-    for (const step of [
-      (list) => list.length === 3 && list[1],
-      (list) => list.length >= 2 && list[0],
-    ]) {
+    for (const step of [(list) => list.length === 3 && list[1], (list) => list.length >= 2 && list[0]]) {
       for (const i of shuffle(perRecipient.map((_, j) => j))) {
         if (drop.size >= need) break;
         const e = step(perRecipient[i]);
@@ -143,7 +148,14 @@ function buildEvents(recipients, campaignId, unique) {
   while (events.length < unique) {
     // Statuses of messages the number sent outside Herald: unknown wamid, no callback data.
     padded++;
-    events.push({ wamid: `wamid.FOREIGN${randomBytes(12).toString("hex")}`, recipientId: null, phone: `5511${randInt(10_000_000, 99_999_999)}`, callback: null, status: ["sent", "delivered", "read"][randInt(0, 2)], ts: now - randInt(0, 3600) });
+    events.push({
+      wamid: `wamid.FOREIGN${randomBytes(12).toString("hex")}`,
+      recipientId: null,
+      phone: `5511${randInt(10_000_000, 99_999_999)}`,
+      callback: null,
+      status: ["sent", "delivered", "read"][randInt(0, 2)],
+      ts: now - randInt(0, 3600),
+    });
   }
   return { events, finals, natural, padded, trimmed };
 }
@@ -155,7 +167,10 @@ const statusJson = (e) => ({
   recipient_id: e.phone,
   ...(e.callback ? { biz_opaque_callback_data: e.callback } : {}),
   ...(e.status === "sent"
-    ? { conversation: { id: `conv${e.recipientId ?? 0}`, origin: { type: "marketing" } }, pricing: { billable: true, pricing_model: "PMP", category: "marketing", type: "regular" } }
+    ? {
+        conversation: { id: `conv${e.recipientId ?? 0}`, origin: { type: "marketing" } },
+        pricing: { billable: true, pricing_model: "PMP", category: "marketing", type: "regular" },
+      }
     : {}),
   ...(e.status === "failed"
     ? { errors: [{ code: 131026, title: "Message undeliverable", message: "Message undeliverable", error_data: { details: "Message Undeliverable." } }] }
@@ -165,7 +180,21 @@ const statusJson = (e) => ({
 const envelopeOf = (inbox, statuses) =>
   JSON.stringify({
     object: "whatsapp_business_account",
-    entry: [{ id: inbox.wabaId, changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550000000", phone_number_id: inbox.phoneNumberId }, statuses: statuses.map(statusJson) } }] }],
+    entry: [
+      {
+        id: inbox.wabaId,
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "15550000000", phone_number_id: inbox.phoneNumberId },
+              statuses: statuses.map(statusJson),
+            },
+          },
+        ],
+      },
+    ],
   });
 
 const BAD_KINDS = ["wrong secret", "body altered after signing", "malformed header", "no header"];
@@ -220,7 +249,10 @@ function replay(url, envelopes) {
 }
 
 await runBench("webhooks", results, async (server) => {
-  const load = RATE > 0 ? `open loop at ${RATE} events/s (same envelope rate for the floor), at most ${MAX_IN_FLIGHT} in flight` : `closed loop, ${CONCURRENCY} requests in flight`;
+  const load =
+    RATE > 0
+      ? `open loop at ${RATE} events/s (same envelope rate for the floor), at most ${MAX_IN_FLIGHT} in flight`
+      : `closed loop, ${CONCURRENCY} requests in flight`;
   console.log(`seed ${SEED}; ${RECIPIENTS} recipients, ${TOTAL_EVENTS} events, ${load}`);
   const h = client(server.url);
   await h.setup();
@@ -236,7 +268,9 @@ await runBench("webhooks", results, async (server) => {
   await h.api("POST", `/api/campaigns/${campaign.id}/launch`, { json: {}, expect: 200 });
   const sentCampaign = await waitFor(h, campaign.id, { everyMs: 1000, timeoutMs: Math.max(120_000, (RECIPIENTS / Math.min(CAP, 80)) * 3000) });
   const recipients = await campaignRecipients(h, campaign.id);
-  console.log(`campaign ${campaign.id} sent to ${recipients.length} recipients in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(sentCampaign.progress)}`);
+  console.log(
+    `campaign ${campaign.id} sent to ${recipients.length} recipients in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(sentCampaign.progress)}`,
+  );
   const notSent = recipients.filter((r) => r.state !== "sent" || !r.wamid);
   if (notSent.length) throw new Error(`${notSent.length} recipients are not sent with a wamid, e.g. ${JSON.stringify(notSent[0])}`);
 
@@ -264,21 +298,33 @@ await runBench("webhooks", results, async (server) => {
   const goodEvents = envelopes.filter((e) => !e.bad).flatMap((e) => e.events);
   const badEvents = envelopes.filter((e) => e.bad).flatMap((e) => e.events);
   const truth = truthOf(recipients, goodEvents);
-  const byStatus = (xs) => Object.entries(xs.reduce((m, e) => ((m[e.status] = (m[e.status] ?? 0) + 1), m), {})).map(([k, v]) => `${k} ${v}`).join(", ");
+  const byStatus = (xs) =>
+    Object.entries(xs.reduce((m, e) => ((m[e.status] = (m[e.status] ?? 0) + 1), m), {}))
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
   const affected = badEvents.filter((e) => e.recipientId !== null && !goodEvents.some((g) => g.wamid === e.wamid && g.status === e.status)).length;
-  console.log(`\nevents: ${all.length} (${built.events.length} unique + ${duplicates} duplicates); per-recipient events ${built.natural}, padded with ${built.padded} foreign statuses, trimmed ${built.trimmed}`);
+  console.log(
+    `\nevents: ${all.length} (${built.events.length} unique + ${duplicates} duplicates); per-recipient events ${built.natural}, padded with ${built.padded} foreign statuses, trimmed ${built.trimmed}`,
+  );
   console.log(`  by status: ${byStatus(all)}`);
   console.log(`  chosen final states: ${FINAL_SHARES.map(([s]) => `${s} ${built.finals.filter((f) => f === s).length}`).join(", ")}`);
-  console.log(`envelopes: ${envelopes.length} (1–10 statuses, mean ${f1(all.length / envelopes.length)}), bad signatures ${badCount} carrying ${badEvents.length} events (${affected} of them only there, so excluded from the truth)`);
+  console.log(
+    `envelopes: ${envelopes.length} (1–10 statuses, mean ${f1(all.length / envelopes.length)}), bad signatures ${badCount} carrying ${badEvents.length} events (${affected} of them only there, so excluded from the truth)`,
+  );
   console.log(`truth (from correctly signed envelopes only): states ${JSON.stringify(truth.states)}; counters ${JSON.stringify(truth.counters)}`);
 
   // The floor: what a request costs on this machine before Herald does anything (a GET whose path
   // names no inbox, so the route refuses it with 403 without a lookup), at the same concurrency.
   const floorRuns = Array.from({ length: 2000 }, () => ({ method: "GET" }));
-  const floor = await replay(`${server.url}/webhooks/whatsapp/0`, floorRuns.map((e) => ({ ...e, events: { length: all.length / envelopes.length } })));
+  const floor = await replay(
+    `${server.url}/webhooks/whatsapp/0`,
+    floorRuns.map((e) => ({ ...e, events: { length: all.length / envelopes.length } })),
+  );
   const floorLat = floor.results.map((r) => r.ms).sort((a, b) => a - b);
   const floorBad = floor.results.filter((r) => r.status !== 403).length;
-  console.log(`\nfloor: ${floorRuns.length} GETs refused (403) by the route at once, ${load}: ${f1(floorRuns.length / ((floor.end - floor.start) / 1000))} requests/s, p50 ${f1(quantile(floorLat, 0.5))} ms, p99 ${f1(quantile(floorLat, 0.99))} ms${floorBad ? ` (${floorBad} not 403!)` : ""}`);
+  console.log(
+    `\nfloor: ${floorRuns.length} GETs refused (403) by the route at once, ${load}: ${f1(floorRuns.length / ((floor.end - floor.start) / 1000))} requests/s, p50 ${f1(quantile(floorLat, 0.5))} ms, p99 ${f1(quantile(floorLat, 0.99))} ms${floorBad ? ` (${floorBad} not 403!)` : ""}`,
+  );
 
   const before = await h.api("GET", `/api/campaigns/${campaign.id}`);
   const url = `${server.url}/webhooks/whatsapp/${inbox.id}`;
@@ -301,10 +347,23 @@ await runBench("webhooks", results, async (server) => {
   }, {});
   const eventsPerS = acceptedEvents / spanS;
   const p = (q) => quantile(lat, q);
-  console.log(`\nreplay: ${envelopes.length} POSTs in ${spanS.toFixed(2)} s${RATE > 0 ? `, offered ${f1(all.length / spanS)} events/s; ${run.late} left the client over 5 ms late` : ""}`);
-  console.log(`  accepted ${acceptedGood.length}/${good.length} good envelopes (${f1(acceptedGood.length / spanS)} envelopes/s), ${acceptedEvents} events (${f1(eventsPerS)} events/s)`);
-  console.log(`  ack latency, all requests: p50 ${f1(p(0.5))} ms, p90 ${f1(p(0.9))} ms, p99 ${f1(p(0.99))} ms, max ${f1(lat[lat.length - 1])} ms (good only: p50 ${f1(quantile(latGood, 0.5))}, p99 ${f1(quantile(latGood, 0.99))}; bad signatures only: p50 ${f1(quantile(bad.map(({ r }) => r.ms).sort((a, b) => a - b), 0.5))})`);
-  console.log(`  bad signatures: ${bad.length}, rejected with 401: ${rejectedBad.length} (${BAD_KINDS.map((k) => `${k} ${bad.filter(({ e, r }) => e.bad === k && r.status === 401).length}/${bad.filter(({ e }) => e.bad === k).length}`).join(", ")})`);
+  console.log(
+    `\nreplay: ${envelopes.length} POSTs in ${spanS.toFixed(2)} s${RATE > 0 ? `, offered ${f1(all.length / spanS)} events/s; ${run.late} left the client over 5 ms late` : ""}`,
+  );
+  console.log(
+    `  accepted ${acceptedGood.length}/${good.length} good envelopes (${f1(acceptedGood.length / spanS)} envelopes/s), ${acceptedEvents} events (${f1(eventsPerS)} events/s)`,
+  );
+  console.log(
+    `  ack latency, all requests: p50 ${f1(p(0.5))} ms, p90 ${f1(p(0.9))} ms, p99 ${f1(p(0.99))} ms, max ${f1(lat[lat.length - 1])} ms (good only: p50 ${f1(quantile(latGood, 0.5))}, p99 ${f1(quantile(latGood, 0.99))}; bad signatures only: p50 ${f1(
+      quantile(
+        bad.map(({ r }) => r.ms).sort((a, b) => a - b),
+        0.5,
+      ),
+    )})`,
+  );
+  console.log(
+    `  bad signatures: ${bad.length}, rejected with 401: ${rejectedBad.length} (${BAD_KINDS.map((k) => `${k} ${bad.filter(({ e, r }) => e.bad === k && r.status === 401).length}/${bad.filter(({ e }) => e.bad === k).length}`).join(", ")})`,
+  );
   console.log(`  unexpected answers: ${Object.keys(otherAnswers).length ? JSON.stringify(otherAnswers) : "none"}`);
   // Throughput over the run, per whole second.
   const perSec = new Array(Math.ceil(spanS)).fill(0);
@@ -333,7 +392,9 @@ await runBench("webhooks", results, async (server) => {
     await sleep(250);
   }
   const final = settled ?? (await h.api("GET", `/api/campaigns/${campaign.id}`));
-  console.log(`\ncounters ${settled ? "settled" : `still changing after ${SETTLE_TIMEOUT_MS / 1000} s`}: last change ${((lastChange - postStartedAt) / 1000).toFixed(2)} s after the first POST, ${((lastChange - postEndedAt) / 1000).toFixed(2)} s after the last ack (${polls} polls, quiet ${SETTLE_QUIET_MS / 1000} s)`);
+  console.log(
+    `\ncounters ${settled ? "settled" : `still changing after ${SETTLE_TIMEOUT_MS / 1000} s`}: last change ${((lastChange - postStartedAt) / 1000).toFixed(2)} s after the first POST, ${((lastChange - postEndedAt) / 1000).toFixed(2)} s after the last ack (${polls} polls, quiet ${SETTLE_QUIET_MS / 1000} s)`,
+  );
   console.log(`  progress trail: ${trail.length > 12 ? [...trail.slice(0, 6), "…", ...trail.slice(-5)].join("; ") : trail.join("; ")}`);
   const counterRows = Object.keys(truth.counters).map((k) => ({ k, got: final.progress[k], want: truth.counters[k] }));
   console.log(`  counters vs truth: ${counterRows.map(({ k, got, want }) => `${k} ${got}${got === want ? "" : ` (truth ${want})`}`).join(", ")}`);
@@ -348,18 +409,33 @@ await runBench("webhooks", results, async (server) => {
     if (r.wamid !== t.wamid) mism.wamid.push(r.id);
     if (t.state === "failed" && r.error_code !== 131026) mism.error.push(`${r.id}: ${r.error_code}`);
     const column = { read: "read_at", delivered: "delivered_at", failed: "failed_at" }[t.state];
-    if (column && t.ts !== null && r[column] !== new Date(t.ts * 1000).toISOString()) mism.timestamp.push(`${r.id}: ${column} ${r[column]} (truth ${new Date(t.ts * 1000).toISOString()})`);
+    if (column && t.ts !== null && r[column] !== new Date(t.ts * 1000).toISOString())
+      mism.timestamp.push(`${r.id}: ${column} ${r[column]} (truth ${new Date(t.ts * 1000).toISOString()})`);
   }
   const gotStates = after.reduce((m, r) => ((m[r.state] = (m[r.state] ?? 0) + 1), m), {});
   console.log(`  recipients: ${after.length}, states ${JSON.stringify(gotStates)} (truth ${JSON.stringify(truth.states)})`);
-  console.log(`  per-recipient mismatches: state ${mism.state.length}, wamid ${mism.wamid.length}, error code ${mism.error.length}, timestamp of the final step ${mism.timestamp.length}, missing ${mism.missing}`);
-  for (const [k, xs] of Object.entries(mism)) if (Array.isArray(xs) && xs.length) console.log(`    ${k}: ${xs.slice(0, 5).join("; ")}${xs.length > 5 ? " …" : ""}`);
+  console.log(
+    `  per-recipient mismatches: state ${mism.state.length}, wamid ${mism.wamid.length}, error code ${mism.error.length}, timestamp of the final step ${mism.timestamp.length}, missing ${mism.missing}`,
+  );
+  for (const [k, xs] of Object.entries(mism))
+    if (Array.isArray(xs) && xs.length) console.log(`    ${k}: ${xs.slice(0, 5).join("; ")}${xs.length > 5 ? " …" : ""}`);
 
   check(`≥ ${TARGET_EVENTS_PER_S} events/s accepted`, eventsPerS >= TARGET_EVENTS_PER_S, `${f1(eventsPerS)}/s`);
   check(`p99 ack < ${TARGET_P99_MS} ms`, p(0.99) < TARGET_P99_MS, `${f1(p(0.99))} ms`);
   check(`every bad signature rejected (401)`, rejectedBad.length === bad.length, `${rejectedBad.length}/${bad.length}`);
   check(`every correctly signed envelope acknowledged (200)`, acceptedGood.length === good.length, `${acceptedGood.length}/${good.length}`);
   check(`counters settled`, settled !== null, settled ? `${((lastChange - postEndedAt) / 1000).toFixed(2)} s after the last ack` : "no");
-  check(`counters equal the truth`, countersOk, counterRows.filter(({ got, want }) => got !== want).map(({ k, got, want }) => `${k} ${got}≠${want}`).join(", ") || "all equal");
-  check(`every recipient's state equals the truth`, mism.state.length === 0 && mism.missing === 0 && mism.wamid.length === 0, `${mism.state.length} state, ${mism.wamid.length} wamid, ${mism.missing} missing`);
+  check(
+    `counters equal the truth`,
+    countersOk,
+    counterRows
+      .filter(({ got, want }) => got !== want)
+      .map(({ k, got, want }) => `${k} ${got}≠${want}`)
+      .join(", ") || "all equal",
+  );
+  check(
+    `every recipient's state equals the truth`,
+    mism.state.length === 0 && mism.missing === 0 && mism.wamid.length === 0,
+    `${mism.state.length} state, ${mism.wamid.length} wamid, ${mism.missing} missing`,
+  );
 });

@@ -2,8 +2,8 @@
 // fresh Herald (see e2e/run.mjs). The steps run in order and share one browser page.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { at, launchBrowser, pageWatch } from "./browser.mjs";
 import { startLocalServer } from "../scripts/local-server.mjs";
+import { at, launchBrowser, pageWatch } from "./browser.mjs";
 import { admin } from "./fixtures.mjs";
 
 /** Waits until `locator` is visible and returns its text. */
@@ -149,11 +149,7 @@ describe("signing up, in and out", () => {
     const row = page.getByRole("listitem").filter({ hasText: "VIP customers" });
     assert.match(await textOf(row), /0 contacts/);
     assert.match(await textOf(banner()), new RegExp(admin.workspace));
-    assert.equal(
-      await page.getByRole("link", { name: "Labels" }).getAttribute("aria-current"),
-      "page",
-      "the nav marks the current section",
-    );
+    assert.equal(await page.getByRole("link", { name: "Labels" }).getAttribute("aria-current"), "page", "the nav marks the current section");
     await shot("labels");
   });
 

@@ -172,7 +172,10 @@ describe("campaign editor and campaign page", () => {
     await page.getByRole("radio", { name: "Send now" }).check();
     await continueButton().click();
     await stepHeading("Review").waitFor();
-    await page.locator("[data-recipients]").filter({ hasText: String(total) }).waitFor();
+    await page
+      .locator("[data-recipients]")
+      .filter({ hasText: String(total) })
+      .waitFor();
 
     // A test to a contact of the audience, rendered with that contact's values.
     await page.getByLabel("Phone numbers").fill(samplePhone);
@@ -312,7 +315,15 @@ describe("campaign editor and campaign page", () => {
     // The next minute that is at least 30 s away, as the browser's clock shows it in its zone.
     const at = new Date(Math.ceil((Date.now() + 30_000) / 60_000) * 60_000);
     const parts = Object.fromEntries(
-      new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })
+      new Intl.DateTimeFormat("en-CA", {
+        timeZone: TIME_ZONE,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+      })
         .formatToParts(at)
         .map((p) => [p.type, p.value]),
     );
@@ -375,8 +386,15 @@ describe("campaign editor and campaign page", () => {
     await stepHeading("Content").waitFor();
     await tabUntil(() => document.activeElement?.getAttribute("name") === "template");
     while (!(await page.evaluate(() => document.activeElement?.value?.startsWith("welcome_offer|")))) await page.keyboard.press("ArrowDown");
-    for (const [variable, presses] of [["header.1", 3], ["body.1", 3], ["body.2", 1]]) {
-      await tabUntil((v) => document.activeElement?.closest("[data-variable]")?.getAttribute("data-variable") === v && document.activeElement.tagName === "SELECT", variable);
+    for (const [variable, presses] of [
+      ["header.1", 3],
+      ["body.1", 3],
+      ["body.2", 1],
+    ]) {
+      await tabUntil(
+        (v) => document.activeElement?.closest("[data-variable]")?.getAttribute("data-variable") === v && document.activeElement.tagName === "SELECT",
+        variable,
+      );
       for (let i = 0; i < presses; i++) await page.keyboard.press("ArrowDown");
       await page.keyboard.press("Tab");
       await page.keyboard.type(variable === "body.2" ? "TECLADO" : "cliente");
@@ -454,7 +472,10 @@ describe("campaign editor and campaign page", () => {
     await page.getByRole("button", { name: "Continuar" }).click();
     await page.getByRole("group", { name: "Qual número de WhatsApp envia esta campanha?" }).getByRole("radio").first().check();
     await page.getByRole("button", { name: "Continuar" }).click();
-    await page.getByRole("checkbox", { name: /^VIP \(/ }).first().check();
+    await page
+      .getByRole("checkbox", { name: /^VIP \(/ })
+      .first()
+      .check();
     await page.getByText(/contatos recebem esta campanha\./).waitFor();
     await shot("pt-audience");
     const { data } = await api("GET", "/api/campaigns?status=completed&limit=1");

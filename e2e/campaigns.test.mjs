@@ -71,7 +71,13 @@ describe("campaigns page", () => {
     });
     await api("POST", `/api/inboxes/${inboxId}/templates/sync`);
     labelId = (await api("POST", "/api/labels", { name: `E2E audience ${stamp}` })).id;
-    const rows = Array.from({ length: CONTACTS }, (_, i) => `Pessoa ${i},+55119${String(80_000_000 + Number(stamp.slice(-5)) * 10 + i + 1).padStart(8, "0").slice(-8)},E2E audience ${stamp}`);
+    const rows = Array.from(
+      { length: CONTACTS },
+      (_, i) =>
+        `Pessoa ${i},+55119${String(80_000_000 + Number(stamp.slice(-5)) * 10 + i + 1)
+          .padStart(8, "0")
+          .slice(-8)},E2E audience ${stamp}`,
+    );
     const imported = await api("POST", "/api/contacts/import", ["name,phone,labels", ...rows].join("\n"));
     assert.equal(imported.created, CONTACTS);
   });
@@ -91,7 +97,11 @@ describe("campaigns page", () => {
     await page.waitForFunction((id) => Number(document.querySelector(`[data-campaign="${id}"] [data-counter="sent"]`)?.textContent ?? 0) >= 1, c.id);
     await page.waitForFunction((id) => document.querySelector(`[data-campaign="${id}"] [data-status]`)?.textContent === "Completed", c.id, { timeout: 30_000 });
     // Deliveries and reads keep arriving after the last send.
-    await page.waitForFunction(({ id, n }) => document.querySelector(`[data-campaign="${id}"] [data-counter="read"]`)?.textContent === String(n), { id: c.id, n: CONTACTS }, { timeout: 20_000 });
+    await page.waitForFunction(
+      ({ id, n }) => document.querySelector(`[data-campaign="${id}"] [data-counter="read"]`)?.textContent === String(n),
+      { id: c.id, n: CONTACTS },
+      { timeout: 20_000 },
+    );
     assert.equal(await counter(c.id, "total").textContent(), String(CONTACTS));
     assert.equal(await counter(c.id, "sent").textContent(), String(CONTACTS));
     assert.equal(await counter(c.id, "delivered").textContent(), String(CONTACTS));
@@ -102,8 +112,20 @@ describe("campaigns page", () => {
       { sent: view.progress.sent, delivered: view.progress.delivered, read: view.progress.read },
       { sent: CONTACTS, delivered: CONTACTS, read: CONTACTS },
     );
-    assert.equal(await card(c.id).getByRole("button", { name: /^(Pause|Resume|Cancel|Unschedule)/ }).count(), 0, "a completed campaign cannot be paused, resumed or cancelled");
-    assert.equal(await card(c.id).getByRole("button", { name: /^Duplicate/ }).count(), 1, "a completed campaign can be duplicated");
+    assert.equal(
+      await card(c.id)
+        .getByRole("button", { name: /^(Pause|Resume|Cancel|Unschedule)/ })
+        .count(),
+      0,
+      "a completed campaign cannot be paused, resumed or cancelled",
+    );
+    assert.equal(
+      await card(c.id)
+        .getByRole("button", { name: /^Duplicate/ })
+        .count(),
+      1,
+      "a completed campaign can be duplicated",
+    );
     assert.equal(await page.evaluate(() => window.heraldMarker), true, "the page was not reloaded");
   });
 

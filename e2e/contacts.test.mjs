@@ -34,7 +34,10 @@ describe("contacts, import and labels pages", () => {
     await page.goto(at("/labels"));
     await page.getByLabel("Name").fill(name);
     await page.getByRole("button", { name: "Create label" }).click();
-    await page.getByRole("status").filter({ hasText: `Label “${name}” created.` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Label “${name}” created.` })
+      .waitFor();
     const { data } = await api("GET", "/api/labels");
     return data.find((l) => l.name === name).id;
   }
@@ -47,7 +50,11 @@ describe("contacts, import and labels pages", () => {
     await page.getByLabel(/Choose a file/).setInputFiles({ name, mimeType: "text/csv", buffer: Buffer.from(csv, "utf8") });
     await page.getByRole("heading", { name: "Match the columns" }).waitFor();
     if (adjust) await adjust();
-    for (const label of labels) await page.getByRole("group", { name: "Labels for every imported contact" }).getByRole("checkbox", { name: new RegExp(`^${label}`) }).check();
+    for (const label of labels)
+      await page
+        .getByRole("group", { name: "Labels for every imported contact" })
+        .getByRole("checkbox", { name: new RegExp(`^${label}`) })
+        .check();
     await page.getByRole("button", { name: "Import contacts" }).click();
     await page.locator("[data-import-result]").waitFor({ timeout });
   }
@@ -172,7 +179,13 @@ describe("contacts, import and labels pages", () => {
     await page.waitForURL((url) => url.pathname === "/contacts" && url.searchParams.get("labels") === String(poolId));
     await page.locator("[data-contacts] tbody tr").first().waitFor();
     assert.equal(await page.locator("[data-contacts] tbody tr").count(), 50);
-    assert.equal(await page.getByRole("group", { name: "Show contacts with these labels" }).getByRole("checkbox", { name: new RegExp(`^${pool}`) }).isChecked(), true);
+    assert.equal(
+      await page
+        .getByRole("group", { name: "Show contacts with these labels" })
+        .getByRole("checkbox", { name: new RegExp(`^${pool}`) })
+        .isChecked(),
+      true,
+    );
 
     await page.getByRole("checkbox", { name: "Select all contacts on this page" }).check();
     await page.getByRole("heading", { name: "50 contacts selected" }).waitFor();
@@ -181,7 +194,10 @@ describe("contacts, import and labels pages", () => {
     await shot("contacts-select-all");
     await page.locator("[data-bulk]").getByLabel("Label", { exact: true }).selectOption({ label: picked });
     await page.getByRole("button", { name: "Add label" }).click();
-    await page.getByRole("status").filter({ hasText: `“${picked}” added to 500 contacts (500 did not have it yet).` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `“${picked}” added to 500 contacts (500 did not have it yet).` })
+      .waitFor();
     assert.equal(await page.locator("[data-bulk]").count(), 0);
     await page.locator(`[data-contact] .chip`, { hasText: picked }).first().waitFor();
     await shot("contacts-bulk-done");
@@ -205,7 +221,10 @@ describe("contacts, import and labels pages", () => {
     await form.getByLabel("Attribute 1 name").fill("city");
     await form.getByLabel("Attribute 1 value").fill("Porto Alegre");
     await form.getByRole("button", { name: "Add contact" }).click();
-    const phoneError = form.locator(".field").filter({ has: page.getByLabel("Phone", { exact: true }) }).locator(".field-error");
+    const phoneError = form
+      .locator(".field")
+      .filter({ has: page.getByLabel("Phone", { exact: true }) })
+      .locator(".field-error");
     await phoneError.waitFor();
     assert.match(await phoneError.textContent(), /^Enter a valid phone number/);
     assert.equal(await phoneInput.getAttribute("aria-invalid"), "true");
@@ -213,14 +232,20 @@ describe("contacts, import and labels pages", () => {
     await shot("contact-phone-error");
 
     await phoneInput.fill(phone(51, 1));
-    await form.getByRole("group", { name: "Labels" }).getByRole("checkbox", { name: new RegExp(`^Picked ${stamp}`) }).check();
+    await form
+      .getByRole("group", { name: "Labels" })
+      .getByRole("checkbox", { name: new RegExp(`^Picked ${stamp}`) })
+      .check();
     await form.getByRole("button", { name: "Add contact" }).click();
-    await page.getByRole("status").filter({ hasText: `${name} added.` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `${name} added.` })
+      .waitFor();
     await page.getByLabel("Search", { exact: true }).fill(`Edit Me ${stamp}`);
     await page.waitForURL((url) => url.searchParams.get("q") === `Edit Me ${stamp}`);
     const row = page.locator("[data-contact]", { hasText: name });
     await row.waitFor();
-    assert.match(await row.textContent(), new RegExp(`\\+5551`));
+    assert.match(await row.textContent(), /\+5551/);
     assert.match(await row.locator(".chip").textContent(), new RegExp(`Picked ${stamp}`));
 
     await row.getByRole("button", { name: `Edit ${name}` }).click();
@@ -230,7 +255,10 @@ describe("contacts, import and labels pages", () => {
     await form.getByLabel("Opted out").check();
     await shot("contact-edit");
     await form.getByRole("button", { name: "Save contact" }).click();
-    await page.getByRole("status").filter({ hasText: `Edited ${stamp} saved.` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Edited ${stamp} saved.` })
+      .waitFor();
     await page.getByLabel("Search", { exact: true }).fill(`Edited ${stamp}`);
     const edited = page.locator("[data-contact]", { hasText: `Edited ${stamp}` });
     await edited.waitFor();
@@ -247,7 +275,10 @@ describe("contacts, import and labels pages", () => {
       void dialog.accept();
     });
     await form.getByRole("button", { name: "Delete contact" }).click();
-    await page.getByRole("status").filter({ hasText: `Edited ${stamp} deleted.` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Edited ${stamp} deleted.` })
+      .waitFor();
     await page.locator("[data-empty]").waitFor();
     const { data } = await api("GET", `/api/contacts?q=${encodeURIComponent(`Edited ${stamp}`)}`);
     assert.deepEqual(data, []);
@@ -265,7 +296,9 @@ describe("contacts, import and labels pages", () => {
     await shot("pt-contacts");
     await page.getByRole("link", { name: "Importar contatos" }).click();
     await page.getByRole("heading", { name: "Escolha um arquivo CSV" }).waitFor();
-    await page.getByLabel(/Escolher arquivo/).setInputFiles({ name: "pt.csv", mimeType: "text/csv", buffer: Buffer.from("nome;telefone;etiquetas\nAna;11987654321;VIP\n") });
+    await page
+      .getByLabel(/Escolher arquivo/)
+      .setInputFiles({ name: "pt.csv", mimeType: "text/csv", buffer: Buffer.from("nome;telefone;etiquetas\nAna;11987654321;VIP\n") });
     await page.getByRole("heading", { name: "Associe as colunas" }).waitFor();
     assert.equal(await roleSelect(1).locator("option:checked").textContent(), "Telefone");
     await shot("pt-import-map");
@@ -293,7 +326,11 @@ describe("contacts, import and labels pages", () => {
       await page.goto(at("/contacts/import"));
       await page.getByRole("heading", { name: "Choose a CSV file" }).waitFor();
       assert.equal(await fits(), true, "the import page fits");
-      await page.getByLabel(/Choose a file/).setInputFiles({ name: "phone.csv", mimeType: "text/csv", buffer: Buffer.from("name,phone,labels,city,store\nAna,11987654321,VIP,São Paulo,Centro\n") });
+      await page.getByLabel(/Choose a file/).setInputFiles({
+        name: "phone.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from("name,phone,labels,city,store\nAna,11987654321,VIP,São Paulo,Centro\n"),
+      });
       await page.getByRole("heading", { name: "Match the columns" }).waitFor();
       assert.equal(await fits(), true, "the mapping step fits");
       await shot("phone-import-map");

@@ -83,7 +83,13 @@ describe("inboxes and templates", () => {
     assert.match(await form.getByRole("alert").textContent(), /Check the fields marked below/);
     assert.equal(await form.getByLabel("Name", { exact: true }).getAttribute("aria-invalid"), "true");
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("name")), "name");
-    for (const message of ["Enter a name for the inbox", "Enter the phone number ID", "Enter the WhatsApp Business Account ID", "Enter the access token", "Enter the app secret"]) {
+    for (const message of [
+      "Enter a name for the inbox",
+      "Enter the phone number ID",
+      "Enter the WhatsApp Business Account ID",
+      "Enter the access token",
+      "Enter the app secret",
+    ]) {
       assert.match(await form.textContent(), new RegExp(message));
     }
     await shot("connect-errors");
@@ -171,7 +177,10 @@ describe("inboxes and templates", () => {
     await form.getByLabel("Messaging limit").selectOption("10000");
     await form.getByRole("button", { name: "Save changes" }).click();
     await form.waitFor({ state: "detached" });
-    await page.getByRole("status").filter({ hasText: `“${cloud.name}” saved.` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `“${cloud.name}” saved.` })
+      .waitFor();
     assert.equal(await row.locator("[data-fact='cap'] dd").textContent(), "40 messages/s");
     assert.equal(await row.locator("[data-fact='tier'] dd").textContent(), "10,000 customers a day");
     const stored = await api("GET", `/api/inboxes/${cloudId}`);
@@ -184,7 +193,10 @@ describe("inboxes and templates", () => {
     await form.getByLabel("Name", { exact: true }).fill(sandboxName);
     await shot("sandbox-form");
     await form.getByRole("button", { name: "Create sandbox inbox" }).click();
-    await page.getByRole("status").filter({ hasText: `Sandbox inbox “${sandboxName}” created.` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Sandbox inbox “${sandboxName}” created.` })
+      .waitFor();
     const row = page.locator("[data-inbox]").filter({ has: page.getByRole("heading", { name: sandboxName }) });
     sandboxId = Number(await row.getAttribute("data-inbox"));
     assert.match(await row.locator("[data-provider]").textContent(), /Sandbox/);
@@ -248,7 +260,10 @@ describe("inboxes and templates", () => {
     await api("POST", "/api/users", operator);
     const opContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
-      const login = await opContext.request.post(at("/api/auth/login"), { headers: { origin: baseUrl }, data: { email: operator.email, password: operator.password } });
+      const login = await opContext.request.post(at("/api/auth/login"), {
+        headers: { origin: baseUrl },
+        data: { email: operator.email, password: operator.password },
+      });
       assert.equal(login.status(), 200);
       const op = await opContext.newPage();
       follow(op);
@@ -269,7 +284,10 @@ describe("inboxes and templates", () => {
       await op.goto(at(`/inboxes/${sandboxId}/templates`));
       await op.locator("[data-template='welcome_offer']").waitFor();
       await op.getByRole("button", { name: "Sync templates" }).click();
-      await op.locator("[data-sync-result]").filter({ hasText: /Synced/ }).waitFor();
+      await op
+        .locator("[data-sync-result]")
+        .filter({ hasText: /Synced/ })
+        .waitFor();
       await shot("operator-templates", op);
     } finally {
       await opContext.close();
@@ -290,7 +308,10 @@ describe("inboxes and templates", () => {
     assert.equal(await row.count(), 1, "kept when not confirmed");
     page.once("dialog", (dialog) => void dialog.accept());
     await row.getByRole("button", { name: `Delete ${cloud.name}` }).click();
-    await page.getByRole("status").filter({ hasText: `Inbox “${cloud.name}” deleted.` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Inbox “${cloud.name}” deleted.` })
+      .waitFor();
     assert.equal(await row.count(), 0);
     const { data } = await api("GET", "/api/inboxes");
     assert.ok(!data.some((i) => i.id === cloudId), "gone from the API too");

@@ -16,7 +16,6 @@ const ANA_DIGITS = "971000000";
 const seven = String(Date.now() % 1e7).padStart(7, "0");
 const newPhone = `+55 69 98${seven.slice(0, 3)}-${seven.slice(3)}`;
 
-
 describe("sending one message from the Contacts page", () => {
   let browser;
   let context;
@@ -85,7 +84,9 @@ describe("sending one message from the Contacts page", () => {
     assert.match(await panel().locator("dl").textContent(), new RegExp(`To.*${name}`));
 
     await panel().getByLabel("Inbox", { exact: true }).selectOption(String(demoId));
-    await panel().getByRole("radio", { name: /An approved template/ }).check();
+    await panel()
+      .getByRole("radio", { name: /An approved template/ })
+      .check();
     await panel().getByLabel("Template", { exact: true }).selectOption({ label: "welcome_offer (pt_BR)" });
     await panel().getByLabel("Header {{1}}").fill("Ana");
     await panel().getByLabel("Body {{1}}").fill("Ana");
@@ -94,7 +95,10 @@ describe("sending one message from the Contacts page", () => {
     assert.match(await preview.textContent(), /Oferta para Ana/);
     assert.match(await preview.textContent(), /Olá Ana! .*use o cupom \{\{2\}\}/);
     await panel().getByRole("button", { name: "Send", exact: true }).click();
-    const missing = panel().locator(".field").filter({ has: page.getByLabel("Body {{2}}") }).locator(".field-error");
+    const missing = panel()
+      .locator(".field")
+      .filter({ has: page.getByLabel("Body {{2}}") })
+      .locator(".field-error");
     assert.equal(await missing.textContent(), "Fill in Body {{2}}");
     assert.equal(await panel().getByLabel("Body {{2}}").getAttribute("aria-invalid"), "true");
     await panel().getByRole("alert").filter({ hasText: "Check the fields marked below." }).waitFor();
@@ -141,27 +145,45 @@ describe("sending one message from the Contacts page", () => {
     await form.getByLabel("Name", { exact: true }).fill(name);
     await form.getByLabel("Phone", { exact: true }).fill(newPhone);
     await form.getByRole("button", { name: "Add contact" }).click();
-    await page.getByRole("status").filter({ hasText: `${name} added.` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `${name} added.` })
+      .waitFor();
 
     const row = await findContact(name, name);
     await row.getByRole("button", { name: `Send a message ${name}` }).click();
     await page.getByRole("heading", { name: `Send a message to ${name}` }).waitFor();
     assert.equal(await panel().locator("[data-last-wrote]").textContent(), "Never");
     await panel().getByLabel("Inbox", { exact: true }).selectOption(String(demoId));
-    await panel().getByRole("radio", { name: /Free text/ }).check();
+    await panel()
+      .getByRole("radio", { name: /Free text/ })
+      .check();
     const notice = panel().locator("[data-notice='window']");
-    assert.equal(await notice.textContent(), `${name} has never written to you. WhatsApp only delivers free text to contacts who wrote in the last 24 hours: send an approved template instead.`);
+    assert.equal(
+      await notice.textContent(),
+      `${name} has never written to you. WhatsApp only delivers free text to contacts who wrote in the last 24 hours: send an approved template instead.`,
+    );
 
     // An empty message is refused next to the field.
     await panel().getByRole("button", { name: "Send", exact: true }).click();
-    assert.equal(await panel().locator(".field").filter({ has: page.getByLabel("Message", { exact: true }) }).locator(".field-error").textContent(), "Write the message");
+    assert.equal(
+      await panel()
+        .locator(".field")
+        .filter({ has: page.getByLabel("Message", { exact: true }) })
+        .locator(".field-error")
+        .textContent(),
+      "Write the message",
+    );
 
     await panel().getByLabel("Message", { exact: true }).fill(`Hello <i>${stamp}</i>`);
     assert.equal(await panel().locator("[data-preview] .bubble-body").textContent(), `Hello <i>${stamp}</i>`);
     await panel().getByRole("button", { name: "Send", exact: true }).click();
     const refusal = panel().getByRole("alert");
     await refusal.waitFor();
-    assert.equal(await refusal.textContent(), `Not sent: ${name} has never written to you, so WhatsApp would not deliver free text. Send an approved template instead.`);
+    assert.equal(
+      await refusal.textContent(),
+      `Not sent: ${name} has never written to you, so WhatsApp would not deliver free text. Send an approved template instead.`,
+    );
     assert.equal(await panel().locator("[data-message-status]").count(), 0, "nothing was sent");
     await shot("text-refused");
     const { data } = await api("GET", `/api/inboxes/${demoId}/messages`);
@@ -188,8 +210,13 @@ describe("sending one message from the Contacts page", () => {
     await page.getByRole("heading", { name: `Send a message to ${name}` }).waitFor();
     assert.notEqual(await panel().locator("[data-last-wrote]").textContent(), "Never");
     await panel().getByLabel("Inbox", { exact: true }).selectOption(String(demoId));
-    await panel().getByRole("radio", { name: /Free text/ }).check();
-    assert.match(await panel().locator("[data-notice='window']").textContent(), new RegExp(`^${name} last wrote to you on .+: free text reaches them for another (2[34] h|23 h \\d+ min)\\.$`));
+    await panel()
+      .getByRole("radio", { name: /Free text/ })
+      .check();
+    assert.match(
+      await panel().locator("[data-notice='window']").textContent(),
+      new RegExp(`^${name} last wrote to you on .+: free text reaches them for another (2[34] h|23 h \\d+ min)\\.$`),
+    );
     await panel().getByLabel("Message", { exact: true }).fill(`Tudo ótimo! ${stamp}`);
     await shot("text-window-open");
     await panel().getByRole("button", { name: "Send", exact: true }).click();
@@ -220,7 +247,9 @@ describe("sending one message from the Contacts page", () => {
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement?.tagName), "SELECT");
     await panel().getByLabel("Inbox", { exact: true }).selectOption(String(demoId));
-    await panel().getByRole("radio", { name: /An approved template/ }).focus();
+    await panel()
+      .getByRole("radio", { name: /An approved template/ })
+      .focus();
     await page.keyboard.press("Space");
     await panel().getByLabel("Template", { exact: true }).waitFor();
     await page.keyboard.press("Escape");
@@ -235,9 +264,13 @@ describe("sending one message from the Contacts page", () => {
       await row.getByRole("button", { name: `Enviar mensagem ${name}` }).click();
       await page.getByRole("heading", { name: `Enviar mensagem para ${name}` }).waitFor();
       await panel().getByLabel("Caixa de entrada", { exact: true }).selectOption(String(demoId));
-      await panel().getByRole("radio", { name: /Texto livre/ }).check();
+      await panel()
+        .getByRole("radio", { name: /Texto livre/ })
+        .check();
       await panel().locator("[data-notice='window']").waitFor();
-      await panel().getByRole("radio", { name: /Um modelo aprovado/ }).check();
+      await panel()
+        .getByRole("radio", { name: /Um modelo aprovado/ })
+        .check();
       await panel().getByLabel("Modelo", { exact: true }).selectOption({ label: "hello_world (en_US)" });
       assert.match(await panel().textContent(), /Este modelo não tem variáveis/);
       await shot("pt-template");
@@ -265,7 +298,9 @@ describe("sending one message from the Contacts page", () => {
       assert.equal(await fits(), true, "the list fits");
       await row.locator("[data-send-message]").click();
       await panel().getByLabel("Inbox", { exact: true }).selectOption(String(demoId));
-      await panel().getByRole("radio", { name: /An approved template/ }).check();
+      await panel()
+        .getByRole("radio", { name: /An approved template/ })
+        .check();
       await panel().getByLabel("Template", { exact: true }).selectOption({ label: "welcome_offer (pt_BR)" });
       await panel().getByLabel("Header {{1}}").fill("Ana");
       await panel().getByLabel("Body {{1}}").fill("Ana");

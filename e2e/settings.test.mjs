@@ -132,7 +132,9 @@ describe("settings and the sandbox phone", () => {
     await form.getByLabel("First password").fill(operator.password);
     assert.equal(await form.getByLabel("Role").inputValue(), "operator");
     await form.getByRole("button", { name: "Add user" }).click();
-    await status("users").filter({ hasText: `${operator.name} was added as an operator.` }).waitFor();
+    await status("users")
+      .filter({ hasText: `${operator.name} was added as an operator.` })
+      .waitFor();
     await userRow().waitFor();
     assert.match(await userRow().textContent(), /operator/);
     await shot("user-added");
@@ -140,7 +142,10 @@ describe("settings and the sandbox phone", () => {
     // The operator's own view, in another browser.
     const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
-      const login = await other.request.post(at("/api/auth/login"), { headers: { origin: baseUrl }, data: { email: operator.email, password: operator.password } });
+      const login = await other.request.post(at("/api/auth/login"), {
+        headers: { origin: baseUrl },
+        data: { email: operator.email, password: operator.password },
+      });
       assert.equal(login.status(), 200);
       const opPage = await other.newPage();
       watch.page(opPage);
@@ -160,13 +165,19 @@ describe("settings and the sandbox phone", () => {
 
   it("changes the user's role, resets their password, and removes them; refusals are shown", async () => {
     await page.goto(at("/settings"));
-    await userRow().getByRole("button", { name: `Make admin ${operator.name}` }).click();
-    await status("users").filter({ hasText: `${operator.name} is now an admin.` }).waitFor();
+    await userRow()
+      .getByRole("button", { name: `Make admin ${operator.name}` })
+      .click();
+    await status("users")
+      .filter({ hasText: `${operator.name} is now an admin.` })
+      .waitFor();
     const users = (await api("GET", "/api/users")).data;
     assert.equal(users.find((u) => u.email === operator.email).role, "admin");
     assert.match(await userRow().textContent(), /admin/);
 
-    await userRow().getByRole("button", { name: `Reset password ${operator.name}` }).click();
+    await userRow()
+      .getByRole("button", { name: `Reset password ${operator.name}` })
+      .click();
     const newPassword = userRow().getByLabel(`New password for ${operator.name}`);
     await newPassword.fill("too short");
     await userRow().getByRole("button", { name: "Set password", exact: true }).click();
@@ -174,8 +185,13 @@ describe("settings and the sandbox phone", () => {
     await shot("password-error");
     await newPassword.fill("a brand new password");
     await userRow().getByRole("button", { name: "Set password", exact: true }).click();
-    await status("users").filter({ hasText: `The password of ${operator.name} was changed.` }).waitFor();
-    const relogin = await anonymous.post(at("/api/auth/login"), { headers: { origin: baseUrl }, data: { email: operator.email, password: "a brand new password" } });
+    await status("users")
+      .filter({ hasText: `The password of ${operator.name} was changed.` })
+      .waitFor();
+    const relogin = await anonymous.post(at("/api/auth/login"), {
+      headers: { origin: baseUrl },
+      data: { email: operator.email, password: "a brand new password" },
+    });
     assert.equal(relogin.status(), 200, "the new password signs in");
 
     // Removing yourself is refused with the API's reason.
@@ -190,11 +206,18 @@ describe("settings and the sandbox phone", () => {
     await shot("remove-refused");
 
     const confirmed = acceptNextConfirm();
-    await userRow().getByRole("button", { name: `Remove ${operator.name}` }).click();
+    await userRow()
+      .getByRole("button", { name: `Remove ${operator.name}` })
+      .click();
     assert.match(await confirmed, new RegExp(operator.name));
-    await status("users").filter({ hasText: `${operator.name} was removed.` }).waitFor();
+    await status("users")
+      .filter({ hasText: `${operator.name} was removed.` })
+      .waitFor();
     assert.equal(await userRow().count(), 0);
-    assert.equal((await api("GET", "/api/users")).data.some((u) => u.email === operator.email), false);
+    assert.equal(
+      (await api("GET", "/api/users")).data.some((u) => u.email === operator.email),
+      false,
+    );
   });
 
   it("creates an API token, shows it once with a copy button, it works, and stops working when revoked", async () => {
@@ -229,7 +252,9 @@ describe("settings and the sandbox phone", () => {
     const asked = acceptNextConfirm();
     await row.getByRole("button", { name: `Revoke ${tokenName}` }).click();
     assert.match(await asked, /Revoke the token/);
-    await status("tokens").filter({ hasText: `Token “${tokenName}” revoked.` }).waitFor();
+    await status("tokens")
+      .filter({ hasText: `Token “${tokenName}” revoked.` })
+      .waitFor();
     const after = await anonymous.get(at("/api/auth/me"), { headers: { authorization: `Bearer ${token}` } });
     assert.equal(after.status(), 401);
   });
@@ -311,7 +336,13 @@ describe("settings and the sandbox phone", () => {
     const link = bubble.getByRole("link", { name: campaign.title });
     assert.equal(await link.getAttribute("href"), `/campaigns/${campaign.id}`);
     await bubble.getByText(/Read$/).waitFor();
-    assert.equal(await bubble.getByRole("group", { name: /Quick replies/ }).getByRole("button").count(), 2);
+    assert.equal(
+      await bubble
+        .getByRole("group", { name: /Quick replies/ })
+        .getByRole("button")
+        .count(),
+      2,
+    );
     assert.match(await page.locator("[data-contact-state]").textContent(), /Receives campaigns/);
     await shot("sandbox-conversation");
   });
@@ -337,7 +368,12 @@ describe("settings and the sandbox phone", () => {
 
     // Carla taps the template's "Quero!" button.
     await openPhone(carla);
-    await page.locator(".sandbox-msg-received").last().getByRole("group", { name: /Quick replies/ }).getByRole("button", { name: "Quero!" }).click();
+    await page
+      .locator(".sandbox-msg-received")
+      .last()
+      .getByRole("group", { name: /Quick replies/ })
+      .getByRole("button", { name: "Quero!" })
+      .click();
     await page.getByText(`${carla.name} tapped “Quero!”.`).waitFor();
     await page.locator(".sandbox-msg-sent", { hasText: "Quero!" }).waitFor();
     assert.match(await page.locator(".sandbox-msg-sent").last().textContent(), /tapped a button/);

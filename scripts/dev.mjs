@@ -40,15 +40,20 @@ const server = spawn(
   bin("wrangler"),
   [
     "dev",
-    "--port", String(port),
-    "--ip", "127.0.0.1",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
     "--test-scheduled",
     "--show-interactive-dev-session=false",
     // Locally the WhatsApp sandbox is on and first-run setup loads the demo workspace, without
     // a setup secret (unless .dev.vars sets SETUP_SECRET).
-    "--var", "HERALD_ENV:development",
-    "--var", "SANDBOX_ENABLED:true",
-    "--var", "DEMO_ON_SETUP:true",
+    "--var",
+    "HERALD_ENV:development",
+    "--var",
+    "SANDBOX_ENABLED:true",
+    "--var",
+    "DEMO_ON_SETUP:true",
     ...persistArgs,
   ],
   { cwd: root, stdio: "inherit", env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env } },
@@ -63,10 +68,13 @@ const tick = async () => {
 };
 // Like a real `* * * * *` trigger, ticks fall on the start of each minute.
 let ticker;
-const firstTick = setTimeout(() => {
-  tick();
-  ticker = setInterval(tick, 60_000);
-}, 60_000 - (Date.now() % 60_000));
+const firstTick = setTimeout(
+  () => {
+    tick();
+    ticker = setInterval(tick, 60_000);
+  },
+  60_000 - (Date.now() % 60_000),
+);
 
 const stop = (signal) => {
   clearTimeout(firstTick);

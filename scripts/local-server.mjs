@@ -138,7 +138,10 @@ export async function startBundleServer({ port, stateDir, vars = {}, cwd = root,
   child.stderr.on("data", (d) => (output += d));
   const stop = stopper(child, () => !stateDir && rmSync(dir, { recursive: true, force: true }));
   try {
-    const url = await Promise.race([ready, delay(timeoutMs).then(() => Promise.reject(new Error(`the bundle server did not start within ${timeoutMs / 1000} s:\n${output}`)))]);
+    const url = await Promise.race([
+      ready,
+      delay(timeoutMs).then(() => Promise.reject(new Error(`the bundle server did not start within ${timeoutMs / 1000} s:\n${output}`))),
+    ]);
     return { url, stop, log: () => output };
   } catch (error) {
     await stop();

@@ -4,7 +4,14 @@ import { call, callJson, errorCode, seedWorkspace } from "./helpers";
 type Operation = { security?: unknown[]; requestBody?: unknown; parameters?: { name: string; in: string }[] };
 type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>> };
 
-const PUBLIC = new Set(["get /api/health", "get /api/openapi.json", "get /api/auth/setup", "post /api/auth/setup", "post /api/auth/login", "post /api/auth/logout"]);
+const PUBLIC = new Set([
+  "get /api/health",
+  "get /api/openapi.json",
+  "get /api/auth/setup",
+  "post /api/auth/setup",
+  "post /api/auth/login",
+  "post /api/auth/logout",
+]);
 
 async function document(): Promise<OpenApi> {
   return callJson<OpenApi>("/api/openapi.json");
@@ -97,10 +104,7 @@ describe("unknown keys", () => {
     const out: { method: string; path: string }[] = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
-        const has =
-          kind === "json"
-            ? Boolean((op.requestBody as any)?.content?.["application/json"])
-            : (op.parameters ?? []).some((p) => p.in === "query");
+        const has = kind === "json" ? Boolean((op.requestBody as any)?.content?.["application/json"]) : (op.parameters ?? []).some((p) => p.in === "query");
         if (has) out.push({ method: method.toUpperCase(), path: path.replace("{wa_id}", "5511999990000").replace(/\{[^}]+\}/g, "1") });
       }
     }
@@ -126,7 +130,11 @@ describe("unknown keys", () => {
     const routes = await operations("query");
     expect(routes.length).toBeGreaterThan(5);
     for (const { method, path } of routes) {
-      const res = await call(`${path}?unexpected_key=1`, { method, auth: admin, ...(method === "GET" ? {} : { body: "", headers: { "content-type": "text/csv" } }) });
+      const res = await call(`${path}?unexpected_key=1`, {
+        method,
+        auth: admin,
+        ...(method === "GET" ? {} : { body: "", headers: { "content-type": "text/csv" } }),
+      });
       const body = (await res.json()) as any;
       expect(res.status, `${method} ${path}: ${JSON.stringify(body)}`).toBe(400);
       expect(body.error.code, `${method} ${path}`).toBe("validation_failed");

@@ -28,7 +28,11 @@ function runtimeImports(): Map<string, string[]> {
     if (path.endsWith(".d.ts")) continue;
     const edges: string[] = [];
     for (const [, typeOnly, clause, specifier] of text.matchAll(STATIC_IMPORT)) {
-      const specifiers = clause!.replace(/^\{|\}$/g, "").split(",").map((s) => s.trim()).filter(Boolean);
+      const specifiers = clause!
+        .replace(/^\{|\}$/g, "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       const onlyTypes = typeOnly !== undefined || (clause!.startsWith("{") && specifiers.length > 0 && specifiers.every((s) => s.startsWith("type ")));
       const target = resolve(path, specifier!);
       if (target && !onlyTypes) edges.push(target);
@@ -79,12 +83,16 @@ describe("the Worker's module structure", () => {
     const importers = [...graph].flatMap(([from, to]) => to.filter((t) => t.startsWith("worker/routes/")).map((t) => `${from} → ${t}`));
     expect(importers.filter((edge) => !edge.startsWith("worker/app.ts → ")).sort()).toEqual([]);
     // Type-only imports of a route module count too: a route's types belong with its use case.
-    const typeImporters = [...modules].filter(([path, text]) => path !== "worker/app.ts" && !path.startsWith("worker/routes/") && /from\s+["'][./]*routes\//.test(text));
+    const typeImporters = [...modules].filter(
+      ([path, text]) => path !== "worker/app.ts" && !path.startsWith("worker/routes/") && /from\s+["'][./]*routes\//.test(text),
+    );
     expect(typeImporters.map(([path]) => path)).toEqual([]);
   });
 
   it("hides no dependency behind a dynamic import", () => {
-    const dynamic = [...modules].filter(([path]) => !path.endsWith(".d.ts")).flatMap(([path, text]) => [...text.matchAll(DYNAMIC_IMPORT)].map((m) => `${path}: import("${m[1]}")`));
+    const dynamic = [...modules]
+      .filter(([path]) => !path.endsWith(".d.ts"))
+      .flatMap(([path, text]) => [...text.matchAll(DYNAMIC_IMPORT)].map((m) => `${path}: import("${m[1]}")`));
     expect(dynamic).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { drive, expectAllFinal, allRecipients, templateCampaign, world } from "./campaigns/world";
-import { call, callJson, errorCode, seedWorkspace, type Account, type Auth } from "./helpers";
+import { allRecipients, drive, expectAllFinal, templateCampaign, world } from "./campaigns/world";
+import { type Account, type Auth, call, callJson, errorCode, seedWorkspace } from "./helpers";
 
 type ContactView = { id: number; name: string; phone: string; opted_out: boolean; labels: { id: number; name: string }[] };
 type Preview = { total: number; matched: number; opted_out_excluded: number; outside_window: number; sample: ContactView[] };
@@ -108,7 +108,13 @@ describe("audience preview over overlapping labels", () => {
   it("returns sample contacts in the full contact shape, with their labels", async () => {
     const result = await preview(admin, { labels: [A, B, C], match: "all" });
     expect(result.sample).toEqual([
-      expect.objectContaining({ id: ids.abc, name: "abc", phone: spMobile(6), opted_out: false, labels: [expect.objectContaining({ id: A }), expect.objectContaining({ id: B }), expect.objectContaining({ id: C })] }),
+      expect.objectContaining({
+        id: ids.abc,
+        name: "abc",
+        phone: spMobile(6),
+        opted_out: false,
+        labels: [expect.objectContaining({ id: A }), expect.objectContaining({ id: B }), expect.objectContaining({ id: C })],
+      }),
     ]);
   });
 
@@ -116,7 +122,9 @@ describe("audience preview over overlapping labels", () => {
     const before = await counts(admin, { labels: [A] });
     // A foreign contact_labels row pointing at label A (data a bug elsewhere could produce).
     const intruder = await env.DB.prepare("SELECT id, workspace_id FROM contacts WHERE name = 'other-0'").first<{ id: number; workspace_id: number }>();
-    await env.DB.prepare("INSERT INTO contact_labels (contact_id, label_id, workspace_id) VALUES (?, ?, ?)").bind(intruder!.id, A, intruder!.workspace_id).run();
+    await env.DB.prepare("INSERT INTO contact_labels (contact_id, label_id, workspace_id) VALUES (?, ?, ?)")
+      .bind(intruder!.id, A, intruder!.workspace_id)
+      .run();
     try {
       expect(await counts(admin, { labels: [A] })).toEqual(before);
       expect(await counts(admin, { labels: [A] })).toEqual({ total: 4, matched: 5, opted_out_excluded: 1 });
@@ -134,7 +142,11 @@ describe("audience preview sample", () => {
     const created: number[] = [];
     for (let i = 0; i < 15; i++) created.push((await createContact(admin, { name: `c${i}`, phone: spMobile(i), label_ids: [label] })).id);
     const result = await preview(admin, { labels: [label] });
-    expect({ total: result.total, matched: result.matched, opted_out_excluded: result.opted_out_excluded }).toEqual({ total: 15, matched: 15, opted_out_excluded: 0 });
+    expect({ total: result.total, matched: result.matched, opted_out_excluded: result.opted_out_excluded }).toEqual({
+      total: 15,
+      matched: 15,
+      opted_out_excluded: 0,
+    });
     expect(result.sample.map((c) => c.id)).toEqual(created.slice(0, 10));
   });
 
@@ -146,7 +158,11 @@ describe("audience preview sample", () => {
       created.push((await createContact(admin, { name: `c${i}`, phone: spMobile(i), label_ids: [label], opted_out: i < 3 || i === 7 })).id);
     }
     const result = await preview(admin, { labels: [label] });
-    expect({ total: result.total, matched: result.matched, opted_out_excluded: result.opted_out_excluded }).toEqual({ total: 10, matched: 14, opted_out_excluded: 4 });
+    expect({ total: result.total, matched: result.matched, opted_out_excluded: result.opted_out_excluded }).toEqual({
+      total: 10,
+      matched: 14,
+      opted_out_excluded: 4,
+    });
     expect(result.sample.map((c) => c.name)).toEqual(["c3", "c4", "c5", "c6", "c8", "c9", "c10", "c11", "c12", "c13"]);
   });
 
@@ -184,7 +200,9 @@ describe("audience preview: the 24-hour service window", () => {
     for (const [i, [name, hours, optedOut]] of people.entries()) {
       const contact = await createContact(admin, { name, phone: spMobile(i), label_ids: [label], opted_out: optedOut });
       if (hours !== null) {
-        await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() - ? WHERE id = ?").bind(Math.round(hours * 3600), contact.id).run();
+        await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() - ? WHERE id = ?")
+          .bind(Math.round(hours * 3600), contact.id)
+          .run();
       }
     }
     const result = await preview(admin, { labels: [label] });
@@ -229,7 +247,9 @@ describe("audience preview: invalid requests and access", () => {
     expect(error.message).not.toContain(String(known));
     expect(error.details).toEqual([{ path: "labels", message: expect.stringContaining("987654321") }]);
 
-    const excluded = await errorOf(await call("/api/audience/preview", { method: "POST", json: { labels: [known], exclude_labels: [987654322] }, auth: admin }));
+    const excluded = await errorOf(
+      await call("/api/audience/preview", { method: "POST", json: { labels: [known], exclude_labels: [987654322] }, auth: admin }),
+    );
     expect(excluded.status).toBe(400);
     expect(excluded.details).toEqual([{ path: "exclude_labels", message: expect.stringContaining("987654322") }]);
   });
@@ -294,7 +314,13 @@ describe("audiences of 150 labels", () => {
     const lines = ["name,phone,labels", `all,${phoneOf(0)},${L.join("|")}`];
     for (let i = 0; i < 10; i++) lines.push(`one-${i},${phoneOf(1 + i)},${L[i * 15]}`);
     lines.push(`ex,${phoneOf(11)},L5|E150`, `other,${phoneOf(12)},Other`);
-    const imported = await callJson("/api/contacts/import", { method: "POST", body: lines.join("\n"), headers: { "content-type": "text/csv" }, expect: 200, auth: w.admin });
+    const imported = await callJson("/api/contacts/import", {
+      method: "POST",
+      body: lines.join("\n"),
+      headers: { "content-type": "text/csv" },
+      expect: 200,
+      auth: w.admin,
+    });
     expect(imported).toMatchObject({ created: 13, skipped: 0 });
     const { data } = await callJson<{ data: { id: number; name: string }[] }>("/api/labels", { auth: w.admin });
     const idOf = new Map(data.map((l) => [l.name, l.id]));
@@ -323,7 +349,12 @@ describe("audiences of 150 labels", () => {
     const allList = await callJson<{ data: ContactView[] }>(`/api/contacts?labels=${labels}&match=all`, { auth: w.admin });
     expect(allList.data.map((c) => c.name)).toEqual(["all"]);
     const marker = await createLabel(w.admin, "Marker");
-    const changed = await callJson("/api/contacts/labels", { method: "POST", json: { action: "add", label_ids: [marker], filter: { labels: include } }, auth: w.admin, expect: 200 });
+    const changed = await callJson("/api/contacts/labels", {
+      method: "POST",
+      json: { action: "add", label_ids: [marker], filter: { labels: include } },
+      auth: w.admin,
+      expect: 200,
+    });
     expect(changed).toEqual({ matched: 12, changed: 12 });
     expect(await callJson(`/api/contacts/count?labels=${marker}`, { auth: w.admin })).toEqual({ count: 12 });
   });

@@ -14,7 +14,11 @@ async function fetchApp(url: string, init: { method?: string; json?: unknown; co
   if (init.json !== undefined) headers["content-type"] = "application/json";
   const ctx = createExecutionContext();
   const res = await app.fetch(
-    new Request(url, { method: init.method ?? (init.json === undefined ? "GET" : "POST"), headers, body: init.json === undefined ? undefined : JSON.stringify(init.json) }),
+    new Request(url, {
+      method: init.method ?? (init.json === undefined ? "GET" : "POST"),
+      headers,
+      body: init.json === undefined ? undefined : JSON.stringify(init.json),
+    }),
     env,
     ctx,
   );
@@ -138,7 +142,10 @@ describe("login and sessions", () => {
     expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await errorCode(throttled)).toBe("too_many_requests");
     // The owner, from another client, is not.
-    const owner = await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.20" } });
+    const owner = await call("/api/auth/login", {
+      json: { email: account.email, password: account.password },
+      headers: { "cf-connecting-ip": "198.51.100.20" },
+    });
     expect(owner.status).toBe(200);
     // Nor is another account from the attacker's client.
     const other = await seedWorkspace();
@@ -157,8 +164,12 @@ describe("login and sessions", () => {
     expect(stopped.status).toBe(429);
     expect(Number(stopped.headers.get("retry-after"))).toBeGreaterThan(0);
     // The owner's client has not failed: it signs in.
-    expect((await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.21" } })).status).toBe(200);
-    const rows = await env.DB.prepare("SELECT key FROM login_attempts WHERE key LIKE ? AND locked_until > unixepoch()").bind(`%${account.email}%`).all<{ key: string }>();
+    expect(
+      (await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.21" } })).status,
+    ).toBe(200);
+    const rows = await env.DB.prepare("SELECT key FROM login_attempts WHERE key LIKE ? AND locked_until > unixepoch()")
+      .bind(`%${account.email}%`)
+      .all<{ key: string }>();
     expect(rows.results.map((r) => r.key)).toEqual([`client:203.0.113.21|email:${account.email}`]);
   });
 
@@ -171,7 +182,9 @@ describe("login and sessions", () => {
     }
     const res = await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: sprayer });
     expect(res.status).toBe(429);
-    expect((await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.99" } })).status).toBe(200);
+    expect(
+      (await call("/api/auth/login", { json: { email: account.email, password: account.password }, headers: { "cf-connecting-ip": "198.51.100.99" } })).status,
+    ).toBe(200);
   });
 
   it("clears the failure count after a successful login", async () => {
@@ -190,17 +203,23 @@ describe("login and sessions", () => {
 
   it("a new session ends after 7 days without use", async () => {
     const account = await seedWorkspace();
-    const row = await env.DB.prepare("SELECT created_at, expires_at FROM sessions WHERE user_id = ?").bind(account.userId).first<{ created_at: number; expires_at: number }>();
+    const row = await env.DB.prepare("SELECT created_at, expires_at FROM sessions WHERE user_id = ?")
+      .bind(account.userId)
+      .first<{ created_at: number; expires_at: number }>();
     expect(row!.expires_at - row!.created_at).toBe(7 * DAY);
   });
 
   it("a session in use is extended, never past 30 days from sign-in", async () => {
     const account = await seedWorkspace();
     // Signed in 29 days ago and used since: its idle expiry is near, so this use extends it.
-    await env.DB.prepare("UPDATE sessions SET created_at = unixepoch() - 29 * 86400, expires_at = unixepoch() + 60 WHERE user_id = ?").bind(account.userId).run();
+    await env.DB.prepare("UPDATE sessions SET created_at = unixepoch() - 29 * 86400, expires_at = unixepoch() + 60 WHERE user_id = ?")
+      .bind(account.userId)
+      .run();
     const res = await fetchApp(`${ORIGIN}/api/auth/me`, { cookie: account.cookie });
     expect(res.status).toBe(200);
-    const row = await env.DB.prepare("SELECT created_at, expires_at FROM sessions WHERE user_id = ?").bind(account.userId).first<{ created_at: number; expires_at: number }>();
+    const row = await env.DB.prepare("SELECT created_at, expires_at FROM sessions WHERE user_id = ?")
+      .bind(account.userId)
+      .first<{ created_at: number; expires_at: number }>();
     expect(row!.expires_at).toBe(row!.created_at + 30 * DAY);
     const maxAge = Number(/Max-Age=(\d+)/.exec(res.headers.getSetCookie().join())?.[1]);
     expect(maxAge).toBeGreaterThan(DAY - 60);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, callJson, errorCode, seedWorkspace, type Account, type Auth } from "./helpers";
+import { type Account, type Auth, call, callJson, errorCode, seedWorkspace } from "./helpers";
 
 type LabelView = { id: number; name: string; contact_count: number };
 type BulkResult = { matched: number; changed: number };
@@ -40,7 +40,9 @@ async function insertContacts(account: Account, total: number, opts: { prefix?: 
 
 /** Ids of the workspace's contacts carrying `labelId`. */
 async function holders(labelId: number): Promise<number[]> {
-  const { results } = await env.DB.prepare("SELECT contact_id AS id FROM contact_labels WHERE label_id = ? ORDER BY contact_id").bind(labelId).all<{ id: number }>();
+  const { results } = await env.DB.prepare("SELECT contact_id AS id FROM contact_labels WHERE label_id = ? ORDER BY contact_id")
+    .bind(labelId)
+    .all<{ id: number }>();
   return results.map((r) => r.id);
 }
 
@@ -158,7 +160,10 @@ describe("POST /api/contacts/labels refuses", () => {
     const ids = await insertContacts(admin, 3);
     const vip = await createLabel(admin, "VIP");
     const theirs = await createLabel(other, "Theirs");
-    for (const label_ids of [[vip, 99_999_999], [vip, theirs]]) {
+    for (const label_ids of [
+      [vip, 99_999_999],
+      [vip, theirs],
+    ]) {
       const error = await errorOf(await bulk(admin, { action: "add", label_ids, contact_ids: ids }));
       expect(error.status).toBe(400);
       expect(error.code).toBe("validation_failed");

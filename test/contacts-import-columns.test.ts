@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, callJson, seedWorkspace, type Auth } from "./helpers";
+import { type Auth, call, callJson, seedWorkspace } from "./helpers";
 
 type ImportResult = { created: number; updated: number; skipped: number; errors: { line: number; reason: string }[]; errors_truncated: boolean };
 type ContactView = { id: number; name: string; phone: string; attributes: Record<string, string>; labels: { id: number; name: string }[] };
@@ -28,7 +28,11 @@ describe("POST /api/contacts/import with explicit columns", () => {
   it("uses the roles given instead of the header's names: name, phone, labels, attribute:<key>, ignore", async () => {
     const admin = await seedWorkspace();
     // By its names, "Contato" would be the name and "Número" the phone; the columns say otherwise.
-    const csv = ["Contato,Cliente,Número,Tel,Grupos,Notas", "Loja Centro,Ana Souza,A-17,(11) 98765-4321,vip|sp,secret", "Loja Sul,Bia Lima,B-02,(11) 98765-4322,,x"].join("\n");
+    const csv = [
+      "Contato,Cliente,Número,Tel,Grupos,Notas",
+      "Loja Centro,Ana Souza,A-17,(11) 98765-4321,vip|sp,secret",
+      "Loja Sul,Bia Lima,B-02,(11) 98765-4322,,x",
+    ].join("\n");
     const result = await importOk(admin, csv, { columns: "attribute:store,name,attribute:number,phone,labels,ignore" });
     expect(result).toEqual({ created: 2, updated: 0, skipped: 0, errors: [], errors_truncated: false });
     const byPhone = new Map((await contacts(admin)).map((c) => [c.phone, c]));
@@ -68,14 +72,20 @@ describe("POST /api/contacts/import with explicit columns", () => {
     const error = await errorOf(await importCsv(admin, "a,b,c\n11987654321,x,y\n", { columns }));
     expect(error.status).toBe(400);
     expect(error.code).toBe("validation_failed");
-    expect(error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(/^columns/), message: expect.stringContaining(message) })]));
+    expect(error.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(/^columns/), message: expect.stringContaining(message) })]),
+    );
     expect(await contacts(admin)).toEqual([]);
   });
 
   it("refuses a columns list whose length differs from the header's, naming columns", async () => {
     const admin = await seedWorkspace();
     const error = await errorOf(await importCsv(admin, "a,b,c\n11987654321,x,y\n", { columns: "phone,name" }));
-    expect(error).toMatchObject({ status: 400, code: "validation_failed", details: [{ path: "columns", message: "the file's header has 3 columns but columns lists 2" }] });
+    expect(error).toMatchObject({
+      status: 400,
+      code: "validation_failed",
+      details: [{ path: "columns", message: "the file's header has 3 columns but columns lists 2" }],
+    });
     expect(await contacts(admin)).toEqual([]);
   });
 });

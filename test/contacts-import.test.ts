@@ -1,7 +1,6 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { exports } from "cloudflare:workers";
-import { call, callJson, errorCode, ORIGIN, seedWorkspace, type Auth } from "./helpers";
+import { type Auth, call, callJson, errorCode, ORIGIN, seedWorkspace } from "./helpers";
 
 type ImportResult = { created: number; updated: number; skipped: number; errors: { line: number; reason: string }[]; errors_truncated: boolean };
 type ContactView = { id: number; name: string; phone: string; attributes: Record<string, string>; labels: { id: number; name: string }[]; opted_out: boolean };
@@ -180,7 +179,11 @@ describe("re-importing", () => {
 
   it("keeps a contact's opt-out when it is imported again", async () => {
     const admin = await seedWorkspace();
-    const created = await callJson<ContactView>("/api/contacts", { method: "POST", json: { name: "Out", phone: "+55 11 91111-1111", opted_out: true }, auth: admin });
+    const created = await callJson<ContactView>("/api/contacts", {
+      method: "POST",
+      json: { name: "Out", phone: "+55 11 91111-1111", opted_out: true },
+      auth: admin,
+    });
     expect(await importOk(admin, "name,phone\nBack In,+55 11 91111-1111\n")).toMatchObject({ created: 0, updated: 1 });
     const after = await callJson<ContactView>(`/api/contacts/${created.id}`, { auth: admin });
     expect(after).toMatchObject({ name: "Back In", opted_out: true });
@@ -214,7 +217,7 @@ describe("labels in the file", () => {
     const vip = await createLabel(admin, "VIP");
     const result = await importOk(
       admin,
-      "name,phone,labels\nAna,+55 11 91111-1111,vip|New Label\nBia,+55 11 92222-2222,NEW LABEL;Vip\nCaio,+55 11 93333-3333,\"new label, VIP , other\"\n",
+      'name,phone,labels\nAna,+55 11 91111-1111,vip|New Label\nBia,+55 11 92222-2222,NEW LABEL;Vip\nCaio,+55 11 93333-3333,"new label, VIP , other"\n',
     );
     expect(result).toMatchObject({ created: 3, updated: 0, skipped: 0, errors: [] });
 
@@ -373,7 +376,10 @@ describe("rejected files", () => {
 
   it.each([
     ["application/json", '{"name":"Ana","phone":"+5511911111111"}'],
-    ["multipart/form-data; boundary=xyz", '--xyz\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n\r\nname,phone\nAna,+55 11 91111-1111\n\r\n--xyz--\r\n'],
+    [
+      "multipart/form-data; boundary=xyz",
+      '--xyz\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n\r\nname,phone\nAna,+55 11 91111-1111\n\r\n--xyz--\r\n',
+    ],
     ["application/x-www-form-urlencoded", "name=Ana&phone=%2B5511911111111"],
   ])("refuses content-type %s with 415", async (contentType, body) => {
     const admin = await seedWorkspace();

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, callJson, errorCode, seedOperator, seedWorkspace, type Auth } from "./helpers";
+import { type Auth, call, callJson, errorCode, seedOperator, seedWorkspace } from "./helpers";
 
 type LabelRef = { id: number; name: string; color: string };
 type ContactView = {
@@ -202,7 +202,11 @@ describe("reading, changing and deleting a contact", () => {
   it("changes name and phone (normalised) on PATCH", async () => {
     const admin = await seedWorkspace();
     const contact = await createContact(admin, { name: "Ana", phone: "+55 11 98765-4321" });
-    const patched = await callJson<ContactView>(`/api/contacts/${contact.id}`, { method: "PATCH", json: { name: "Ana Maria", phone: "(21) 99876-5432" }, auth: admin });
+    const patched = await callJson<ContactView>(`/api/contacts/${contact.id}`, {
+      method: "PATCH",
+      json: { name: "Ana Maria", phone: "(21) 99876-5432" },
+      auth: admin,
+    });
     expect(patched).toMatchObject({ id: contact.id, name: "Ana Maria", phone: "+5521998765432" });
   });
 
@@ -490,7 +494,10 @@ describe("contacts: access", () => {
 
     for (const query of ["", "q=Ana", "q=98765", "q=Bruno", "opted_out=false", "limit=100"]) {
       const ids = (await list(a, query)).data.map((c) => c.id);
-      expect(ids.every((id) => id === mine.id), `query ${query}: ${ids}`).toBe(true);
+      expect(
+        ids.every((id) => id === mine.id),
+        `query ${query}: ${ids}`,
+      ).toBe(true);
     }
     expect((await list(a, "q=Bruno")).data).toEqual([]);
     expect((await list(b)).data.map((c) => c.name)).toEqual(["Bruno Only-B", "Ana Twin"]);

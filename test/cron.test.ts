@@ -13,7 +13,12 @@ it("purges expired sessions, sessions past their lifetime and stale login attemp
     env.DB.prepare("INSERT INTO sessions (id_hash, user_id, workspace_id, expires_at) VALUES ('old', ?, ?, ?)").bind(user!.id, ws!.id, now - 10),
     env.DB.prepare("INSERT INTO sessions (id_hash, user_id, workspace_id, expires_at) VALUES ('live', ?, ?, ?)").bind(user!.id, ws!.id, now + 3600),
     // Past the 30 days a session may live, whatever its idle expiry says.
-    env.DB.prepare("INSERT INTO sessions (id_hash, user_id, workspace_id, created_at, expires_at) VALUES ('aged', ?, ?, ?, ?)").bind(user!.id, ws!.id, now - 31 * 86400, now + 3600),
+    env.DB.prepare("INSERT INTO sessions (id_hash, user_id, workspace_id, created_at, expires_at) VALUES ('aged', ?, ?, ?, ?)").bind(
+      user!.id,
+      ws!.id,
+      now - 31 * 86400,
+      now + 3600,
+    ),
     env.DB.prepare("INSERT INTO login_attempts (key, failures, window_started_at, locked_until) VALUES ('email:stale', 3, ?, NULL)").bind(now - 3600),
     env.DB.prepare("INSERT INTO login_attempts (key, failures, window_started_at, locked_until) VALUES ('email:locked', 5, ?, ?)").bind(now - 60, now + 600),
   ]);

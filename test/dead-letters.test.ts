@@ -5,10 +5,20 @@ import type { Grant, OutboundJob, Progress } from "../worker/campaigns/campaign-
 import { DEAD_LETTER_BODY_MAX } from "../worker/dead-letters/consumer";
 import worker from "../worker/index";
 import type { WebhookJob } from "../worker/webhooks/job";
-import { call, callJson, errorCode, seedOperator, seedWorkspace, type Account } from "./helpers";
 import { createCampaign, holdOutbound, senderOf, templateCampaign, world } from "./campaigns/world";
+import { type Account, call, callJson, errorCode, seedOperator, seedWorkspace } from "./helpers";
 
-type DeadLetter = { id: number; queue: string; kind: string; summary: string; inbox_id: number | null; campaign_id: number | null; body: string; body_truncated: boolean; received_at: string };
+type DeadLetter = {
+  id: number;
+  queue: string;
+  kind: string;
+  summary: string;
+  inbox_id: number | null;
+  campaign_id: number | null;
+  body: string;
+  body_truncated: boolean;
+  received_at: string;
+};
 type Page = { data: DeadLetter[]; next_cursor: string | null };
 
 let seq = 0;
@@ -23,14 +33,35 @@ async function deadLetter(queue: "herald-webhooks-dead" | "herald-outbound-dead"
 }
 
 const rowOf = (queue: string, messageId: string) =>
-  env.DB.prepare("SELECT workspace_id, inbox_id, campaign_id, kind, summary, body, body_truncated FROM dead_letters WHERE queue = ? AND message_id = ?").bind(queue, messageId).first<Record<string, unknown>>();
+  env.DB.prepare("SELECT workspace_id, inbox_id, campaign_id, kind, summary, body, body_truncated FROM dead_letters WHERE queue = ? AND message_id = ?")
+    .bind(queue, messageId)
+    .first<Record<string, unknown>>();
 
-const webhookJob = (account: Account, inboxId: number, body: string): WebhookJob => ({ inboxId, workspaceId: account.workspaceId, receivedAt: Date.now(), body });
+const webhookJob = (account: Account, inboxId: number, body: string): WebhookJob => ({
+  inboxId,
+  workspaceId: account.workspaceId,
+  receivedAt: Date.now(),
+  body,
+});
 
 const statusEnvelope = (wamid: string) =>
   JSON.stringify({
     object: "whatsapp_business_account",
-    entry: [{ id: "1", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "1", phone_number_id: "1" }, statuses: [{ id: wamid, status: "delivered", timestamp: "1750000000" }] } }] }],
+    entry: [
+      {
+        id: "1",
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "1", phone_number_id: "1" },
+              statuses: [{ id: wamid, status: "delivered", timestamp: "1750000000" }],
+            },
+          },
+        ],
+      },
+    ],
   });
 
 afterEach(() => {
@@ -40,7 +71,12 @@ afterEach(() => {
 describe("webhook dead letters", () => {
   it("are recorded, acknowledged and listed to the workspace's admins, newest first, page by page", async () => {
     const admin = await seedWorkspace();
-    const { ids, result } = await deadLetter("herald-webhooks-dead", webhookJob(admin, 7001, statusEnvelope("wamid.D1")), webhookJob(admin, 7001, statusEnvelope("wamid.D2")), webhookJob(admin, 7002, "not json"));
+    const { ids, result } = await deadLetter(
+      "herald-webhooks-dead",
+      webhookJob(admin, 7001, statusEnvelope("wamid.D1")),
+      webhookJob(admin, 7001, statusEnvelope("wamid.D2")),
+      webhookJob(admin, 7002, "not json"),
+    );
     expect(result.ackAll).toBe(false);
     expect([...result.explicitAcks].sort()).toEqual([...ids].sort());
     expect(result.retryMessages).toEqual([]);
@@ -91,7 +127,9 @@ describe("webhook dead letters", () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     await deadLetter("herald-webhooks-dead", webhookJob(admin, 7005, statusEnvelope("wamid.LOG")));
     const lines = errors.mock.calls.map(([line]) => (typeof line === "string" && line.startsWith("{") ? JSON.parse(line) : null)).filter(Boolean);
-    expect(lines).toContainEqual(expect.objectContaining({ event: "dead_letter", queue: "herald-webhooks-dead", kind: "webhook", workspace_id: admin.workspaceId, inbox_id: 7005 }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ event: "dead_letter", queue: "herald-webhooks-dead", kind: "webhook", workspace_id: admin.workspaceId, inbox_id: 7005 }),
+    );
   });
 });
 
@@ -200,7 +238,9 @@ describe("outbound dead letters", () => {
     const progress = (await stub.progress()) as Progress;
     expect(progress).toMatchObject({ status: "completed", total: 2 });
     expect(progress.states).toMatchObject({ sending: 0, unknown: 1, sent: 1 });
-    const rows = await runInDurableObject(stub, (_: unknown, state) => state.storage.sql.exec<{ id: number; state: string; wamid: string | null }>("SELECT id, state, wamid FROM recipients ORDER BY id").toArray());
+    const rows = await runInDurableObject(stub, (_: unknown, state) =>
+      state.storage.sql.exec<{ id: number; state: string; wamid: string | null }>("SELECT id, state, wamid FROM recipients ORDER BY id").toArray(),
+    );
     expect(rows.find((r) => r.id === a.id)).toMatchObject({ state: "sent", wamid: "wamid.TOO-LATE" });
     expect(rows.find((r) => r.id === b.id)).toMatchObject({ state: "unknown", wamid: null });
     // A late "not sent" for the other claim: the campaign has completed, so it is not sent again.

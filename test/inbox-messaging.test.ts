@@ -2,11 +2,17 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../worker/db/client";
-import { insertInbox, inboxInput } from "../worker/inboxes/connect";
-import { call, callJson, errorCode, seedOperator, seedWorkspace, type Account } from "./helpers";
+import { inboxInput, insertInbox } from "../worker/inboxes/connect";
+import { type Account, call, callJson, errorCode, seedOperator, seedWorkspace } from "./helpers";
 
 type Inbox = { id: number; phone_number_id: string; waba_id: string; messaging_limit_tier: string; display_phone: string };
-type Template = { name: string; language: string; status: string; parameter_format: string; variables: { component: string; name: string; kind: string; button_index?: number }[] };
+type Template = {
+  name: string;
+  language: string;
+  status: string;
+  parameter_format: string;
+  variables: { component: string; name: string; kind: string; button_index?: number }[];
+};
 
 let numberSeq = 0;
 async function sandboxInbox(account: Account, scenario: Record<string, unknown> = {}): Promise<Inbox> {
@@ -17,7 +23,17 @@ async function sandboxInbox(account: Account, scenario: Record<string, unknown> 
   });
   await callJson(`/api/sandbox/inboxes/${inbox.id}/scenario`, {
     method: "PUT",
-    json: { pair_rate_limit_ms: 0, failed_rate: 0, unread_rate: 0, reply_rate: 0, opt_out_rate: 0, sent_delay_ms: [0, 0], delivered_delay_ms: [0, 0], read_delay_ms: [0, 0], ...scenario },
+    json: {
+      pair_rate_limit_ms: 0,
+      failed_rate: 0,
+      unread_rate: 0,
+      reply_rate: 0,
+      opt_out_rate: 0,
+      sent_delay_ms: [0, 0],
+      delivered_delay_ms: [0, 0],
+      read_delay_ms: [0, 0],
+      ...scenario,
+    },
     auth: account,
   });
   return inbox;
@@ -137,7 +153,10 @@ describe("sending one message", () => {
     const admin = await seedWorkspace();
     const inbox = await sandboxInbox(admin);
     await synced(admin, inbox);
-    const missing = await send(admin, inbox, { to: "+5511987651114", template: { name: "welcome_offer", language: "pt_BR", header: { "1": "Ana" }, body: { "1": "Ana" } } });
+    const missing = await send(admin, inbox, {
+      to: "+5511987651114",
+      template: { name: "welcome_offer", language: "pt_BR", header: { "1": "Ana" }, body: { "1": "Ana" } },
+    });
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as any).error.details).toEqual([{ path: "template.body.2", message: "is required" }]);
     const unknown = await send(admin, inbox, { to: "+5511987651114", template: { name: "nope", language: "pt_BR" } });
@@ -166,7 +185,10 @@ describe("sending one message", () => {
   it("receives sent → delivered → read back through the signed webhook path", async () => {
     const admin = await seedWorkspace();
     const inbox = await sandboxInbox(admin);
-    const sent = await callJson<{ id: number }>(`/api/inboxes/${inbox.id}/messages`, { json: { to: "+5511987651115", text: { body: "status please" } }, auth: admin });
+    const sent = await callJson<{ id: number }>(`/api/inboxes/${inbox.id}/messages`, {
+      json: { to: "+5511987651115", text: { body: "status please" } },
+      auth: admin,
+    });
     const stub = env.SANDBOX.get(env.SANDBOX.idFromName(inbox.phone_number_id));
     for (let i = 0; i < 5; i++) await runDurableObjectAlarm(stub);
     const message = await waitFor(
@@ -230,7 +252,9 @@ describe("sandbox switch", () => {
   it("a deployment without the sandbox refuses sandbox inboxes", async () => {
     const admin = await seedWorkspace();
     const input = inboxInput.parse({ name: "x", provider: "sandbox", phone_number_id: "123", waba_id: "456" });
-    await expect(insertInbox({ ...env, SANDBOX_ENABLED: "false" }, createDb(env.DB), admin.workspaceId, "http://localhost", input)).rejects.toThrow(/sandbox is turned off/);
+    await expect(insertInbox({ ...env, SANDBOX_ENABLED: "false" }, createDb(env.DB), admin.workspaceId, "http://localhost", input)).rejects.toThrow(
+      /sandbox is turned off/,
+    );
   });
 });
 

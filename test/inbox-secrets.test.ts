@@ -9,12 +9,12 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../worker/db/client";
-import { inboxes, type Inbox } from "../worker/db/schema";
-import worker from "../worker/index";
-import { decryptSecret, encryptSecret } from "../worker/lib/crypto";
+import { type Inbox, inboxes } from "../worker/db/schema";
 import { inboxInput, insertInbox } from "../worker/inboxes/connect";
 import { inboxSecrets } from "../worker/inboxes/secrets";
-import { callJson, seedWorkspace, type Account } from "./helpers";
+import worker from "../worker/index";
+import { decryptSecret, encryptSecret } from "../worker/lib/crypto";
+import { type Account, callJson, seedWorkspace } from "./helpers";
 
 const KEY = env.HERALD_ENCRYPTION_KEY;
 const db = createDb(env.DB);
@@ -24,7 +24,14 @@ const cron = () => worker.scheduled!(createScheduledController({ cron: "* * * * 
 let seq = 0;
 const cloudInbox = (admin: Account, token: string, secret: string) =>
   callJson<{ id: number }>("/api/inboxes", {
-    json: { name: "Sales", provider: "cloud", phone_number_id: `20${Date.now() % 1e9}${seq++}`, waba_id: "419561257915477", access_token: token, app_secret: secret },
+    json: {
+      name: "Sales",
+      provider: "cloud",
+      phone_number_id: `20${Date.now() % 1e9}${seq++}`,
+      waba_id: "419561257915477",
+      access_token: token,
+      app_secret: secret,
+    },
     auth: admin,
   });
 
@@ -34,7 +41,11 @@ const legacyContext = (workspaceId: number, field: "access_token" | "app_secret"
 /** Rewrites an inbox's secrets as they were stored before inbox ids were bound. */
 async function makeLegacy(id: number, workspaceId: number, token: string, secret: string) {
   await env.DB.prepare("UPDATE inboxes SET access_token_enc = ?, app_secret_enc = ?, secret_context = 1 WHERE id = ?")
-    .bind(await encryptSecret(KEY, token, legacyContext(workspaceId, "access_token")), await encryptSecret(KEY, secret, legacyContext(workspaceId, "app_secret")), id)
+    .bind(
+      await encryptSecret(KEY, token, legacyContext(workspaceId, "access_token")),
+      await encryptSecret(KEY, secret, legacyContext(workspaceId, "app_secret")),
+      id,
+    )
     .run();
 }
 
@@ -128,7 +139,9 @@ describe("inbox secrets", () => {
     const admin = await seedWorkspace();
     const input = inboxInput.parse({ name: "No key", provider: "cloud", phone_number_id: "31415926", waba_id: "27182818", access_token: "t", app_secret: "s" });
     for (const key of ["", "c2hvcnQ="]) {
-      await expect(insertInbox({ ...env, HERALD_ENCRYPTION_KEY: key }, db, admin.workspaceId, "http://localhost", input)).rejects.toMatchObject({ code: "not_configured" });
+      await expect(insertInbox({ ...env, HERALD_ENCRYPTION_KEY: key }, db, admin.workspaceId, "http://localhost", input)).rejects.toMatchObject({
+        code: "not_configured",
+      });
     }
     const count = await env.DB.prepare("SELECT count(*) AS n FROM inboxes WHERE workspace_id = ?").bind(admin.workspaceId).first<{ n: number }>();
     expect(count!.n).toBe(0);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { Inbox } from "../worker/db/schema";
 import { inboxSecrets } from "../worker/inboxes/secrets";
-import { call, callJson, errorCode, seedOperator, seedWorkspace, type Auth } from "./helpers";
+import { type Auth, call, callJson, errorCode, seedOperator, seedWorkspace } from "./helpers";
 
 const ACCESS_TOKEN = "EAAG-secret-access-token-1234567890";
 const APP_SECRET = "app-secret-abcdef0123456789";
@@ -98,12 +98,17 @@ describe("inboxes", () => {
     }
     expect(second.phone_number_id).not.toBe(first.phone_number_id);
     // The simulated number answers like Meta's: the connection check reads it back.
-    expect(await callJson(`/api/inboxes/${first.id}/test`, { method: "POST", expect: 200, auth: admin })).toMatchObject({ ok: true, display_phone_number: first.display_phone });
+    expect(await callJson(`/api/inboxes/${first.id}/test`, { method: "POST", expect: 200, auth: admin })).toMatchObject({
+      ok: true,
+      display_phone_number: first.display_phone,
+    });
 
     const res = await call("/api/inboxes", { json: cloudInbox({ phone_number_id: undefined, waba_id: undefined }), auth: admin });
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).error.details.map((d: any) => d.path).sort()).toEqual(["phone_number_id", "waba_id"]);
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM inboxes WHERE workspace_id = ? AND provider = 'cloud'").bind(admin.workspaceId).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM inboxes WHERE workspace_id = ? AND provider = 'cloud'")
+      .bind(admin.workspaceId)
+      .first<{ n: number }>();
     expect(count!.n).toBe(0);
   });
 
@@ -244,7 +249,11 @@ describe("the Cloud API host", () => {
     const inbox = await create(admin);
     const alone = await call(`/api/inboxes/${inbox.id}`, { method: "PATCH", json: { api_base_url: "https://graph.herald.test" }, auth: admin });
     expect((await refused(alone)).sort()).toEqual(["access_token", "app_secret"]);
-    const halfway = await call(`/api/inboxes/${inbox.id}`, { method: "PATCH", json: { api_base_url: "https://graph.herald.test", access_token: "x-token" }, auth: admin });
+    const halfway = await call(`/api/inboxes/${inbox.id}`, {
+      method: "PATCH",
+      json: { api_base_url: "https://graph.herald.test", access_token: "x-token" },
+      auth: admin,
+    });
     expect(await refused(halfway)).toEqual(["app_secret"]);
     expect(await callJson(`/api/inboxes/${inbox.id}`, { auth: admin })).toMatchObject({ api_base_url: "https://graph.facebook.com" });
     expect(await inboxSecrets(env, await rawInbox(inbox.id))).toEqual({ accessToken: ACCESS_TOKEN, appSecret: APP_SECRET });

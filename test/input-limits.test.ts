@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { textCampaign, world } from "./campaigns/world";
-import { callJson, ORIGIN, seedWorkspace, type Auth } from "./helpers";
+import { type Auth, callJson, ORIGIN, seedWorkspace } from "./helpers";
 
 const LIMIT = 64 * 1024;
 
@@ -89,7 +89,15 @@ describe("JSON bodies are limited to 64 kB", () => {
     expect(body.length).toBeLessThan(LIMIT);
     const { stream } = (() => {
       const bytes = new TextEncoder().encode(body);
-      return { stream: new ReadableStream({ start(c) { c.enqueue(bytes.slice(0, 30_000)); c.enqueue(bytes.slice(30_000)); c.close(); } }) };
+      return {
+        stream: new ReadableStream({
+          start(c) {
+            c.enqueue(bytes.slice(0, 30_000));
+            c.enqueue(bytes.slice(30_000));
+            c.close();
+          },
+        }),
+      };
     })();
     const res = await post("/api/contacts", stream, {}, admin);
     expect(res.status).toBe(201);
@@ -100,7 +108,13 @@ describe("JSON bodies are limited to 64 kB", () => {
     const variants = Array.from({ length: 10 }, (_, i) => `${i} ${"न".repeat(4090)}`);
     const body = JSON.stringify(textCampaign(w, variants));
     expect(new TextEncoder().encode(body).byteLength).toBeGreaterThan(100_000);
-    const created = await callJson<{ content: { variants: string[] } }>("/api/campaigns", { method: "POST", body, headers: { "content-type": "application/json" }, auth: w.admin, expect: 201 });
+    const created = await callJson<{ content: { variants: string[] } }>("/api/campaigns", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+      auth: w.admin,
+      expect: 201,
+    });
     expect(created.content.variants).toEqual(variants);
     const { stream } = endlessJson(1024 * 1024);
     await expectTooLarge(await post("/api/campaigns", stream, {}, w.admin), 256 * 1024);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, callJson, errorCode, seedOperator, seedWorkspace, type Auth } from "./helpers";
+import { type Auth, call, callJson, errorCode, seedOperator, seedWorkspace } from "./helpers";
 
 type LabelView = { id: number; name: string; color: string; contact_count: number; created_at: string | null };
 type ErrorBody = { error: { code: string; message: string; details?: unknown } };

@@ -29,7 +29,10 @@ const usersCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM 
 // First-run setup happens once per database, and each test file has its own: these run in order.
 describe("first-run setup outside local development", () => {
   it("is refused while the deployment has no SETUP_SECRET, saying to set one", async () => {
-    for (const vars of [{ HERALD_ENV: "production", SETUP_SECRET: undefined }, { HERALD_ENV: undefined, SETUP_SECRET: "  " }]) {
+    for (const vars of [
+      { HERALD_ENV: "production", SETUP_SECRET: undefined },
+      { HERALD_ENV: undefined, SETUP_SECRET: "  " },
+    ]) {
       const res = await callWith(vars as Partial<Env>, "/api/auth/setup", { json: { ...input, setup_secret: "anything at all" } });
       expect(res.status).toBe(500);
       const body = (await res.json()) as any;

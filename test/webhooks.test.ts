@@ -1,12 +1,12 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { parseWebhookEnvelope } from "../worker/domain/webhook-envelope";
 import worker from "../worker/index";
-import { hmacKey, signBody } from "../worker/webhooks/signature";
 import { forgetWebhookAuth, webhookInboxes } from "../worker/webhooks/inbox-directory";
 import type { WebhookJob } from "../worker/webhooks/job";
-import { parseWebhookEnvelope } from "../worker/domain/webhook-envelope";
-import { call, callJson, seedWorkspace, type Account } from "./helpers";
+import { hmacKey, signBody } from "../worker/webhooks/signature";
+import { type Account, call, callJson, seedWorkspace } from "./helpers";
 
 const APP_SECRET = "webhook-app-secret-0123456789";
 const VERIFY_TOKEN = "verify-token-for-tests";
@@ -33,7 +33,12 @@ const envelope = (inbox: Inbox, value: Record<string, unknown>, field = "message
   entry: [
     {
       id: inbox.waba_id,
-      changes: [{ field, value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550783881", phone_number_id: inbox.phone_number_id }, ...value } }],
+      changes: [
+        {
+          field,
+          value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550783881", phone_number_id: inbox.phone_number_id }, ...value },
+        },
+      ],
     },
   ],
 });
@@ -87,7 +92,9 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
 }
 
 const eventsOf = (inboxId: number) =>
-  env.DB.prepare("SELECT wamid, status, occurred_at FROM message_events WHERE inbox_id = ? ORDER BY wamid, status").bind(inboxId).all<{ wamid: string; status: string; occurred_at: number }>();
+  env.DB.prepare("SELECT wamid, status, occurred_at FROM message_events WHERE inbox_id = ? ORDER BY wamid, status")
+    .bind(inboxId)
+    .all<{ wamid: string; status: string; occurred_at: number }>();
 
 describe("verification handshake", () => {
   it("echoes the challenge for the right verify token only", async () => {
@@ -212,7 +219,10 @@ describe("signature check", () => {
     const body = JSON.stringify(envelope(inbox, { statuses: [status("wamid.SIGNED", "sent", now)] }));
     const res = await post(inbox.id, body);
     expect(res.status).toBe(200);
-    const rows = await waitFor(() => eventsOf(inbox.id), (r) => r.results.length > 0);
+    const rows = await waitFor(
+      () => eventsOf(inbox.id),
+      (r) => r.results.length > 0,
+    );
     expect(rows.results).toEqual([{ wamid: "wamid.SIGNED", status: "sent", occurred_at: now }]);
   });
 
@@ -242,7 +252,10 @@ describe("signature check", () => {
     expect((await post(inbox.id, JSON.stringify({ object: "page", entry: [] }))).status).toBe(200);
     const now = Math.floor(Date.now() / 1000);
     expect((await post(inbox.id, JSON.stringify(envelope(inbox, { statuses: [status("wamid.AFTER", "sent", now)] })))).status).toBe(200);
-    const rows = await waitFor(() => eventsOf(inbox.id), (r) => r.results.length > 0);
+    const rows = await waitFor(
+      () => eventsOf(inbox.id),
+      (r) => r.results.length > 0,
+    );
     expect(rows.results).toEqual([{ wamid: "wamid.AFTER", status: "sent", occurred_at: now }]);
   });
 
@@ -251,11 +264,17 @@ describe("signature check", () => {
     const inbox = await cloudInbox(account);
     const now = Math.floor(Date.now() / 1000);
     // 1,000 statuses with long callback data: about 400 KB, four times what one queue message takes.
-    const statuses = Array.from({ length: 1000 }, (_, i) => status(`wamid.BIG${String(i).padStart(4, "0")}`, "delivered", now, { biz_opaque_callback_data: `x${"y".repeat(300)}` }));
+    const statuses = Array.from({ length: 1000 }, (_, i) =>
+      status(`wamid.BIG${String(i).padStart(4, "0")}`, "delivered", now, { biz_opaque_callback_data: `x${"y".repeat(300)}` }),
+    );
     const body = JSON.stringify(envelope(inbox, { statuses }));
     expect(body.length).toBeGreaterThan(384 * 1024);
     expect((await post(inbox.id, body)).status).toBe(200);
-    const rows = await waitFor(() => eventsOf(inbox.id), (r) => r.results.length >= 1000, 15_000);
+    const rows = await waitFor(
+      () => eventsOf(inbox.id),
+      (r) => r.results.length >= 1000,
+      15_000,
+    );
     expect(rows.results.length).toBe(1000);
     expect(new Set(rows.results.map((r) => r.wamid)).size).toBe(1000);
     expect(rows.results.every((r) => r.status === "delivered" && r.occurred_at === now)).toBe(true);
@@ -281,7 +300,11 @@ describe("signature check", () => {
       },
     });
     // A stream of unknown length: the request carries no Content-Length.
-    const res = await call(`/webhooks/whatsapp/${inbox.id}`, { method: "POST", body, headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` } });
+    const res = await call(`/webhooks/whatsapp/${inbox.id}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` },
+    });
     expect(res.status).toBe(413);
     expect(await res.text()).toBe("payload too large");
     // Whatever the runtime buffers between the two sides, far less than the 32 MB offered was read.
@@ -308,13 +331,22 @@ describe("applying events", () => {
     const multi = {
       object: "whatsapp_business_account",
       entry: [
-        { ...base.entry[0], changes: [base.entry[0]!.changes[0], { ...base.entry[0]!.changes[0], value: { ...base.entry[0]!.changes[0]!.value, statuses: [status("wamid.M1", "sent", 1750000001)] } }] },
+        {
+          ...base.entry[0],
+          changes: [
+            base.entry[0]!.changes[0],
+            { ...base.entry[0]!.changes[0], value: { ...base.entry[0]!.changes[0]!.value, statuses: [status("wamid.M1", "sent", 1750000001)] } },
+          ],
+        },
         {
           ...base.entry[0],
           changes: [
             {
               ...base.entry[0]!.changes[0],
-              value: { ...base.entry[0]!.changes[0]!.value, statuses: [{ id: "wamid.M2", status: "delivered", timestamp: "1750000002" }, status("wamid.M3", "read", 1750000003)] },
+              value: {
+                ...base.entry[0]!.changes[0]!.value,
+                statuses: [{ id: "wamid.M2", status: "delivered", timestamp: "1750000002" }, status("wamid.M3", "read", 1750000003)],
+              },
             },
           ],
         },
@@ -372,7 +404,9 @@ describe("applying events", () => {
       statuses: [status("wamid.F1", "failed", 1750000005, { recipient_id: phones[4], errors: [{ code: 131050, title: "User stopped marketing messages" }] })],
     });
     await consume(inbox, account, cloudStatus);
-    const rows = await env.DB.prepare("SELECT phone, opted_out_at FROM contacts WHERE workspace_id = ? ORDER BY phone").bind(account.workspaceId).all<{ phone: string; opted_out_at: number | null }>();
+    const rows = await env.DB.prepare("SELECT phone, opted_out_at FROM contacts WHERE workspace_id = ? ORDER BY phone")
+      .bind(account.workspaceId)
+      .all<{ phone: string; opted_out_at: number | null }>();
     const optedOut = Object.fromEntries(rows.results.map((r) => [r.phone, r.opted_out_at !== null]));
     expect(optedOut).toEqual({
       "+5511987651001": true,
@@ -383,7 +417,9 @@ describe("applying events", () => {
     // 131050 opts out an existing contact (the failed status names no new contact).
     await callJson("/api/contacts", { json: { phone: `+${phones[4]}` }, auth: account });
     await consume(inbox, account, cloudStatus);
-    const fifth = await env.DB.prepare("SELECT opted_out_at FROM contacts WHERE workspace_id = ? AND phone = ?").bind(account.workspaceId, `+${phones[4]}`).first<{ opted_out_at: number | null }>();
+    const fifth = await env.DB.prepare("SELECT opted_out_at FROM contacts WHERE workspace_id = ? AND phone = ?")
+      .bind(account.workspaceId, `+${phones[4]}`)
+      .first<{ opted_out_at: number | null }>();
     expect(fifth!.opted_out_at).not.toBeNull();
   });
 
@@ -395,7 +431,13 @@ describe("applying events", () => {
       account,
       envelope(inbox, {
         messages: [
-          { from: "16505551234", id: "wamid.SYS", timestamp: "1750269342", type: "system", system: { body: "changed number", wa_id: "12195555358", type: "user_changed_number" } },
+          {
+            from: "16505551234",
+            id: "wamid.SYS",
+            timestamp: "1750269342",
+            type: "system",
+            system: { body: "changed number", wa_id: "12195555358", type: "user_changed_number" },
+          },
           { from: "16505551234", id: "wamid.UNS", timestamp: "1750269343", type: "unsupported", errors: [{ code: 131051, title: "Message type unknown" }] },
         ],
       }),
@@ -411,13 +453,25 @@ describe("applying events", () => {
     const account = await seedWorkspace();
     const inbox = await cloudInbox(account);
     const insert = (wamid: string) =>
-      env.DB.prepare("INSERT INTO messages (workspace_id, inbox_id, to_phone, kind, content, wamid, status) VALUES (?, ?, '+5511987650000', 'text', '{}', ?, 'accepted') RETURNING id")
+      env.DB.prepare(
+        "INSERT INTO messages (workspace_id, inbox_id, to_phone, kind, content, wamid, status) VALUES (?, ?, '+5511987650000', 'text', '{}', ?, 'accepted') RETURNING id",
+      )
         .bind(account.workspaceId, inbox.id, wamid)
         .first<{ id: number }>();
     await insert("wamid.S1");
     await insert("wamid.S2");
-    await consume(inbox, account, envelope(inbox, { statuses: [status("wamid.S1", "read", 3), status("wamid.S2", "failed", 2, { errors: [{ code: 131026, title: "Message undeliverable" }] })] }));
-    await consume(inbox, account, envelope(inbox, { statuses: [status("wamid.S1", "delivered", 2), status("wamid.S1", "sent", 1), status("wamid.S2", "sent", 1)] }));
+    await consume(
+      inbox,
+      account,
+      envelope(inbox, {
+        statuses: [status("wamid.S1", "read", 3), status("wamid.S2", "failed", 2, { errors: [{ code: 131026, title: "Message undeliverable" }] })],
+      }),
+    );
+    await consume(
+      inbox,
+      account,
+      envelope(inbox, { statuses: [status("wamid.S1", "delivered", 2), status("wamid.S1", "sent", 1), status("wamid.S2", "sent", 1)] }),
+    );
     const statusOf = async (wamid: string) => (await env.DB.prepare("SELECT status, error_code FROM messages WHERE wamid = ?").bind(wamid).first()) as any;
     expect(await statusOf("wamid.S1")).toEqual({ status: "read", error_code: null });
     expect(await statusOf("wamid.S2")).toEqual({ status: "failed", error_code: 131026 });
@@ -436,7 +490,11 @@ describe("applying events", () => {
     await consume(
       inbox,
       account,
-      envelope(inbox, { event: "PAUSED", message_template_id: 555, message_template_name: "promo", message_template_language: "pt_BR", reason: "LOW_QUALITY" }, "message_template_status_update"),
+      envelope(
+        inbox,
+        { event: "PAUSED", message_template_id: 555, message_template_name: "promo", message_template_language: "pt_BR", reason: "LOW_QUALITY" },
+        "message_template_status_update",
+      ),
     );
     const row = await env.DB.prepare("SELECT status FROM templates WHERE inbox_id = ?").bind(inbox.id).first<{ status: string }>();
     expect(row!.status).toBe("PAUSED");
@@ -444,8 +502,21 @@ describe("applying events", () => {
 });
 
 describe("acknowledging queue messages", () => {
-  const job = (inbox: Inbox, account: Account, events: unknown[]): WebhookJob => ({ inboxId: inbox.id, workspaceId: account.workspaceId, receivedAt: Date.now(), events: events as WebhookJob extends { events: infer E } ? E : never });
-  const statusEvent = (inbox: Inbox, wamid: string | null, ts: number) => ({ kind: "status", wabaId: inbox.waba_id, phoneNumberId: inbox.phone_number_id, wamid, status: "delivered", timestamp: ts, errors: [] });
+  const job = (inbox: Inbox, account: Account, events: unknown[]): WebhookJob => ({
+    inboxId: inbox.id,
+    workspaceId: account.workspaceId,
+    receivedAt: Date.now(),
+    events: events as WebhookJob extends { events: infer E } ? E : never,
+  });
+  const statusEvent = (inbox: Inbox, wamid: string | null, ts: number) => ({
+    kind: "status",
+    wabaId: inbox.waba_id,
+    phoneNumberId: inbox.phone_number_id,
+    wamid,
+    status: "delivered",
+    timestamp: ts,
+    errors: [],
+  });
 
   it("a job for a deleted inbox is dropped and one that fails is retried alone; the rest of the batch is applied and acknowledged", async () => {
     const account = await seedWorkspace();

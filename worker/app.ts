@@ -29,7 +29,12 @@ const api = new Hono<AppEnv>()
   .use(bodyLimit, withDb, csrfGuard, requireUser)
   .get(
     "/health",
-    describe({ summary: "Liveness and database reachability", tags: ["health"], access: "public", responses: { 200: { description: "healthy", schema: z.object({ ok: z.boolean(), version: z.string() }) } } }),
+    describe({
+      summary: "Liveness and database reachability",
+      tags: ["health"],
+      access: "public",
+      responses: { 200: { description: "healthy", schema: z.object({ ok: z.boolean(), version: z.string() }) } },
+    }),
     async (c) => {
       await c.env.DB.prepare("SELECT 1").first();
       return c.json({ ok: true, version: VERSION });

@@ -1,13 +1,13 @@
 import { app } from "./app";
-import { connectLoopback } from "./lib/loopback";
+import type { OutboundJob } from "./campaigns/campaign-sender";
+import { runCampaignCron } from "./campaigns/cron";
+import { consumeOutboundBatch } from "./campaigns/outbound-consumer";
 import { createDb } from "./db/client";
+import { consumeDeadLetters, isDeadLetterQueue } from "./dead-letters/consumer";
 import { resealLegacyInboxSecrets } from "./inboxes/secrets";
 import { purgeLoginAttempts } from "./lib/login-throttle";
+import { connectLoopback } from "./lib/loopback";
 import { purgeExpiredSessions } from "./lib/sessions";
-import { runCampaignCron } from "./campaigns/cron";
-import type { OutboundJob } from "./campaigns/campaign-sender";
-import { consumeOutboundBatch } from "./campaigns/outbound-consumer";
-import { consumeDeadLetters, isDeadLetterQueue } from "./dead-letters/consumer";
 import { consumeWebhookBatch } from "./webhooks/consumer";
 import type { WebhookJob } from "./webhooks/job";
 

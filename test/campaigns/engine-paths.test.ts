@@ -5,7 +5,14 @@
  * number's cap, a number throttled below its configured cap, and a campaign object reset
  * mid-campaign.
  */
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -32,8 +39,8 @@ import {
   setScenario,
   sleep,
   templateCampaign,
-  world,
   type World,
+  world,
 } from "./world";
 
 const SLOW = { min_delay_s: 600, max_delay_s: 600 };
@@ -277,12 +284,17 @@ describe("several campaigns on one inbox", () => {
     await callJson(`/api/inboxes/${first.inbox.id}`, { method: "PATCH", json: { throughput_cap: CAP }, expect: 200, auth: first.admin });
     await setScenario(first.admin, first.inbox.id, { throughput_cap: CAP });
     const ids: number[] = [];
-    for (const w of [first, ...others]) ids.push(await createCampaign(first, templateCampaign({ inbox: first.inbox, labelId: w.labelId }, { batch_size: 1000 })));
+    for (const w of [first, ...others])
+      ids.push(await createCampaign(first, templateCampaign({ inbox: first.inbox, labelId: w.labelId }, { batch_size: 1000 })));
     for (const id of ids) await post(`/api/campaigns/${id}/launch`, first);
-    await waitUntil("three campaigns completed", async () => {
-      for (const id of ids) if ((await campaignView(first.admin, id)).status !== "completed") return false;
-      return true;
-    }, 40_000);
+    await waitUntil(
+      "three campaigns completed",
+      async () => {
+        for (const id of ids) if ((await campaignView(first.admin, id)).status !== "completed") return false;
+        return true;
+      },
+      40_000,
+    );
     const records = (await allSandboxRecords(first)).filter((r) => r.kind === "message");
     const sends = byCampaign(records);
     // While all three were sending: from the last first send to the first last send.
@@ -290,7 +302,16 @@ describe("several campaigns on one inbox", () => {
     const to = Math.min(...ids.map((id) => Math.max(...sends.get(id)!)));
     const shares = ids.map((id) => sends.get(id)!.filter((t) => t >= from && t <= to).length);
     const t0 = Math.min(...records.map((r) => r.at));
-    const bins = ids.map((id) => `${id}: ${sends.get(id)!.map((t) => Math.floor((t - t0) / 500)).reduce((m, b) => ((m[b] = (m[b] ?? 0) + 1), m), [] as number[]).join(",")}`).join(" | ");
+    const bins = ids
+      .map(
+        (id) =>
+          `${id}: ${sends
+            .get(id)!
+            .map((t) => Math.floor((t - t0) / 500))
+            .reduce((m, b) => ((m[b] = (m[b] ?? 0) + 1), m), [] as number[])
+            .join(",")}`,
+      )
+      .join(" | ");
     const all = shares.reduce((a, b) => a + b, 0);
     expect(all).toBeGreaterThan(60);
     for (const n of shares) {
@@ -398,19 +419,29 @@ describe("a launch that cannot freeze its audience", () => {
     expect(launched.progress.total).toBeLessThan(1_100);
     expect(await sandboxRecords(w)).toEqual([]);
     let last: any = null;
-    const done = await waitUntil("completed", async () => {
-      const c = await campaignView(w.admin, id);
-      last = c;
-      return c.status === "completed" && c;
-      // About 15 s at the inbox's cap on an idle machine; the margin is for a loaded one.
-    }, 150_000).catch(async (e) => {
+    const done = await waitUntil(
+      "completed",
+      async () => {
+        const c = await campaignView(w.admin, id);
+        last = c;
+        return c.status === "completed" && c;
+        // About 15 s at the inbox's cap on an idle machine; the margin is for a loaded one.
+      },
+      150_000,
+    ).catch(async (e) => {
       const meta = await runInDurableObject(senderOf(id), async (_: CampaignSender, state) => [
         state.storage.sql.exec("SELECT key, value FROM meta WHERE key IN ('pace', 'freeze')").toArray(),
         await state.storage.getAlarm(),
-        state.storage.sql.exec("SELECT state, due_at, reason, attempts, error_title, count(*) AS n FROM recipients WHERE state NOT IN ('sent') GROUP BY 1, 2, 3, 4, 5 LIMIT 10").toArray(),
+        state.storage.sql
+          .exec(
+            "SELECT state, due_at, reason, attempts, error_title, count(*) AS n FROM recipients WHERE state NOT IN ('sent') GROUP BY 1, 2, 3, 4, 5 LIMIT 10",
+          )
+          .toArray(),
       ]);
       const recs = await sandboxRecords(w);
-      throw new Error(`${e} ${JSON.stringify(last?.progress)} ${last?.status_note} ${JSON.stringify(meta)} now ${Date.now()} records ${recs.length} last ${recs.at(-1)?.at} codes ${JSON.stringify(recs.filter((r) => r.status !== 200).slice(0, 3))}`);
+      throw new Error(
+        `${e} ${JSON.stringify(last?.progress)} ${last?.status_note} ${JSON.stringify(meta)} now ${Date.now()} records ${recs.length} last ${recs.at(-1)?.at} codes ${JSON.stringify(recs.filter((r) => r.status !== 200).slice(0, 3))}`,
+      );
     });
     expect(done.preparing).toBe(false);
     const counts = await expectAtMostOnce(w);
@@ -423,7 +454,10 @@ describe("the launch check in SQL", () => {
   it("counts missing values exactly as rendering does: blank, spaces and tabs are missing; fallbacks and other fields are not", async () => {
     const w = await world(6, { city: (i) => (i === 0 ? "" : "Recife") });
     // Contact 1: only spaces; contact 2: a tab and a new line; contact 3: a non-breaking space; contact 4: blank name (name has a fallback).
-    const set = (i: number, sqlSet: string, ...values: unknown[]) => env.DB.prepare(`UPDATE contacts SET ${sqlSet} WHERE phone = ?`).bind(...values, w.phones[i]).run();
+    const set = (i: number, sqlSet: string, ...values: unknown[]) =>
+      env.DB.prepare(`UPDATE contacts SET ${sqlSet} WHERE phone = ?`)
+        .bind(...values, w.phones[i])
+        .run();
     await set(1, "attributes = json_object('city', '   ')");
     await set(2, "attributes = json_object('city', char(9, 10))");
     await set(3, "attributes = json_object('city', char(160))");
@@ -499,7 +533,11 @@ describe("single and test messages", () => {
     expect(single.status).toBe(409);
     expect(((await single.json()) as { error: { message: string } }).error.message).toMatch(/messaging limit is reached/);
     const id = await createCampaign(w, templateCampaign(w));
-    const tested = await callJson<{ results: { ok: boolean; error?: string }[] }>(`/api/campaigns/${id}/test`, { json: { phones: [w.phones[0]] }, expect: 200, auth: w.admin });
+    const tested = await callJson<{ results: { ok: boolean; error?: string }[] }>(`/api/campaigns/${id}/test`, {
+      json: { phones: [w.phones[0]] },
+      expect: 200,
+      auth: w.admin,
+    });
     expect(tested.results[0]).toMatchObject({ ok: false, error: expect.stringMatching(/messaging limit is reached/) });
     expect(await sandboxRecords(w)).toEqual([]);
     // No row stuck in `sending` is left behind by the refused single message.

@@ -32,8 +32,8 @@ import {
   setScenario,
   sleep,
   templateCampaign,
-  world,
   type World,
+  world,
 } from "./world";
 
 async function launch(w: World, campaignId: number) {

@@ -1,13 +1,15 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, callJson, errorCode, ORIGIN, seedWorkspace, type Account } from "../helpers";
+import { type Account, call, callJson, errorCode, ORIGIN, seedWorkspace } from "../helpers";
 import { allRecipients, campaignView, createCampaign, drive, senderOf, sleep, templateCampaign, world } from "./world";
 
 type LiveMessage = { type: "progress"; status: string; reason: string | null; total: number; states: Record<string, number>; progress: Record<string, number> };
 
 /** Opens the campaign's live socket as a signed-in browser would; collects what it receives. */
 async function connect(admin: Account, campaignId: number) {
-  const res = await exports.default.fetch(new Request(`${ORIGIN}/api/campaigns/${campaignId}/live`, { headers: { upgrade: "websocket", cookie: admin.cookie! } }));
+  const res = await exports.default.fetch(
+    new Request(`${ORIGIN}/api/campaigns/${campaignId}/live`, { headers: { upgrade: "websocket", cookie: admin.cookie! } }),
+  );
   expect(res.status).toBe(101);
   const ws = res.webSocket!;
   expect(ws).toBeTruthy();
@@ -125,7 +127,12 @@ describe("live progress over a WebSocket", () => {
     ];
     for (const [action, json, status] of steps) {
       const seen = live.messages.length;
-      const view = await callJson<{ status: string }>(`/api/campaigns/${id}/${action}`, { method: "POST", ...(json ? { json } : {}), expect: 200, auth: w.admin });
+      const view = await callJson<{ status: string }>(`/api/campaigns/${id}/${action}`, {
+        method: "POST",
+        ...(json ? { json } : {}),
+        expect: 200,
+        auth: w.admin,
+      });
       expect(view.status).toBe(status);
       expect(await until(() => live.messages.length > seen), `${action} → ${status}`).toBe(true);
       expect(live.messages.at(-1)).toMatchObject({ type: "progress", status, total: 0 });
@@ -141,7 +148,9 @@ describe("live progress over a WebSocket", () => {
     expect(await errorCode(anonymous)).toBe("unauthorized");
 
     const stranger = await seedWorkspace();
-    const other = await exports.default.fetch(new Request(`${ORIGIN}/api/campaigns/${id}/live`, { headers: { upgrade: "websocket", cookie: stranger.cookie! } }));
+    const other = await exports.default.fetch(
+      new Request(`${ORIGIN}/api/campaigns/${id}/live`, { headers: { upgrade: "websocket", cookie: stranger.cookie! } }),
+    );
     expect(other.status).toBe(404);
     expect(await errorCode(other)).toBe("not_found");
 

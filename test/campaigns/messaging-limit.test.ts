@@ -10,7 +10,8 @@ const limiterOf = (inboxId: number) => env.INBOX_LIMITER.get(env.INBOX_LIMITER.i
 /** Fills the inbox's rolling 24 h count as if `n` other users had been messaged outside their window. */
 async function used(inboxId: number, n: number) {
   await runInDurableObject(limiterOf(inboxId), (_instance, state) => {
-    for (let i = 0; i < n; i++) state.storage.sql.exec("INSERT INTO business_initiated (phone, first_at) VALUES (?, ?)", `+1555000${String(i).padStart(4, "0")}`, Date.now() - 3600_000);
+    for (let i = 0; i < n; i++)
+      state.storage.sql.exec("INSERT INTO business_initiated (phone, first_at) VALUES (?, ?)", `+1555000${String(i).padStart(4, "0")}`, Date.now() - 3600_000);
   });
 }
 
@@ -18,7 +19,9 @@ describe("messaging-limit guard", () => {
   it("never exceeds the tier: the rest waits with a visible note, recipients inside the window still go", { timeout: 20_000 }, async () => {
     const w = await world(6);
     // One contact wrote an hour ago: inside the service window, it does not count against the tier.
-    await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() - 3600 WHERE workspace_id = ? AND phone = ?").bind(w.admin.workspaceId, w.phones[5]).run();
+    await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() - 3600 WHERE workspace_id = ? AND phone = ?")
+      .bind(w.admin.workspaceId, w.phones[5])
+      .run();
     await used(w.inbox.id, 247);
     const id = await createCampaign(w, templateCampaign(w, { min_delay_s: 0, max_delay_s: 0 }));
     const preview = await callJson<any>(`/api/campaigns/${id}/preview`, { auth: w.admin });

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { CampaignSender } from "../../worker/campaigns/campaign-sender";
 import { CatalogSync } from "../../worker/campaigns/sender/catalog";
 import worker from "../../worker/index";
-import { call, callJson, seedOperator, seedWorkspace, type Account } from "../helpers";
+import { type Account, call, callJson, seedOperator, seedWorkspace } from "../helpers";
 import {
   acceptedPerRecipient,
   allRecipients,
@@ -28,8 +28,8 @@ import {
   sleep,
   templateCampaign,
   textCampaign,
-  world,
   type World,
+  world,
 } from "./world";
 
 type ErrorBody = { error: { code: string; message: string; details?: any } };
@@ -91,7 +91,11 @@ describe("creating a campaign", () => {
     expect(e.message).toMatch(/audience\.labels: unknown label 987654/);
     e = await failing("/api/campaigns", { json: { ...templateCampaign(w), audience: { labels: [other.labelId] } }, auth: w.admin }, 400);
     expect(e.message).toMatch(new RegExp(`audience\\.labels: unknown label ${other.labelId}`));
-    e = await failing("/api/campaigns", { json: { ...templateCampaign(w), audience: { labels: [w.labelId], exclude_labels: [other.labelId] } }, auth: w.admin }, 400);
+    e = await failing(
+      "/api/campaigns",
+      { json: { ...templateCampaign(w), audience: { labels: [w.labelId], exclude_labels: [other.labelId] } }, auth: w.admin },
+      400,
+    );
     expect(e.message).toMatch(/audience\.exclude_labels/);
   });
 
@@ -100,7 +104,10 @@ describe("creating a campaign", () => {
     let e = await failing("/api/campaigns", { json: templateCampaign(unsynced), auth: unsynced.admin }, 409);
     expect(e.message).toMatch(/welcome_offer.*not synced/);
     const w = await world(1);
-    const pending = { ...templateCampaign(w), content: { type: "template", template_name: "summer_sale_draft", language: "en_US", values: { body: { "1": { source: "fixed", value: "Sam" } } } } };
+    const pending = {
+      ...templateCampaign(w),
+      content: { type: "template", template_name: "summer_sale_draft", language: "en_US", values: { body: { "1": { source: "fixed", value: "Sam" } } } },
+    };
     e = await failing("/api/campaigns", { json: pending, auth: w.admin }, 409);
     expect(e.message).toMatch(/summer_sale_draft.*PENDING.*APPROVED/);
   });
@@ -113,7 +120,10 @@ describe("creating a campaign", () => {
     expect(e.code).toBe("validation_failed");
     expect(e.message).toMatch(/content\.values: body\.2 is required/);
     expect(e.details).toContainEqual({ path: "content.values.body.2", message: "is required" });
-    const extra = { ...base, content: { ...base.content, values: { ...base.content.values, body: { ...base.content.values.body, "3": { source: "fixed", value: "x" } } } } };
+    const extra = {
+      ...base,
+      content: { ...base.content, values: { ...base.content.values, body: { ...base.content.values.body, "3": { source: "fixed", value: "x" } } } },
+    };
     e = await failing("/api/campaigns", { json: extra, auth: w.admin }, 400);
     expect(e.message).toMatch(/body\.3 the template has no such variable/);
   });
@@ -232,7 +242,10 @@ describe("the campaign view", () => {
     expect((await campaignView(w.admin, id)).inbox_name).toBe("Store number");
     const list = await callJson<{ data: any[] }>("/api/campaigns", { auth: w.admin });
     expect(list.data.map((c) => [c.id, c.inbox_name])).toEqual([[id, "Store number"]]);
-    const other = await callJson<{ id: number }>("/api/inboxes", { json: { name: "Second", provider: "sandbox", phone_number_id: `7${Date.now() % 1e9}`, waba_id: "7" }, auth: w.admin });
+    const other = await callJson<{ id: number }>("/api/inboxes", {
+      json: { name: "Second", provider: "sandbox", phone_number_id: `7${Date.now() % 1e9}`, waba_id: "7" },
+      auth: w.admin,
+    });
     const moved = await callJson<any>(`/api/campaigns/${id}`, { method: "PATCH", json: { inbox_id: other.id }, auth: w.admin });
     expect(moved).toMatchObject({ inbox_id: other.id, inbox_name: "Second" });
   });
@@ -245,7 +258,8 @@ describe("searching the campaign list", () => {
     const w = await world(0, { sync: false });
     const ids: Record<string, number> = {};
     for (const title of titles) ids[title] = await createCampaign(w, { ...textCampaign(w), title });
-    const search = async (query: string) => (await callJson<{ data: { title: string }[] }>(`/api/campaigns?${query}`, { auth: w.admin })).data.map((c) => c.title);
+    const search = async (query: string) =>
+      (await callJson<{ data: { title: string }[] }>(`/api/campaigns?${query}`, { auth: w.admin })).data.map((c) => c.title);
     return { w, ids, search };
   }
 
@@ -280,7 +294,10 @@ describe("searching the campaign list", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: { data: { title: string }[]; next_cursor: string | null } = await callJson(`/api/campaigns?q=under&limit=1${cursor ? `&cursor=${cursor}` : ""}`, { auth: w.admin });
+      const page: { data: { title: string }[]; next_cursor: string | null } = await callJson(
+        `/api/campaigns?q=under&limit=1${cursor ? `&cursor=${cursor}` : ""}`,
+        { auth: w.admin },
+      );
       seen.push(...page.data.map((c) => c.title));
       cursor = page.next_cursor;
       pages++;
@@ -316,9 +333,15 @@ describe("duplicating a campaign", () => {
       launched_at: null,
       actions: ["edit", "launch", "schedule", "duplicate", "delete"],
     });
-    expect({ audience: copy.audience, content: copy.content, settings: copy.settings }).toEqual({ audience: source.audience, content: source.content, settings: source.settings });
+    expect({ audience: copy.audience, content: copy.content, settings: copy.settings }).toEqual({
+      audience: source.audience,
+      content: source.content,
+      settings: source.settings,
+    });
     expect(copy.progress.total).toBe(0);
-    const stored = await env.DB.prepare("SELECT created_by, workspace_id FROM campaigns WHERE id = ?").bind(copy.id).first<{ created_by: number; workspace_id: number }>();
+    const stored = await env.DB.prepare("SELECT created_by, workspace_id FROM campaigns WHERE id = ?")
+      .bind(copy.id)
+      .first<{ created_by: number; workspace_id: number }>();
     expect(stored).toEqual({ created_by: operator.userId, workspace_id: w.admin.workspaceId });
     expect(await campaignView(w.admin, copy.id)).toMatchObject({ title: "Copy of Welcome", status: "draft" });
     // The copy launches on its own; the source goes on unchanged.
@@ -362,7 +385,12 @@ describe("editing", () => {
     const w = await world(2);
     const id = await createCampaign(w, templateCampaign(w, SLOW));
     await launch(w, id);
-    for (const json of [{ content: { type: "text", variants: ["Oi!"] } }, { audience: { labels: [w.labelId], match: "all" } }, { settings: { min_delay_s: 0, max_delay_s: 0 } }, { title: "x", content: { type: "text", variants: ["Oi!"] } }]) {
+    for (const json of [
+      { content: { type: "text", variants: ["Oi!"] } },
+      { audience: { labels: [w.labelId], match: "all" } },
+      { settings: { min_delay_s: 0, max_delay_s: 0 } },
+      { title: "x", content: { type: "text", variants: ["Oi!"] } },
+    ]) {
       const e = await failing(`/api/campaigns/${id}`, { method: "PATCH", json, auth: w.admin }, 409);
       expect(e.message).toMatch(/sending/);
     }
@@ -375,7 +403,11 @@ describe("editing", () => {
   it("a scheduled campaign cannot be edited until moved back to draft", async () => {
     const w = await world(1);
     const id = await createCampaign(w, templateCampaign(w));
-    await callJson(`/api/campaigns/${id}/launch`, { json: { schedule: { at: saoPauloWall(Date.now() + 86_400_000), timezone: "America/Sao_Paulo" } }, expect: 200, auth: w.admin });
+    await callJson(`/api/campaigns/${id}/launch`, {
+      json: { schedule: { at: saoPauloWall(Date.now() + 86_400_000), timezone: "America/Sao_Paulo" } },
+      expect: 200,
+      auth: w.admin,
+    });
     await failing(`/api/campaigns/${id}`, { method: "PATCH", json: { content: { type: "text", variants: ["Oi!"] } }, auth: w.admin }, 409);
     await post(`/api/campaigns/${id}/unschedule`, w.admin);
     await callJson(`/api/campaigns/${id}`, { method: "PATCH", json: { content: { type: "text", variants: ["Oi!"] } }, auth: w.admin });
@@ -394,8 +426,14 @@ describe("lifecycle conflicts", () => {
     await launch(w, id);
     expect((await failing(`/api/campaigns/${id}/launch`, { json: {}, auth: w.admin }, 409)).message).toMatch(/already sending/);
     expect((await failing(`/api/campaigns/${id}/resume`, { method: "POST", auth: w.admin }, 409)).message).toMatch(/already sending/);
-    expect((await failing(`/api/campaigns/${id}/unschedule`, { method: "POST", auth: w.admin }, 409)).message).toMatch(/only a scheduled campaign .* this campaign is sending/);
-    const e = await failing(`/api/campaigns/${id}/launch`, { json: { schedule: { at: saoPauloWall(Date.now() + 86_400_000), timezone: "America/Sao_Paulo" } }, auth: w.admin }, 409);
+    expect((await failing(`/api/campaigns/${id}/unschedule`, { method: "POST", auth: w.admin }, 409)).message).toMatch(
+      /only a scheduled campaign .* this campaign is sending/,
+    );
+    const e = await failing(
+      `/api/campaigns/${id}/launch`,
+      { json: { schedule: { at: saoPauloWall(Date.now() + 86_400_000), timezone: "America/Sao_Paulo" } }, auth: w.admin },
+      409,
+    );
     expect(e.message).toMatch(/only a draft can be scheduled/);
     expect((await failing(`/api/campaigns/${id}`, { method: "DELETE", auth: w.admin }, 409)).message).toMatch(/cancel/);
 
@@ -420,7 +458,11 @@ describe("lifecycle conflicts", () => {
 const storedBy = (id: number) =>
   runInDurableObject(senderOf(id), async (_: CampaignSender, state) => {
     const sql = state.storage.sql;
-    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'").toArray();
+    const tables = sql
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+      )
+      .toArray();
     const rows = Object.fromEntries(tables.map(({ name }) => [name, sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`).one().n]));
     return { rows, alarm: await state.storage.getAlarm() };
   });
@@ -428,7 +470,9 @@ const storedBy = (id: number) =>
 const personalDataOf = (id: number) =>
   runInDurableObject(senderOf(id), (_: CampaignSender, state) => {
     const hasRecipients = state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'recipients'").toArray().length > 0;
-    return hasRecipients ? state.storage.sql.exec<{ name: string; phone: string; content: string | null }>("SELECT name, phone, content FROM recipients ORDER BY id").toArray() : [];
+    return hasRecipients
+      ? state.storage.sql.exec<{ name: string; phone: string; content: string | null }>("SELECT name, phone, content FROM recipients ORDER BY id").toArray()
+      : [];
   });
 
 /** Launches with the object's queue held, until `count` recipients are released; their ids. */
@@ -478,7 +522,11 @@ describe("deleting a campaign", () => {
   it("erases a draft's object too, one that was scheduled and moved back to draft", async () => {
     const w = await world(1);
     const id = await createCampaign(w, templateCampaign(w));
-    await callJson(`/api/campaigns/${id}/launch`, { json: { schedule: { at: saoPauloWall(Date.now() + 86_400_000), timezone: "America/Sao_Paulo" } }, expect: 200, auth: w.admin });
+    await callJson(`/api/campaigns/${id}/launch`, {
+      json: { schedule: { at: saoPauloWall(Date.now() + 86_400_000), timezone: "America/Sao_Paulo" } },
+      expect: 200,
+      auth: w.admin,
+    });
     await post(`/api/campaigns/${id}/unschedule`, w.admin);
     expect((await storedBy(id)).rows.meta).toBeGreaterThan(0);
     await call(`/api/campaigns/${id}`, { method: "DELETE", auth: w.admin }).then((r) => expect(r.status).toBe(204));
@@ -531,7 +579,10 @@ describe("deleting a campaign", () => {
             run: async () => {
               reached = true;
               await gate;
-              return db.prepare(query).bind(...values).run();
+              return db
+                .prepare(query)
+                .bind(...values)
+                .run();
             },
           }),
         }),
@@ -598,7 +649,11 @@ describe("scheduling", () => {
     const w = await world(3);
     const id = await createCampaign(w, templateCampaign(w));
     const at = Date.now() + 1_500;
-    const scheduled = await callJson<any>(`/api/campaigns/${id}/launch`, { json: { schedule: { at: new Date(at).toISOString(), timezone: "UTC" } }, expect: 200, auth: w.admin });
+    const scheduled = await callJson<any>(`/api/campaigns/${id}/launch`, {
+      json: { schedule: { at: new Date(at).toISOString(), timezone: "UTC" } },
+      expect: 200,
+      auth: w.admin,
+    });
     expect(scheduled.status).toBe("scheduled");
     await sleep(200);
     expect((await campaignView(w.admin, id)).status).toBe("scheduled");
@@ -618,7 +673,11 @@ describe("scheduling", () => {
   it("refuses a time in the past or an unknown time zone", async () => {
     const w = await world(1);
     const id = await createCampaign(w, templateCampaign(w));
-    let e = await failing(`/api/campaigns/${id}/launch`, { json: { schedule: { at: saoPauloWall(Date.now() - 3_600_000), timezone: "America/Sao_Paulo" } }, auth: w.admin }, 400);
+    let e = await failing(
+      `/api/campaigns/${id}/launch`,
+      { json: { schedule: { at: saoPauloWall(Date.now() - 3_600_000), timezone: "America/Sao_Paulo" } }, auth: w.admin },
+      400,
+    );
     expect(e.message).toMatch(/schedule\.at/);
     expect(e.message).toMatch(/in the past/);
     e = await failing(`/api/campaigns/${id}/launch`, { json: { schedule: { at: "2030-01-01T09:00", timezone: "Mars/Olympus" } }, auth: w.admin }, 400);
@@ -633,7 +692,11 @@ describe("the cron trigger", () => {
   it("starts a scheduled campaign whose time has passed, once", async () => {
     const w = await world(4);
     const id = await createCampaign(w, templateCampaign(w));
-    await callJson(`/api/campaigns/${id}/launch`, { json: { schedule: { at: saoPauloWall(Date.now() + 3_600_000), timezone: "America/Sao_Paulo" } }, expect: 200, auth: w.admin });
+    await callJson(`/api/campaigns/${id}/launch`, {
+      json: { schedule: { at: saoPauloWall(Date.now() + 3_600_000), timezone: "America/Sao_Paulo" } },
+      expect: 200,
+      auth: w.admin,
+    });
     await cron();
     expect((await campaignView(w.admin, id)).status).toBe("scheduled");
 
@@ -657,7 +720,11 @@ describe("the cron trigger", () => {
     const w = await world(1);
     const emptyLabel = await callJson<{ id: number }>("/api/labels", { json: { name: "Nobody" }, auth: w.admin });
     const doomed = await createCampaign(w, { ...templateCampaign(w), audience: { labels: [emptyLabel.id] } });
-    await callJson(`/api/campaigns/${doomed}/launch`, { json: { schedule: { at: saoPauloWall(Date.now() + 3_600_000), timezone: "America/Sao_Paulo" } }, expect: 200, auth: w.admin });
+    await callJson(`/api/campaigns/${doomed}/launch`, {
+      json: { schedule: { at: saoPauloWall(Date.now() + 3_600_000), timezone: "America/Sao_Paulo" } },
+      expect: 200,
+      auth: w.admin,
+    });
     await env.DB.prepare("UPDATE campaigns SET scheduled_at = unixepoch() - 5 WHERE id = ?").bind(doomed).run();
     await cron();
     const list = await callJson<{ data: any[] }>("/api/campaigns", { auth: w.admin });
@@ -710,8 +777,12 @@ describe("launch checks", () => {
   it("free text: recipients outside the 24 h window are skipped with the reason; the rest are sent", async () => {
     const w = await world(6);
     const recent = w.phones.slice(0, 2);
-    await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() - 3600 WHERE workspace_id = ? AND phone IN (?, ?)").bind(w.admin.workspaceId, ...recent).run();
-    await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() - 25 * 3600 WHERE workspace_id = ? AND phone = ?").bind(w.admin.workspaceId, w.phones[2]).run();
+    await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() - 3600 WHERE workspace_id = ? AND phone IN (?, ?)")
+      .bind(w.admin.workspaceId, ...recent)
+      .run();
+    await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() - 25 * 3600 WHERE workspace_id = ? AND phone = ?")
+      .bind(w.admin.workspaceId, w.phones[2])
+      .run();
     const id = await createCampaign(w, textCampaign(w));
     const preview = await callJson<any>(`/api/campaigns/${id}/preview`, { auth: w.admin });
     expect(preview).toMatchObject({ recipients: 6, skipped_outside_window: 4 });
@@ -739,7 +810,13 @@ describe("launch checks", () => {
   it("a contact attribute without fallback that some contacts lack: launch refused with the count", async () => {
     const w = await world(5, { city: (i) => (i % 2 === 0 ? "" : "Recife") });
     const base = templateCampaign(w);
-    const body = { ...base, content: { ...base.content, values: { ...base.content.values, body: { "1": { source: "contact", field: "attributes.city" }, "2": { source: "fixed", value: "X" } } } } };
+    const body = {
+      ...base,
+      content: {
+        ...base.content,
+        values: { ...base.content.values, body: { "1": { source: "contact", field: "attributes.city" }, "2": { source: "fixed", value: "X" } } },
+      },
+    };
     const id = await createCampaign(w, body);
     const e = await failing(`/api/campaigns/${id}/launch`, { json: {}, auth: w.admin }, 409);
     expect(e.message).toMatch(/^3 contacts lack a value/);
@@ -748,7 +825,10 @@ describe("launch checks", () => {
     expect((await campaignView(w.admin, id)).status).toBe("draft");
     expect((await callJson<any>(`/api/campaigns/${id}/recipients`, { auth: w.admin })).data).toEqual([]);
     // With a fallback it launches and everybody gets it.
-    const fixed = { ...body.content, values: { ...body.content.values, body: { ...body.content.values.body, "1": { source: "contact", field: "attributes.city", fallback: "sua cidade" } } } };
+    const fixed = {
+      ...body.content,
+      values: { ...body.content.values, body: { ...body.content.values.body, "1": { source: "contact", field: "attributes.city", fallback: "sua cidade" } } },
+    };
     await callJson(`/api/campaigns/${id}`, { method: "PATCH", json: { content: fixed }, auth: w.admin });
     await launch(w, id);
     expect((await drive(w.admin, id, (c) => c.status === "completed")).progress).toMatchObject({ total: 5, sent: 5 });
@@ -772,7 +852,9 @@ describe("test send", () => {
     const records = (await sandboxRecords(w)).filter((r) => r.status === 200);
     expect(records.map((r) => digits(r.to!)).sort()).toEqual([digits(w.phones[0]!), digits(stranger)].sort());
     for (const r of records) expect(r.biz_opaque_callback_data).toBe(`herald:test:${id}`);
-    const sent = await env.DB.prepare("SELECT to_phone, content FROM messages WHERE workspace_id = ? ORDER BY id").bind(w.admin.workspaceId).all<{ to_phone: string; content: string }>();
+    const sent = await env.DB.prepare("SELECT to_phone, content FROM messages WHERE workspace_id = ? ORDER BY id")
+      .bind(w.admin.workspaceId)
+      .all<{ to_phone: string; content: string }>();
     expect(sent.results.map((m) => [m.to_phone, JSON.parse(m.content).text])).toEqual([
       [w.phones[0], "Oi Person 0, tudo bem?"],
       [stranger, "Oi cliente, tudo bem?"],
@@ -833,7 +915,9 @@ describe("test send and opt-outs", () => {
 describe("GET /api/campaigns/:id/recipients", () => {
   it("filters by state and pages with a cursor", async () => {
     const w = await world(7);
-    await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() WHERE workspace_id = ? AND phone IN (?, ?)").bind(w.admin.workspaceId, w.phones[0], w.phones[6]).run();
+    await env.DB.prepare("UPDATE contacts SET last_inbound_at = unixepoch() WHERE workspace_id = ? AND phone IN (?, ?)")
+      .bind(w.admin.workspaceId, w.phones[0], w.phones[6])
+      .run();
     const id = await createCampaign(w, textCampaign(w));
     await launch(w, id);
     await drive(w.admin, id, (c) => c.status === "completed");
@@ -869,7 +953,8 @@ describe("GET /api/campaigns/:id/recipients?phone=", () => {
     const w = await world(4);
     const id = await createCampaign(w, templateCampaign(w, SLOW));
     await launch(w, id);
-    const phones = async (query: string) => (await callJson<{ data: { phone: string }[] }>(`/api/campaigns/${id}/recipients?${query}`, { auth: w.admin })).data.map((r) => r.phone);
+    const phones = async (query: string) =>
+      (await callJson<{ data: { phone: string }[] }>(`/api/campaigns/${id}/recipients?${query}`, { auth: w.admin })).data.map((r) => r.phone);
     const target = w.phones[2]!;
     expect(await phones(`phone=${digits(target).slice(-8)}`)).toEqual([target]);
     expect(await phones(`phone=${encodeURIComponent(target)}`)).toEqual([target]);
@@ -909,8 +994,16 @@ describe("GET /api/campaigns/:id/failures", () => {
     // Two more failures straight in the campaign's object: a marketing limit and one without a code.
     const sent = await allRecipients(w.admin, id, "sent");
     await runInDurableObject(senderOf(id), (_: CampaignSender, state) => {
-      state.storage.sql.exec("UPDATE recipients SET state = 'failed', error_code = 131049, error_title = 'Marketing limit', failed_at = ? WHERE id = ?", Date.now(), sent[0]!.id);
-      state.storage.sql.exec("UPDATE recipients SET state = 'failed', error_code = NULL, error_title = NULL, reason = 'no value for attributes.city', failed_at = ? WHERE id = ?", Date.now(), sent[1]!.id);
+      state.storage.sql.exec(
+        "UPDATE recipients SET state = 'failed', error_code = 131049, error_title = 'Marketing limit', failed_at = ? WHERE id = ?",
+        Date.now(),
+        sent[0]!.id,
+      );
+      state.storage.sql.exec(
+        "UPDATE recipients SET state = 'failed', error_code = NULL, error_title = NULL, reason = 'no value for attributes.city', failed_at = ? WHERE id = ?",
+        Date.now(),
+        sent[1]!.id,
+      );
     });
     const grouped = await callJson<{ data: any[] }>(`/api/campaigns/${id}/failures`, { auth: w.admin });
     expect(grouped.data.map((g) => [g.error_code, g.count, g.policy])).toEqual([
@@ -918,7 +1011,11 @@ describe("GET /api/campaigns/:id/failures", () => {
       [131049, 1, "fail_recipient"],
       [null, 1, "fail_recipient"],
     ]);
-    expect(grouped.data[1]).toMatchObject({ error_title: "Marketing limit", meaning: "Marketing limit for this recipient reached", advice: expect.stringMatching(/later/) });
+    expect(grouped.data[1]).toMatchObject({
+      error_title: "Marketing limit",
+      meaning: "Marketing limit for this recipient reached",
+      advice: expect.stringMatching(/later/),
+    });
     expect(grouped.data[2]).toMatchObject({ error_title: null, meaning: "Failed without an error code", advice: expect.any(String) });
   });
 

@@ -5,7 +5,7 @@ import { parseWebhookEnvelope } from "../../worker/domain/webhook-envelope";
 import worker from "../../worker/index";
 import type { WebhookJob } from "../../worker/webhooks/job";
 import { call, callJson } from "../helpers";
-import { allRecipients, campaignView, createCampaign, drive, senderOf, setScenario, sleep, templateCampaign, world, type World } from "./world";
+import { allRecipients, campaignView, createCampaign, drive, senderOf, setScenario, sleep, templateCampaign, type World, world } from "./world";
 
 /** A completed campaign of `count` recipients (sandbox webhooks off, so the test writes the statuses). */
 async function sentCampaign(count: number) {
@@ -19,7 +19,17 @@ async function sentCampaign(count: number) {
 
 const envelope = (w: World, value: Record<string, unknown>) => ({
   object: "whatsapp_business_account",
-  entry: [{ id: "1", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "1", phone_number_id: w.inbox.phone_number_id }, ...value } }] }],
+  entry: [
+    {
+      id: "1",
+      changes: [
+        {
+          field: "messages",
+          value: { messaging_product: "whatsapp", metadata: { display_phone_number: "1", phone_number_id: w.inbox.phone_number_id }, ...value },
+        },
+      ],
+    },
+  ],
 });
 
 const status = (campaignId: number, r: { id: number; wamid: string | null; phone: string }, s: string, ts: number, extra: Record<string, unknown> = {}) => ({
@@ -60,7 +70,10 @@ describe("delivery tracking", () => {
       envelope(w, { statuses: [status(id, c, "failed", t + 2, { errors: [{ code: 131026, title: "Message undeliverable" }] })] }),
     );
     // failed, then a later proof of delivery
-    await consume(w, envelope(w, { statuses: [status(id, d, "failed", t + 2, { errors: [{ code: 131000, title: "Something went wrong" }] }), status(id, d, "read", t + 5)] }));
+    await consume(
+      w,
+      envelope(w, { statuses: [status(id, d, "failed", t + 2, { errors: [{ code: 131000, title: "Something went wrong" }] }), status(id, d, "read", t + 5)] }),
+    );
     const states = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r.state]));
     expect(states).toEqual({ [a.id]: "read", [b.id]: "delivered", [c.id]: "failed", [d.id]: "read" });
     expect(await progressOf(w, id)).toMatchObject({ total: 4, sent: 3, delivered: 3, read: 2, failed: 1, pending: 0 });
@@ -87,7 +100,11 @@ describe("delivery tracking", () => {
           { from: c.phone.slice(1), id: "wamid.R3", timestamp: String(now + 80 * 3600), type: "text", text: { body: "oi" } },
         ],
       }),
-      envelope(w, { messages: [{ from: a.phone.slice(1), id: "wamid.R4", timestamp: String(now + 9), type: "text", text: { body: "again" }, context: { from: "1", id: a.wamid } }] }),
+      envelope(w, {
+        messages: [
+          { from: a.phone.slice(1), id: "wamid.R4", timestamp: String(now + 9), type: "text", text: { body: "again" }, context: { from: "1", id: a.wamid } },
+        ],
+      }),
     );
     const states = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r.state]));
     expect(states).toEqual({ [a.id]: "replied", [b.id]: "replied", [c.id]: "sent" });
@@ -104,10 +121,30 @@ describe("delivery tracking", () => {
     // The send as it is right after the report: in the object's outbox, not yet in D1.
     await env.DB.prepare("DELETE FROM campaign_sends WHERE campaign_id = ?").bind(id).run();
     await runInDurableObject(senderOf(id), (_instance, state) => {
-      state.storage.sql.exec("INSERT OR IGNORE INTO sends_outbox (recipient_id, wamid, phone, sent_at) VALUES (?, ?, ?, ?)", a.id, a.wamid, a.phone, Math.floor(Date.now() / 1000));
+      state.storage.sql.exec(
+        "INSERT OR IGNORE INTO sends_outbox (recipient_id, wamid, phone, sent_at) VALUES (?, ?, ?, ?)",
+        a.id,
+        a.wamid,
+        a.phone,
+        Math.floor(Date.now() / 1000),
+      );
     });
     const now = Math.floor(Date.now() / 1000);
-    await consume(w, envelope(w, { messages: [{ from: a.phone.slice(1), id: "wamid.EARLY", timestamp: String(now + 1), type: "text", text: { body: "quero!" }, context: { from: "1", id: a.wamid } }] }));
+    await consume(
+      w,
+      envelope(w, {
+        messages: [
+          {
+            from: a.phone.slice(1),
+            id: "wamid.EARLY",
+            timestamp: String(now + 1),
+            type: "text",
+            text: { body: "quero!" },
+            context: { from: "1", id: a.wamid },
+          },
+        ],
+      }),
+    );
     expect((await allRecipients(w.admin, id)).find((r) => r.id === a.id)!.state).toBe("replied");
     expect(await progressOf(w, id)).toMatchObject({ replied: 1 });
   });
@@ -158,7 +195,14 @@ describe("webhooks of another inbox", () => {
       envelope(through, {
         statuses: [status(id, a, "read", now), status(id, b, "delivered", now), status(id, { ...c, wamid: "wamid.FORGED" }, "delivered", now)],
         messages: [
-          { from: a.phone.slice(1), id: `wamid.Q${through.inbox.id}`, timestamp: String(now + 5), type: "text", text: { body: "oi" }, context: { from: "1", id: a.wamid } },
+          {
+            from: a.phone.slice(1),
+            id: `wamid.Q${through.inbox.id}`,
+            timestamp: String(now + 5),
+            type: "text",
+            text: { body: "oi" },
+            context: { from: "1", id: a.wamid },
+          },
           { from: b.phone.slice(1), id: `wamid.P${through.inbox.id}`, timestamp: String(now + 6), type: "text", text: { body: "oi" } },
         ],
       });
@@ -187,7 +231,13 @@ describe("template status and exports", () => {
           changes: [
             {
               field: "message_template_status_update",
-              value: { event: "PAUSED", message_template_id: 1, message_template_name: "welcome_offer", message_template_language: "pt_BR", reason: "LOW_QUALITY" },
+              value: {
+                event: "PAUSED",
+                message_template_id: 1,
+                message_template_name: "welcome_offer",
+                message_template_language: "pt_BR",
+                reason: "LOW_QUALITY",
+              },
             },
           ],
         },
@@ -208,7 +258,25 @@ describe("template status and exports", () => {
     expect(res.headers.get("content-type")).toContain("text/csv");
     const lines = (await res.text()).trim().split("\r\n");
     expect(lines[0]).toBe(
-      ["phone", "name", "state", "variant", "wamid", "sent_at", "delivered_at", "read_at", "replied_at", "failed_at", "error_code", "error_title", "error_details", "reason", "content"].map((h) => `"${h}"`).join(","),
+      [
+        "phone",
+        "name",
+        "state",
+        "variant",
+        "wamid",
+        "sent_at",
+        "delivered_at",
+        "read_at",
+        "replied_at",
+        "failed_at",
+        "error_code",
+        "error_title",
+        "error_details",
+        "reason",
+        "content",
+      ]
+        .map((h) => `"${h}"`)
+        .join(","),
     );
     expect(lines).toHaveLength(4);
     for (const line of lines.slice(1)) {
@@ -221,7 +289,12 @@ describe("template status and exports", () => {
     const { w, id } = await sentCampaign(3);
     const exported = await (await call(`/api/campaigns/${id}/recipients.csv`, { auth: w.admin })).text();
     const columns = ["phone", "name", ...Array(13).fill("ignore")].join(",");
-    const res = await call(`/api/contacts/import?columns=${columns}`, { method: "POST", body: exported, headers: { "content-type": "text/csv" }, auth: w.admin });
+    const res = await call(`/api/contacts/import?columns=${columns}`, {
+      method: "POST",
+      body: exported,
+      headers: { "content-type": "text/csv" },
+      auth: w.admin,
+    });
     const result = (await res.json()) as { created: number; updated: number; skipped: number; errors: unknown[] };
     expect(res.status).toBe(200);
     expect(result).toMatchObject({ created: 0, updated: 3, skipped: 0, errors: [] });
@@ -261,12 +334,28 @@ describe("unknown outcomes and opt-out replies", () => {
     expect((await progressOf(w, id)).unknown).toBe(1);
     const now = Math.floor(Date.now() / 1000);
     await consume(w, envelope(w, { statuses: [status(id, { ...a, wamid: "wamid.LATE-PROOF" }, "delivered", now)] }));
-    await consume(w, envelope(w, { messages: [{ from: b.phone.slice(1), id: "wamid.STOP1", timestamp: String(now + 60), type: "text", text: { body: "PARAR" }, context: { from: "1", id: b.wamid } }] }));
+    await consume(
+      w,
+      envelope(w, {
+        messages: [
+          {
+            from: b.phone.slice(1),
+            id: "wamid.STOP1",
+            timestamp: String(now + 60),
+            type: "text",
+            text: { body: "PARAR" },
+            context: { from: "1", id: b.wamid },
+          },
+        ],
+      }),
+    );
     const rows = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r]));
     expect(rows[a.id]).toMatchObject({ state: "delivered", wamid: "wamid.LATE-PROOF" });
     expect(rows[b.id]!.state).toBe("replied");
     expect(await progressOf(w, id)).toMatchObject({ total: 2, unknown: 0, delivered: 2, replied: 1 });
-    const contact = await env.DB.prepare("SELECT opted_out_at FROM contacts WHERE workspace_id = ? AND phone = ?").bind(w.admin.workspaceId, b.phone).first<{ opted_out_at: number | null }>();
+    const contact = await env.DB.prepare("SELECT opted_out_at FROM contacts WHERE workspace_id = ? AND phone = ?")
+      .bind(w.admin.workspaceId, b.phone)
+      .first<{ opted_out_at: number | null }>();
     expect(contact!.opted_out_at).not.toBeNull();
   });
 });

@@ -8,11 +8,22 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { CampaignSender, OutboundJob, Progress } from "../../worker/campaigns/campaign-sender";
 import worker from "../../worker/index";
-import { callJson, seedWorkspace, type Account } from "../helpers";
+import { type Account, callJson, seedWorkspace } from "../helpers";
 
 export type Inbox = { id: number; phone_number_id: string };
 export type World = { admin: Account; inbox: Inbox; labelId: number; phones: string[] };
-export type SandboxRecord = { seq: number; at: number; to: string | null; wa_id: string | null; status: number; error_code: number | null; kind: string; biz_opaque_callback_data: string | null; template_name: string | null; type: string | null };
+export type SandboxRecord = {
+  seq: number;
+  at: number;
+  to: string | null;
+  wa_id: string | null;
+  status: number;
+  error_code: number | null;
+  kind: string;
+  biz_opaque_callback_data: string | null;
+  template_name: string | null;
+  type: string | null;
+};
 
 let seq = 0;
 const unique = () => `${Date.now() % 1e9}${seq++}`;
@@ -31,7 +42,10 @@ export async function world(
 ): Promise<World> {
   const admin = opts.admin ?? (await seedWorkspace());
   const n = unique();
-  const inbox = await callJson<Inbox>("/api/inboxes", { json: { name: "Sandbox", provider: "sandbox", phone_number_id: `6${n}`, waba_id: `5${n}` }, auth: admin });
+  const inbox = await callJson<Inbox>("/api/inboxes", {
+    json: { name: "Sandbox", provider: "sandbox", phone_number_id: `6${n}`, waba_id: `5${n}` },
+    auth: admin,
+  });
   await setScenario(admin, inbox.id, { pair_rate_limit_ms: 0, webhooks_enabled: false, ...opts.scenario });
   if (opts.sync !== false) await callJson(`/api/inboxes/${inbox.id}/templates/sync`, { method: "POST", expect: 200, auth: admin });
   const label = await callJson<{ id: number }>("/api/labels", { json: { name: `Audience ${n}` }, auth: admin });
@@ -71,7 +85,11 @@ export const templateCampaign = (w: Pick<World, "inbox" | "labelId">, settings: 
   settings: { min_delay_s: 0, max_delay_s: 0, batch_size: 50, ...settings },
 });
 
-export const textCampaign = (w: Pick<World, "inbox" | "labelId">, variants: string[] = ['Oi {{contact.name | "cliente"}}!'], settings: Record<string, unknown> = {}) => ({
+export const textCampaign = (
+  w: Pick<World, "inbox" | "labelId">,
+  variants: string[] = ['Oi {{contact.name | "cliente"}}!'],
+  settings: Record<string, unknown> = {},
+) => ({
   title: "Free text",
   inbox_id: w.inbox.id,
   audience: { labels: [w.labelId] },
@@ -155,7 +173,11 @@ export async function expectAllFinal(w: Pick<World, "admin">, campaignId: number
   const progress = (await senderOf(campaignId).progress()) as Progress;
   expect(progress.total).toBe(total);
   expect(Object.values(progress.states).reduce((a, b) => a + b, 0)).toBe(total);
-  expect({ pending: progress.states.pending, released: progress.states.released, sending: progress.states.sending }).toEqual({ pending: 0, released: 0, sending: 0 });
+  expect({ pending: progress.states.pending, released: progress.states.released, sending: progress.states.sending }).toEqual({
+    pending: 0,
+    released: 0,
+    sending: 0,
+  });
   const rows = await allRecipients(w.admin, campaignId);
   expect(rows).toHaveLength(total);
   expect(new Set(rows.map((r) => r.phone)).size).toBe(total);

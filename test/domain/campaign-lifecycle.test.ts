@@ -3,6 +3,8 @@ import {
   allowedActions,
   CAMPAIGN_ACTIONS,
   CAMPAIGN_STATUSES,
+  type CampaignAction,
+  type CampaignStatus,
   isCampaignStatus,
   isDeletable,
   isEditable,
@@ -10,8 +12,6 @@ import {
   OPERATOR_ACTIONS,
   operatorActions,
   transition,
-  type CampaignAction,
-  type CampaignStatus,
 } from "../../worker/domain/campaign-lifecycle";
 
 // DESIGN.md's lifecycle written out independently of the module's table.

@@ -8,18 +8,21 @@ import {
   MAX_ATTEMPTS,
   MAX_RETRY_DELAY_MS,
   nextReleaseAt,
+  type PacingSettings,
+  type PacingState,
   pickVariant,
+  type Random,
   recordRelease,
   retryDelayMs,
   THROUGHPUT_HEADROOM,
-  type PacingSettings,
-  type PacingState,
-  type Random,
 } from "../../worker/domain/campaign-pacing";
 import type { ErrorPolicy } from "../../worker/provider/types";
 
 const ALMOST_ONE = 1 - Number.EPSILON;
-const constant = (value: number): Random => () => value;
+const constant =
+  (value: number): Random =>
+  () =>
+    value;
 
 /** A seeded generator (mulberry32), so the statistical tests are reproducible. */
 function seeded(seed: number): Random {

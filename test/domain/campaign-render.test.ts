@@ -5,10 +5,10 @@ import {
   missingForAudience,
   parseTextVariables,
   partialTemplateValues,
+  type RenderContact,
   renderText,
   resolveTemplateValues,
   variablePicker,
-  type RenderContact,
 } from "../../worker/domain/campaign-render";
 import type { CampaignContent } from "../../worker/domain/campaign-settings";
 
@@ -151,7 +151,9 @@ describe("resolveTemplateValues", () => {
   });
 
   it("uses fallbacks for absent or blank fields", () => {
-    const values = { body: { name: { source: "contact", field: "name", fallback: "cliente" }, city: { source: "contact", field: "attributes.city", fallback: "sua cidade" } } } as const;
+    const values = {
+      body: { name: { source: "contact", field: "name", fallback: "cliente" }, city: { source: "contact", field: "attributes.city", fallback: "sua cidade" } },
+    } as const;
     expect(resolveTemplateValues(values, nameless)).toEqual({ ok: true, values: { body: { name: "cliente", city: "sua cidade" } } });
     expect(resolveTemplateValues(values, { ...nameless, name: "  ", attributes: { city: "" } })).toEqual({
       ok: true,
@@ -253,10 +255,11 @@ describe("variablePicker", () => {
   });
 
   it("drops invalid and repeated keys and spells clashing keys in full", () => {
-    expect(variablePicker(["city", "City", "bad key", "city", "first_name"]).slice(3).map((v) => v.insert)).toEqual([
-      "{{contact.city}}",
-      "{{contact.attributes.first_name}}",
-    ]);
+    expect(
+      variablePicker(["city", "City", "bad key", "city", "first_name"])
+        .slice(3)
+        .map((v) => v.insert),
+    ).toEqual(["{{contact.city}}", "{{contact.attributes.first_name}}"]);
   });
 
   it("inserts text that renders", () => {

@@ -154,11 +154,19 @@ describe("contentSchema", () => {
     });
 
     it.each([
-      [template({ body: { "1": { source: "contact", field: "email" } } }), "values.body.1.field", 'must be "name", "first_name", "phone" or "attributes.<key>" (key in a-z, 0-9 and _)'],
+      [
+        template({ body: { "1": { source: "contact", field: "email" } } }),
+        "values.body.1.field",
+        'must be "name", "first_name", "phone" or "attributes.<key>" (key in a-z, 0-9 and _)',
+      ],
       [template({ body: { "1": { source: "contact", field: "attributes.City" } } }), "values.body.1.field", expect.stringMatching(/attributes\.<key>/)],
       [template({ body: { "1": { source: "contact", field: "attributes." } } }), "values.body.1.field", expect.stringMatching(/attributes\.<key>/)],
       [template({ body: { "1": { source: "contact", field: "name", fallback: " " } } }), "values.body.1.fallback", "must not be blank"],
-      [template({ body: { "1": { source: "contact", field: "name", fallback: "x".repeat(1025) } } }), "values.body.1.fallback", "must be at most 1,024 characters"],
+      [
+        template({ body: { "1": { source: "contact", field: "name", fallback: "x".repeat(1025) } } }),
+        "values.body.1.fallback",
+        "must be at most 1,024 characters",
+      ],
       [template({ body: { "1": { source: "fixed", value: "" } } }), "values.body.1.value", "must not be blank"],
       [template({ body: { "1": { source: "fixed", value: "x".repeat(1025) } } }), "values.body.1.value", "must be at most 1,024 characters"],
       [template({ body: { "1": { source: "csv", value: "x" } } }), "values.body.1.source", expect.stringMatching(/fixed.*contact/)],

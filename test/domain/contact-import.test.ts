@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attributeKey, labelKey, mapImportHeader, readImportRows, type ImportColumnMap } from "../../worker/domain/contact-import";
+import { attributeKey, type ImportColumnMap, labelKey, mapImportHeader, readImportRows } from "../../worker/domain/contact-import";
 import { MAX_CSV_RECORD_CHARS, parseCsv } from "../../worker/domain/csv";
 
 function mapOf(header: string[]): ImportColumnMap {
@@ -65,27 +65,16 @@ describe("mapImportHeader", () => {
     });
   });
 
-  it.each([
-    ["phone"],
-    ["Telefone"],
-    ["phone_number"],
-    ["Phone Number"],
-    ["WhatsApp"],
-    ["Celular"],
-    ["mobile"],
-    ["Number"],
-    ["numero"],
-    ["NÚMERO"],
-  ])("recognizes %j as the phone column", (title) => {
-    expect(mapOf(["x", title]).phone).toBe(1);
-  });
-
-  it.each([["name"], ["Nome"], ["Full Name"], ["full_name"], ["Contact"], ["Contato"]])(
-    "recognizes %j as the name column",
+  it.each([["phone"], ["Telefone"], ["phone_number"], ["Phone Number"], ["WhatsApp"], ["Celular"], ["mobile"], ["Number"], ["numero"], ["NÚMERO"]])(
+    "recognizes %j as the phone column",
     (title) => {
-      expect(mapOf([title, "phone"]).name).toBe(0);
+      expect(mapOf(["x", title]).phone).toBe(1);
     },
   );
+
+  it.each([["name"], ["Nome"], ["Full Name"], ["full_name"], ["Contact"], ["Contato"]])("recognizes %j as the name column", (title) => {
+    expect(mapOf([title, "phone"]).name).toBe(0);
+  });
 
   it.each([["labels"], ["Label"], ["TAGS"], ["tag"], ["Etiquetas"]])("recognizes %j as the labels column", (title) => {
     expect(mapOf(["phone", title]).labels).toBe(1);
@@ -234,16 +223,12 @@ describe("readImportRows", () => {
     });
 
     it("normalizes every Brazilian format to the same E.164 number", () => {
-      const { rows } = importCsv(
-        ["phone", "+55 11 98765-4321", "(21) 99876-5432", "5531987654321", "00 55 41 98765 4321"].join("\n"),
-      );
+      const { rows } = importCsv(["phone", "+55 11 98765-4321", "(21) 99876-5432", "5531987654321", "00 55 41 98765 4321"].join("\n"));
       expect(rows.map((r) => r.phone)).toEqual(["+5511987654321", "+5521998765432", "+5531987654321", "+5541987654321"]);
     });
 
     it("reports a phone that already appeared, after normalization", () => {
-      const { rows, errors } = importCsv(
-        "name,phone\nAna,+55 11 98765-4321\nBia,(21) 99876-5432\nAna again,(11) 98765-4321\nAna thrice,5511987654321\n",
-      );
+      const { rows, errors } = importCsv("name,phone\nAna,+55 11 98765-4321\nBia,(21) 99876-5432\nAna again,(11) 98765-4321\nAna thrice,5511987654321\n");
       expect(rows.map((r) => r.name)).toEqual(["Ana", "Bia"]);
       expect(errors).toEqual([
         { line: 4, reason: "phone +5511987654321 already appears on line 2" },
@@ -282,9 +267,7 @@ describe("readImportRows", () => {
   it("never half-uses a row and lists all its problems", () => {
     const { rows, errors } = importCsv(`name,phone\n${"a".repeat(201)},123\n`);
     expect(rows).toEqual([]);
-    expect(errors).toEqual([
-      { line: 2, reason: 'not a valid phone number for BR: "123"; name is longer than 200 characters' },
-    ]);
+    expect(errors).toEqual([{ line: 2, reason: 'not a valid phone number for BR: "123"; name is longer than 200 characters' }]);
   });
 
   it("reports errors in line order with physical line numbers after multi-line fields", () => {

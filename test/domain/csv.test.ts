@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createCsvCheck, createCsvReader, MAX_CSV_RECORD_CHARS, parseCsv, type CsvParseResult } from "../../worker/domain/csv";
+import { type CsvParseResult, createCsvCheck, createCsvReader, MAX_CSV_RECORD_CHARS, parseCsv } from "../../worker/domain/csv";
 
 function parsed(text: string, options?: { maxRecords?: number }) {
   const result = parseCsv(text, options);
@@ -134,15 +134,7 @@ describe("parseCsv", () => {
     });
 
     it("numbers records after multi-line quoted fields by their physical start line", () => {
-      const text = [
-        "name,notes",
-        'Ana,"line one',
-        "line two",
-        'line three"',
-        'Bia,"crlf\r\ninside\r\nquotes"',
-        'Carla,"cr\rinside"',
-        "Dani,plain",
-      ].join("\n");
+      const text = ["name,notes", 'Ana,"line one', "line two", 'line three"', 'Bia,"crlf\r\ninside\r\nquotes"', 'Carla,"cr\rinside"', "Dani,plain"].join("\n");
       const result = parsed(text);
       expect(result.records).toEqual([
         { line: 2, fields: ["Ana", "line one\nline two\nline three"] },
@@ -270,7 +262,7 @@ describe("reading a CSV text in pieces", () => {
     'name,size\nAna 5" tall,12"\na,\n1,',
     '"a;b;c",d\n"1;2;3",4\n',
     'a"b;c,d\n1;2,3\n"x"\n',
-    "phone\n\u00a0\"1\",x\n\t\"2\"\n",
+    'phone\n\u00a0"1",x\n\t"2"\n',
   ];
   const failures = [
     'name,phone\nAna,1\nBia,"2\nCarla,3\nDani,4\n',

@@ -75,10 +75,13 @@ describe("describeMetaError", () => {
     expect(new Set(ERROR_POLICY_TABLE.map((rule) => rule.advice)).size).toBe(ERROR_POLICY_TABLE.length);
   });
 
-  it.each(EXPECTED.flatMap(([codes, policy]) => codes.map((code) => [code, policy] as const)))("code %i: the rule's policy, title as meaning, and advice", (code, policy) => {
-    const rule = ERROR_POLICY_TABLE.find((r) => r.codes.includes(code))!;
-    expect(describeMetaError(code)).toEqual({ policy, meaning: rule.title, advice: rule.advice });
-  });
+  it.each(EXPECTED.flatMap(([codes, policy]) => codes.map((code) => [code, policy] as const)))(
+    "code %i: the rule's policy, title as meaning, and advice",
+    (code, policy) => {
+      const rule = ERROR_POLICY_TABLE.find((r) => r.codes.includes(code))!;
+      expect(describeMetaError(code)).toEqual({ policy, meaning: rule.title, advice: rule.advice });
+    },
+  );
 
   it.each([
     [131026, /on WhatsApp.*remove it from the audience/],

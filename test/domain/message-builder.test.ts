@@ -126,18 +126,25 @@ describe("buildTemplateMessage", () => {
       { type: "header", parameters: [{ type: "video", video: { id: "4490709327384033" } }] },
     ]);
     expect(
-      buildTemplateMessage({ ...base, header: { media: { kind: "document", value: { link: "https://x.test/a.pdf", filename: "Invoice.pdf" } } } })
-        .template.components,
+      buildTemplateMessage({ ...base, header: { media: { kind: "document", value: { link: "https://x.test/a.pdf", filename: "Invoice.pdf" } } } }).template
+        .components,
     ).toEqual([{ type: "header", parameters: [{ type: "document", document: { link: "https://x.test/a.pdf", filename: "Invoice.pdf" } }] }]);
     // Meta's image object has no filename.
     expect(
-      buildTemplateMessage({ ...base, header: { media: { kind: "image", value: { link: "https://x.test/a.png", filename: "a.png" } } } })
-        .template.components,
+      buildTemplateMessage({ ...base, header: { media: { kind: "image", value: { link: "https://x.test/a.png", filename: "a.png" } } } }).template.components,
     ).toEqual([{ type: "header", parameters: [{ type: "image", image: { link: "https://x.test/a.png" } }] }]);
   });
 
   it("leaves out empty components, and the components list when nothing is left", () => {
-    const body = buildTemplateMessage({ to: "+1", name: "hello_world", language: "en_US", parameterFormat: "positional", header: { text: {} }, body: {}, buttons: [] });
+    const body = buildTemplateMessage({
+      to: "+1",
+      name: "hello_world",
+      language: "en_US",
+      parameterFormat: "positional",
+      header: { text: {} },
+      body: {},
+      buttons: [],
+    });
     expect(body).toEqual({
       messaging_product: "whatsapp",
       recipient_type: "individual",
@@ -172,9 +179,7 @@ describe("buildTemplateMessage", () => {
     expect(() => buildTemplateMessage({ ...base, parameterFormat: "positional", body: { "1": "ok", "2": long } })).toThrow(/body \{\{2\}\}.*1,024/);
     expect(() => buildTemplateMessage({ ...base, parameterFormat: "named", body: { first_name: long } })).toThrow(/first_name/);
     expect(() => buildTemplateMessage({ ...base, parameterFormat: "positional", header: { text: { "1": long } } })).toThrow(/header \{\{1\}\}/);
-    expect(() => buildTemplateMessage({ ...base, parameterFormat: "positional", buttons: [{ index: 0, subType: "url", text: long }] })).toThrow(
-      /button 0/,
-    );
+    expect(() => buildTemplateMessage({ ...base, parameterFormat: "positional", buttons: [{ index: 0, subType: "url", text: long }] })).toThrow(/button 0/);
     expect(() => buildTemplateMessage({ ...base, parameterFormat: "positional", body: { "1": long } })).toThrow(RangeError);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { templatePreview, type TemplateComponent } from "../../worker/domain/templates";
+import { type TemplateComponent, templatePreview } from "../../worker/domain/templates";
 
 const positional: TemplateComponent[] = [
   { type: "HEADER", format: "TEXT", text: "Hello {{1}}" },
@@ -47,7 +47,10 @@ describe("templatePreview", () => {
   });
 
   it("shows a media header's format and link, and no header, footer or buttons when the template has none", () => {
-    const media: TemplateComponent[] = [{ type: "HEADER", format: "IMAGE" }, { type: "BODY", text: "New arrivals" }];
+    const media: TemplateComponent[] = [
+      { type: "HEADER", format: "IMAGE" },
+      { type: "BODY", text: "New arrivals" },
+    ];
     expect(templatePreview(media, { media: { link: "https://cdn.example/a.png" } })).toEqual({
       header: { format: "IMAGE", link: "https://cdn.example/a.png" },
       body: "New arrivals",

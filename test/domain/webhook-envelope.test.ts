@@ -3,8 +3,8 @@ import { parseWebhookEnvelope, type WebhookEvent } from "../../worker/domain/web
 import interactiveButtonReply from "../fixtures/meta/meta-openapi_inbound-interactive-button-reply.json";
 import systemUserChangedNumber from "../fixtures/meta/meta-openapi_inbound-system-user-changed-number.json";
 import templateQuickReply from "../fixtures/meta/meta-openapi_inbound-template-quick-reply-button.json";
-import textWithContext from "../fixtures/meta/meta-openapi_inbound-text-with-context.json";
 import inboundText from "../fixtures/meta/meta-openapi_inbound-text.json";
+import textWithContext from "../fixtures/meta/meta-openapi_inbound-text-with-context.json";
 import unsupportedWithErrors from "../fixtures/meta/meta-openapi_inbound-unsupported-with-errors.json";
 
 const WABA = "419561257915477";
@@ -116,7 +116,13 @@ describe("parseWebhookEnvelope: Meta's inbound samples", () => {
       changes: [
         messagesChange({
           messages: [
-            { from: "1555", id: "wamid.L", timestamp: "1750000000", type: "interactive", interactive: { type: "list_reply", list_reply: { id: "row-2", title: "Tuesday", description: "x" } } },
+            {
+              from: "1555",
+              id: "wamid.L",
+              timestamp: "1750000000",
+              type: "interactive",
+              interactive: { type: "list_reply", list_reply: { id: "row-2", title: "Tuesday", description: "x" } },
+            },
           ],
         }),
       ],
@@ -141,7 +147,9 @@ describe("parseWebhookEnvelope: statuses", () => {
             status: "failed",
             timestamp: "1750000004",
             recipient_id: "16505550000",
-            errors: [{ code: 131026, title: "Message undeliverable", message: "Message undeliverable", error_data: { details: "Not on WhatsApp" }, href: "https://x" }],
+            errors: [
+              { code: 131026, title: "Message undeliverable", message: "Message undeliverable", error_data: { details: "Not on WhatsApp" }, href: "https://x" },
+            ],
           },
           { id: "wamid.3", status: "delivered", timestamp: "1750000005" },
           { id: "wamid.4", status: "read", timestamp: "1750000006", recipient_id: "" },
@@ -176,7 +184,15 @@ describe("parseWebhookEnvelope: statuses", () => {
 
   it("accepts statuses without recipient_id or with an empty one", () => {
     const list = events(statuses);
-    expect(list[4]).toEqual({ kind: "status", wabaId: WABA, phoneNumberId: PHONE_ID, wamid: "wamid.3", status: "delivered", timestamp: 1750000005, errors: [] });
+    expect(list[4]).toEqual({
+      kind: "status",
+      wabaId: WABA,
+      phoneNumberId: PHONE_ID,
+      wamid: "wamid.3",
+      status: "delivered",
+      timestamp: 1750000005,
+      errors: [],
+    });
     expect(list[5]).not.toHaveProperty("recipientId");
   });
 });
@@ -188,7 +204,10 @@ describe("parseWebhookEnvelope: envelopes", () => {
         id: "waba-1",
         changes: [
           messagesChange({ statuses: [{ id: "wamid.A", status: "sent", timestamp: "1", recipient_id: "1" }] }),
-          { field: "messages", value: { messaging_product: "whatsapp", metadata: { phone_number_id: "phone-2" }, statuses: [{ id: "wamid.B", status: "read", timestamp: "2" }] } },
+          {
+            field: "messages",
+            value: { messaging_product: "whatsapp", metadata: { phone_number_id: "phone-2" }, statuses: [{ id: "wamid.B", status: "read", timestamp: "2" }] },
+          },
         ],
       },
       { id: "waba-2", changes: [messagesChange({ messages: [{ from: "1", id: "wamid.C", timestamp: "3", type: "text", text: { body: "hi" } }] })] },
@@ -220,11 +239,23 @@ describe("parseWebhookEnvelope: envelopes", () => {
       changes: [
         {
           field: "message_template_status_update",
-          value: { event: "REJECTED", message_template_id: 1192339204654487, message_template_name: "spring_sale", message_template_language: "en_US", reason: "INCORRECT_CATEGORY" },
+          value: {
+            event: "REJECTED",
+            message_template_id: 1192339204654487,
+            message_template_name: "spring_sale",
+            message_template_language: "en_US",
+            reason: "INCORRECT_CATEGORY",
+          },
         },
         {
           field: "message_template_status_update",
-          value: { event: "APPROVED", message_template_id: "920070352646140", message_template_name: "promo", message_template_language: "pt_BR", reason: "NONE" },
+          value: {
+            event: "APPROVED",
+            message_template_id: "920070352646140",
+            message_template_name: "promo",
+            message_template_language: "pt_BR",
+            reason: "NONE",
+          },
         },
       ],
     });
@@ -232,7 +263,15 @@ describe("parseWebhookEnvelope: envelopes", () => {
       ok: true,
       ignored: 0,
       events: [
-        { kind: "template_status", wabaId: WABA, templateId: "1192339204654487", name: "spring_sale", language: "en_US", status: "REJECTED", reason: "INCORRECT_CATEGORY" },
+        {
+          kind: "template_status",
+          wabaId: WABA,
+          templateId: "1192339204654487",
+          name: "spring_sale",
+          language: "en_US",
+          status: "REJECTED",
+          reason: "INCORRECT_CATEGORY",
+        },
         { kind: "template_status", wabaId: WABA, templateId: "920070352646140", name: "promo", language: "pt_BR", status: "APPROVED" },
       ],
     });
@@ -266,7 +305,10 @@ describe("parseWebhookEnvelope: envelopes", () => {
               { id: "wamid.ok", status: "sent", timestamp: "1" },
               { id: "wamid.bad-time", status: "sent", timestamp: "yesterday" },
             ],
-            messages: [{ from: "1", timestamp: "1", type: "text", text: { body: "no id" } }, { from: "1", id: "wamid.in", timestamp: "2", type: "text", text: { body: "ok" } }],
+            messages: [
+              { from: "1", timestamp: "1", type: "text", text: { body: "no id" } },
+              { from: "1", id: "wamid.in", timestamp: "2", type: "text", text: { body: "ok" } },
+            ],
           }),
           { field: "messages", value: { statuses: [{ id: "wamid.no-metadata", status: "sent", timestamp: "1" }] } },
           { field: "message_template_status_update", value: { event: "APPROVED" } },
@@ -312,7 +354,9 @@ describe("parseWebhookEnvelope: envelopes", () => {
                   { from: "1555", id: "wamid.E", timestamp: 6, type: "ephemeral" },
                   { from: "1555", id: "wamid.T", timestamp: "7", type: "text", text: "not an object", context: 42, errors: "nope" },
                 ],
-                statuses: [{ id: "wamid.S", status: "played", timestamp: "8", recipient_id: "1555", recipient_user_id: "BR.123", errors: [{ title: "no code" }] }],
+                statuses: [
+                  { id: "wamid.S", status: "played", timestamp: "8", recipient_id: "1555", recipient_user_id: "BR.123", errors: [{ title: "no code" }] },
+                ],
               },
             },
           ],

@@ -44,7 +44,15 @@ const metaError = (code: number, extra: Record<string, unknown> = {}) => ({
 });
 
 function provider(fetch: typeof globalThis.fetch, extra: { timeoutMs?: number; baseUrl?: string } = {}) {
-  return new CloudApiProvider({ baseUrl: BASE, version: "v23.0", phoneNumberId: "106540352242922", wabaId: "419561257915477", accessToken: TOKEN, fetch, ...extra });
+  return new CloudApiProvider({
+    baseUrl: BASE,
+    version: "v23.0",
+    phoneNumberId: "106540352242922",
+    wabaId: "419561257915477",
+    accessToken: TOKEN,
+    fetch,
+    ...extra,
+  });
 }
 
 const TEMPLATE: TemplateMessage = {

@@ -45,7 +45,13 @@ describe("Herald's Cloud API client against the sandbox", () => {
     });
     expect(order.ok, JSON.stringify(order)).toBe(true);
 
-    const mismatch = await provider.sendTemplate({ to: freshPhone(), name: "appointment_reminder", language: "en_US", parameterFormat: "positional", body: { "1": "Alex" } });
+    const mismatch = await provider.sendTemplate({
+      to: freshPhone(),
+      name: "appointment_reminder",
+      language: "en_US",
+      parameterFormat: "positional",
+      body: { "1": "Alex" },
+    });
     expect(mismatch).toMatchObject({ ok: false, error: { code: 132000 } });
     const undeliverable = await provider.sendText({ to: "+5511999990000", body: "Oi" });
     expect(undeliverable).toMatchObject({ ok: false, error: { code: 131026 } });

@@ -175,7 +175,11 @@ describe("control API: security", () => {
       json: { name: "Meta", provider: "cloud", phone_number_id: "123456789012", waba_id: "2233445566", access_token: "tok-123", app_secret: "sec-123" },
       auth: fx.admin,
     });
-    for (const [auth, id] of [[stranger, fx.inboxId], [fx.admin, 99_999_999], [fx.admin, cloud.id]] as const) {
+    for (const [auth, id] of [
+      [stranger, fx.inboxId],
+      [fx.admin, 99_999_999],
+      [fx.admin, cloud.id],
+    ] as const) {
       for (const [method, path, json] of routes(id)) {
         const res = await call(path, { method, json, auth });
         expect(res.status, `${method} ${path}`).toBe(404);
@@ -184,7 +188,7 @@ describe("control API: security", () => {
     }
   });
 
-  it("answers 404 for every control route when SANDBOX_ENABLED is not \"true\"", async () => {
+  it('answers 404 for every control route when SANDBOX_ENABLED is not "true"', async () => {
     const fx = await sandboxInbox();
     const disabled = { ...env, SANDBOX_ENABLED: "false" };
     for (const [method, path, json] of routes(fx.inboxId)) {

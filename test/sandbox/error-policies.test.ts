@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loopbackFetch } from "../../worker/lib/loopback";
 import { CloudApiProvider } from "../../worker/provider/cloud-api";
 import type { ErrorPolicy } from "../../worker/provider/types";
-import { freshPhone, sandboxInbox, setScenario, type SandboxFixture } from "./helpers";
+import { freshPhone, type SandboxFixture, sandboxInbox, setScenario } from "./helpers";
 
 const ctx = { waitUntil: (_p: Promise<unknown>) => {} };
 
@@ -61,8 +61,7 @@ describe("every policy class of the error table, through the sandbox and the rea
     expect(await policyOf(client(fx).sendText({ to: freshPhone(), body: "x" }))).toEqual({ policy: "pause_campaign", code: 190 });
     const ok = await sandboxInbox();
     const provider = client(ok);
-    const template = (name: string, language: string) =>
-      policyOf(provider.sendTemplate({ to: freshPhone(), name, language, parameterFormat: "positional" }));
+    const template = (name: string, language: string) => policyOf(provider.sendTemplate({ to: freshPhone(), name, language, parameterFormat: "positional" }));
     expect(await template("no_such_template", "en_US")).toEqual({ policy: "pause_campaign", code: 132001 });
     expect(await template("flash_sale", "pt_BR")).toEqual({ policy: "pause_campaign", code: 132015 });
     expect(await template("old_newsletter", "en_US")).toEqual({ policy: "pause_campaign", code: 132016 });

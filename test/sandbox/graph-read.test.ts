@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../worker/app";
 import { DEMO_TEMPLATES } from "../../worker/sandbox/demo-templates";
-import { GRAPH, freshPhone, graph, metaErrorOf, sandboxInbox, setScenario, text } from "./helpers";
+import { freshPhone, GRAPH, graph, metaErrorOf, sandboxInbox, setScenario, text } from "./helpers";
 
 describe("templates list", () => {
   it("pages through every demo template with limit=2, following paging.next to the end", async () => {
@@ -78,7 +78,9 @@ describe("templates list", () => {
 describe("phone number info", () => {
   it("answers the number's name, quality, tier and throughput", async () => {
     const fx = await sandboxInbox();
-    const res = await graph(`/${fx.phoneNumberId}?fields=display_phone_number,verified_name,quality_rating,messaging_limit_tier,throughput`, { token: fx.token });
+    const res = await graph(`/${fx.phoneNumberId}?fields=display_phone_number,verified_name,quality_rating,messaging_limit_tier,throughput`, {
+      token: fx.token,
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       id: fx.phoneNumberId,
@@ -114,11 +116,15 @@ describe("graph routing", () => {
     expect(metaErrorOf(await unknown.json()).code).toBe(2500);
   });
 
-  it("answers 404 for every graph route when SANDBOX_ENABLED is not \"true\"", async () => {
+  it('answers 404 for every graph route when SANDBOX_ENABLED is not "true"', async () => {
     const fx = await sandboxInbox();
     const disabled = { ...env, SANDBOX_ENABLED: "false" };
     for (const request of [
-      new Request(`${GRAPH}/${fx.phoneNumberId}/messages`, { method: "POST", headers: { authorization: `Bearer ${fx.token}`, "content-type": "application/json" }, body: JSON.stringify(text(freshPhone())) }),
+      new Request(`${GRAPH}/${fx.phoneNumberId}/messages`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${fx.token}`, "content-type": "application/json" },
+        body: JSON.stringify(text(freshPhone())),
+      }),
       new Request(`${GRAPH}/${fx.wabaId}/message_templates`, { headers: { authorization: `Bearer ${fx.token}` } }),
       new Request(`${GRAPH}/${fx.phoneNumberId}`, { headers: { authorization: `Bearer ${fx.token}` } }),
     ]) {

@@ -26,7 +26,13 @@ describe("sandbox sends: happy path", () => {
       templateMessage(freshPhone(), "hello_world", "en_US"),
       templateMessage(freshPhone(), "welcome_offer", "pt_BR", [
         { type: "header", parameters: [{ type: "text", text: "Maria" }] },
-        { type: "body", parameters: [{ type: "text", text: "Maria" }, { type: "text", text: "BEMVINDO15" }] },
+        {
+          type: "body",
+          parameters: [
+            { type: "text", text: "Maria" },
+            { type: "text", text: "BEMVINDO15" },
+          ],
+        },
         { type: "button", sub_type: "quick_reply", index: "0", parameters: [{ type: "payload", payload: "quero" }] },
         { type: "button", sub_type: "quick_reply", index: "1", parameters: [{ type: "payload", payload: "parar" }] },
       ]),
@@ -70,7 +76,11 @@ describe("sandbox sends: happy path", () => {
 
   it("answers mark-as-read requests with success", async () => {
     const fx = await sandboxInbox();
-    const { status, json } = await send(fx, { messaging_product: "whatsapp", status: "read", message_id: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=" });
+    const { status, json } = await send(fx, {
+      messaging_product: "whatsapp",
+      status: "read",
+      message_id: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+    });
     expect(status).toBe(200);
     expect(json).toEqual({ success: true });
   });
@@ -122,10 +132,22 @@ describe("sandbox sends: body validation", () => {
     ["text body over 4096", (to) => text(to, "a".repeat(4097)), "text.body"],
     ["text type without text", (to) => ({ messaging_product: "whatsapp", to, type: "text" }), "text"],
     ["template without name", (to) => ({ ...templateMessage(to, "x", "en_US"), template: { language: { code: "en_US" } } }), "template.name"],
-    ["template without language code", (to) => ({ ...templateMessage(to, "hello_world", "en_US"), template: { name: "hello_world", language: {} } }), "template.language.code"],
+    [
+      "template without language code",
+      (to) => ({ ...templateMessage(to, "hello_world", "en_US"), template: { name: "hello_world", language: {} } }),
+      "template.language.code",
+    ],
     ["component without type", (to) => templateMessage(to, "hello_world", "en_US", [{ parameters: [] }]), "template.components[0].type"],
-    ["button index out of range", (to) => templateMessage(to, "welcome_offer", "pt_BR", [{ type: "button", sub_type: "quick_reply", index: "10" }]), "template.components[0].index"],
-    ["numeric button index", (to) => templateMessage(to, "welcome_offer", "pt_BR", [{ type: "button", sub_type: "quick_reply", index: 0 }]), "template.components[0].index"],
+    [
+      "button index out of range",
+      (to) => templateMessage(to, "welcome_offer", "pt_BR", [{ type: "button", sub_type: "quick_reply", index: "10" }]),
+      "template.components[0].index",
+    ],
+    [
+      "numeric button index",
+      (to) => templateMessage(to, "welcome_offer", "pt_BR", [{ type: "button", sub_type: "quick_reply", index: 0 }]),
+      "template.components[0].index",
+    ],
     ["button without sub_type", (to) => templateMessage(to, "welcome_offer", "pt_BR", [{ type: "button", index: "0" }]), "template.components[0].sub_type"],
     ["biz_opaque_callback_data over 512", (to) => text(to, "x", { biz_opaque_callback_data: "x".repeat(513) }), "biz_opaque_callback_data"],
     ["context without message_id", (to) => text(to, "x", { context: {} }), "context.message_id"],
@@ -202,7 +224,10 @@ describe("sandbox sends: templates", () => {
 
   it("132000 when a positional template gets the wrong number of parameters", async () => {
     const fx = await sandboxInbox();
-    const tooFew = await send(fx, templateMessage(freshPhone(), "appointment_reminder", "en_US", [{ type: "body", parameters: [{ type: "text", text: "Alex" }] }]));
+    const tooFew = await send(
+      fx,
+      templateMessage(freshPhone(), "appointment_reminder", "en_US", [{ type: "body", parameters: [{ type: "text", text: "Alex" }] }]),
+    );
     expect(metaErrorOf(tooFew.json)).toMatchObject({
       code: 132000,
       error_data: { details: "body: number of localizable_params (1) does not match the expected number of params (3)" },
@@ -214,7 +239,13 @@ describe("sandbox sends: templates", () => {
     const missingUrlSuffix = await send(
       fx,
       templateMessage(freshPhone(), "order_update", "en_US", [
-        { type: "body", parameters: [{ type: "text", parameter_name: "first_name", text: "J" }, { type: "text", parameter_name: "order_id", text: "1" }] },
+        {
+          type: "body",
+          parameters: [
+            { type: "text", parameter_name: "first_name", text: "J" },
+            { type: "text", parameter_name: "order_id", text: "1" },
+          ],
+        },
       ]),
     );
     expect(metaErrorOf(missingUrlSuffix.json)).toMatchObject({ code: 132000, error_data: { details: expect.stringContaining("button 0") } });
@@ -223,12 +254,30 @@ describe("sandbox sends: templates", () => {
   it("132000 when a named template gets positional or wrongly named parameters", async () => {
     const fx = await sandboxInbox();
     const button = { type: "button", sub_type: "url", index: "0", parameters: [{ type: "text", text: "A-1" }] };
-    const positional = await send(fx, templateMessage(freshPhone(), "order_update", "en_US", [{ type: "body", parameters: [{ type: "text", text: "J" }, { type: "text", text: "1" }] }, button]));
+    const positional = await send(
+      fx,
+      templateMessage(freshPhone(), "order_update", "en_US", [
+        {
+          type: "body",
+          parameters: [
+            { type: "text", text: "J" },
+            { type: "text", text: "1" },
+          ],
+        },
+        button,
+      ]),
+    );
     expect(metaErrorOf(positional.json)).toMatchObject({ code: 132000, error_data: { details: expect.stringContaining("parameter_name") } });
     const wrongName = await send(
       fx,
       templateMessage(freshPhone(), "order_update", "en_US", [
-        { type: "body", parameters: [{ type: "text", parameter_name: "name", text: "J" }, { type: "text", parameter_name: "order_id", text: "1" }] },
+        {
+          type: "body",
+          parameters: [
+            { type: "text", parameter_name: "name", text: "J" },
+            { type: "text", parameter_name: "order_id", text: "1" },
+          ],
+        },
         button,
       ]),
     );
@@ -237,30 +286,44 @@ describe("sandbox sends: templates", () => {
 
   it("132005 for a text parameter over 1,024 characters", async () => {
     const fx = await sandboxInbox();
-    const { json } = await send(fx, templateMessage(freshPhone(), "new_collection", "pt_BR", [
-      { type: "header", parameters: [{ type: "image", image: { link: "https://example.com/a.jpg" } }] },
-      { type: "body", parameters: [{ type: "text", text: "a".repeat(1025) }] },
-    ]));
+    const { json } = await send(
+      fx,
+      templateMessage(freshPhone(), "new_collection", "pt_BR", [
+        { type: "header", parameters: [{ type: "image", image: { link: "https://example.com/a.jpg" } }] },
+        { type: "body", parameters: [{ type: "text", text: "a".repeat(1025) }] },
+      ]),
+    );
     expect(metaErrorOf(json).code).toBe(132005);
   });
 
   it("132012 for a header of the wrong media type, 132018 for newlines in a parameter", async () => {
     const fx = await sandboxInbox();
-    const video = await send(fx, templateMessage(freshPhone(), "new_collection", "pt_BR", [
-      { type: "header", parameters: [{ type: "video", video: { link: "https://example.com/a.mp4" } }] },
-      { type: "body", parameters: [{ type: "text", text: "Ana" }] },
-    ]));
+    const video = await send(
+      fx,
+      templateMessage(freshPhone(), "new_collection", "pt_BR", [
+        { type: "header", parameters: [{ type: "video", video: { link: "https://example.com/a.mp4" } }] },
+        { type: "body", parameters: [{ type: "text", text: "Ana" }] },
+      ]),
+    );
     expect(metaErrorOf(video.json).code).toBe(132012);
-    const newline = await send(fx, templateMessage(freshPhone(), "new_collection", "pt_BR", [
-      { type: "header", parameters: [{ type: "image", image: { id: "1234" } }] },
-      { type: "body", parameters: [{ type: "text", text: "Ana\nSouza" }] },
-    ]));
+    const newline = await send(
+      fx,
+      templateMessage(freshPhone(), "new_collection", "pt_BR", [
+        { type: "header", parameters: [{ type: "image", image: { id: "1234" } }] },
+        { type: "body", parameters: [{ type: "text", text: "Ana\nSouza" }] },
+      ]),
+    );
     expect(metaErrorOf(newline.json).code).toBe(132018);
   });
 
   it("131009 for a button index the template does not have", async () => {
     const fx = await sandboxInbox();
-    const { json } = await send(fx, templateMessage(freshPhone(), "hello_world", "en_US", [{ type: "button", sub_type: "quick_reply", index: "3", parameters: [{ type: "payload", payload: "x" }] }]));
+    const { json } = await send(
+      fx,
+      templateMessage(freshPhone(), "hello_world", "en_US", [
+        { type: "button", sub_type: "quick_reply", index: "3", parameters: [{ type: "payload", payload: "x" }] },
+      ]),
+    );
     expect(metaErrorOf(json).code).toBe(131009);
   });
 });

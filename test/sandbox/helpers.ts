@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { createDb } from "../../worker/db/client";
 import { inboxes } from "../../worker/db/schema";
 import { inboxSecrets } from "../../worker/inboxes/secrets";
-import { callJson, seedWorkspace, type Account } from "../helpers";
+import { type Account, callJson, seedWorkspace } from "../helpers";
 
 export const GRAPH = "http://localhost/sandbox/graph/v23.0";
 
@@ -65,7 +65,11 @@ export function graph(pathOrUrl: string, init: { method?: string; token?: string
 }
 
 /** POSTs a message body to the fixture's number and returns status and JSON. */
-export async function send(fx: Pick<SandboxFixture, "phoneNumberId" | "token">, body: unknown, token: string | null = fx.token): Promise<{ status: number; json: any }> {
+export async function send(
+  fx: Pick<SandboxFixture, "phoneNumberId" | "token">,
+  body: unknown,
+  token: string | null = fx.token,
+): Promise<{ status: number; json: any }> {
   const res = await graph(`/${fx.phoneNumberId}/messages`, { token, ...(typeof body === "string" ? { body } : { json: body }) });
   return { status: res.status, json: await res.json() };
 }
@@ -91,7 +95,14 @@ export const templateMessage = (to: string, name: string, language: string, comp
 export const stubOf = (fx: Pick<SandboxFixture, "phoneNumberId">) => env.SANDBOX.get(env.SANDBOX.idFromName(fx.phoneNumberId));
 
 /** Asserts Meta's error envelope and returns `error`. */
-export function metaErrorOf(json: any): { message: string; type: string; code: number; error_subcode?: number; error_data?: { messaging_product: string; details: string }; fbtrace_id: string } {
+export function metaErrorOf(json: any): {
+  message: string;
+  type: string;
+  code: number;
+  error_subcode?: number;
+  error_data?: { messaging_product: string; details: string };
+  fbtrace_id: string;
+} {
   if (!json?.error || typeof json.error.code !== "number" || json.error.type !== "OAuthException" || typeof json.error.fbtrace_id !== "string") {
     throw new Error(`not a Meta error envelope: ${JSON.stringify(json)}`);
   }

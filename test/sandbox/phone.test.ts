@@ -2,14 +2,23 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { parseWebhookEnvelope } from "../../worker/domain/webhook-envelope";
-import type { WhatsAppSandbox } from "../../worker/sandbox/sandbox-do";
-import { renderTemplateSend } from "../../worker/sandbox/phone";
 import { findDemoTemplate } from "../../worker/sandbox/demo-templates";
+import { renderTemplateSend } from "../../worker/sandbox/phone";
+import type { WhatsAppSandbox } from "../../worker/sandbox/sandbox-do";
 import { call, callJson, errorCode } from "../helpers";
-import { freshPhone, sandboxInbox, send, stubOf, templateMessage, text, type SandboxFixture } from "./helpers";
+import { freshPhone, type SandboxFixture, sandboxInbox, send, stubOf, templateMessage, text } from "./helpers";
 
 const base = (id: number) => `/api/sandbox/inboxes/${id}`;
-const INSTANT = { sent_delay_ms: [0, 0], delivered_delay_ms: [0, 0], read_delay_ms: [0, 0], reply_delay_ms: [0, 0], failed_rate: 0, unread_rate: 0, reply_rate: 0, opt_out_rate: 0 };
+const INSTANT = {
+  sent_delay_ms: [0, 0],
+  delivered_delay_ms: [0, 0],
+  read_delay_ms: [0, 0],
+  reply_delay_ms: [0, 0],
+  failed_rate: 0,
+  unread_rate: 0,
+  reply_rate: 0,
+  opt_out_rate: 0,
+};
 
 /** Replaces the sandbox's webhook delivery with a recorder answering 200. */
 async function intercept(fx: SandboxFixture): Promise<any[]> {
@@ -31,14 +40,22 @@ const welcomeOffer = (to: string, extra: Record<string, unknown> = {}) =>
     "pt_BR",
     [
       { type: "header", parameters: [{ type: "text", text: "Ana" }] },
-      { type: "body", parameters: [{ type: "text", text: "Ana" }, { type: "text", text: "OI10" }] },
+      {
+        type: "body",
+        parameters: [
+          { type: "text", text: "Ana" },
+          { type: "text", text: "OI10" },
+        ],
+      },
       { type: "button", sub_type: "quick_reply", index: "1", parameters: [{ type: "payload", payload: "stop-promos" }] },
     ],
     extra,
   );
 
 async function campaignRow(workspaceId: number, inboxId: number, title: string): Promise<number> {
-  const row = await env.DB.prepare("INSERT INTO campaigns (workspace_id, inbox_id, title, status, audience, content, settings) VALUES (?, ?, ?, 'sending', '{}', '{}', '{}') RETURNING id")
+  const row = await env.DB.prepare(
+    "INSERT INTO campaigns (workspace_id, inbox_id, title, status, audience, content, settings) VALUES (?, ?, ?, 'sending', '{}', '{}', '{}') RETURNING id",
+  )
     .bind(workspaceId, inboxId, title)
     .first<{ id: number }>();
   return row!.id;
@@ -109,11 +126,20 @@ describe("sandbox phone: what a simulated contact's phone shows", () => {
       name: "order_update",
       language: { code: "en_US" },
       components: [
-        { type: "body", parameters: [{ type: "text", text: "A-1", parameter_name: "order_id" }, { type: "text", text: "Jo", parameter_name: "first_name" }] },
+        {
+          type: "body",
+          parameters: [
+            { type: "text", text: "A-1", parameter_name: "order_id" },
+            { type: "text", text: "Jo", parameter_name: "first_name" },
+          ],
+        },
         { type: "button", sub_type: "url", index: "0", parameters: [{ type: "text", text: "A-1" }] },
       ],
     });
-    expect(order).toMatchObject({ body: "Hi Jo, your order A-1 is on its way. Track it with the button below.", buttons: [{ type: "URL", text: "Track order", url: "https://example.com/orders/A-1" }] });
+    expect(order).toMatchObject({
+      body: "Hi Jo, your order A-1 is on its way. Track it with the button below.",
+      buttons: [{ type: "URL", text: "Track order", url: "https://example.com/orders/A-1" }],
+    });
     const collection = renderTemplateSend(findDemoTemplate("new_collection", "pt_BR")!, {
       name: "new_collection",
       language: { code: "pt_BR" },
@@ -161,7 +187,12 @@ describe("sandbox phone: what a simulated contact's phone shows", () => {
     });
     chat = await callJson(`${base(fx.inboxId)}/phones/${to}/messages`, { auth: fx.admin });
     expect(chat.data.map((m: any) => m.direction)).toEqual(["out", "in"]);
-    expect(chat.data[1]).toMatchObject({ status: "received", context_wamid: sent.json.messages[0].id, content: { type: "text", body: expect.any(String) }, campaign: null });
+    expect(chat.data[1]).toMatchObject({
+      status: "received",
+      context_wamid: sent.json.messages[0].id,
+      content: { type: "text", body: expect.any(String) },
+      campaign: null,
+    });
   });
 
   it("a simulated text quoting a message, and the business marking it read", async () => {
@@ -176,7 +207,13 @@ describe("sandbox phone: what a simulated contact's phone shows", () => {
     expect(inboundOf(captured)[0]).toMatchObject({ id: inbound.wamid, type: "text", text: { body: "Quero saber mais" }, context: { id: wamid } });
 
     let chat = await callJson(`${base(fx.inboxId)}/phones/${to}/messages`, { auth: fx.admin });
-    expect(chat.data[1]).toMatchObject({ direction: "in", wamid: inbound.wamid, status: "received", context_wamid: wamid, content: { type: "text", body: "Quero saber mais" } });
+    expect(chat.data[1]).toMatchObject({
+      direction: "in",
+      wamid: inbound.wamid,
+      status: "received",
+      context_wamid: wamid,
+      content: { type: "text", body: "Quero saber mais" },
+    });
     await send(fx, { messaging_product: "whatsapp", status: "read", message_id: inbound.wamid });
     chat = await callJson(`${base(fx.inboxId)}/phones/${to}/messages`, { auth: fx.admin });
     expect(chat.data[1].status).toBe("read");
@@ -187,12 +224,21 @@ describe("sandbox phone: what a simulated contact's phone shows", () => {
     const captured = await intercept(fx);
     const to = freshPhone();
     const wamid = (await send(fx, welcomeOffer(to))).json.messages[0].id;
-    const tap = await callJson(`${base(fx.inboxId)}/inbound`, { json: { from: `+${to}`, button: { text: "Parar promoções", payload: "stop-promos" }, reply_to: wamid }, auth: fx.admin });
+    const tap = await callJson(`${base(fx.inboxId)}/inbound`, {
+      json: { from: `+${to}`, button: { text: "Parar promoções", payload: "stop-promos" }, reply_to: wamid },
+      auth: fx.admin,
+    });
     const plain = await callJson(`${base(fx.inboxId)}/inbound`, { json: { from: to, button: { text: "Quero!" }, reply_to: wamid }, auth: fx.admin });
     await runDurableObjectAlarm(stubOf(fx));
     await vi.waitFor(() => expect(inboundOf(captured)).toHaveLength(2));
     const [first, second] = inboundOf(captured);
-    expect(first).toMatchObject({ id: tap.wamid, from: to, type: "button", button: { text: "Parar promoções", payload: "stop-promos" }, context: { id: wamid } });
+    expect(first).toMatchObject({
+      id: tap.wamid,
+      from: to,
+      type: "button",
+      button: { text: "Parar promoções", payload: "stop-promos" },
+      context: { id: wamid },
+    });
     expect(first.text).toBeUndefined();
     expect(second).toMatchObject({ id: plain.wamid, type: "button", button: { text: "Quero!", payload: "Quero!" } });
     // Herald's own webhook parser reads the tap's label and payload.
@@ -232,13 +278,21 @@ describe("sandbox phone: errors", () => {
       expect(res.status, JSON.stringify(json)).toBe(400);
       const body = (await res.json()) as any;
       expect(body.error.code).toBe("validation_failed");
-      expect(body.error.details.map((d: any) => d.path), JSON.stringify(json)).toContain(path);
+      expect(
+        body.error.details.map((d: any) => d.path),
+        JSON.stringify(json),
+      ).toContain(path);
     }
   });
 
   it("validates the phone in the path and the query", async () => {
     const fx = await sandboxInbox();
-    for (const path of [`${base(fx.inboxId)}/phones/abc/messages`, `${base(fx.inboxId)}/phones/123/messages`, `${base(fx.inboxId)}/phones?limit=0`, `${base(fx.inboxId)}/phones/5511987654321/messages?limit=5000`]) {
+    for (const path of [
+      `${base(fx.inboxId)}/phones/abc/messages`,
+      `${base(fx.inboxId)}/phones/123/messages`,
+      `${base(fx.inboxId)}/phones?limit=0`,
+      `${base(fx.inboxId)}/phones/5511987654321/messages?limit=5000`,
+    ]) {
       const res = await call(path, { auth: fx.admin });
       expect(res.status, path).toBe(400);
       expect(await errorCode(res)).toBe("validation_failed");

@@ -4,11 +4,20 @@ import type { WhatsAppSandbox } from "../../worker/sandbox/sandbox-do";
 import { DEFAULT_SCENARIO } from "../../worker/sandbox/scenario";
 import { newWamid, planEvents, retryDelayMs, signatureHeader, statusEnvelope } from "../../worker/sandbox/webhooks";
 import { callJson } from "../helpers";
-import { freshPhone, sandboxInbox, send, stubOf, templateMessage, text, type SandboxFixture } from "./helpers";
+import { freshPhone, type SandboxFixture, sandboxInbox, send, stubOf, templateMessage, text } from "./helpers";
 
 type Captured = { url: string; signature: string | null; contentType: string | null; body: string; json: any };
 
-const INSTANT = { sent_delay_ms: [0, 0], delivered_delay_ms: [0, 0], read_delay_ms: [0, 0], reply_delay_ms: [0, 0], failed_rate: 0, unread_rate: 0, reply_rate: 0, opt_out_rate: 0 };
+const INSTANT = {
+  sent_delay_ms: [0, 0],
+  delivered_delay_ms: [0, 0],
+  read_delay_ms: [0, 0],
+  reply_delay_ms: [0, 0],
+  failed_rate: 0,
+  unread_rate: 0,
+  reply_rate: 0,
+  opt_out_rate: 0,
+};
 
 /** Replaces the sandbox's webhook delivery with a recorder answering `status`. */
 async function intercept(fx: SandboxFixture, status: () => number = () => 200): Promise<Captured[]> {
@@ -16,7 +25,13 @@ async function intercept(fx: SandboxFixture, status: () => number = () => 200): 
   await runInDurableObject(stubOf(fx), (instance: WhatsAppSandbox) => {
     instance.deliver = async (request) => {
       const body = await request.text();
-      captured.push({ url: request.url, signature: request.headers.get("x-hub-signature-256"), contentType: request.headers.get("content-type"), body, json: JSON.parse(body) });
+      captured.push({
+        url: request.url,
+        signature: request.headers.get("x-hub-signature-256"),
+        contentType: request.headers.get("content-type"),
+        body,
+        json: JSON.parse(body),
+      });
       return new Response(null, { status: status() });
     };
   });
@@ -49,7 +64,17 @@ describe("status webhooks delivered by the alarm", () => {
       expect(c.signature).toBe(`sha256=${await hmacHex(fx.appSecret, c.body)}`);
       expect(c.json).toMatchObject({
         object: "whatsapp_business_account",
-        entry: [{ id: fx.wabaId, changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "551140001234", phone_number_id: fx.phoneNumberId } } }] }],
+        entry: [
+          {
+            id: fx.wabaId,
+            changes: [
+              {
+                field: "messages",
+                value: { messaging_product: "whatsapp", metadata: { display_phone_number: "551140001234", phone_number_id: fx.phoneNumberId } },
+              },
+            ],
+          },
+        ],
       });
     }
     const [sent, delivered, read] = statusesOf(captured);
@@ -74,7 +99,12 @@ describe("status webhooks delivered by the alarm", () => {
     const fx = await sandboxInbox({ webhooks: true, scenario: { ...INSTANT, unread_rate: 1, pair_rate_limit_ms: 0 } });
     const captured = await intercept(fx);
     // Paused delivery: nothing due until the scenario's delays pass, so all sends are wrapped in one tick.
-    await callJson(`/api/sandbox/inboxes/${fx.inboxId}/scenario`, { method: "PUT", json: { sent_delay_ms: [300, 300], delivered_delay_ms: [300, 300] }, auth: fx.admin, expect: 200 });
+    await callJson(`/api/sandbox/inboxes/${fx.inboxId}/scenario`, {
+      method: "PUT",
+      json: { sent_delay_ms: [300, 300], delivered_delay_ms: [300, 300] },
+      auth: fx.admin,
+      expect: 200,
+    });
     await Promise.all(Array.from({ length: 30 }, () => send(fx, text(freshPhone()))));
     await new Promise((resolve) => setTimeout(resolve, 350));
     await runDurableObjectAlarm(stubOf(fx));
@@ -190,7 +220,10 @@ describe("status webhooks delivered by the alarm", () => {
   it("a simulated inbound message is delivered at once", async () => {
     const fx = await sandboxInbox({ webhooks: true });
     const captured = await intercept(fx);
-    const created = await callJson(`/api/sandbox/inboxes/${fx.inboxId}/inbound`, { json: { from: "+5511987654321", text: "Quero comprar", name: "Ana" }, auth: fx.admin });
+    const created = await callJson(`/api/sandbox/inboxes/${fx.inboxId}/inbound`, {
+      json: { from: "+5511987654321", text: "Quero comprar", name: "Ana" },
+      auth: fx.admin,
+    });
     await runDurableObjectAlarm(stubOf(fx));
     await vi.waitFor(() => expect(inboundOf(captured)).toHaveLength(1));
     expect(inboundOf(captured)[0]).toMatchObject({ id: created.wamid, from: "5511987654321", text: { body: "Quero comprar" } });

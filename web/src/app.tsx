@@ -1,14 +1,14 @@
-import { lazy, LocationProvider, Route, Router } from "preact-iso";
 import { useEffect } from "preact/hooks";
+import { LocationProvider, lazy, Route, Router } from "preact-iso";
 import { AppShell } from "./components/app-shell";
 import { Redirect } from "./components/redirect";
+import { t } from "./i18n";
 import { CampaignsPage } from "./pages/campaigns-page";
 import { HomePage } from "./pages/home-page";
 import { LabelsPage } from "./pages/labels-page";
 import { LoginPage } from "./pages/login-page";
 import { NotFoundPage } from "./pages/not-found-page";
 import { SetupPage } from "./pages/setup-page";
-import { t } from "./i18n";
 import { auth, loadAuth } from "./state/session";
 
 // The editor and a campaign's page (with its chart library) load when first opened.

@@ -47,7 +47,14 @@ export type Campaign = {
 };
 
 /** A message of GET /api/campaigns/:id/live. */
-export type LiveProgress = { type: "progress"; status: CampaignStatus; reason: string | null; note?: string | null; preparing?: boolean; progress: CampaignProgress };
+export type LiveProgress = {
+  type: "progress";
+  status: CampaignStatus;
+  reason: string | null;
+  note?: string | null;
+  preparing?: boolean;
+  progress: CampaignProgress;
+};
 
 /** Operator actions the server allows on a campaign now (from the lifecycle rules). */
 export type CampaignOperatorAction = "edit" | "launch" | "schedule" | "unschedule" | "pause" | "resume" | "cancel" | "duplicate" | "delete";
@@ -236,7 +243,13 @@ export type SentMessage = {
 };
 
 /** A status WhatsApp reported for a message. */
-export type SentMessageEvent = { status: string; occurred_at: string | null; received_at: string | null; error_code: number | null; error_title: string | null };
+export type SentMessageEvent = {
+  status: string;
+  occurred_at: string | null;
+  received_at: string | null;
+  error_code: number | null;
+  error_title: string | null;
+};
 
 /** GET /api/inboxes/:id/messages/:messageId. */
 export type SentMessageDetail = SentMessage & { events: SentMessageEvent[] };

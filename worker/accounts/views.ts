@@ -28,7 +28,9 @@ export const toUserView = (u: Pick<User, "id" | "email" | "name" | "role" | "cre
   created_at: isoOrNull(u.createdAt),
 });
 
-export const toWorkspaceView = (w: Pick<Workspace, "id" | "name" | "defaultCountry" | "optOutKeywords" | "attributionWindowHours">): z.infer<typeof workspaceView> => ({
+export const toWorkspaceView = (
+  w: Pick<Workspace, "id" | "name" | "defaultCountry" | "optOutKeywords" | "attributionWindowHours">,
+): z.infer<typeof workspaceView> => ({
   id: w.id,
   name: w.name,
   default_country: w.defaultCountry,
@@ -43,16 +45,9 @@ export const email = z
   .pipe(z.email({ message: "must be an email address" }))
   .refine((e) => e.length <= 254, "must be at most 254 characters");
 
-export const password = z
-  .string()
-  .min(10, "must be at least 10 characters")
-  .max(200, "must be at most 200 characters");
+export const password = z.string().min(10, "must be at least 10 characters").max(200, "must be at most 200 characters");
 
 export const personName = z.string().trim().max(100, "must be at most 100 characters");
 
 /** A workspace's default phone country: ISO 3166-1 alpha-2, upper-cased. */
-export const countryCode = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .refine(isCountryCode, "must be an ISO 3166-1 alpha-2 country code such as BR or US");
+export const countryCode = z.string().trim().toUpperCase().refine(isCountryCode, "must be an ISO 3166-1 alpha-2 country code such as BR or US");

@@ -2,11 +2,11 @@
  * A campaign's audience in D1: the launch check as one aggregate query (its cost is one pass over
  * the audience in SQLite, whatever its size), and the keyset pages the campaign's object freezes.
  */
-import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { labelCondition } from "../db/audience";
 import type { Db } from "../db/client";
 import { contacts } from "../db/schema";
-import { fieldColumn, missingFor, requiredFields, type RequiredField } from "../domain/campaign-render";
+import { fieldColumn, missingFor, type RequiredField, requiredFields } from "../domain/campaign-render";
 import type { Audience, CampaignContent } from "../domain/campaign-settings";
 
 /** The customer service window: free text only reaches people who wrote within it. */
@@ -90,7 +90,10 @@ export async function checkAudience(db: Db, workspaceId: number, audience: Audie
       .orderBy(asc(contacts.id))
       .limit(5);
     for (const row of rows) {
-      examples.push({ phone: row.phone, missing: missingFor(content, { name: row.name, phone: row.phone, attributes: JSON.parse(row.attributes) as Record<string, string> }) });
+      examples.push({
+        phone: row.phone,
+        missing: missingFor(content, { name: row.name, phone: row.phone, attributes: JSON.parse(row.attributes) as Record<string, string> }),
+      });
     }
   }
   return {

@@ -1,18 +1,28 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
-import { transition, type CampaignAction, type CampaignStatus } from "../domain/campaign-lifecycle";
-import { canRetry, drawGapMs, FailureWindow, INITIAL_PACING, nextReleaseAt, pickVariant, recordRelease, retryDelayMs, type PacingState } from "../domain/campaign-pacing";
-import { audiencePage, type AudienceContact } from "./audience";
+import { type CampaignAction, type CampaignStatus, transition } from "../domain/campaign-lifecycle";
+import {
+  canRetry,
+  drawGapMs,
+  FailureWindow,
+  INITIAL_PACING,
+  nextReleaseAt,
+  type PacingState,
+  pickVariant,
+  recordRelease,
+  retryDelayMs,
+} from "../domain/campaign-pacing";
+import { type AudienceContact, audiencePage } from "./audience";
 import { launchScheduled } from "./launch";
 import { progressView } from "./progress";
 import { CatalogSync } from "./sender/catalog";
 import { grantFor } from "./sender/grants";
 import { LiveBroadcaster } from "./sender/live";
-import { CLAIM_TIMEOUT_REASON, MESSAGING_LIMIT_REASON, RecipientStore, type FrozenRecipient, type RecipientState } from "./sender/store";
-import { TRACKED_RANK, type CampaignConfig, type Grant, type Outcome, type OutboundJob, type Progress, type StatusUpdate } from "./sender/types";
+import { CLAIM_TIMEOUT_REASON, type FrozenRecipient, MESSAGING_LIMIT_REASON, type RecipientState, RecipientStore } from "./sender/store";
+import { type CampaignConfig, type Grant, type OutboundJob, type Outcome, type Progress, type StatusUpdate, TRACKED_RANK } from "./sender/types";
 
 export { RECIPIENT_STATES, type RecipientState } from "./sender/store";
-export type { CampaignConfig, Grant, Outcome, OutboundJob, Progress, StatusUpdate } from "./sender/types";
+export type { CampaignConfig, Grant, OutboundJob, Outcome, Progress, StatusUpdate } from "./sender/types";
 
 /** Milliseconds between ticks while releasing at full speed (min = max = 0). */
 const FAST_TICK_MS = 250;
@@ -394,7 +404,8 @@ export class CampaignSender extends DurableObject<Env> {
   /** Re-arms a sending campaign whose alarm was lost or is overdue (called by the cron trigger). */
   async ensureAlarm(): Promise<{ rearmed: boolean }> {
     const status = this.status();
-    const needsAlarm = status === "sending" || ((status === "paused" || status === "cancelled" || status === "failed") && (!this.frozen() || this.store.count("sending") > 0));
+    const needsAlarm =
+      status === "sending" || ((status === "paused" || status === "cancelled" || status === "failed") && (!this.frozen() || this.store.count("sending") > 0));
     if (!needsAlarm) return { rearmed: false };
     const current = await this.ctx.storage.getAlarm();
     if (current !== null && current > Date.now() - 5_000) return { rearmed: false };
@@ -615,7 +626,10 @@ export class CampaignSender extends DurableObject<Env> {
         else this.pauseNow(why);
       } else {
         const size = config.settings.failure_window;
-        const window = new FailureWindow(size, this.store.recentOutcomes(size).map((failed) => (failed ? "failed" : "ok")));
+        const window = new FailureWindow(
+          size,
+          this.store.recentOutcomes(size).map((failed) => (failed ? "failed" : "ok")),
+        );
         if (window.allFailed()) this.failCampaign(`every one of the last ${size} sends failed`);
         else if (window.shouldPause(config.settings.failure_threshold)) this.pauseNow(`${window.failures()} of the last ${size} sends failed`);
       }
@@ -710,7 +724,16 @@ export class CampaignSender extends DurableObject<Env> {
   private liveMessage(catalogStatus?: CampaignStatus): string {
     const p = this.progress();
     const status = p.status === "draft" && catalogStatus ? catalogStatus : p.status;
-    return JSON.stringify({ type: "progress", status, reason: p.reason, note: p.note, preparing: p.preparing, total: p.total, states: p.states, progress: progressView(p.total, p.states) });
+    return JSON.stringify({
+      type: "progress",
+      status,
+      reason: p.reason,
+      note: p.note,
+      preparing: p.preparing,
+      total: p.total,
+      states: p.states,
+      progress: progressView(p.total, p.states),
+    });
   }
 
   // ---- delivery tracking ------------------------------------------------------------------

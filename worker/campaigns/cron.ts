@@ -1,5 +1,5 @@
 import { and, eq, inArray, lt } from "drizzle-orm";
-import { nowSeconds, type Db } from "../db/client";
+import { type Db, nowSeconds } from "../db/client";
 import { campaigns } from "../db/schema";
 import { launchScheduled, senderOf } from "./launch";
 
@@ -29,7 +29,10 @@ export async function runCampaignCron(env: Env, db: Db): Promise<{ started: numb
     return done;
   };
   started = await each(due, (id) => launchScheduled(env, id), "the scheduled launch");
-  const sending = await db.select({ id: campaigns.id }).from(campaigns).where(inArray(campaigns.status, ["sending", "paused"]));
+  const sending = await db
+    .select({ id: campaigns.id })
+    .from(campaigns)
+    .where(inArray(campaigns.status, ["sending", "paused"]));
   rearmed = await each(sending, async (id) => (await senderOf(env, id).ensureAlarm()).rearmed, "re-arming its alarm");
   return { started, rearmed };
 }

@@ -164,7 +164,13 @@ export class InboxLimiter extends DurableObject<Env> {
    * time unused, but a message without a send time never takes a place in the limit).
    * @example await limiter.acquire("campaign:7", [{ phone: "+5511987654321", outsideWindow: true }], 80, 250, 2000) // { turns: [{ slot: 1767225600000, epoch: 0 }] }
    */
-  acquire(key: string, messages: { phone: string; outsideWindow: boolean }[], capPerSecond: number, limit: number | null, maxWaitMs: number): { turns: Turn[] } {
+  acquire(
+    key: string,
+    messages: { phone: string; outsideWindow: boolean }[],
+    capPerSecond: number,
+    limit: number | null,
+    maxWaitMs: number,
+  ): { turns: Turn[] } {
     const now = Date.now();
     this.forget(now);
     this.seen.set(key, now);
@@ -223,9 +229,20 @@ const SINGLE_SEND_WAIT_MS = 10_000;
  * time; refuses with 409 when the messaging limit is reached, 429 when no send time is free
  * within SINGLE_SEND_WAIT_MS.
  */
-export async function takeTurn(env: Env, inbox: Pick<Inbox, "id" | "throughputCap" | "messagingLimitTier">, phone: string, lastInboundAt: number | null): Promise<void> {
+export async function takeTurn(
+  env: Env,
+  inbox: Pick<Inbox, "id" | "throughputCap" | "messagingLimitTier">,
+  phone: string,
+  lastInboundAt: number | null,
+): Promise<void> {
   const limiter = env.INBOX_LIMITER.get(env.INBOX_LIMITER.idFromName(String(inbox.id)));
-  const { turns } = await limiter.acquire("single", [{ phone, outsideWindow: outsideServiceWindow(lastInboundAt) }], inbox.throughputCap, tierLimit(inbox.messagingLimitTier), SINGLE_SEND_WAIT_MS);
+  const { turns } = await limiter.acquire(
+    "single",
+    [{ phone, outsideWindow: outsideServiceWindow(lastInboundAt) }],
+    inbox.throughputCap,
+    tierLimit(inbox.messagingLimitTier),
+    SINGLE_SEND_WAIT_MS,
+  );
   const turn = turns[0]!;
   if ("deferred" in turn) {
     throw new ApiError(

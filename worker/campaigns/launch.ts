@@ -1,16 +1,16 @@
 import { and, eq } from "drizzle-orm";
 import { createDb, type Db } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
-import { campaigns, inboxes, templates, type Campaign, type Inbox } from "../db/schema";
+import { type Campaign, campaigns, type Inbox, inboxes, templates } from "../db/schema";
 import { isFinal } from "../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
 import { ApiError } from "../lib/errors";
 import { templateSnapshot } from "../templates/sync";
-import { checkAudience, MAX_AUDIENCE, serviceWindowStart, type AudienceCheck } from "./audience";
+import { type AudienceCheck, checkAudience, MAX_AUDIENCE, serviceWindowStart } from "./audience";
 import type { CampaignConfig, Progress } from "./campaign-sender";
 import { tierLimit } from "./inbox-limiter";
 
-export { SERVICE_WINDOW_S, serviceWindowStart, type AudienceCheck } from "./audience";
+export { type AudienceCheck, SERVICE_WINDOW_S, serviceWindowStart } from "./audience";
 
 export const senderOf = (env: Env, campaignId: number) => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(campaignId)));
 
@@ -40,7 +40,8 @@ export async function approvedTemplate(db: Db, inboxId: number, content: Campaig
     .where(and(eq(templates.inboxId, inboxId), eq(templates.name, content.template_name), eq(templates.language, content.language)))
     .get();
   if (!row) throw new ApiError("conflict", `template ${content.template_name} (${content.language}) is not synced for this inbox; sync the inbox's templates`);
-  if (row.status !== "APPROVED") throw new ApiError("conflict", `template ${content.template_name} (${content.language}) is ${row.status}; only APPROVED templates can be sent`);
+  if (row.status !== "APPROVED")
+    throw new ApiError("conflict", `template ${content.template_name} (${content.language}) is ${row.status}; only APPROVED templates can be sent`);
   return templateSnapshot(row);
 }
 

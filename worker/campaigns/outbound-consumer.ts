@@ -1,13 +1,13 @@
 import { eq } from "drizzle-orm";
 import { createDb } from "../db/client";
-import { inboxes, type Inbox } from "../db/schema";
+import { type Inbox, inboxes } from "../db/schema";
 import { buildTemplateMessage, buildTextMessage } from "../domain/message-builder";
-import { toTemplateMessage, type TemplateSnapshot } from "../domain/templates";
+import { type TemplateSnapshot, toTemplateMessage } from "../domain/templates";
 import { providerFor } from "../provider";
 import type { ProviderError, Result, SendAccepted, TemplateMessage, TextMessage, WhatsAppProvider } from "../provider/types";
 import { outsideServiceWindow } from "./audience";
 import type { Grant, OutboundJob, Outcome } from "./campaign-sender";
-import { tierLimit, type Turn } from "./inbox-limiter";
+import { type Turn, tierLimit } from "./inbox-limiter";
 
 /** How far ahead a consumer may hold a send time; claimed recipients without one go back to their campaign. */
 const MAX_SLOT_WAIT_MS = 2_000;
@@ -44,7 +44,12 @@ function outcomeOf(grant: Grant, result: Result<SendAccepted>): Outcome {
 
 /** Nothing left for WhatsApp: tried again later, using up an attempt (so a failure that repeats ends). */
 const notSent = (grant: Grant, title: string): Outcome => ({ id: grant.id, claim: grant.claim, result: "retry", policy: "retry_recipient_later", title });
-const returned = (grant: Grant, until?: number): Outcome => ({ id: grant.id, claim: grant.claim, result: "returned", ...(until === undefined ? {} : { until }) });
+const returned = (grant: Grant, until?: number): Outcome => ({
+  id: grant.id,
+  claim: grant.claim,
+  result: "returned",
+  ...(until === undefined ? {} : { until }),
+});
 
 type Loaded = { inbox: Inbox; provider: WhatsAppProvider } | { missing: string };
 
@@ -111,7 +116,15 @@ async function sendJob(env: Env, job: OutboundJob, load: (inboxId: number) => Pr
   const { grants, template } = (await campaign.claim(job.ids)) as unknown as { grants: Grant[]; template?: TemplateSnapshot };
   if (grants.length === 0) return;
 
-  const outcomes = await sendGrants(env, job.campaignId, inbox, provider, grants, template, goAhead(() => campaign.isSending()));
+  const outcomes = await sendGrants(
+    env,
+    job.campaignId,
+    inbox,
+    provider,
+    grants,
+    template,
+    goAhead(() => campaign.isSending()),
+  );
   try {
     // A fresh stub per attempt: a stub whose object was reset meanwhile cannot be used again.
     await report(stub, outcomes);
@@ -185,7 +198,14 @@ async function sendGrants(
       }
     } catch (error) {
       // The same content would fail the same way: the recipient fails, nothing was sent.
-      return { id: grant.id, claim: grant.claim, result: "failed", policy: "fail_recipient", title: "The message could not be built", details: messageOf(error) };
+      return {
+        id: grant.id,
+        claim: grant.claim,
+        result: "failed",
+        policy: "fail_recipient",
+        title: "The message could not be built",
+        details: messageOf(error),
+      };
     }
     let epoch = turn.epoch;
     try {
@@ -259,7 +279,9 @@ async function afterSend(
   try {
     if (result.error.policy === "retry_inbox_later") await limiter.throttled(result.error.retryAfterMs, epoch);
     if (result.error.policy === "opt_out") {
-      await env.DB.prepare("UPDATE contacts SET opted_out_at = coalesce(opted_out_at, unixepoch()), updated_at = unixepoch() WHERE workspace_id = ? AND phone = ?")
+      await env.DB.prepare(
+        "UPDATE contacts SET opted_out_at = coalesce(opted_out_at, unixepoch()), updated_at = unixepoch() WHERE workspace_id = ? AND phone = ?",
+      )
         .bind(inbox.workspaceId, grant.to)
         .run();
     }

@@ -1,7 +1,7 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { chunk, isoOrNull, type Db } from "../db/client";
-import { contactLabels, labels, type Contact } from "../db/schema";
+import { chunk, type Db, isoOrNull } from "../db/client";
+import { type Contact, contactLabels, labels } from "../db/schema";
 
 /** What the API shows of a contact; also feeds the OpenAPI document. */
 const labelRef = z.object({ id: z.number(), name: z.string(), color: z.string() });
@@ -22,7 +22,10 @@ export type ContactView = z.infer<typeof contactView>;
 /** Adds each contact's labels, fetched in one query per 90 contacts. */
 export async function toContactViews(db: Db, rows: Contact[]): Promise<ContactView[]> {
   const byContact = new Map<number, z.infer<typeof labelRef>[]>();
-  for (const part of chunk(rows.map((r) => r.id), 90)) {
+  for (const part of chunk(
+    rows.map((r) => r.id),
+    90,
+  )) {
     const links = await db
       .select({ contactId: contactLabels.contactId, id: labels.id, name: labels.name, color: labels.color })
       .from(contactLabels)

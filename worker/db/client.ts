@@ -1,4 +1,4 @@
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { notFound } from "../lib/errors";
@@ -39,8 +39,7 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 export const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
 /** Timestamp columns are Unix seconds; the API speaks ISO 8601. */
-export const isoOrNull = (seconds: number | null | undefined) =>
-  seconds === null || seconds === undefined ? null : new Date(seconds * 1000).toISOString();
+export const isoOrNull = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? null : new Date(seconds * 1000).toISOString());
 
 function failedOn(error: unknown, text: string): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {

@@ -1,4 +1,4 @@
-import { labelKey, type ImportError, type ImportRow } from "../domain/contact-import";
+import { type ImportError, type ImportRow, labelKey } from "../domain/contact-import";
 import type { Db } from "./client";
 import { ensureLabels } from "./labels";
 

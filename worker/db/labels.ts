@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { labelKey } from "../domain/contact-import";
 import { ApiError } from "../lib/errors";
-import { idSet, type Db } from "./client";
+import { type Db, idSet } from "./client";
 import { labels } from "./schema";
 
 /**

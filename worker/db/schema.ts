@@ -2,14 +2,8 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Unix seconds, filled by SQLite when the row is written. */
-const createdAt = () =>
-  integer("created_at")
-    .notNull()
-    .default(sql`(unixepoch())`);
-const updatedAt = () =>
-  integer("updated_at")
-    .notNull()
-    .default(sql`(unixepoch())`);
+const createdAt = () => integer("created_at").notNull().default(sql`(unixepoch())`);
+const updatedAt = () => integer("updated_at").notNull().default(sql`(unixepoch())`);
 
 /** The owning workspace: every row belongs to one, and goes with it. */
 const workspaceId = () =>
@@ -169,9 +163,7 @@ export const inboxes = sqliteTable(
     uniqueIndex("inboxes_workspace_phone_number_unique").on(t.workspaceId, t.phoneNumberId),
     // One simulated number is one sandbox Durable Object, with its request record and scenario:
     // like a real number at WhatsApp, it belongs to one inbox, whatever the workspace.
-    uniqueIndex("inboxes_sandbox_number_unique")
-      .on(t.phoneNumberId)
-      .where(sql`provider = 'sandbox'`),
+    uniqueIndex("inboxes_sandbox_number_unique").on(t.phoneNumberId).where(sql`provider = 'sandbox'`),
   ],
 );
 
@@ -198,10 +190,7 @@ export const templates = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    uniqueIndex("templates_inbox_name_language_unique").on(t.inboxId, t.name, t.language),
-    index("templates_workspace_idx").on(t.workspaceId),
-  ],
+  (t) => [uniqueIndex("templates_inbox_name_language_unique").on(t.inboxId, t.name, t.language), index("templates_workspace_idx").on(t.workspaceId)],
 );
 
 /** Messages Herald sent outside campaigns (single sends and campaign test sends). */
@@ -251,13 +240,9 @@ export const messageEvents = sqliteTable(
     errorDetails: text("error_details"),
     /** Conversation and pricing objects, as JSON. */
     billing: text("billing"),
-    receivedAt: integer("received_at")
-      .notNull()
-      .default(sql`(unixepoch())`),
+    receivedAt: integer("received_at").notNull().default(sql`(unixepoch())`),
   },
-  (t) => [
-    uniqueIndex("message_events_inbox_wamid_status_unique").on(t.inboxId, t.wamid, t.status),
-  ],
+  (t) => [uniqueIndex("message_events_inbox_wamid_status_unique").on(t.inboxId, t.wamid, t.status)],
 );
 
 /** Inbound WhatsApp messages (replies, opt-outs, conversations started by contacts). */
@@ -281,9 +266,7 @@ export const inboundMessages = sqliteTable(
     contextWamid: text("context_wamid"),
     optOut: integer("opt_out", { mode: "boolean" }).notNull().default(false),
     occurredAt: integer("occurred_at").notNull(),
-    receivedAt: integer("received_at")
-      .notNull()
-      .default(sql`(unixepoch())`),
+    receivedAt: integer("received_at").notNull().default(sql`(unixepoch())`),
   },
   (t) => [
     uniqueIndex("inbound_messages_inbox_wamid_unique").on(t.inboxId, t.wamid),
@@ -373,9 +356,7 @@ export const deadLetters = sqliteTable(
     /** The message body as JSON, cut at DEAD_LETTER_BODY_MAX characters. */
     body: text("body").notNull(),
     bodyTruncated: integer("body_truncated", { mode: "boolean" }).notNull().default(false),
-    receivedAt: integer("received_at")
-      .notNull()
-      .default(sql`(unixepoch())`),
+    receivedAt: integer("received_at").notNull().default(sql`(unixepoch())`),
   },
   (t) => [uniqueIndex("dead_letters_queue_message_unique").on(t.queue, t.messageId), index("dead_letters_workspace_idx").on(t.workspaceId, t.id)],
 );

@@ -111,12 +111,15 @@ function describeOutbound(body: unknown): Described & { report: Outcome[] | null
 async function resolve(env: Env, queue: DeadLetterQueue, body: unknown): Promise<Recorded> {
   if (queue === "herald-webhooks-dead") {
     const { claimedWorkspace, ...described } = describeWebhook(body);
-    const row = claimedWorkspace === null ? null : await env.DB.prepare("SELECT id FROM workspaces WHERE id = ?").bind(claimedWorkspace).first<{ id: number }>();
+    const row =
+      claimedWorkspace === null ? null : await env.DB.prepare("SELECT id FROM workspaces WHERE id = ?").bind(claimedWorkspace).first<{ id: number }>();
     return { ...described, queue, workspaceId: row?.id ?? null };
   }
   const { report, ...described } = describeOutbound(body);
   if (described.campaignId === null) return { ...described, queue, workspaceId: null };
-  const owner = await env.DB.prepare("SELECT (SELECT workspace_id FROM campaigns WHERE id = ?1) AS campaign, (SELECT workspace_id FROM inboxes WHERE id = ?2) AS inbox")
+  const owner = await env.DB.prepare(
+    "SELECT (SELECT workspace_id FROM campaigns WHERE id = ?1) AS campaign, (SELECT workspace_id FROM inboxes WHERE id = ?2) AS inbox",
+  )
     .bind(described.campaignId, described.inboxId)
     .first<{ campaign: number | null; inbox: number | null }>();
   let summary = described.summary;

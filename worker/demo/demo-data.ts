@@ -1,7 +1,48 @@
 /** The demo workspace's contacts: deterministic, so loading the demo twice changes nothing. */
 
-const FIRST = ["Ana", "Bruno", "Carla", "Diego", "Elisa", "Felipe", "Gabriela", "Henrique", "Isabela", "João", "Karina", "Lucas", "Mariana", "Nicolas", "Olívia", "Paulo", "Queila", "Rafael", "Sofia", "Thiago", "Úrsula", "Vitor", "Wesley", "Yasmin"];
-const LAST = ["Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira", "Lima", "Gomes", "Costa", "Ribeiro", "Martins", "Carvalho", "Almeida"];
+const FIRST = [
+  "Ana",
+  "Bruno",
+  "Carla",
+  "Diego",
+  "Elisa",
+  "Felipe",
+  "Gabriela",
+  "Henrique",
+  "Isabela",
+  "João",
+  "Karina",
+  "Lucas",
+  "Mariana",
+  "Nicolas",
+  "Olívia",
+  "Paulo",
+  "Queila",
+  "Rafael",
+  "Sofia",
+  "Thiago",
+  "Úrsula",
+  "Vitor",
+  "Wesley",
+  "Yasmin",
+];
+const LAST = [
+  "Silva",
+  "Santos",
+  "Oliveira",
+  "Souza",
+  "Rodrigues",
+  "Ferreira",
+  "Alves",
+  "Pereira",
+  "Lima",
+  "Gomes",
+  "Costa",
+  "Ribeiro",
+  "Martins",
+  "Carvalho",
+  "Almeida",
+];
 const CITIES = [
   { city: "São Paulo", ddd: "11", label: "São Paulo" },
   { city: "Rio de Janeiro", ddd: "21", label: "Rio de Janeiro" },

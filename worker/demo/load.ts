@@ -25,10 +25,20 @@ export async function loadDemo(env: Env, db: Db, workspaceId: number, origin: st
     .from(inboxes)
     .where(and(eq(inboxes.workspaceId, workspaceId), eq(inboxes.phoneNumberId, number.phone_number_id)))
     .get();
-  inbox ??= await insertInbox(env, db, workspaceId, origin, inboxInput.parse({ name: "Demo sandbox", provider: "sandbox", ...number, messaging_limit_tier: "2000" }));
+  inbox ??= await insertInbox(
+    env,
+    db,
+    workspaceId,
+    origin,
+    inboxInput.parse({ name: "Demo sandbox", provider: "sandbox", ...number, messaging_limit_tier: "2000" }),
+  );
   const { synced } = await syncTemplates(env, db, inbox, ctx);
 
-  const labelIds = await ensureLabels(db, workspaceId, DEMO_LABELS.map((l) => l.name));
+  const labelIds = await ensureLabels(
+    db,
+    workspaceId,
+    DEMO_LABELS.map((l) => l.name),
+  );
   await db.batch(
     DEMO_LABELS.map((l) =>
       db

@@ -20,9 +20,7 @@ const ALLOWED: Record<CampaignStatus, Partial<Record<CampaignAction, CampaignSta
 };
 
 /** Where each action leads wherever it is allowed: every action has a single target. */
-const TARGET = Object.fromEntries(
-  CAMPAIGN_STATUSES.flatMap((status) => Object.entries(ALLOWED[status])),
-) as Record<CampaignAction, CampaignStatus>;
+const TARGET = Object.fromEntries(CAMPAIGN_STATUSES.flatMap((status) => Object.entries(ALLOWED[status]))) as Record<CampaignAction, CampaignStatus>;
 
 const FINAL: ReadonlySet<CampaignStatus> = new Set(["completed", "failed", "cancelled"]);
 

@@ -14,7 +14,7 @@ export type TextVariable = {
   fallback?: string;
 };
 
-export type RenderResult<T> = { ok: true } & T | { ok: false; missing: string[] };
+export type RenderResult<T> = ({ ok: true } & T) | { ok: false; missing: string[] };
 
 // `{{contact.key}}` or `{{contact.attributes.key}}`, optionally `| "fallback"` or `| 'fallback'`.
 const VARIABLE = /\{\{\s*contact\.((?:attributes\.)?[A-Za-z0-9_]+)\s*(?:\|\s*(?:"([^"]*)"|'([^']*)')\s*)?\}\}/g;

@@ -121,7 +121,10 @@ const sources = keyedBy(/^[A-Za-z0-9_]{1,64}$/, 'must be a template variable nam
 
 const mediaSchema = z
   .object({
-    link: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2_000).optional(),
+    link: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .max(2_000)
+      .optional(),
     id: z.string().min(1).max(128).optional(),
     filename: z.string().min(1).max(240).optional(),
   })
@@ -290,9 +293,7 @@ export function toUtcMillis(at: string, timeZone: string): number {
  * and converted with `resolveSchedule` (which also refuses a time already past).
  */
 export const scheduleSchema = z.object({
-  at: z
-    .string()
-    .refine((at) => parseDateTime(at) !== undefined, 'must be a date and time like "2026-12-01T09:30" (an offset such as "-03:00" is optional)'),
+  at: z.string().refine((at) => parseDateTime(at) !== undefined, 'must be a date and time like "2026-12-01T09:30" (an offset such as "-03:00" is optional)'),
   timezone: z
     .string()
     .refine(isTimeZone, 'must be an IANA time zone such as "America/Sao_Paulo"')

@@ -1,4 +1,4 @@
-import { MAX_CSV_RECORD_CHARS, type CsvRecord } from "./csv";
+import { type CsvRecord, MAX_CSV_RECORD_CHARS } from "./csv";
 import { normalizePhone } from "./phone";
 
 export type ImportColumnMap = {
@@ -34,9 +34,7 @@ const ROLE_ALIASES: Record<Role, string[]> = {
 
 // Aliases are compared by attribute key, so "Full Name", "full_name" and "FULL-NAME" all match.
 const ROLE_BY_KEY = new Map<string, Role>(
-  (Object.keys(ROLE_ALIASES) as Role[]).flatMap((role) =>
-    ROLE_ALIASES[role].map((alias) => [attributeKey(alias), role] as const),
-  ),
+  (Object.keys(ROLE_ALIASES) as Role[]).flatMap((role) => ROLE_ALIASES[role].map((alias) => [attributeKey(alias), role] as const)),
 );
 
 const LABEL_SEPARATOR = /[|;,]/;
@@ -50,9 +48,7 @@ const LABEL_SEPARATOR = /[|;,]/;
  * // { ok: true, map: { name: 0, phone: 1, labels: 2, columns: 4,
  * //   attributes: [{ index: 3, key: "data_de_nascimento" }] } }
  */
-export function mapImportHeader(
-  header: string[],
-): { ok: true; map: ImportColumnMap } | { ok: false; reason: string } {
+export function mapImportHeader(header: string[]): { ok: true; map: ImportColumnMap } | { ok: false; reason: string } {
   const roles: Partial<Record<Role, number>> = {};
   const attributes: { index: number; key: string }[] = [];
   const attributeColumn = new Map<string, string>();
@@ -113,11 +109,7 @@ export function mapImportHeader(
  * // rows: [{ line: 2, name: "Ana", phone: "+5511987654321", labels: ["vip", "sp"], attributes: {} }]
  * // errors: []
  */
-export function readImportRows(
-  records: CsvRecord[],
-  map: ImportColumnMap,
-  defaultCountry: string,
-): { rows: ImportRow[]; errors: ImportError[] } {
+export function readImportRows(records: CsvRecord[], map: ImportColumnMap, defaultCountry: string): { rows: ImportRow[]; errors: ImportError[] } {
   const read = createImportReader(map, defaultCountry);
   const rows: ImportRow[] = [];
   const errors: ImportError[] = [];

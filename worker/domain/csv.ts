@@ -14,9 +14,7 @@ export type CsvRecord = {
   tooLong?: true;
 };
 
-export type CsvParseResult =
-  | { ok: true; delimiter: "," | ";"; header: string[]; records: CsvRecord[] }
-  | { ok: false; reason: string; line?: number };
+export type CsvParseResult = { ok: true; delimiter: "," | ";"; header: string[]; records: CsvRecord[] } | { ok: false; reason: string; line?: number };
 
 export const DEFAULT_MAX_CSV_RECORDS = 100_000;
 
@@ -296,7 +294,17 @@ const State = {
 type State = (typeof State)[keyof typeof State];
 
 const isBlankCode = (c: number) =>
-  c === SPACE || (c >= TAB && c <= CR) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  c === SPACE ||
+  (c >= TAB && c <= CR) ||
+  c === 0xa0 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000 ||
+  c === 0xfeff;
 
 function hasNonBlank(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (!isBlankCode(text.charCodeAt(i))) return true;

@@ -144,9 +144,7 @@ function extras(m: SendOptions): Pick<BaseBody, "biz_opaque_callback_data" | "co
   const out: Pick<BaseBody, "biz_opaque_callback_data" | "context"> = {};
   if (m.bizOpaqueCallbackData) {
     if (m.bizOpaqueCallbackData.length > MAX_CALLBACK_DATA_LENGTH) {
-      throw new RangeError(
-        `biz_opaque_callback_data is ${m.bizOpaqueCallbackData.length} characters; the limit is ${MAX_CALLBACK_DATA_LENGTH}`,
-      );
+      throw new RangeError(`biz_opaque_callback_data is ${m.bizOpaqueCallbackData.length} characters; the limit is ${MAX_CALLBACK_DATA_LENGTH}`);
     }
     out.biz_opaque_callback_data = m.bizOpaqueCallbackData;
   }

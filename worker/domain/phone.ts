@@ -1,10 +1,10 @@
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/max";
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 
 // Digits plus the punctuation people type around them; letters (extensions, "tel:") are rejected
 // because WhatsApp can only reach the bare number.
-const ALLOWED_CHARS = /^[0-9+\-().\/\s]+$/;
+const ALLOWED_CHARS = /^[0-9+\-()./\s]+$/;
 const LETTER = /\p{L}/u;
 // E.164 allows 15 digits; "00" plus a carrier code in front can add up to 4 more.
 const MAX_DIGITS = 19;

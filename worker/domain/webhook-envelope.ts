@@ -198,7 +198,16 @@ function readMessagesChange(wabaId: string, rawValue: unknown, events: WebhookEv
     }
     const m = message.data;
     const from = m.from ?? "";
-    const event: InboundEvent = { kind: "inbound", wabaId, phoneNumberId, wamid: m.id, from, timestamp: m.timestamp, type: m.type, errors: readErrors(m.errors) };
+    const event: InboundEvent = {
+      kind: "inbound",
+      wabaId,
+      phoneNumberId,
+      wamid: m.id,
+      from,
+      timestamp: m.timestamp,
+      type: m.type,
+      errors: readErrors(m.errors),
+    };
     const tapped = m.interactive?.button_reply ?? m.interactive?.list_reply;
     if (m.text?.body !== undefined) event.text = m.text.body;
     else if (m.button) {

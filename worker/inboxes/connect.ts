@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { isForeignKeyViolation, isUniqueViolation, type Db } from "../db/client";
-import { inboxes, type Inbox } from "../db/schema";
+import { type Db, isForeignKeyViolation, isUniqueViolation } from "../db/client";
+import { type Inbox, inboxes } from "../db/schema";
 import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed, SANDBOX_PATH, sandboxBaseUrl } from "../domain/api-base-url";
 import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
 import { assertEncryptionKey, randomToken } from "../lib/crypto";
@@ -11,7 +11,10 @@ import { sealNewInboxSecrets } from "./secrets";
 
 export const MESSAGING_LIMIT_TIERS = ["250", "2000", "10000", "100000", "unlimited"] as const;
 
-const graphId = z.string().trim().regex(/^\d{1,32}$/, "must be the numeric id Meta shows");
+const graphId = z
+  .string()
+  .trim()
+  .regex(/^\d{1,32}$/, "must be the numeric id Meta shows");
 const baseUrl = z
   .url({ message: "must be a URL" })
   .refine((u) => {
@@ -117,7 +120,10 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
   const phoneNumberId = input.phone_number_id ?? generated?.phone_number_id;
   const wabaId = input.waba_id ?? generated?.waba_id;
   // The schema requires both for a Cloud API inbox.
-  if (!phoneNumberId || !wabaId) throw new ApiError("validation_failed", "phone_number_id and waba_id are required", [{ path: phoneNumberId ? "waba_id" : "phone_number_id", message: "is required" }]);
+  if (!phoneNumberId || !wabaId)
+    throw new ApiError("validation_failed", "phone_number_id and waba_id are required", [
+      { path: phoneNumberId ? "waba_id" : "phone_number_id", message: "is required" },
+    ]);
   const displayPhone = input.display_phone ?? (input.phone_number_id ? "" : (generated?.display_phone ?? ""));
   const accessToken = input.access_token ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
   const appSecret = input.app_secret ?? (input.provider === "sandbox" ? randomToken(24) : undefined);
@@ -152,7 +158,10 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
     throw e;
   }
   try {
-    const sealed = await sealNewInboxSecrets(env, row, { ...(accessToken ? { access_token: accessToken } : {}), ...(appSecret ? { app_secret: appSecret } : {}) });
+    const sealed = await sealNewInboxSecrets(env, row, {
+      ...(accessToken ? { access_token: accessToken } : {}),
+      ...(appSecret ? { app_secret: appSecret } : {}),
+    });
     const created = (await db.update(inboxes).set(sealed).where(eq(inboxes.id, row.id)).returning().get())!;
     // The webhook route of this isolate may have been asked for this id before it existed.
     forgetWebhookAuth(created.id);

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
-import { inboxes, type Inbox } from "../db/schema";
 import type { Db } from "../db/client";
+import { type Inbox, inboxes } from "../db/schema";
 import { decryptSecret, encryptSecret } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 

@@ -2,7 +2,7 @@
 export const SPOOL_PIECE_BYTES = 64 * 1024;
 
 export type SpooledBody =
-  | { ok: true; bytes: number; /** The body again, once, from its compressed copy. */ replay(): ReadableStream<Uint8Array> }
+  | { ok: true; bytes: number /** The body again, once, from its compressed copy. */; replay(): ReadableStream<Uint8Array> }
   | { ok: false; bytes: number; tooLarge: boolean };
 
 /**

@@ -94,11 +94,7 @@ export async function assertEncryptionKey(keyBase64: string | undefined): Promis
 export async function encryptSecret(keyBase64: string | undefined, plaintext: string, context: string): Promise<string> {
   const key = await importAesKey(keyBase64);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const cipher = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
-    key,
-    encoder.encode(plaintext),
-  );
+  const cipher = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, key, encoder.encode(plaintext));
   return `${CIPHER_VERSION}:${toBase64(iv)}:${toBase64(new Uint8Array(cipher))}`;
 }
 
@@ -106,10 +102,6 @@ export async function decryptSecret(keyBase64: string | undefined, sealed: strin
   const [version, iv, data] = sealed.split(":");
   if (version !== CIPHER_VERSION || !iv || !data) throw new Error("unrecognised ciphertext");
   const key = await importAesKey(keyBase64);
-  const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(context) },
-    key,
-    fromBase64(data),
-  );
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(context) }, key, fromBase64(data));
   return new TextDecoder().decode(plain);
 }

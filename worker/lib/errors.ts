@@ -49,5 +49,4 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string, id?: string | number) =>
-  new ApiError("not_found", id === undefined ? `${what} not found` : `${what} ${id} not found`);
+export const notFound = (what: string, id?: string | number) => new ApiError("not_found", id === undefined ? `${what} not found` : `${what} ${id} not found`);

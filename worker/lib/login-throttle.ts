@@ -1,4 +1,4 @@
-import { type SQL, inArray, lt, or, sql } from "drizzle-orm";
+import { inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { nowSeconds } from "../db/client";
 import { loginAttempts } from "../db/schema";

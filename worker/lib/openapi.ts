@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import { metaOf, type InputMeta, type RouteMeta } from "./validate";
+import { type InputMeta, metaOf, type RouteMeta } from "./validate";
 
 const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
@@ -56,9 +56,7 @@ export function buildOpenApi(app: Hono<any>, info: { title: string; version: str
     for (const [status, response] of Object.entries(op.route.responses)) {
       responses[status] = {
         description: response.description,
-        ...(response.schema
-          ? { content: { [response.contentType ?? "application/json"]: { schema: jsonSchema(response.schema, "output") } } }
-          : {}),
+        ...(response.schema ? { content: { [response.contentType ?? "application/json"]: { schema: jsonSchema(response.schema, "output") } } } : {}),
       };
     }
     responses.default = { description: "Error", content: { "application/json": { schema: jsonSchema(errorSchema, "output") } } };

@@ -47,13 +47,16 @@ export async function startSession(c: Context<AppEnv>, user: { id: number; works
   const id = randomToken(32);
   const now = nowSeconds();
   const expiresAt = expiryAt(now, now);
-  await c.get("db").insert(sessions).values({
-    idHash: await sha256Hex(id),
-    userId: user.id,
-    workspaceId: user.workspaceId,
-    createdAt: now,
-    expiresAt,
-  });
+  await c
+    .get("db")
+    .insert(sessions)
+    .values({
+      idHash: await sha256Hex(id),
+      userId: user.id,
+      workspaceId: user.workspaceId,
+      createdAt: now,
+      expiresAt,
+    });
   setCookie(c, SESSION_COOKIE, id, { ...cookieOptions(c), maxAge: expiresAt - now });
 }
 
@@ -70,7 +73,11 @@ export async function currentSessionHash(c: Context<AppEnv>): Promise<string | n
 
 export async function endSession(c: Context<AppEnv>): Promise<void> {
   const id = sessionId(c);
-  if (id) await c.get("db").delete(sessions).where(eq(sessions.idHash, await sha256Hex(id)));
+  if (id)
+    await c
+      .get("db")
+      .delete(sessions)
+      .where(eq(sessions.idHash, await sha256Hex(id)));
   deleteCookie(c, SESSION_COOKIE, cookieOptions(c));
 }
 
@@ -116,9 +123,7 @@ async function principalFromToken(c: Context<AppEnv>, db: Db, token: string): Pr
   if (!row) return null;
   const now = nowSeconds();
   if (row.lastUsedAt === null || now - row.lastUsedAt >= 60) {
-    c.executionCtx.waitUntil(
-      db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId)).run(),
-    );
+    c.executionCtx.waitUntil(db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId)).run());
   }
   const { tokenId: _tokenId, lastUsedAt: _lastUsedAt, ...principal } = row;
   return { ...principal, via: "token" };

@@ -138,12 +138,14 @@ export function validate<Target extends keyof ValidationTargets, S extends z.Zod
       throw new ApiError("validation_failed", failureMessage(TARGET_NAME[target] ?? target, issues), issues);
     }
   });
-  const middleware = (target === "json"
-    ? async (c, next) => {
-        await refuseUntypedBody(c);
-        return validator(c, next);
-      }
-    : validator) as typeof validator;
+  const middleware = (
+    target === "json"
+      ? async (c, next) => {
+          await refuseUntypedBody(c);
+          return validator(c, next);
+        }
+      : validator
+  ) as typeof validator;
   (middleware as Tagged)[OPENAPI_META] = { kind: "input", target, schema: checked };
   return middleware;
 }

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import { nowSeconds, type Db } from "../db/client";
-import { messages, type Inbox, type Message } from "../db/schema";
 import { takeTurn } from "../campaigns/inbox-limiter";
+import { type Db, nowSeconds } from "../db/client";
+import { type Inbox, type Message, messages } from "../db/schema";
 import type { ProviderError, SendOptions, TemplateMessage, WhatsAppProvider } from "../provider/types";
 
 /** What one message says: free text, or a template with its values already placed. */
@@ -49,14 +49,23 @@ export async function sendOneMessage(db: Db, env: Env, send: OneSend): Promise<{
   const common: SendOptions = { to: send.to, bizOpaqueCallbackData: send.callback ?? `herald:m:${row.id}`, ...(send.replyTo ? { replyTo: send.replyTo } : {}) };
   const result =
     send.message.kind === "text"
-      ? await send.provider.sendText({ ...common, body: send.message.body, ...(send.message.previewUrl === undefined ? {} : { previewUrl: send.message.previewUrl }) })
+      ? await send.provider.sendText({
+          ...common,
+          body: send.message.body,
+          ...(send.message.previewUrl === undefined ? {} : { previewUrl: send.message.previewUrl }),
+        })
       : await send.provider.sendTemplate({ ...common, ...send.message.message });
   const message = (await db
     .update(messages)
     .set(
       result.ok
         ? { wamid: result.value.wamid, status: "accepted", updatedAt: nowSeconds() }
-        : { status: result.error.policy === "unknown" ? "unknown" : "failed", errorCode: result.error.code ?? null, errorTitle: result.error.title, updatedAt: nowSeconds() },
+        : {
+            status: result.error.policy === "unknown" ? "unknown" : "failed",
+            errorCode: result.error.code ?? null,
+            errorTitle: result.error.title,
+            updatedAt: nowSeconds(),
+          },
     )
     .where(eq(messages.id, row.id))
     .returning()

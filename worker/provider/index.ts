@@ -1,9 +1,9 @@
 import type { Inbox } from "../db/schema";
 import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed } from "../domain/api-base-url";
+import { inboxSecrets } from "../inboxes/secrets";
 import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
 import { ApiError } from "../lib/errors";
 import { loopbackFetch } from "../lib/loopback";
-import { inboxSecrets } from "../inboxes/secrets";
 import { CloudApiProvider } from "./cloud-api";
 import type { WhatsAppProvider } from "./types";
 

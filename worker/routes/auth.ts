@@ -1,7 +1,9 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
+import { countryCode, email, password, personName, toUserView, toWorkspaceView, userView, workspaceView } from "../accounts/views";
 import { users, workspaces } from "../db/schema";
+import { loadDemo } from "../demo/load";
 import { demoOnSetup, sandboxEnabled, setupSecret, setupSecretRequired } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { burnPasswordCheck, hashPassword, sha256Hex, timingSafeEqual, verifyPassword } from "../lib/crypto";
@@ -9,8 +11,6 @@ import { ApiError } from "../lib/errors";
 import { clearFailures, lockedFor, recordFailure, throttleKeys } from "../lib/login-throttle";
 import { endSession, startSession } from "../lib/sessions";
 import { describe, validate } from "../lib/validate";
-import { loadDemo } from "../demo/load";
-import { countryCode, email, password, personName, toUserView, toWorkspaceView, userView, workspaceView } from "../accounts/views";
 
 const setupInput = z.object({
   workspace_name: z.string().trim().min(1, "is required").max(100),
@@ -53,7 +53,9 @@ async function assertSetupSecret(env: Env, given: string | undefined): Promise<v
     );
   }
   if (!given?.trim()) {
-    throw new ApiError("forbidden", "setup_secret is required on this deployment", [{ path: "setup_secret", message: "is required: the deployment's SETUP_SECRET" }]);
+    throw new ApiError("forbidden", "setup_secret is required on this deployment", [
+      { path: "setup_secret", message: "is required: the deployment's SETUP_SECRET" },
+    ]);
   }
   // Digests of equal length: the comparison reveals neither where nor whether the lengths differ.
   if (!timingSafeEqual(await sha256Hex(given.trim()), await sha256Hex(expected))) {

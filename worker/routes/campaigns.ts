@@ -1,43 +1,36 @@
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { LIVE_STATUS_HEADER, RECIPIENT_STATES, type Progress } from "../campaigns/campaign-sender";
-import { assertSocketOrigin } from "../middleware/auth";
+import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
 import { approvedTemplate, launchCampaign, launchScheduled, messagingLimit, previewAudience, senderOf } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
-import { isoOrNull, likeContains, nowSeconds, type Db } from "../db/client";
+import { type Db, isoOrNull, likeContains, nowSeconds } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
-import { campaigns, contacts, inboxes, messages, type Campaign } from "../db/schema";
+import { type Campaign, campaigns, contacts, inboxes, messages } from "../db/schema";
 import {
   CAMPAIGN_STATUSES,
+  type CampaignAction,
+  type CampaignStatus,
   isDeletable,
   isEditable,
   OPERATOR_ACTIONS,
   operatorActions,
   transition,
-  type CampaignAction,
-  type CampaignStatus,
 } from "../domain/campaign-lifecycle";
 import { renderText, resolveTemplateValues } from "../domain/campaign-render";
-import {
-  audienceSchema,
-  contentSchema,
-  scheduleSchema,
-  sendSettingsSchema,
-  resolveSchedule,
-  type CampaignContent,
-} from "../domain/campaign-settings";
+import { audienceSchema, type CampaignContent, contentSchema, resolveSchedule, scheduleSchema, sendSettingsSchema } from "../domain/campaign-settings";
 import { csvLine } from "../domain/csv-export";
 import { describeMetaError } from "../domain/error-policy";
-import { optOutRefusal, type OptedOutPhone } from "../domain/opt-out";
+import { type OptedOutPhone, optOutRefusal } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
 import { toTemplateMessage } from "../domain/templates";
-import { assertTemplateValues } from "../templates/values";
-import { sendOneMessage } from "../messages/send";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, failureMessage, idParam, issuesOf, strictInput, validate } from "../lib/validate";
+import { sendOneMessage } from "../messages/send";
+import { assertSocketOrigin } from "../middleware/auth";
 import { providerFor } from "../provider";
+import { assertTemplateValues } from "../templates/values";
 
 const MAX_TITLE_LENGTH = 200;
 const DELETABLE_STATUSES = CAMPAIGN_STATUSES.filter(isDeletable);
@@ -75,7 +68,12 @@ const listQuery = z.object({
 const recipientsQuery = z.object({
   state: z.enum(RECIPIENT_STATES).optional(),
   /** Part of the phone, in digits (a leading + is ignored). */
-  phone: z.string().trim().max(20, "must be at most 20 characters").regex(/^\+?\d+$/, "must be digits, optionally after a +").optional(),
+  phone: z
+    .string()
+    .trim()
+    .max(20, "must be at most 20 characters")
+    .regex(/^\+?\d+$/, "must be digits, optionally after a +")
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
 });
@@ -157,7 +155,6 @@ async function findCampaign(db: Db, workspaceId: number, id: number): Promise<Ca
   return toRow(row);
 }
 
-
 /** "Copy of <title>", cut to the title limit (never in the middle of a character). */
 function copyTitle(title: string): string {
   const full = `Copy of ${title}`;
@@ -179,8 +176,17 @@ function allow(status: CampaignStatus, action: CampaignAction): CampaignStatus {
   return t.to;
 }
 
-async function checkReferences(db: Db, workspaceId: number, input: { inbox_id?: number; audience?: z.infer<typeof audienceSchema>; content?: CampaignContent }, inboxId: number) {
-  const inbox = await db.select().from(inboxes).where(and(eq(inboxes.id, inboxId), eq(inboxes.workspaceId, workspaceId))).get();
+async function checkReferences(
+  db: Db,
+  workspaceId: number,
+  input: { inbox_id?: number; audience?: z.infer<typeof audienceSchema>; content?: CampaignContent },
+  inboxId: number,
+) {
+  const inbox = await db
+    .select()
+    .from(inboxes)
+    .where(and(eq(inboxes.id, inboxId), eq(inboxes.workspaceId, workspaceId)))
+    .get();
   if (!inbox) throw new ApiError("validation_failed", `inbox_id: unknown inbox ${inboxId}`, [{ path: "inbox_id", message: "unknown inbox" }]);
   if (input.audience) {
     await assertLabelsExist(db, workspaceId, input.audience.labels, "audience.labels");
@@ -232,7 +238,12 @@ export const campaignRoutes = new Hono<AppEnv>()
   )
   .post(
     "/",
-    describe({ summary: "Create a campaign as a draft", tags: ["campaigns"], access: "user", responses: { 201: { description: "draft", schema: campaignView } } }),
+    describe({
+      summary: "Create a campaign as a draft",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 201: { description: "draft", schema: campaignView } },
+    }),
     validate("json", campaignInput),
     async (c) => {
       const input = c.req.valid("json");
@@ -258,7 +269,12 @@ export const campaignRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id",
-    describe({ summary: "One campaign with live progress", tags: ["campaigns"], access: "user", responses: { 200: { description: "campaign", schema: campaignView } } }),
+    describe({
+      summary: "One campaign with live progress",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "campaign", schema: campaignView } },
+    }),
     validate("param", idParam),
     async (c) => {
       const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
@@ -272,7 +288,10 @@ export const campaignRoutes = new Hono<AppEnv>()
       tags: ["campaigns"],
       access: "user",
       responses: {
-        101: { description: 'WebSocket: first the current progress, then each change (at most ~4 a second), as {"type":"progress",status,reason,total,states,progress}' },
+        101: {
+          description:
+            'WebSocket: first the current progress, then each change (at most ~4 a second), as {"type":"progress",status,reason,total,states,progress}',
+        },
         403: { description: "a browser page of another origin than the app's (or TRUSTED_ORIGINS)" },
         426: { description: "not a WebSocket upgrade request" },
       },
@@ -281,7 +300,9 @@ export const campaignRoutes = new Hono<AppEnv>()
     async (c) => {
       const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-        throw new ApiError("upgrade_required", "this is a WebSocket endpoint: send Upgrade: websocket, or poll GET /api/campaigns/:id", undefined, { upgrade: "websocket" });
+        throw new ApiError("upgrade_required", "this is a WebSocket endpoint: send Upgrade: websocket, or poll GET /api/campaigns/:id", undefined, {
+          upgrade: "websocket",
+        });
       }
       assertSocketOrigin(c);
       // Only the upgrade reaches the object (no credentials); a campaign not launched yet shows the catalog's status.
@@ -372,7 +393,7 @@ export const campaignRoutes = new Hono<AppEnv>()
   .post(
     "/:id/duplicate",
     describe({
-      summary: "Copy a campaign, whatever its status, as a new draft titled \"Copy of …\" with the same inbox, audience, content and settings",
+      summary: 'Copy a campaign, whatever its status, as a new draft titled "Copy of …" with the same inbox, audience, content and settings',
       tags: ["campaigns"],
       access: "user",
       responses: { 201: { description: "the new draft", schema: campaignView } },
@@ -423,7 +444,11 @@ export const campaignRoutes = new Hono<AppEnv>()
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
       const check = await previewAudience(db, row);
-      const inbox = await db.select().from(inboxes).where(and(eq(inboxes.id, row.inboxId), eq(inboxes.workspaceId, row.workspaceId))).get();
+      const inbox = await db
+        .select()
+        .from(inboxes)
+        .where(and(eq(inboxes.id, row.inboxId), eq(inboxes.workspaceId, row.workspaceId)))
+        .get();
       return c.json({ ...check, ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}) });
     },
   )
@@ -467,7 +492,12 @@ export const campaignRoutes = new Hono<AppEnv>()
   )
   .post(
     "/:id/unschedule",
-    describe({ summary: "Move a scheduled campaign back to draft", tags: ["campaigns"], access: "user", responses: { 200: { description: "the draft", schema: campaignView } } }),
+    describe({
+      summary: "Move a scheduled campaign back to draft",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "the draft", schema: campaignView } },
+    }),
     validate("param", idParam),
     async (c) => {
       const db = c.get("db");
@@ -513,7 +543,12 @@ export const campaignRoutes = new Hono<AppEnv>()
   )
   .post(
     "/:id/resume",
-    describe({ summary: "Resume where the campaign stopped, at the same pace", tags: ["campaigns"], access: "user", responses: { 200: { description: "the campaign", schema: campaignView } } }),
+    describe({
+      summary: "Resume where the campaign stopped, at the same pace",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "the campaign", schema: campaignView } },
+    }),
     validate("param", idParam),
     async (c) => {
       const db = c.get("db");
@@ -597,13 +632,22 @@ export const campaignRoutes = new Hono<AppEnv>()
       const db = c.get("db");
       const row = await findCampaign(db, p.workspaceId, c.req.valid("param").id);
       const content = JSON.parse(row.content) as CampaignContent;
-      const inbox = await db.select().from(inboxes).where(and(eq(inboxes.id, row.inboxId), eq(inboxes.workspaceId, p.workspaceId))).get();
+      const inbox = await db
+        .select()
+        .from(inboxes)
+        .where(and(eq(inboxes.id, row.inboxId), eq(inboxes.workspaceId, p.workspaceId)))
+        .get();
       if (!inbox) throw new ApiError("conflict", "the campaign's inbox no longer exists");
       const template = await approvedTemplate(db, inbox.id, content);
       const ws = await db.$client.prepare("SELECT default_country FROM workspaces WHERE id = ?").bind(p.workspaceId).first<{ default_country: string }>();
       const phones = c.req.valid("json").phones.map((raw) => ({ raw, phone: normalizePhone(raw, ws?.default_country ?? "BR") }));
       const e164s = phones.flatMap(({ phone }) => (phone.ok ? [phone.e164] : []));
-      const known = e164s.length ? await db.select().from(contacts).where(and(eq(contacts.workspaceId, p.workspaceId), inArray(contacts.phone, e164s))) : [];
+      const known = e164s.length
+        ? await db
+            .select()
+            .from(contacts)
+            .where(and(eq(contacts.workspaceId, p.workspaceId), inArray(contacts.phone, e164s)))
+        : [];
       const contactOf = new Map(known.map((k) => [k.phone, k]));
       // Nothing goes out when one of the phones opted out: the operator fixes the list first.
       const optedOut: OptedOutPhone[] = phones.flatMap(({ phone }, i) => {
@@ -624,10 +668,7 @@ export const campaignRoutes = new Hono<AppEnv>()
         }
         const contact = contactOf.get(phone.e164);
         const who = { name: contact?.name ?? "", phone: phone.e164, attributes: contact ? (JSON.parse(contact.attributes) as Record<string, string>) : {} };
-        const rendered =
-          content.type === "text"
-            ? renderText(content.variants[0]!, who)
-            : resolveTemplateValues(content.values, who);
+        const rendered = content.type === "text" ? renderText(content.variants[0]!, who) : resolveTemplateValues(content.values, who);
         if (!rendered.ok) {
           results.push({ phone: phone.e164, ok: false, error: `no value for ${rendered.missing.join(", ")}` });
           continue;
@@ -640,7 +681,10 @@ export const campaignRoutes = new Hono<AppEnv>()
             provider,
             to: phone.e164,
             contact: contact ?? null,
-            message: "text" in rendered ? { kind: "text", body: rendered.text } : { kind: "template", name: template!.name, message: toTemplateMessage(template!, rendered.values) },
+            message:
+              "text" in rendered
+                ? { kind: "text", body: rendered.text }
+                : { kind: "template", name: template!.name, message: toTemplateMessage(template!, rendered.values) },
             stored: { campaign_test: row.id, ...("text" in rendered ? { text: rendered.text } : { values: rendered.values }) },
             callback: `herald:test:${row.id}`,
           });
@@ -660,7 +704,9 @@ export const campaignRoutes = new Hono<AppEnv>()
       summary: "The campaign's recipients in send order, with state and error per recipient; filter by state and by part of the phone; cursor paging",
       tags: ["campaigns"],
       access: "user",
-      responses: { 200: { description: "recipients", schema: z.object({ data: z.array(z.record(z.string(), z.unknown())), next_cursor: z.string().nullable() }) } },
+      responses: {
+        200: { description: "recipients", schema: z.object({ data: z.array(z.record(z.string(), z.unknown())), next_cursor: z.string().nullable() }) },
+      },
     }),
     validate("param", idParam),
     validate("query", recipientsQuery),

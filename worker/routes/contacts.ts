@@ -1,21 +1,21 @@
-import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
 import { z } from "zod";
+import { contactView, toContactViews } from "../contacts/views";
 import { labelCondition } from "../db/audience";
-import { chunk, deleteOwned, idSet, isoOrNull, isUniqueViolation, likeContains, nowSeconds, type Db } from "../db/client";
+import { chunk, type Db, deleteOwned, idSet, isoOrNull, isUniqueViolation, likeContains, nowSeconds } from "../db/client";
 import { createContactWriter } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
-import { contactLabels, contacts, labels, workspaces, type Contact } from "../db/schema";
+import { type Contact, contactLabels, contacts, labels, workspaces } from "../db/schema";
 import { labelSelection, MAX_SELECTED_LABELS } from "../domain/campaign-settings";
-import { createImportReader, mapImportHeader, type ImportColumnMap, type ImportError } from "../domain/contact-import";
-import { createCsvCheck, createCsvReader, type CsvRecord } from "../domain/csv";
+import { createImportReader, type ImportColumnMap, type ImportError, mapImportHeader } from "../domain/contact-import";
+import { type CsvRecord, createCsvCheck, createCsvReader } from "../domain/csv";
 import { normalizePhone } from "../domain/phone";
 import { pieces, spoolBody } from "../lib/body-spool";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
-import { contactView, toContactViews } from "../contacts/views";
 
 const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 const MAX_REPORTED_ERRORS = 10_000;
@@ -111,7 +111,10 @@ const importColumns = z
   .pipe(
     z
       .array(
-        z.union([z.enum(["name", "phone", "labels", "ignore"]), z.string().regex(/^attribute:[a-z0-9_]{1,64}$/, 'each column is name, phone, labels, ignore or attribute:<key> (key: a-z, 0-9 and _, at most 64)')]),
+        z.union([
+          z.enum(["name", "phone", "labels", "ignore"]),
+          z.string().regex(/^attribute:[a-z0-9_]{1,64}$/, "each column is name, phone, labels, ignore or attribute:<key> (key: a-z, 0-9 and _, at most 64)"),
+        ]),
       )
       .max(500, "at most 500 columns"),
   )
@@ -141,7 +144,11 @@ const bulkLabelInput = z
   .object({
     action: z.enum(["add", "remove"]),
     label_ids: z.array(z.number().int().positive()).min(1, "pick at least one label").max(50, "at most 50 labels"),
-    contact_ids: z.array(z.number().int().positive()).min(1, "give at least one contact").max(10_000, "at most 10,000 contacts; use filter for more").optional(),
+    contact_ids: z
+      .array(z.number().int().positive())
+      .min(1, "give at least one contact")
+      .max(10_000, "at most 10,000 contacts; use filter for more")
+      .optional(),
     filter: z
       .object({
         q: z.string().trim().max(100).optional(),
@@ -157,7 +164,6 @@ const bulkLabelInput = z
       ctx.addIssue({ code: "custom", path: ["contact_ids"], message: "give either contact_ids or filter, not both" });
     }
   });
-
 
 const importResult = z.object({
   created: z.number(),
@@ -179,16 +185,23 @@ async function normalizeOrThrow(db: Db, workspaceId: number, raw: string): Promi
 }
 
 async function findContact(db: Db, workspaceId: number, id: number): Promise<Contact> {
-  const row = await db.select().from(contacts).where(and(eq(contacts.id, id), eq(contacts.workspaceId, workspaceId))).get();
+  const row = await db
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.id, id), eq(contacts.workspaceId, workspaceId)))
+    .get();
   if (!row) throw notFound("contact", id);
   return row;
 }
 
 async function phoneTaken(db: Db, workspaceId: number, phone: string): Promise<never> {
-  const other = await db.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.phone, phone))).get();
+  const other = await db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.phone, phone)))
+    .get();
   throw new ApiError("conflict", `another contact already has phone ${phone}`, { contact_id: other?.id });
 }
-
 
 const dialect = new SQLiteAsyncDialect();
 
@@ -200,7 +213,10 @@ function prepared(db: Db, statement: SQL): D1PreparedStatement {
 
 function labelInserts(db: Db, workspaceId: number, contactId: number, ids: readonly number[]) {
   return chunk([...new Set(ids)], 30).map((part) =>
-    db.insert(contactLabels).values(part.map((labelId) => ({ contactId, labelId, workspaceId }))).onConflictDoNothing(),
+    db
+      .insert(contactLabels)
+      .values(part.map((labelId) => ({ contactId, labelId, workspaceId })))
+      .onConflictDoNothing(),
   );
 }
 
@@ -241,13 +257,11 @@ export const contactRoutes = new Hono<AppEnv>()
       responses: { 200: { description: "attribute names", schema: z.object({ data: z.array(z.string()) }) } },
     }),
     async (c) => {
-      const rows = await c
-        .get("db")
-        .all<{ key: string }>(
-          sql`SELECT DISTINCT a.key AS key FROM ${contacts}, json_each(${contacts.attributes}) AS a
+      const rows = await c.get("db").all<{ key: string }>(
+        sql`SELECT DISTINCT a.key AS key FROM ${contacts}, json_each(${contacts.attributes}) AS a
               WHERE ${contacts.workspaceId} = ${c.get("principal").workspaceId}
               ORDER BY a.key LIMIT ${MAX_ATTRIBUTE_KEYS}`,
-        );
+      );
       return c.json({ data: rows.map((r) => r.key) });
     },
   )
@@ -424,7 +438,12 @@ export const contactRoutes = new Hono<AppEnv>()
   )
   .post(
     "/",
-    describe({ summary: "Create a contact (phone normalised to E.164; one contact per phone)", tags: ["contacts"], access: "user", responses: { 201: { description: "created", schema: contactView } } }),
+    describe({
+      summary: "Create a contact (phone normalised to E.164; one contact per phone)",
+      tags: ["contacts"],
+      access: "user",
+      responses: { 201: { description: "created", schema: contactView } },
+    }),
     validate("json", contactInput),
     async (c) => {
       const input = c.req.valid("json");
@@ -479,9 +498,7 @@ export const contactRoutes = new Hono<AppEnv>()
           ...(input.name === undefined ? {} : { name: input.name }),
           ...(phone === undefined ? {} : { phone }),
           ...(input.attributes === undefined ? {} : { attributes: JSON.stringify(input.attributes) }),
-          ...(input.opted_out === undefined
-            ? {}
-            : { optedOutAt: input.opted_out ? (current.optedOutAt ?? nowSeconds()) : null }),
+          ...(input.opted_out === undefined ? {} : { optedOutAt: input.opted_out ? (current.optedOutAt ?? nowSeconds()) : null }),
           updatedAt: nowSeconds(),
         })
         .where(scope);

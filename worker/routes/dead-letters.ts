@@ -19,7 +19,11 @@ const listQuery = z.object({
 const deadLetterView = z.object({
   id: z.number(),
   queue: z.enum(queueNames),
-  kind: z.enum(["webhook", "release", "report", "unknown"]).describe("webhook: a WhatsApp webhook never applied; release: recipients a campaign released that were never sent; report: send outcomes that never reached their campaign"),
+  kind: z
+    .enum(["webhook", "release", "report", "unknown"])
+    .describe(
+      "webhook: a WhatsApp webhook never applied; release: recipients a campaign released that were never sent; report: send outcomes that never reached their campaign",
+    ),
   summary: z.string(),
   inbox_id: z.number().nullable(),
   campaign_id: z.number().nullable(),

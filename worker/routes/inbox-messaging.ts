@@ -1,39 +1,41 @@
 import { and, asc, desc, eq, lt } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { chunk, isoOrNull, nowSeconds, type Db } from "../db/client";
-import { contacts, inboxes, messageEvents, messages, templates, workspaces, type Inbox, type Message, type Template } from "../db/schema";
+import { chunk, type Db, isoOrNull, nowSeconds } from "../db/client";
+import { contacts, type Inbox, inboxes, type Message, messageEvents, messages, type Template, templates, workspaces } from "../db/schema";
 import { optOutRefusal } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
 import {
   checkTemplateValues,
-  parameterFormat,
-  templateVariables,
-  toTemplateMessage,
   type MetaTemplate,
+  parameterFormat,
   type TemplateSnapshot,
   type TemplateValues,
   type TemplateVariable,
+  templateVariables,
+  toTemplateMessage,
 } from "../domain/templates";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
-import { requireAdmin } from "../middleware/auth";
 import { sendOneMessage } from "../messages/send";
+import { requireAdmin } from "../middleware/auth";
 import { providerFor } from "../provider";
-import type { ProviderError } from "../provider/types";
-import { forgetWebhookAuth } from "../webhooks/inbox-directory";
 import { providerErrorView, toProviderErrorView } from "../provider/error-view";
+import type { ProviderError } from "../provider/types";
 import { syncTemplates, templateSnapshot } from "../templates/sync";
 import { assertTemplateValues } from "../templates/values";
-
+import { forgetWebhookAuth } from "../webhooks/inbox-directory";
 
 async function findInbox(db: Db, workspaceId: number, id: number): Promise<Inbox> {
-  const inbox = await db.select().from(inboxes).where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, workspaceId))).get();
+  const inbox = await db
+    .select()
+    .from(inboxes)
+    .where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, workspaceId)))
+    .get();
   if (!inbox) throw notFound("inbox", id);
   return inbox;
 }
-
 
 const variableView = z.object({
   component: z.enum(["header", "body", "button"]),
@@ -134,7 +136,12 @@ const listTemplatesQuery = z.object({
   status: z.enum(["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"]).optional(),
   q: z.string().trim().max(100).optional(),
 });
-const messageParams = idParam.extend({ messageId: z.string().regex(/^[1-9]\d{0,15}$/, "must be a positive whole number").transform(Number) });
+const messageParams = idParam.extend({
+  messageId: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, "must be a positive whole number")
+    .transform(Number),
+});
 
 export const inboxMessagingRoutes = new Hono<AppEnv>()
   .post(
@@ -264,8 +271,12 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
           .from(templates)
           .where(and(eq(templates.inboxId, inbox.id), eq(templates.name, t.name), eq(templates.language, t.language)))
           .get();
-        if (!template) throw new ApiError("validation_failed", `template ${t.name} (${t.language}) is not synced for this inbox; sync the templates first`, [{ path: "template.name", message: "unknown template" }]);
-        if (template.status !== "APPROVED") throw new ApiError("conflict", `template ${t.name} (${t.language}) is ${template.status}; only APPROVED templates can be sent`);
+        if (!template)
+          throw new ApiError("validation_failed", `template ${t.name} (${t.language}) is not synced for this inbox; sync the templates first`, [
+            { path: "template.name", message: "unknown template" },
+          ]);
+        if (template.status !== "APPROVED")
+          throw new ApiError("conflict", `template ${t.name} (${t.language}) is ${template.status}; only APPROVED templates can be sent`);
         values = { header: t.header, media: t.media, body: t.body, buttons: t.buttons };
         assertTemplateValues(JSON.parse(template.variables) as TemplateVariable[], values, "template");
       }
@@ -296,7 +307,12 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id/messages",
-    describe({ summary: "Recent single messages of the inbox, newest first", tags: ["messages"], access: "user", responses: { 200: { description: "messages", schema: z.object({ data: z.array(messageView) }) } } }),
+    describe({
+      summary: "Recent single messages of the inbox, newest first",
+      tags: ["messages"],
+      access: "user",
+      responses: { 200: { description: "messages", schema: z.object({ data: z.array(messageView) }) } },
+    }),
     validate("param", idParam),
     async (c) => {
       const db = c.get("db");
@@ -318,7 +334,11 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
       const { id, messageId } = c.req.valid("param");
       const db = c.get("db");
       const inbox = await findInbox(db, c.get("principal").workspaceId, id);
-      const message = await db.select().from(messages).where(and(eq(messages.id, messageId), eq(messages.inboxId, inbox.id))).get();
+      const message = await db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.id, messageId), eq(messages.inboxId, inbox.id)))
+        .get();
       if (!message) throw notFound("message", messageId);
       const events = message.wamid
         ? await db
@@ -339,4 +359,3 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
       });
     },
   );
-

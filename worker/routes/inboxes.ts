@@ -1,10 +1,10 @@
 import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { isoOrNull, nowSeconds, isUniqueViolation, isForeignKeyViolation, deleteOwned } from "../db/client";
-import { inboxSecretUpdate } from "../inboxes/secrets";
+import { deleteOwned, isForeignKeyViolation, isoOrNull, isUniqueViolation, nowSeconds } from "../db/client";
+import { type Inbox, inboxes } from "../db/schema";
 import { checkApiBaseUrl, duplicateNumber, inboxFields, inboxInput, insertInbox, invalidField, MESSAGING_LIMIT_TIERS } from "../inboxes/connect";
-import { inboxes, type Inbox } from "../db/schema";
+import { inboxSecretUpdate } from "../inboxes/secrets";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
@@ -56,11 +56,15 @@ function toInboxView(inbox: Inbox, origin: string, isAdmin: boolean): z.infer<ty
   };
 }
 
-
 export const inboxRoutes = new Hono<AppEnv>()
   .get(
     "/",
-    describe({ summary: "List inboxes (credentials are never returned)", tags: ["inboxes"], access: "user", responses: { 200: { description: "inboxes", schema: z.object({ data: z.array(inboxView) }) } } }),
+    describe({
+      summary: "List inboxes (credentials are never returned)",
+      tags: ["inboxes"],
+      access: "user",
+      responses: { 200: { description: "inboxes", schema: z.object({ data: z.array(inboxView) }) } },
+    }),
     async (c) => {
       const p = c.get("principal");
       const rows = await c.get("db").select().from(inboxes).where(eq(inboxes.workspaceId, p.workspaceId)).orderBy(asc(inboxes.id));
@@ -75,7 +79,12 @@ export const inboxRoutes = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid("param");
       const p = c.get("principal");
-      const row = await c.get("db").select().from(inboxes).where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, p.workspaceId))).get();
+      const row = await c
+        .get("db")
+        .select()
+        .from(inboxes)
+        .where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, p.workspaceId)))
+        .get();
       if (!row) throw notFound("inbox", id);
       return c.json(toInboxView(row, new URL(c.req.url).origin, p.role === "admin"));
     },
@@ -83,7 +92,12 @@ export const inboxRoutes = new Hono<AppEnv>()
   .post(
     "/",
     requireAdmin,
-    describe({ summary: "Connect an inbox (a WhatsApp number): Cloud API or the built-in sandbox", tags: ["inboxes"], access: "admin", responses: { 201: { description: "created", schema: inboxView } } }),
+    describe({
+      summary: "Connect an inbox (a WhatsApp number): Cloud API or the built-in sandbox",
+      tags: ["inboxes"],
+      access: "admin",
+      responses: { 201: { description: "created", schema: inboxView } },
+    }),
     validate("json", inboxInput),
     async (c) => {
       const origin = new URL(c.req.url).origin;
@@ -94,7 +108,12 @@ export const inboxRoutes = new Hono<AppEnv>()
   .patch(
     "/:id",
     requireAdmin,
-    describe({ summary: "Change an inbox; a secret sent here replaces the stored one, and a new api_base_url needs both secrets again", tags: ["inboxes"], access: "admin", responses: { 200: { description: "updated", schema: inboxView } } }),
+    describe({
+      summary: "Change an inbox; a secret sent here replaces the stored one, and a new api_base_url needs both secrets again",
+      tags: ["inboxes"],
+      access: "admin",
+      responses: { 200: { description: "updated", schema: inboxView } },
+    }),
     validate("param", idParam),
     validate("json", patchInput),
     async (c) => {

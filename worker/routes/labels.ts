@@ -1,17 +1,13 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { isoOrNull, isUniqueViolation, deleteOwned } from "../db/client";
+import { deleteOwned, isoOrNull, isUniqueViolation } from "../db/client";
 import { contactLabels, labels } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
 
-export const labelName = z
-  .string()
-  .trim()
-  .min(1, "is required")
-  .max(50, "must be at most 50 characters");
+export const labelName = z.string().trim().min(1, "is required").max(50, "must be at most 50 characters");
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a colour like #22c55e");
 const labelInput = z.object({ name: labelName, color: color.optional() });
 const labelPatch = labelInput.partial().refine((v) => Object.keys(v).length > 0, "give name or color");
@@ -29,7 +25,12 @@ const duplicateName = (name: string) => new ApiError("conflict", `a label named 
 export const labelRoutes = new Hono<AppEnv>()
   .get(
     "/",
-    describe({ summary: "List labels with their contact counts", tags: ["labels"], access: "user", responses: { 200: { description: "labels", schema: z.object({ data: z.array(labelView) }) } } }),
+    describe({
+      summary: "List labels with their contact counts",
+      tags: ["labels"],
+      access: "user",
+      responses: { 200: { description: "labels", schema: z.object({ data: z.array(labelView) }) } },
+    }),
     async (c) => {
       const rows = await c
         .get("db")
@@ -87,7 +88,12 @@ export const labelRoutes = new Hono<AppEnv>()
       const { workspaceId } = c.get("principal");
       const db = c.get("db");
       try {
-        const row = await db.update(labels).set(input).where(and(eq(labels.id, id), eq(labels.workspaceId, workspaceId))).returning().get();
+        const row = await db
+          .update(labels)
+          .set(input)
+          .where(and(eq(labels.id, id), eq(labels.workspaceId, workspaceId)))
+          .returning()
+          .get();
         if (!row) throw notFound("label", id);
       } catch (e) {
         if (isUniqueViolation(e)) throw duplicateName(input.name ?? "");
@@ -103,7 +109,12 @@ export const labelRoutes = new Hono<AppEnv>()
   )
   .delete(
     "/:id",
-    describe({ summary: "Delete a label; its contacts stay, only the label is detached", tags: ["labels"], access: "user", responses: { 204: { description: "deleted" } } }),
+    describe({
+      summary: "Delete a label; its contacts stay, only the label is detached",
+      tags: ["labels"],
+      access: "user",
+      responses: { 204: { description: "deleted" } },
+    }),
     validate("param", idParam),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -29,16 +29,24 @@ const toTokenView = (t: typeof apiTokens.$inferSelect): z.infer<typeof tokenView
 
 /** Admins see and revoke every token of the workspace; operators only their own. */
 const visibleTo = (p: Principal) =>
-  p.role === "admin"
-    ? eq(apiTokens.workspaceId, p.workspaceId)
-    : and(eq(apiTokens.workspaceId, p.workspaceId), eq(apiTokens.userId, p.userId));
+  p.role === "admin" ? eq(apiTokens.workspaceId, p.workspaceId) : and(eq(apiTokens.workspaceId, p.workspaceId), eq(apiTokens.userId, p.userId));
 
 export const tokenRoutes = new Hono<AppEnv>()
   .get(
     "/",
-    describe({ summary: "List API tokens (never their values)", tags: ["tokens"], access: "user", responses: { 200: { description: "tokens", schema: z.object({ data: z.array(tokenView) }) } } }),
+    describe({
+      summary: "List API tokens (never their values)",
+      tags: ["tokens"],
+      access: "user",
+      responses: { 200: { description: "tokens", schema: z.object({ data: z.array(tokenView) }) } },
+    }),
     async (c) => {
-      const rows = await c.get("db").select().from(apiTokens).where(visibleTo(c.get("principal"))).orderBy(desc(apiTokens.id));
+      const rows = await c
+        .get("db")
+        .select()
+        .from(apiTokens)
+        .where(visibleTo(c.get("principal")))
+        .orderBy(desc(apiTokens.id));
       return c.json({ data: rows.map(toTokenView) });
     },
   )

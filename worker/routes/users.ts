@@ -1,8 +1,9 @@
 import { and, asc, eq, ne } from "drizzle-orm";
 import { Hono } from "hono";
-import { isUniqueViolation } from "../db/client";
 import { z } from "zod";
+import { email, password, personName, toUserView, userView } from "../accounts/views";
 import type { Db } from "../db/client";
+import { isUniqueViolation } from "../db/client";
 import { users } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { hashPassword } from "../lib/crypto";
@@ -10,7 +11,6 @@ import { ApiError, notFound } from "../lib/errors";
 import { currentSessionHash, passwordChangeRevocations } from "../lib/sessions";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
-import { email, password, personName, toUserView, userView } from "../accounts/views";
 
 const role = z.enum(["admin", "operator"]);
 const createInput = z.object({ email, name: personName.default(""), password, role: role.default("operator") });
@@ -19,13 +19,17 @@ const updateInput = z
   .partial()
   .refine((v) => Object.keys(v).length > 0, "give at least one of name, role, password");
 
-
 /** Admin-only: the people of the workspace. */
 export const userRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
   .get(
     "/",
-    describe({ summary: "List users", tags: ["users"], access: "admin", responses: { 200: { description: "users", schema: z.object({ data: z.array(userView) }) } } }),
+    describe({
+      summary: "List users",
+      tags: ["users"],
+      access: "admin",
+      responses: { 200: { description: "users", schema: z.object({ data: z.array(userView) }) } },
+    }),
     async (c) => {
       const rows = await c
         .get("db")
@@ -38,7 +42,12 @@ export const userRoutes = new Hono<AppEnv>()
   )
   .post(
     "/",
-    describe({ summary: "Create a user (operator by default) with a first password", tags: ["users"], access: "admin", responses: { 201: { description: "created", schema: userView } } }),
+    describe({
+      summary: "Create a user (operator by default) with a first password",
+      tags: ["users"],
+      access: "admin",
+      responses: { 201: { description: "created", schema: userView } },
+    }),
     validate("json", createInput),
     async (c) => {
       const input = c.req.valid("json");
@@ -59,7 +68,12 @@ export const userRoutes = new Hono<AppEnv>()
   )
   .patch(
     "/:id",
-    describe({ summary: "Change a user's name, role or password (a new password ends their sessions, but the caller's own, and revokes their API tokens)", tags: ["users"], access: "admin", responses: { 200: { description: "updated", schema: userView } } }),
+    describe({
+      summary: "Change a user's name, role or password (a new password ends their sessions, but the caller's own, and revokes their API tokens)",
+      tags: ["users"],
+      access: "admin",
+      responses: { 200: { description: "updated", schema: userView } },
+    }),
     validate("param", idParam),
     validate("json", updateInput),
     async (c) => {
@@ -68,7 +82,11 @@ export const userRoutes = new Hono<AppEnv>()
       const principal = c.get("principal");
       const { workspaceId } = principal;
       const db = c.get("db");
-      const user = await db.select().from(users).where(and(eq(users.id, id), eq(users.workspaceId, workspaceId))).get();
+      const user = await db
+        .select()
+        .from(users)
+        .where(and(eq(users.id, id), eq(users.workspaceId, workspaceId)))
+        .get();
       if (!user) throw notFound("user", id);
       if (input.role === "operator" && user.role === "admin") await assertAnotherAdmin(db, workspaceId, id);
       const update = db
@@ -84,22 +102,30 @@ export const userRoutes = new Hono<AppEnv>()
       // A new password signs the user out everywhere and revokes their API tokens; a user who
       // changes their own password keeps the session they did it from.
       const keep = principal.userId === id && principal.via === "session" ? await currentSessionHash(c) : null;
-      const [updated] =
-        input.password === undefined ? [await update] : await db.batch([update, ...passwordChangeRevocations(db, user, keep)]);
+      const [updated] = input.password === undefined ? [await update] : await db.batch([update, ...passwordChangeRevocations(db, user, keep)]);
       const row = updated[0];
       return c.json(toUserView(row!));
     },
   )
   .delete(
     "/:id",
-    describe({ summary: "Delete a user (their sessions and API tokens go with them)", tags: ["users"], access: "admin", responses: { 204: { description: "deleted" } } }),
+    describe({
+      summary: "Delete a user (their sessions and API tokens go with them)",
+      tags: ["users"],
+      access: "admin",
+      responses: { 204: { description: "deleted" } },
+    }),
     validate("param", idParam),
     async (c) => {
       const { id } = c.req.valid("param");
       const principal = c.get("principal");
       if (id === principal.userId) throw new ApiError("conflict", "you cannot delete yourself");
       const db = c.get("db");
-      const user = await db.select().from(users).where(and(eq(users.id, id), eq(users.workspaceId, principal.workspaceId))).get();
+      const user = await db
+        .select()
+        .from(users)
+        .where(and(eq(users.id, id), eq(users.workspaceId, principal.workspaceId)))
+        .get();
       if (!user) throw notFound("user", id);
       if (user.role === "admin") await assertAnotherAdmin(db, principal.workspaceId, id);
       await db.delete(users).where(and(eq(users.id, id), eq(users.workspaceId, principal.workspaceId)));

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { inboxes } from "../db/schema";
-import { timingSafeEqual } from "../lib/crypto";
 import { inboxSecrets } from "../inboxes/secrets";
+import { timingSafeEqual } from "../lib/crypto";
 
 /** A sandbox inbox as the simulator needs it, with its credentials decrypted. */
 export type SandboxInbox = {

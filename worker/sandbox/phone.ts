@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parameterFormat, templatePreview, type MetaTemplate, type TemplateValues } from "../domain/templates";
+import { type MetaTemplate, parameterFormat, type TemplateValues, templatePreview } from "../domain/templates";
 import type { TemplateSend } from "./send-checks";
 
 /**

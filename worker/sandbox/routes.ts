@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { campaigns, contacts, inboxes } from "../db/schema";
@@ -8,7 +8,7 @@ import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
-import { metaError, type GraphResponse } from "./graph-errors";
+import { type GraphResponse, metaError } from "./graph-errors";
 import { authenticate, graphToken } from "./inbox-auth";
 import { campaignOf, phoneContentView } from "./phone";
 import type { PhoneMessage, PhoneSummary } from "./sandbox-do";
@@ -26,7 +26,10 @@ const MAX_BODY_BYTES = 256 * 1024;
 
 const graphJson = (c: Context, r: GraphResponse) => c.json(r.body, r.status as ContentfulStatusCode);
 const unknownPath = (c: Context) =>
-  graphJson(c, metaError({ code: 2500, message: `Unknown path components: ${c.req.path.replace(/^\/sandbox\/graph/, "")}`, details: "Unknown path components" }));
+  graphJson(
+    c,
+    metaError({ code: 2500, message: `Unknown path components: ${c.req.path.replace(/^\/sandbox\/graph/, "")}`, details: "Unknown path components" }),
+  );
 const noSuchObject = (c: Context, id: string) =>
   graphJson(
     c,
@@ -48,7 +51,12 @@ export const sandboxGraphRoutes = new Hono<AppEnv>()
     if (!sandboxEnabled(c.env)) {
       return graphJson(
         c,
-        metaError({ code: 100, status: 404, message: "The WhatsApp sandbox is not enabled on this deployment.", details: "Set SANDBOX_ENABLED to \"true\" to serve /sandbox/graph." }),
+        metaError({
+          code: 100,
+          status: 404,
+          message: "The WhatsApp sandbox is not enabled on this deployment.",
+          details: 'Set SANDBOX_ENABLED to "true" to serve /sandbox/graph.',
+        }),
       );
     }
     if (!GRAPH_VERSION.test(c.req.path.split("/")[3] ?? "")) return unknownPath(c);
@@ -84,7 +92,12 @@ export const sandboxGraphRoutes = new Hono<AppEnv>()
     const { id } = c.req.param();
     if (!GRAPH_ID.test(id)) return noSuchObject(c, id);
     const fields = c.req.query("fields");
-    const result = await sandboxFor(c.env, id).phoneNumberInfo({ path: c.req.path, phoneNumberId: id, token: graphToken(c.req.raw), ...(fields ? { fields } : {}) });
+    const result = await sandboxFor(c.env, id).phoneNumberInfo({
+      path: c.req.path,
+      phoneNumberId: id,
+      token: graphToken(c.req.raw),
+      ...(fields ? { fields } : {}),
+    });
     return graphJson(c, result);
   })
   .all("*", unknownPath)
@@ -133,7 +146,10 @@ const recordView = z.object({
 const recordsQuery = z.object({
   since_ms: z.coerce.number().int().min(0).optional().describe("only requests that arrived at or after this epoch millisecond"),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-  cursor: z.string().regex(/^\d+\.\d+$/, "must be the next_cursor of a previous page").optional(),
+  cursor: z
+    .string()
+    .regex(/^\d+\.\d+$/, "must be the next_cursor of a previous page")
+    .optional(),
 });
 
 const statsView = z.object({
@@ -166,7 +182,10 @@ const deliveryView = z.object({
   delivered_at: z.number().nullable(),
 });
 
-const waId = z.string().regex(/^\+?[1-9]\d{6,14}$/, "must be a phone number in international format").transform((v) => v.replace(/^\+/, ""));
+const waId = z
+  .string()
+  .regex(/^\+?[1-9]\d{6,14}$/, "must be a phone number in international format")
+  .transform((v) => v.replace(/^\+/, ""));
 
 const inboundInput = z
   .object({
@@ -175,12 +194,22 @@ const inboundInput = z
     button: z
       .object({
         text: z.string().min(1, "must not be empty").max(256, "must be at most 256 characters").describe("the button's label"),
-        payload: z.string().min(1, "must not be empty").max(1000, "must be at most 1000 characters").optional().describe("defaults to the button's label, as Meta sends when the send set no payload"),
+        payload: z
+          .string()
+          .min(1, "must not be empty")
+          .max(1000, "must be at most 1000 characters")
+          .optional()
+          .describe("defaults to the button's label, as Meta sends when the send set no payload"),
       })
       .optional()
       .describe("a tap on a template's quick-reply button (an inbound message of type button); give text or button"),
     name: z.string().trim().min(1).max(100).optional(),
-    reply_to: z.string().min(1).max(200).optional().describe("wamid of the message the customer quotes (context.id); a button tap quotes the template message it belongs to"),
+    reply_to: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("wamid of the message the customer quotes (context.id); a button tap quotes the template message it belongs to"),
   })
   .superRefine((v, ctx) => {
     if (v.text === undefined && v.button === undefined) ctx.addIssue({ code: "custom", path: ["text"], message: "give text or button" });
@@ -208,7 +237,10 @@ const phoneMessageView = z.object({
   status: z.string().describe("outbound: accepted, sent, delivered, read or failed; inbound: received or read"),
   content: phoneContentView,
   context_wamid: z.string().nullable().describe("wamid of the message this one quotes"),
-  campaign: z.object({ id: z.number(), title: z.string(), recipient_id: z.number() }).nullable().describe("the Herald campaign that sent it (from its callback data)"),
+  campaign: z
+    .object({ id: z.number(), title: z.string(), recipient_id: z.number() })
+    .nullable()
+    .describe("the Herald campaign that sent it (from its callback data)"),
 });
 
 const phonesQuery = z.object({
@@ -230,7 +262,12 @@ async function contactsByWaId(c: Context<AppEnv>, waIds: string[]): Promise<Map<
     .get("db")
     .select({ id: contacts.id, name: contacts.name, phone: contacts.phone, optedOutAt: contacts.optedOutAt })
     .from(contacts)
-    .where(and(eq(contacts.workspaceId, c.get("principal").workspaceId), sql`${contacts.phone} IN (SELECT value FROM json_each(${JSON.stringify(waIds.map((w) => `+${w}`))}))`));
+    .where(
+      and(
+        eq(contacts.workspaceId, c.get("principal").workspaceId),
+        sql`${contacts.phone} IN (SELECT value FROM json_each(${JSON.stringify(waIds.map((w) => `+${w}`))}))`,
+      ),
+    );
   for (const r of rows) out.set(r.phone.slice(1), { id: r.id, name: r.name, opted_out: r.optedOutAt !== null });
   return out;
 }
@@ -285,7 +322,12 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
   .get(
     "/inboxes/:id/scenario",
     requireAdmin,
-    describe({ summary: "The sandbox number's scenario (rates, delays, limits)", tags, access: "admin", responses: { 200: { description: "scenario", schema: scenarioSchema } } }),
+    describe({
+      summary: "The sandbox number's scenario (rates, delays, limits)",
+      tags,
+      access: "admin",
+      responses: { 200: { description: "scenario", schema: scenarioSchema } },
+    }),
     validate("param", idParam),
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
@@ -295,7 +337,12 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
   .put(
     "/inboxes/:id/scenario",
     requireAdmin,
-    describe({ summary: "Change some scenario fields; answers the whole scenario", tags, access: "admin", responses: { 200: { description: "scenario", schema: scenarioSchema } } }),
+    describe({
+      summary: "Change some scenario fields; answers the whole scenario",
+      tags,
+      access: "admin",
+      responses: { 200: { description: "scenario", schema: scenarioSchema } },
+    }),
     validate("param", idParam),
     validate("json", scenarioPatchSchema),
     async (c) => {
@@ -308,7 +355,12 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
   .get(
     "/inboxes/:id/stats",
     requireAdmin,
-    describe({ summary: "Counts: requests, accepted, refusals by code, sends per recipient, webhooks", tags, access: "admin", responses: { 200: { description: "stats", schema: statsView } } }),
+    describe({
+      summary: "Counts: requests, accepted, refusals by code, sends per recipient, webhooks",
+      tags,
+      access: "admin",
+      responses: { 200: { description: "stats", schema: statsView } },
+    }),
     validate("param", idParam),
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
@@ -329,7 +381,10 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
       const q = c.req.valid("query");
-      const data = await sandboxFor(c.env, inbox.phoneNumberId).webhookDeliveries({ limit: q.limit, ...(q.after_id === undefined ? {} : { afterId: q.after_id }) });
+      const data = await sandboxFor(c.env, inbox.phoneNumberId).webhookDeliveries({
+        limit: q.limit,
+        ...(q.after_id === undefined ? {} : { afterId: q.after_id }),
+      });
       return c.json({ data });
     },
   )
@@ -337,7 +392,8 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     "/inboxes/:id/inbound",
     requireAdmin,
     describe({
-      summary: "Simulate a customer writing to the sandbox number (a text) or tapping a quick-reply button of its template message: delivers an inbound webhook now",
+      summary:
+        "Simulate a customer writing to the sandbox number (a text) or tapping a quick-reply button of its template message: delivers an inbound webhook now",
       tags,
       access: "admin",
       responses: { 201: { description: "scheduled", schema: z.object({ wamid: z.string() }) } },
@@ -347,9 +403,16 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
       const input = c.req.valid("json");
-      const common = { inboxId: inbox.id, from: input.from, ...(input.name ? { name: input.name } : {}), ...(input.reply_to ? { replyTo: input.reply_to } : {}) };
+      const common = {
+        inboxId: inbox.id,
+        from: input.from,
+        ...(input.name ? { name: input.name } : {}),
+        ...(input.reply_to ? { replyTo: input.reply_to } : {}),
+      };
       const result = await sandboxFor(c.env, inbox.phoneNumberId).simulateInbound(
-        input.button ? { ...common, button: { text: input.button.text, payload: input.button.payload ?? input.button.text } } : { ...common, text: input.text! },
+        input.button
+          ? { ...common, button: { text: input.button.text, payload: input.button.payload ?? input.button.text } }
+          : { ...common, text: input.text! },
       );
       return c.json(result, 201);
     },
@@ -368,8 +431,15 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
       const q = c.req.valid("query");
-      const phones: PhoneSummary[] = await sandboxFor(c.env, inbox.phoneNumberId).phones({ inboxId: inbox.id, limit: q.limit, ...(q.q ? { digits: q.q } : {}) });
-      const known = await contactsByWaId(c, phones.map((p) => p.wa_id));
+      const phones: PhoneSummary[] = await sandboxFor(c.env, inbox.phoneNumberId).phones({
+        inboxId: inbox.id,
+        limit: q.limit,
+        ...(q.q ? { digits: q.q } : {}),
+      });
+      const known = await contactsByWaId(
+        c,
+        phones.map((p) => p.wa_id),
+      );
       return c.json({ data: phones.map((p) => ({ ...p, phone: `+${p.wa_id}`, contact: known.get(p.wa_id) ?? null })) });
     },
   )
@@ -392,7 +462,11 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     async (c) => {
       const params = c.req.valid("param");
       const inbox = await ownSandboxInbox(c, params.id);
-      const messages: PhoneMessage[] = await sandboxFor(c.env, inbox.phoneNumberId).conversation({ inboxId: inbox.id, waId: params.wa_id, limit: c.req.valid("query").limit });
+      const messages: PhoneMessage[] = await sandboxFor(c.env, inbox.phoneNumberId).conversation({
+        inboxId: inbox.id,
+        waId: params.wa_id,
+        limit: c.req.valid("query").limit,
+      });
       const refs = messages.map((m) => campaignOf(m.biz_opaque_callback_data));
       const ids = [...new Set(refs.flatMap((r) => (r ? [r.campaignId] : [])))];
       const titles = new Map<number, string>();

@@ -2,28 +2,28 @@ import { DurableObject } from "cloudflare:workers";
 import type { MetaTemplate } from "../domain/templates";
 import { loopbackFetch } from "../lib/loopback";
 import { DEMO_TEMPLATES } from "./demo-templates";
-import { metaError, type GraphFailure, type GraphResponse } from "./graph-errors";
-import { authenticate, sandboxInboxes, type SandboxInbox } from "./inbox-auth";
-import { PHONE_STATUS_RANK, previewOf, renderTemplateSend, type PhoneContent } from "./phone";
-import { mergeScenario, scenarioPatchSchema, type Scenario } from "./scenario";
+import { type GraphFailure, type GraphResponse, metaError } from "./graph-errors";
+import { authenticate, type SandboxInbox, sandboxInboxes } from "./inbox-auth";
+import { PHONE_STATUS_RANK, type PhoneContent, previewOf, renderTemplateSend } from "./phone";
+import { mergeScenario, type Scenario, scenarioPatchSchema } from "./scenario";
 import { checkTemplateParameters, parseSendRequest, type SendRequest } from "./send-checks";
 import {
+  type Category,
   displayDigits,
+  type InboundEvent,
   inboundButton,
   inboundEnvelope,
   inboundText,
   MAX_DELIVERY_ATTEMPTS,
   MAX_STATUSES_PER_ENVELOPE,
+  type NumberRef,
   newWamid,
+  type PlannedEvent,
   planEvents,
   retryDelayMs,
+  type StatusEvent,
   signatureHeader,
   statusEnvelope,
-  type Category,
-  type InboundEvent,
-  type NumberRef,
-  type PlannedEvent,
-  type StatusEvent,
 } from "./webhooks";
 
 /** One Graph request as the sandbox recorded it. `at` is its arrival, in epoch milliseconds. */
@@ -262,7 +262,8 @@ export class WhatsAppSandbox extends DurableObject<Env> {
       const last = this.sql.exec<{ t: number | null }>("SELECT MAX(at) AS t FROM requests WHERE wa_id = ? AND accepted = 1", send.waId).one().t;
       if (last !== null && arrivedAt - last < scenario.pair_rate_limit_ms) return this.refuse(draft, { code: 131056 });
     }
-    const undeliverable = (scenario.undeliverable_suffix !== "" && send.waId.endsWith(scenario.undeliverable_suffix)) || scenario.undeliverable.includes(send.waId);
+    const undeliverable =
+      (scenario.undeliverable_suffix !== "" && send.waId.endsWith(scenario.undeliverable_suffix)) || scenario.undeliverable.includes(send.waId);
     if (undeliverable) return this.refuse(draft, { code: 131026, details: "Message Undeliverable." });
     if (scenario.random_failure_rate > 0 && Math.random() < scenario.random_failure_rate) {
       const codes = scenario.random_failure_codes;
@@ -451,7 +452,9 @@ export class WhatsAppSandbox extends DurableObject<Env> {
   stats(): SandboxStats {
     const totals = this.sql.exec<{ requests: number; accepted: number | null }>("SELECT COUNT(*) AS requests, SUM(accepted) AS accepted FROM requests").one();
     const rejected: Record<string, number> = {};
-    for (const row of this.sql.exec<{ code: number; n: number }>("SELECT error_code AS code, COUNT(*) AS n FROM requests WHERE error_code IS NOT NULL GROUP BY error_code")) {
+    for (const row of this.sql.exec<{ code: number; n: number }>(
+      "SELECT error_code AS code, COUNT(*) AS n FROM requests WHERE error_code IS NOT NULL GROUP BY error_code",
+    )) {
       rejected[String(row.code)] = row.n;
     }
     const perRecipient = this.sql
@@ -777,7 +780,17 @@ export class WhatsAppSandbox extends DurableObject<Env> {
   // ---- Helpers ---------------------------------------------------------------------------
 
   /** Puts a message on a simulated contact's phone; an inbound one shows from its due time on. */
-  private addToPhone(m: { at: number; inboxId: number; waId: string; direction: "out" | "in"; wamid: string; status: string; content: PhoneContent; callback: string | null; contextWamid: string | null }): void {
+  private addToPhone(m: {
+    at: number;
+    inboxId: number;
+    waId: string;
+    direction: "out" | "in";
+    wamid: string;
+    status: string;
+    content: PhoneContent;
+    callback: string | null;
+    contextWamid: string | null;
+  }): void {
     this.sql.exec(
       `INSERT INTO phone_messages (at, inbox_id, wa_id, direction, wamid, status, content, biz_opaque_callback_data, context_wamid)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -855,7 +868,8 @@ export class WhatsAppSandbox extends DurableObject<Env> {
       };
     }
     const statusCode = STATUS_FAILURE[template.status];
-    if (statusCode === 132001) return { code: 132001, details: `template name (${wanted.name}) does not exist in ${wanted.language.code} (status ${template.status})` };
+    if (statusCode === 132001)
+      return { code: 132001, details: `template name (${wanted.name}) does not exist in ${wanted.language.code} (status ${template.status})` };
     if (statusCode) return { code: statusCode, details: `Template ${wanted.name} (${wanted.language.code}) is ${template.status}` };
     const problem = checkTemplateParameters(template, wanted.components);
     if (problem) return problem;
@@ -902,7 +916,19 @@ export class WhatsAppSandbox extends DurableObject<Env> {
 }
 
 function emptyDraft(at: number, method: string, path: string, kind: SandboxRecord["kind"]): Draft {
-  return { at, method, path, kind, inbox_id: null, to: null, wa_id: null, type: null, template_name: null, template_language: null, biz_opaque_callback_data: null };
+  return {
+    at,
+    method,
+    path,
+    kind,
+    inbox_id: null,
+    to: null,
+    wa_id: null,
+    type: null,
+    template_name: null,
+    template_language: null,
+    biz_opaque_callback_data: null,
+  };
 }
 
 function numberRef(inbox: SandboxInbox): NumberRef {

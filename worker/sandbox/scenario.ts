@@ -15,13 +15,18 @@ export const TEMPLATE_STATUSES = ["APPROVED", "PENDING", "REJECTED", "PAUSED", "
 const fields = {
   throughput_cap: z.number().int().min(1).max(10_000).describe("accepted messages per rolling 1,000 ms before 130429"),
   pair_rate_limit_ms: z.number().int().min(0).max(MAX_DELAY_MS).describe("minimum gap between two messages to one recipient (131056); 0 disables"),
-  undeliverable_suffix: z.string().regex(/^\d{0,15}$/, "must be digits").describe("recipients whose digits end with this are not on WhatsApp (131026); empty disables"),
+  undeliverable_suffix: z
+    .string()
+    .regex(/^\d{0,15}$/, "must be digits")
+    .describe("recipients whose digits end with this are not on WhatsApp (131026); empty disables"),
   undeliverable: z.array(digits).max(10_000).describe("more recipients that are not on WhatsApp (digits, without +)"),
   token_expired: z.boolean().describe("every call answers 190, as with an expired access token"),
   random_failure_rate: rate.describe("share of otherwise valid sends refused with one of random_failure_codes"),
   random_failure_codes: z.array(z.number().int().min(0)).min(1).max(50),
   webhooks_enabled: z.boolean().describe("schedule status webhooks and simulated replies for accepted messages"),
-  slow_response_rate: rate.describe("share of accepted sends whose answer is held back by slow_response_ms, as when Meta's answer is lost: the message was sent but the client may time out"),
+  slow_response_rate: rate.describe(
+    "share of accepted sends whose answer is held back by slow_response_ms, as when Meta's answer is lost: the message was sent but the client may time out",
+  ),
   slow_response_ms: z.number().int().min(0).max(120_000).describe("how long a slow answer is held back"),
   sent_delay_ms: delayRange("sent"),
   delivered_delay_ms: delayRange("delivered or failed"),
@@ -35,7 +40,7 @@ const fields = {
   quality_rating: z.enum(["GREEN", "YELLOW", "RED", "UNKNOWN"]),
   template_statuses: z
     .record(z.string().min(1).max(512), z.enum(TEMPLATE_STATUSES))
-    .describe("overrides a demo template's status by name, e.g. {\"welcome_offer\": \"PAUSED\"}"),
+    .describe('overrides a demo template\'s status by name, e.g. {"welcome_offer": "PAUSED"}'),
 };
 
 /** Every knob of one simulated phone number. */

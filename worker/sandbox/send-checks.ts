@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parameterFormat, templateVariables, type MetaTemplate, type TemplateVariable } from "../domain/templates";
+import { type MetaTemplate, parameterFormat, type TemplateVariable, templateVariables } from "../domain/templates";
 import type { GraphFailure } from "./graph-errors";
 
 /**
@@ -17,13 +17,20 @@ const mediaObject = z
   })
   .refine((m) => (m.link === undefined) !== (m.id === undefined), "needs exactly one of link or id");
 
-const parameterName = z.string().regex(/^[a-z0-9_]{1,512}$/, "must be lowercase letters, digits and underscores").optional();
+const parameterName = z
+  .string()
+  .regex(/^[a-z0-9_]{1,512}$/, "must be lowercase letters, digits and underscores")
+  .optional();
 
 const parameter = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("text"), text: z.string().min(1, "must not be empty"), parameter_name: parameterName }),
   z.strictObject({
     type: z.literal("currency"),
-    currency: z.strictObject({ fallback_value: z.string().min(1), code: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code"), amount_1000: z.number().int() }),
+    currency: z.strictObject({
+      fallback_value: z.string().min(1),
+      code: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code"),
+      amount_1000: z.number().int(),
+    }),
     parameter_name: parameterName,
   }),
   z.strictObject({ type: z.literal("date_time"), date_time: z.looseObject({ fallback_value: z.string().min(1) }), parameter_name: parameterName }),
@@ -32,7 +39,12 @@ const parameter = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("document"), document: mediaObject }),
   z.strictObject({
     type: z.literal("location"),
-    location: z.strictObject({ latitude: z.union([z.number(), z.string()]), longitude: z.union([z.number(), z.string()]), name: z.string().optional(), address: z.string().optional() }),
+    location: z.strictObject({
+      latitude: z.union([z.number(), z.string()]),
+      longitude: z.union([z.number(), z.string()]),
+      name: z.string().optional(),
+      address: z.string().optional(),
+    }),
   }),
   z.strictObject({ type: z.literal("payload"), payload: z.string().min(1).max(1000) }),
   z.strictObject({ type: z.literal("coupon_code"), coupon_code: z.string().min(1).max(15) }),
@@ -44,7 +56,10 @@ const component = z
   .strictObject({
     type: z.enum(["header", "body", "button"]),
     sub_type: z.enum(["quick_reply", "url", "copy_code", "flow", "catalog", "voice_call"]).optional(),
-    index: z.string().regex(/^[0-9]$/, 'must be a string "0" to "9"').optional(),
+    index: z
+      .string()
+      .regex(/^[0-9]$/, 'must be a string "0" to "9"')
+      .optional(),
     parameters: z.array(parameter).max(100).optional(),
   })
   .superRefine((c, ctx) => {
@@ -71,7 +86,9 @@ const messageBody = z
     recipient_type: z.literal("individual").optional(),
     to: z.string().regex(/^\+?[1-9]\d{6,14}$/, "must be a phone number in international format, digits with or without +"),
     type: z.enum(["text", "template"]).optional(),
-    text: z.strictObject({ body: z.string().min(1, "must not be empty").max(4096, "must be at most 4096 characters"), preview_url: z.boolean().optional() }).optional(),
+    text: z
+      .strictObject({ body: z.string().min(1, "must not be empty").max(4096, "must be at most 4096 characters"), preview_url: z.boolean().optional() })
+      .optional(),
     template: templateObject.optional(),
     context: z.strictObject({ message_id: z.string().min(1) }).optional(),
     biz_opaque_callback_data: z.string().max(512, "must be at most 512 characters").optional(),
@@ -125,7 +142,8 @@ function firstIssue(error: z.ZodError, input: unknown): { ok: false; failure: Gr
   let value: unknown = input;
   for (const part of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[part as string];
   if (value === undefined && issue.code === "invalid_type") return invalid(`The parameter ${path} is required.`);
-  if (issue.code === "invalid_union" && path.endsWith("]")) return invalid(`Param ${path} has an invalid type or is missing its ${String((value as { type?: unknown })?.type ?? "value")} object.`);
+  if (issue.code === "invalid_union" && path.endsWith("]"))
+    return invalid(`Param ${path} has an invalid type or is missing its ${String((value as { type?: unknown })?.type ?? "value")} object.`);
   return invalid(`Param ${path || "message"} is invalid: ${issue.message}.`);
 }
 
@@ -191,7 +209,8 @@ function checkTextParams(where: string, params: Parameter[], expected: TemplateV
     const want = expected.map((v) => v.name);
     const given = params.map((p) => ("parameter_name" in p ? p.parameter_name : undefined));
     const missing = given.findIndex((n) => n === undefined);
-    if (missing >= 0) return { code: 132000, details: `${where}: parameter ${missing} needs a parameter_name (the template uses named parameters: ${want.join(", ")})` };
+    if (missing >= 0)
+      return { code: 132000, details: `${where}: parameter ${missing} needs a parameter_name (the template uses named parameters: ${want.join(", ")})` };
     const unknown = given.find((n) => !want.includes(n!));
     if (unknown !== undefined) return { code: 132000, details: `${where}: parameter name "${unknown}" is not in the template (expected ${want.join(", ")})` };
     if (new Set(given).size !== given.length) return { code: 132000, details: `${where}: a parameter_name is given twice` };
@@ -199,13 +218,21 @@ function checkTextParams(where: string, params: Parameter[], expected: TemplateV
   for (const p of params) {
     if (!allowed.includes(p.type)) return { code: 132012, details: `${where}: parameter of type ${p.type} where the template expects ${allowed.join(" or ")}` };
     if (p.type !== "text") continue;
-    if (p.text.length > TEXT_PARAMETER_LIMIT) return { code: 132005, details: `${where}: a text parameter is ${p.text.length} characters long; the limit is ${TEXT_PARAMETER_LIMIT}` };
+    if (p.text.length > TEXT_PARAMETER_LIMIT)
+      return { code: 132005, details: `${where}: a text parameter is ${p.text.length} characters long; the limit is ${TEXT_PARAMETER_LIMIT}` };
     if (BAD_TEXT.test(p.text)) return { code: 132018, details: `${where}: Param text cannot have new-line/tab characters or more than 4 consecutive spaces` };
   }
   return null;
 }
 
-const SUB_TYPE_OF: Record<string, string> = { QUICK_REPLY: "quick_reply", URL: "url", COPY_CODE: "copy_code", FLOW: "flow", CATALOG: "catalog", VOICE_CALL: "voice_call" };
+const SUB_TYPE_OF: Record<string, string> = {
+  QUICK_REPLY: "quick_reply",
+  URL: "url",
+  COPY_CODE: "copy_code",
+  FLOW: "flow",
+  CATALOG: "catalog",
+  VOICE_CALL: "voice_call",
+};
 
 /**
  * Checks the components of a template send against the template's variables (see
@@ -248,12 +275,16 @@ export function checkTemplateParameters(template: Pick<MetaTemplate, "components
     const button = buttons[index];
     if (!button) return { code: 131009, details: `Param template.components[${i}].index: button at index ${index} does not exist in the template` };
     if (SUB_TYPE_OF[button.type] !== c.sub_type) {
-      return { code: 131009, details: `Param template.components[${i}].sub_type: button at index ${index} is ${SUB_TYPE_OF[button.type] ?? button.type}, not ${c.sub_type}` };
+      return {
+        code: 131009,
+        details: `Param template.components[${i}].sub_type: button at index ${index} is ${SUB_TYPE_OF[button.type] ?? button.type}, not ${c.sub_type}`,
+      };
     }
     if (c.sub_type === "quick_reply") {
       const params = c.parameters ?? [];
       if (params.length > 1) return mismatch(`button ${index}`, params.length, 1);
-      if (params[0] && params[0].type !== "payload") return { code: 132012, details: `button ${index}: a quick reply takes a payload parameter, not ${params[0].type}` };
+      if (params[0] && params[0].type !== "payload")
+        return { code: 132012, details: `button ${index}: a quick reply takes a payload parameter, not ${params[0].type}` };
     }
   }
   for (const [index, button] of buttons.entries()) {

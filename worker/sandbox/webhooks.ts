@@ -70,7 +70,20 @@ function randomHexUpper(length: number): string {
 export function newWamid(waId: string, direction: "outbound" | "inbound" = "outbound"): string {
   const number = encoder.encode(waId.slice(0, 20));
   const random = encoder.encode(randomHexUpper(direction === "outbound" ? 18 : 20));
-  const bytes = new Uint8Array([0x1c, 0x18, number.length, ...number, 0x15, 0x02, 0x00, direction === "outbound" ? 0x11 : 0x12, 0x18, random.length, ...random, 0x00]);
+  const bytes = new Uint8Array([
+    0x1c,
+    0x18,
+    number.length,
+    ...number,
+    0x15,
+    0x02,
+    0x00,
+    direction === "outbound" ? 0x11 : 0x12,
+    0x18,
+    random.length,
+    ...random,
+    0x00,
+  ]);
   return `wamid.${toBase64(bytes)}`;
 }
 
@@ -93,7 +106,18 @@ const REPLIES = [
   "👍",
 ];
 
-const NAMES = ["Ana Souza", "Bruno Lima", "Carla Mendes", "Diego Alves", "Fernanda Rocha", "Sheena Nelson", "Mark Chen", "Priya Patel", "João Pereira", "Lucía García"];
+const NAMES = [
+  "Ana Souza",
+  "Bruno Lima",
+  "Carla Mendes",
+  "Diego Alves",
+  "Fernanda Rocha",
+  "Sheena Nelson",
+  "Mark Chen",
+  "Priya Patel",
+  "João Pereira",
+  "Lucía García",
+];
 
 type Random = () => number;
 
@@ -102,7 +126,10 @@ const within = ([min, max]: readonly [number, number], random: Random) => min + 
 const seconds = (ms: number) => String(Math.floor(ms / 1000));
 
 /** An inbound text from a customer, optionally quoting one of the business's messages. */
-export function inboundText(input: { from: string; body: string; at: number; name?: string; replyTo?: { wamid: string; businessNumber: string } }, random: Random = Math.random): InboundEvent {
+export function inboundText(
+  input: { from: string; body: string; at: number; name?: string; replyTo?: { wamid: string; businessNumber: string } },
+  random: Random = Math.random,
+): InboundEvent {
   return inboundMessage(input, { type: "text", text: { body: input.body } }, random);
 }
 
@@ -143,7 +170,10 @@ function inboundMessage(
  */
 export function planEvents(
   message: { wamid: string; waId: string; category: Category; bizOpaqueCallbackData?: string; acceptedAt: number; businessNumber: string },
-  scenario: Pick<Scenario, "sent_delay_ms" | "delivered_delay_ms" | "read_delay_ms" | "reply_delay_ms" | "failed_rate" | "unread_rate" | "reply_rate" | "opt_out_rate">,
+  scenario: Pick<
+    Scenario,
+    "sent_delay_ms" | "delivered_delay_ms" | "read_delay_ms" | "reply_delay_ms" | "failed_rate" | "unread_rate" | "reply_rate" | "opt_out_rate"
+  >,
   random: Random = Math.random,
 ): PlannedEvent[] {
   const t0 = message.acceptedAt;
@@ -210,7 +240,9 @@ export function inboundEnvelope(ref: NumberRef, inbound: InboundEvent): WebhookE
     entry: [
       {
         id: ref.wabaId,
-        changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: metadata(ref), contacts: inbound.contacts, messages: inbound.messages } }],
+        changes: [
+          { field: "messages", value: { messaging_product: "whatsapp", metadata: metadata(ref), contacts: inbound.contacts, messages: inbound.messages } },
+        ],
       },
     ],
   };

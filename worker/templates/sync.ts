@@ -1,7 +1,7 @@
 import { and, eq, lt } from "drizzle-orm";
-import { chunk, nowSeconds, type Db } from "../db/client";
-import { templates, type Inbox, type Template } from "../db/schema";
-import { parameterFormat, templateVariables, type MetaTemplate, type TemplateSnapshot, type TemplateVariable } from "../domain/templates";
+import { chunk, type Db, nowSeconds } from "../db/client";
+import { type Inbox, type Template, templates } from "../db/schema";
+import { type MetaTemplate, parameterFormat, type TemplateSnapshot, type TemplateVariable, templateVariables } from "../domain/templates";
 import { ApiError } from "../lib/errors";
 import { providerFor } from "../provider";
 import { toProviderErrorView } from "../provider/error-view";

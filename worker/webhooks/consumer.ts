@@ -1,7 +1,7 @@
-import { normalizePhone } from "../domain/phone";
-import { DEFAULT_OPT_OUT_KEYWORDS, isOptOut } from "../domain/opt-out";
-import { parseEnvelopeText, type InboundEvent, type StatusEvent, type TemplateStatusEvent, type WebhookEvent } from "../domain/webhook-envelope";
 import type { StatusUpdate } from "../campaigns/campaign-sender";
+import { DEFAULT_OPT_OUT_KEYWORDS, isOptOut } from "../domain/opt-out";
+import { normalizePhone } from "../domain/phone";
+import { type InboundEvent, parseEnvelopeText, type StatusEvent, type TemplateStatusEvent, type WebhookEvent } from "../domain/webhook-envelope";
 import type { WebhookJob } from "./job";
 
 /** Inbound types that are not a person writing: they neither open the service window nor count as replies. */
@@ -92,7 +92,11 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
     else if (!s.bizOpaqueCallbackData?.startsWith("herald:")) unmatched.push(s);
   }
   if (unmatched.length) {
-    const refs = await sendsByWamid(env.DB, inboxId, unmatched.map((s) => s.wamid));
+    const refs = await sendsByWamid(
+      env.DB,
+      inboxId,
+      unmatched.map((s) => s.wamid),
+    );
     for (const s of unmatched) {
       const ref = refs.get(s.wamid);
       if (ref) add(ref.campaign_id, updateOf(s, ref.recipient_id));
@@ -108,7 +112,11 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
   const sender = (id: number) => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(id)));
   /** The campaign send each inbound message answers: the one it quotes, else the latest to that phone within the window. */
   const resolve = async (inbound: InboundEvent[]) => {
-    const byContext = await sendsByWamid(env.DB, inboxId, inbound.filter((m) => m.contextId).map((m) => m.contextId!));
+    const byContext = await sendsByWamid(
+      env.DB,
+      inboxId,
+      inbound.filter((m) => m.contextId).map((m) => m.contextId!),
+    );
     const out: [InboundEvent, SendRef | undefined][] = [];
     for (const m of inbound) {
       let ref = m.contextId ? byContext.get(m.contextId) : undefined;
@@ -168,7 +176,9 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
   // A template WhatsApp paused or disabled stops the campaigns sending it, with the reason.
   const stopped = group.templates.filter((t) => t.status === "PAUSED" || t.status === "DISABLED");
   if (stopped.length) {
-    const running = await env.DB.prepare("SELECT id, content FROM campaigns WHERE inbox_id = ? AND status = 'sending'").bind(inboxId).all<{ id: number; content: string }>();
+    const running = await env.DB.prepare("SELECT id, content FROM campaigns WHERE inbox_id = ? AND status = 'sending'")
+      .bind(inboxId)
+      .all<{ id: number; content: string }>();
     for (const campaign of running.results) {
       const content = JSON.parse(campaign.content) as { type: string; template_name?: string; language?: string };
       const hit = stopped.find((t) => content.type === "template" && t.name === content.template_name && t.language === content.language);
@@ -373,7 +383,10 @@ const retryLater = (message: Message<WebhookJob>) => message.retry({ delaySecond
 export async function consumeWebhookBatch(batch: MessageBatch<WebhookJob>, env: Env): Promise<void> {
   let live: Map<number, number>;
   try {
-    live = await liveInboxes(env.DB, batch.messages.map((m) => m.body.inboxId));
+    live = await liveInboxes(
+      env.DB,
+      batch.messages.map((m) => m.body.inboxId),
+    );
   } catch (error) {
     console.error(`webhooks: a batch of ${batch.messages.length} could not be read; retrying`, error);
     for (const message of batch.messages) retryLater(message);
@@ -383,7 +396,15 @@ export async function consumeWebhookBatch(batch: MessageBatch<WebhookJob>, env: 
   for (const message of batch.messages) {
     const { inboxId, workspaceId } = message.body;
     if (live.get(inboxId) !== workspaceId) {
-      console.warn(JSON.stringify({ event: "webhook_dropped", message: "the inbox no longer exists", workspace_id: workspaceId, inbox_id: inboxId, queue_message_id: message.id }));
+      console.warn(
+        JSON.stringify({
+          event: "webhook_dropped",
+          message: "the inbox no longer exists",
+          workspace_id: workspaceId,
+          inbox_id: inboxId,
+          queue_message_id: message.id,
+        }),
+      );
       message.ack();
       continue;
     }

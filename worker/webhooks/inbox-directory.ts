@@ -97,7 +97,10 @@ class InboxDirectory {
     this.highestRead ??= (async () => {
       try {
         this.reads++;
-        const row = await createDb(env.DB).select({ id: max(inboxes.id) }).from(inboxes).get();
+        const row = await createDb(env.DB)
+          .select({ id: max(inboxes.id) })
+          .from(inboxes)
+          .get();
         this.highest = { id: row?.id ?? 0, at: Date.now() };
       } finally {
         this.highestRead = null;

@@ -5,10 +5,9 @@ import { inboxes } from "../db/schema";
 import { parseEnvelopeText, type WebhookEvent } from "../domain/webhook-envelope";
 import type { AppEnv } from "../lib/context";
 import { timingSafeEqual } from "../lib/crypto";
-import { verifySignature } from "./signature";
 import { webhookInboxes } from "./inbox-directory";
 import type { WebhookJob } from "./job";
-
+import { verifySignature } from "./signature";
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** Bodies up to this size travel as they are (Queues take messages up to 128 KB). */

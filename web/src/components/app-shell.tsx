@@ -1,11 +1,11 @@
 import type { ComponentChildren } from "preact";
-import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
-import { t, type MessageKey } from "../i18n";
-import { LanguageSwitcher } from "./language-switcher";
+import { useLocation } from "preact-iso";
 import { messageOf } from "../api";
+import { type MessageKey, t } from "../i18n";
 import { session, signOut } from "../state/session";
 import { FormError } from "./form-error";
+import { LanguageSwitcher } from "./language-switcher";
 
 /** `sandboxOnly`: shown to admins where the sandbox is on (its controls are admin-only). */
 const SECTIONS: { href: string; label: MessageKey; sandboxOnly?: boolean }[] = [
@@ -55,14 +55,10 @@ export function AppShell({ children }: { children: ComponentChildren }) {
         <div class="app-header-row">
           <a class="brand" href="/">
             <span class="brand-mark">Herald</span>
-            <span class="workspace-name">
-              {workspace.name}
-            </span>
+            <span class="workspace-name">{workspace.name}</span>
           </a>
           <div class="account">
-            <span class="account-email">
-              {user.email}
-            </span>
+            <span class="account-email">{user.email}</span>
             <span class="role-badge">{t(user.role === "admin" ? "common.role.admin" : "common.role.operator")}</span>
             <LanguageSwitcher />
             <button type="button" class="button-secondary" onClick={onSignOut} disabled={signingOut}>

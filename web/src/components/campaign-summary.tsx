@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
-import type { AudienceSelection, CampaignContent, Label, SendSettings, ValueSource } from "../types";
 import { t, tn } from "../i18n";
+import type { AudienceSelection, CampaignContent, Label, SendSettings, ValueSource } from "../types";
 
 const sourceText = (s: ValueSource) =>
   s.source === "fixed"
@@ -83,7 +83,10 @@ export function CampaignSummary({ title, inbox, audience, labels, content, setti
         )}
       </Row>
       <Row term={t("campaigns.step.settings")} onChange={change("settings")}>
-        {t("campaigns.summary.pace", { delay: settings.min_delay_s === settings.max_delay_s ? `${settings.min_delay_s}` : `${settings.min_delay_s}–${settings.max_delay_s}`, batch: settings.batch_size })}
+        {t("campaigns.summary.pace", {
+          delay: settings.min_delay_s === settings.max_delay_s ? `${settings.min_delay_s}` : `${settings.min_delay_s}–${settings.max_delay_s}`,
+          batch: settings.batch_size,
+        })}
         {settings.batch_pause_s > 0 && `, ${t("campaigns.summary.batchPause", { pause: settings.batch_pause_s })}`}
         {", "}
         {t(settings.randomize_variants ? "campaigns.summary.variantsRandom" : "campaigns.summary.variantsInTurn")}

@@ -15,7 +15,23 @@ const describedBy = (...ids: (string | false | undefined)[]) => ids.filter(Boole
 type Option = { value: string; label: string; hint?: string };
 
 /** Radio buttons under one question (fieldset + legend), with an error for the question. */
-export function RadioGroup({ legend, name, options, value, onValue, error, hint }: { legend: string; name: string; options: Option[]; value: string; onValue: (v: string) => void; error?: string | undefined; hint?: string }) {
+export function RadioGroup({
+  legend,
+  name,
+  options,
+  value,
+  onValue,
+  error,
+  hint,
+}: {
+  legend: string;
+  name: string;
+  options: Option[];
+  value: string;
+  onValue: (v: string) => void;
+  error?: string | undefined;
+  hint?: string;
+}) {
   const id = useId();
   return (
     <fieldset class="choice-group" aria-describedby={describedBy(hint && `${id}-hint`, error && `${id}-error`)}>
@@ -40,7 +56,24 @@ export function RadioGroup({ legend, name, options, value, onValue, error, hint 
 }
 
 /** A labelled <select>. */
-export function SelectField({ label, value, onValue, options, error, hint, ...rest }: { label: string; value: string; onValue: (v: string) => void; options: Option[]; error?: string | undefined; hint?: string; name?: string; "data-field"?: string }) {
+export function SelectField({
+  label,
+  value,
+  onValue,
+  options,
+  error,
+  hint,
+  ...rest
+}: {
+  label: string;
+  value: string;
+  onValue: (v: string) => void;
+  options: Option[];
+  error?: string | undefined;
+  hint?: string;
+  name?: string;
+  "data-field"?: string;
+}) {
   const id = useId();
   return (
     <div class="field">
@@ -50,7 +83,14 @@ export function SelectField({ label, value, onValue, options, error, hint, ...re
           {hint}
         </p>
       )}
-      <select id={id} value={value} onChange={(e) => onValue(e.currentTarget.value)} aria-invalid={error ? "true" : undefined} aria-describedby={describedBy(hint && `${id}-hint`, error && `${id}-error`)} {...rest}>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => onValue(e.currentTarget.value)}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={describedBy(hint && `${id}-hint`, error && `${id}-error`)}
+        {...rest}
+      >
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
@@ -67,7 +107,13 @@ export function Checkbox({ label, checked, onChecked, hint }: { label: string; c
   const id = useId();
   return (
     <div class="checkbox">
-      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChecked(e.currentTarget.checked)} aria-describedby={hint ? `${id}-hint` : undefined} />
+      <input
+        id={id}
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onChecked(e.currentTarget.checked)}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+      />
       <label for={id}>{label}</label>
       {hint && (
         <p id={`${id}-hint`} class="hint">

@@ -1,5 +1,5 @@
 import { useId } from "preact/hooks";
-import { locale, LOCALES, setLocale, t, type Locale } from "../i18n";
+import { LOCALES, type Locale, locale, setLocale, t } from "../i18n";
 
 const LANGUAGE_NAME: Record<Locale, string> = { en: "English", "pt-BR": "Português (Brasil)" };
 

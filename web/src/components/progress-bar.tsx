@@ -1,5 +1,5 @@
-import type { CampaignProgress } from "../types";
 import { t } from "../i18n";
+import type { CampaignProgress } from "../types";
 import { counterLabel } from "./campaign-progress";
 
 /**
@@ -25,11 +25,17 @@ export function ProgressBar({ progress: p, label }: { progress: CampaignProgress
     <div
       class="stacked-bar"
       role="img"
-      aria-label={t("campaigns.barLabel", { title: label, handled, total: p.total, delivered: p.delivered, read: p.read, replied: p.replied, failed: p.failed })}
+      aria-label={t("campaigns.barLabel", {
+        title: label,
+        handled,
+        total: p.total,
+        delivered: p.delivered,
+        read: p.read,
+        replied: p.replied,
+        failed: p.failed,
+      })}
     >
-      {parts.map((part) =>
-        part.n > 0 ? <span key={part.key} class={`bar-${part.key}`} style={{ width: `${(part.n / total) * 100}%` }} /> : null,
-      )}
+      {parts.map((part) => (part.n > 0 ? <span key={part.key} class={`bar-${part.key}`} style={{ width: `${(part.n / total) * 100}%` }} /> : null))}
     </div>
   );
 }

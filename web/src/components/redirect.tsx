@@ -1,5 +1,5 @@
-import { useLocation } from "preact-iso";
 import { useLayoutEffect } from "preact/hooks";
+import { useLocation } from "preact-iso";
 
 /** Replaces the current history entry with `to` (used as a route component). */
 export function Redirect({ to }: { to: string }) {

@@ -1,8 +1,8 @@
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { SeriesPoint } from "../types";
 import { t } from "../i18n";
+import type { SeriesPoint } from "../types";
 import { counterLabel } from "./campaign-progress";
 
 const SERIES = [
@@ -38,7 +38,10 @@ export function SeriesChart({ points }: { points: SeriesPoint[] }) {
         height: 240,
         scales: { x: { time: true } },
         axes: [{}, { label: t("campaigns.chart.perMinute"), size: 50 }],
-        series: [{ label: t("campaigns.chart.minute") }, ...SERIES.map((s) => ({ label: counterLabel(s.key), stroke: s.stroke, width: 2, points: { show: true, size: 5 } }))],
+        series: [
+          { label: t("campaigns.chart.minute") },
+          ...SERIES.map((s) => ({ label: counterLabel(s.key), stroke: s.stroke, width: 2, points: { show: true, size: 5 } })),
+        ],
       },
       aligned(points),
       el,

@@ -66,7 +66,13 @@ export function useLiveCampaigns(items: Campaign[] | null): void {
     const ids = key ? key.split(",").map(Number) : [];
     if (ids.length === 0) return;
     // A dropped socket refreshes the list; a campaign that ended drops out of the active set.
-    const stops = ids.slice(0, MAX_SOCKETS).map((id) => followLive(id, (live) => applyLive(id, live), () => void loadCampaigns({ quiet: true })));
+    const stops = ids.slice(0, MAX_SOCKETS).map((id) =>
+      followLive(
+        id,
+        (live) => applyLive(id, live),
+        () => void loadCampaigns({ quiet: true }),
+      ),
+    );
     const poll = ids.length > MAX_SOCKETS ? setInterval(() => void loadCampaigns({ quiet: true }), POLL_MS) : null;
     return () => {
       if (poll) clearInterval(poll);

@@ -19,5 +19,8 @@ export const catalogue = { en: merge("en"), "pt-BR": merge("pt-BR") };
 
 /** For the test: each area's key lists per language. */
 export const areaKeys = Object.fromEntries(
-  Object.entries(areas).map(([name, area]) => [name, { en: Object.keys((area as { en: object }).en), "pt-BR": Object.keys((area as { "pt-BR": object })["pt-BR"]) }]),
+  Object.entries(areas).map(([name, area]) => [
+    name,
+    { en: Object.keys((area as { en: object }).en), "pt-BR": Object.keys((area as { "pt-BR": object })["pt-BR"]) },
+  ]),
 );

@@ -20,7 +20,7 @@ function initialLocale(): Locale {
   } catch {
     // storage unavailable (private mode): fall through to the browser's language
   }
-  const languages = typeof navigator === "undefined" ? [] : navigator.languages ?? [navigator.language];
+  const languages = typeof navigator === "undefined" ? [] : (navigator.languages ?? [navigator.language]);
   return languages.some((l) => l.toLowerCase().startsWith("pt")) ? "pt-BR" : "en";
 }
 
@@ -45,7 +45,11 @@ export function setLocale(l: Locale): void {
 export type Vars = Record<string, string | number>;
 
 const fill = (text: string, vars?: Vars) =>
-  vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? (typeof vars[name] === "number" ? formatNumberIn(locale.value, vars[name] as number) : String(vars[name])) : m)) : text;
+  vars
+    ? text.replace(/\{(\w+)\}/g, (m, name: string) =>
+        name in vars ? (typeof vars[name] === "number" ? formatNumberIn(locale.value, vars[name] as number) : String(vars[name])) : m,
+      )
+    : text;
 
 const numberFormats = new Map<string, Intl.NumberFormat>();
 function formatNumberIn(l: Locale, n: number): string {

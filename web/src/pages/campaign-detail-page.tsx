@@ -1,22 +1,22 @@
-import { useLocation, useRoute } from "preact-iso";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useLocation, useRoute } from "preact-iso";
 import { api, messageOf } from "../api";
-import { campaignNote, Counters, Rates, Timing } from "../components/campaign-progress";
+import { Counters, campaignNote, Rates, Timing } from "../components/campaign-progress";
 import { CampaignSummary } from "../components/campaign-summary";
 import { Notice, SelectField } from "../components/controls";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { ProgressBar, ProgressLegend } from "../components/progress-bar";
 import { SeriesChart } from "../components/series-chart";
-import { statusLabel, StatusBadge } from "../components/status-badge";
+import { StatusBadge, statusLabel } from "../components/status-badge";
 import { followed, followLive } from "../hooks/use-live-campaigns";
 import { useTitle } from "../hooks/use-title";
+import { type MessageKey, t } from "../i18n";
 import { formatDateTime, formatNumber, percent } from "../lib/format";
-import { runAction, type ButtonAction } from "../state/campaigns";
+import { type ButtonAction, runAction } from "../state/campaigns";
 import { labels, loadLabels } from "../state/labels";
 import { noticeSessionEnd } from "../state/session";
 import type { CampaignDetail, FailureGroup, Recipient, SeriesPoint } from "../types";
-import { t, type MessageKey } from "../i18n";
 
 const POLL_MS = 5_000;
 /** The chart and the failures refresh at most this often while progress arrives. */
@@ -91,8 +91,28 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
         </a>
       </div>
       <form class="filters" role="search" aria-label={t("campaigns.recipients.heading")} onSubmit={(e) => e.preventDefault()}>
-        <SelectField label={t("campaigns.recipients.state")} value={state} onValue={(s) => { setState(s); setCursors([""]); }} options={[{ value: "", label: t("campaigns.recipients.anyState") }, ...RECIPIENT_STATES.map((s) => ({ value: s, label: stateLabel(s) }))]} name="state" />
-        <Field label={t("campaigns.recipients.searchPhone")} type="search" inputMode="tel" value={phone} onValue={(p) => { setPhone(p); setCursors([""]); }} error={phoneError} name="phone" />
+        <SelectField
+          label={t("campaigns.recipients.state")}
+          value={state}
+          onValue={(s) => {
+            setState(s);
+            setCursors([""]);
+          }}
+          options={[{ value: "", label: t("campaigns.recipients.anyState") }, ...RECIPIENT_STATES.map((s) => ({ value: s, label: stateLabel(s) }))]}
+          name="state"
+        />
+        <Field
+          label={t("campaigns.recipients.searchPhone")}
+          type="search"
+          inputMode="tel"
+          value={phone}
+          onValue={(p) => {
+            setPhone(p);
+            setCursors([""]);
+          }}
+          error={phoneError}
+          name="phone"
+        />
       </form>
       <FormError message={error} />
       {page === null ? (
@@ -120,7 +140,7 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
                   <td>{stateLabel(r.state)}</td>
                   {variants && <td>{r.variant === null ? "" : r.variant + 1}</td>}
                   <td>{formatDateTime(r.sent_at)}</td>
-                  <td>{r.error_code !== null ? `${r.error_code}: ${r.error_title ?? ""}` : r.reason ?? ""}</td>
+                  <td>{r.error_code !== null ? `${r.error_code}: ${r.error_title ?? ""}` : (r.reason ?? "")}</td>
                 </tr>
               ))}
             </tbody>
@@ -230,7 +250,17 @@ export function CampaignDetailPage() {
         }
         // A new status brings the allowed actions and the rest of the view from the server.
         if (message.status !== statusNow) void load();
-        setCampaign((c) => c && { ...c, status: message.status, status_reason: message.reason, status_note: message.note !== undefined ? message.note : message.status === c.status ? c.status_note : null, preparing: message.preparing ?? false, progress: message.progress });
+        setCampaign(
+          (c) =>
+            c && {
+              ...c,
+              status: message.status,
+              status_reason: message.reason,
+              status_note: message.note !== undefined ? message.note : message.status === c.status ? c.status_note : null,
+              preparing: message.preparing ?? false,
+              progress: message.progress,
+            },
+        );
         if (message.status !== statusNow || Date.now() - lastRefresh.current > REFRESH_MS) refreshSideData();
       },
       () => {
@@ -355,7 +385,14 @@ export function CampaignDetailPage() {
       {c.status !== "draft" && <RecipientsTable campaign={c} />}
       <section aria-labelledby="setup-heading">
         <h2 id="setup-heading">{c.status === "draft" ? t("campaigns.status.draft") : t("campaigns.asLaunched")}</h2>
-        <CampaignSummary title={c.title} inbox={c.inbox_name ?? t("campaigns.deletedInbox")} audience={c.audience} labels={labels.value.items} content={c.content} settings={c.settings} />
+        <CampaignSummary
+          title={c.title}
+          inbox={c.inbox_name ?? t("campaigns.deletedInbox")}
+          audience={c.audience}
+          labels={labels.value.items}
+          content={c.content}
+          settings={c.settings}
+        />
       </section>
     </>
   );

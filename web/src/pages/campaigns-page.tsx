@@ -1,16 +1,16 @@
-import { useLocation } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
 import { messageOf } from "../api";
+import { Counters, campaignNote, Rates, Timing } from "../components/campaign-progress";
 import { SelectField } from "../components/controls";
 import { Field } from "../components/field";
-import { campaignNote, Counters, Rates, Timing } from "../components/campaign-progress";
 import { ProgressBar, ProgressLegend } from "../components/progress-bar";
-import { CAMPAIGN_STATUSES, statusLabel, StatusBadge } from "../components/status-badge";
+import { CAMPAIGN_STATUSES, StatusBadge, statusLabel } from "../components/status-badge";
 import { useLiveCampaigns } from "../hooks/use-live-campaigns";
 import { useTitle } from "../hooks/use-title";
-import { campaigns, loadCampaigns, loadMoreCampaigns, runAction, type ButtonAction } from "../state/campaigns";
+import { type MessageKey, t } from "../i18n";
+import { type ButtonAction, campaigns, loadCampaigns, loadMoreCampaigns, runAction } from "../state/campaigns";
 import type { CampaignDetail, CampaignStatus } from "../types";
-import { t, type MessageKey } from "../i18n";
 
 /** Buttons the list offers, in this order, when the server allows them. */
 const LIST_ACTIONS: { action: ButtonAction; label: MessageKey }[] = [
@@ -55,7 +55,13 @@ function Row({ c, onAction, busy }: { c: CampaignDetail; onAction: (c: CampaignD
             </a>
           )}
           {actions.map(({ action, label }) => (
-            <button key={action} type="button" class={action === "cancel" ? "button-danger" : "button-secondary"} disabled={busy} onClick={() => onAction(c, action)}>
+            <button
+              key={action}
+              type="button"
+              class={action === "cancel" ? "button-danger" : "button-secondary"}
+              disabled={busy}
+              onClick={() => onAction(c, action)}
+            >
               {t(label)}
               <span class="visually-hidden"> {c.title}</span>
             </button>
@@ -65,7 +71,6 @@ function Row({ c, onAction, busy }: { c: CampaignDetail; onAction: (c: CampaignD
     </li>
   );
 }
-
 
 export function CampaignsPage() {
   useTitle(t("common.nav.campaigns"));

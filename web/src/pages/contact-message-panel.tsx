@@ -6,12 +6,12 @@
  */
 import type { TargetedSubmitEvent } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { templatePreview, type TemplateComponent, type TemplateValues } from "../../../worker/domain/templates";
-import { api, ApiError, fieldErrors, messageOf } from "../api";
+import { type TemplateComponent, type TemplateValues, templatePreview } from "../../../worker/domain/templates";
+import { ApiError, api, fieldErrors, messageOf } from "../api";
 import { ErrorText, Notice, RadioGroup, SelectField } from "../components/controls";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
-import { WhatsAppBubble, type BubbleContent } from "../components/whatsapp-bubble";
+import { type BubbleContent, WhatsAppBubble } from "../components/whatsapp-bubble";
 import { locale, t } from "../i18n";
 import { formatDateTime, formatDuration } from "../lib/format";
 import { noticeSessionEnd } from "../state/session";
@@ -168,7 +168,9 @@ export function ContactMessagePanel({ contact, onClose }: { contact: ContactView
     }
     setErrors({});
     if (kind === "text" && service.state !== "open") {
-      setFormError(service.state === "never" ? t("messages.refusedWindowNever", { name }) : t("messages.refusedWindowClosed", { name, date: formatDateTime(service.at) }));
+      setFormError(
+        service.state === "never" ? t("messages.refusedWindowNever", { name }) : t("messages.refusedWindowClosed", { name, date: formatDateTime(service.at) }),
+      );
       return;
     }
     if (kind === "template" && !chosen) {
@@ -188,7 +190,11 @@ export function ContactMessagePanel({ contact, onClose }: { contact: ContactView
       const refusal = providerError(err);
       if (refusal) {
         const what = refusal.policy === "unknown" ? "messages.refusedUnknown" : "messages.refused";
-        setFormError([t(what, { title: refusal.title }), refusal.code !== undefined ? t("messages.errorCode", { code: refusal.code }) : "", refusal.details ?? ""].filter(Boolean).join(" "));
+        setFormError(
+          [t(what, { title: refusal.title }), refusal.code !== undefined ? t("messages.errorCode", { code: refusal.code }) : "", refusal.details ?? ""]
+            .filter(Boolean)
+            .join(" "),
+        );
       } else {
         const fields: Record<string, string> = {};
         for (const [path, message] of Object.entries(fieldErrors(err))) {
@@ -235,9 +241,7 @@ export function ContactMessagePanel({ contact, onClose }: { contact: ContactView
       <dl class="summary message-to">
         <div class="summary-row">
           <dt>{t("messages.to")}</dt>
-          <dd>
-            {contact.name ? `${contact.name} · ${contact.phone}` : contact.phone}
-          </dd>
+          <dd>{contact.name ? `${contact.name} · ${contact.phone}` : contact.phone}</dd>
         </div>
         <div class="summary-row">
           <dt>{t("messages.lastWrote")}</dt>
@@ -324,7 +328,9 @@ export function ContactMessagePanel({ contact, onClose }: { contact: ContactView
                   <ErrorText id={`${id}-text-error`} error={errors["text.body"]} />
                 </div>
               </div>
-              <div class="preview-pane">{bubble ? <WhatsAppBubble content={bubble} caption={t("messages.preview", { name })} /> : <p class="hint">{t("messages.previewEmpty")}</p>}</div>
+              <div class="preview-pane">
+                {bubble ? <WhatsAppBubble content={bubble} caption={t("messages.preview", { name })} /> : <p class="hint">{t("messages.previewEmpty")}</p>}
+              </div>
             </div>
           ) : (
             inboxId && (
@@ -397,7 +403,10 @@ function TemplateChoice(props: {
           hint={t("messages.templateHint")}
           value={chosenKey}
           onValue={onChosen}
-          options={[{ value: "", label: t("messages.chooseTemplate") }, ...items.map((tpl) => ({ value: templateKey(tpl), label: `${tpl.name} (${tpl.language})` }))]}
+          options={[
+            { value: "", label: t("messages.chooseTemplate") },
+            ...items.map((tpl) => ({ value: templateKey(tpl), label: `${tpl.name} (${tpl.language})` })),
+          ]}
           error={props.chosenError}
           name="template"
         />
@@ -406,7 +415,13 @@ function TemplateChoice(props: {
           <Field
             key={keyOf(v)}
             label={variableLabel(v)}
-            hint={v.kind !== "text" ? t("messages.variable.mediaHint", { kind: v.kind }) : v.example ? t("messages.variable.example", { example: v.example }) : undefined}
+            hint={
+              v.kind !== "text"
+                ? t("messages.variable.mediaHint", { kind: v.kind })
+                : v.example
+                  ? t("messages.variable.example", { example: v.example })
+                  : undefined
+            }
             value={values[keyOf(v)] ?? ""}
             onValue={(value) => onValue(keyOf(v), value)}
             error={errors[keyOf(v)]}

@@ -7,7 +7,7 @@ import { ApiError, messageOf } from "../api";
 import { ErrorText, Notice } from "../components/controls";
 import { FormError } from "../components/form-error";
 import { useTitle } from "../hooks/use-title";
-import { t, tn, type MessageKey } from "../i18n";
+import { type MessageKey, t, tn } from "../i18n";
 import { formatNumber } from "../lib/format";
 import { labels as labelsState, loadLabels } from "../state/labels";
 import { noticeSessionEnd } from "../state/session";
@@ -82,7 +82,11 @@ async function readPreview(file: File): Promise<PreviewResult> {
   let text = await file.slice(0, PREVIEW_BYTES).text();
   if (file.size > PREVIEW_BYTES) text = text.slice(0, lastLineEnd(text));
   const csv = openCsv(text, { maxRecords: Number.MAX_SAFE_INTEGER });
-  if (!csv.ok) return { ok: false, reason: csv.line ? t("imports.choose.unreadableLine", { reason: csv.reason, line: csv.line }) : t("imports.choose.unreadable", { reason: csv.reason }) };
+  if (!csv.ok)
+    return {
+      ok: false,
+      reason: csv.line ? t("imports.choose.unreadableLine", { reason: csv.reason, line: csv.line }) : t("imports.choose.unreadable", { reason: csv.reason }),
+    };
   const rows: string[][] = [];
   for (const record of csv.records()) {
     rows.push(record.fields);
@@ -137,7 +141,8 @@ function uploadCsv(file: Blob, query: string, onProgress: (fraction: number) => 
       }
       if (xhr.status >= 200 && xhr.status < 300 && data) return resolve(data as ContactImportResult);
       const error = (data as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
-      if (error && typeof error.code === "string" && typeof error.message === "string") reject(new ApiError(xhr.status, error.code, error.message, error.details));
+      if (error && typeof error.code === "string" && typeof error.message === "string")
+        reject(new ApiError(xhr.status, error.code, error.message, error.details));
       else reject(new ApiError(xhr.status, "bad_response", t("imports.upload.badResponse", { status: xhr.status })));
     };
     xhr.send(file);
@@ -193,7 +198,16 @@ function ChooseFile({ onChosen, busy, error }: { onChosen: (file: File) => void;
         <p id={`${id}-hint`} class="hint">
           {t("imports.choose.hint")}
         </p>
-        <input id={`${id}-file`} class="file-input" type="file" accept=".csv,text/csv,text/plain" onChange={onChange} disabled={busy} aria-describedby={`${id}-hint${error ? ` ${id}-error` : ""}`} aria-invalid={error ? "true" : undefined} />
+        <input
+          id={`${id}-file`}
+          class="file-input"
+          type="file"
+          accept=".csv,text/csv,text/plain"
+          onChange={onChange}
+          disabled={busy}
+          aria-describedby={`${id}-hint${error ? ` ${id}-error` : ""}`}
+          aria-invalid={error ? "true" : undefined}
+        />
         <ErrorText id={`${id}-error`} error={error ?? undefined} />
       </div>
       <details class="help">
@@ -479,7 +493,8 @@ export function ContactsImportPage() {
       void loadLabels();
     } catch (e) {
       noticeSessionEnd(e);
-      const line = e instanceof ApiError && typeof (e.details as { line?: unknown } | undefined)?.line === "number" ? (e.details as { line: number }).line : null;
+      const line =
+        e instanceof ApiError && typeof (e.details as { line?: unknown } | undefined)?.line === "number" ? (e.details as { line: number }).line : null;
       setServerError(line === null ? t("imports.upload.failed", { message: messageOf(e) }) : t("imports.upload.failedLine", { message: messageOf(e), line }));
       setStage({ step: "map", preview });
     }

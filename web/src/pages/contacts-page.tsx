@@ -1,17 +1,17 @@
 import type { TargetedSubmitEvent } from "preact";
-import { useLocation } from "preact-iso";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { api, ApiError, fieldErrors, messageOf } from "../api";
+import { useLocation } from "preact-iso";
+import { ApiError, api, fieldErrors, messageOf } from "../api";
 import { ErrorText, RadioGroup, SelectField } from "../components/controls";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { useTitle } from "../hooks/use-title";
-import { t, tn, locale } from "../i18n";
+import { locale, t, tn } from "../i18n";
 import { labels as labelsState, loadLabels } from "../state/labels";
 import { noticeSessionEnd } from "../state/session";
 import type { BulkLabelResult, ContactListPage, ContactView, Label } from "../types";
-import { Chip, LabelChecks } from "./contacts-shared";
 import { ContactMessagePanel } from "./contact-message-panel";
+import { Chip, LabelChecks } from "./contacts-shared";
 
 const PAGE_SIZE = 50;
 const SEARCH_DELAY_MS = 300;
@@ -53,7 +53,19 @@ let rowSeq = 0;
 const rowsOf = (attributes: Record<string, string>): AttributeRow[] => Object.entries(attributes).map(([key, value]) => ({ id: ++rowSeq, key, value }));
 
 /** Adding (contact = null) or editing a contact. */
-function ContactForm({ contact, allLabels, onSaved, onDeleted, onCancel }: { contact: ContactView | null; allLabels: Label[]; onSaved: (c: ContactView, created: boolean) => void; onDeleted: (c: ContactView) => void; onCancel: () => void }) {
+function ContactForm({
+  contact,
+  allLabels,
+  onSaved,
+  onDeleted,
+  onCancel,
+}: {
+  contact: ContactView | null;
+  allLabels: Label[];
+  onSaved: (c: ContactView, created: boolean) => void;
+  onDeleted: (c: ContactView) => void;
+  onCancel: () => void;
+}) {
   const [name, setName] = useState(contact?.name ?? "");
   const [phone, setPhone] = useState(contact?.phone ?? "");
   const [optedOut, setOptedOut] = useState(contact?.opted_out ?? false);
@@ -160,7 +172,10 @@ function ContactForm({ contact, allLabels, onSaved, onDeleted, onCancel }: { con
           autoComplete="off"
           name="phone"
         />
-        <fieldset class="choice-group attributes" aria-describedby={[`${id}-attributes-hint`, attributesError ? `${id}-attributes-error` : ""].filter(Boolean).join(" ")}>
+        <fieldset
+          class="choice-group attributes"
+          aria-describedby={[`${id}-attributes-hint`, attributesError ? `${id}-attributes-error` : ""].filter(Boolean).join(" ")}
+        >
           <legend>{t("contacts.form.attributes")}</legend>
           <p id={`${id}-attributes-hint`} class="hint">
             {t("contacts.form.attributesHint")}
@@ -184,7 +199,13 @@ function ContactForm({ contact, allLabels, onSaved, onDeleted, onCancel }: { con
                 </div>
                 <div class="field">
                   <label for={`${id}-value-${r.id}`}>{t("contacts.form.attributeValue", { n: i + 1 })}</label>
-                  <input id={`${id}-value-${r.id}`} value={r.value} onInput={(e) => setRow(r.id, { value: e.currentTarget.value })} maxLength={1000} autoComplete="off" />
+                  <input
+                    id={`${id}-value-${r.id}`}
+                    value={r.value}
+                    onInput={(e) => setRow(r.id, { value: e.currentTarget.value })}
+                    maxLength={1000}
+                    autoComplete="off"
+                  />
                 </div>
                 <button type="button" class="button-secondary" onClick={() => setRows(rows.filter((x) => x.id !== r.id))}>
                   {t("contacts.form.attributeRemove")}
@@ -202,7 +223,13 @@ function ContactForm({ contact, allLabels, onSaved, onDeleted, onCancel }: { con
         </fieldset>
         <LabelChecks legend={t("contacts.form.labels")} all={allLabels} chosen={labelIds} onChosen={setLabelIds} error={errors.label_ids} />
         <div class="checkbox">
-          <input id={`${id}-opted-out`} type="checkbox" checked={optedOut} onChange={(e) => setOptedOut(e.currentTarget.checked)} aria-describedby={`${id}-opted-out-hint`} />
+          <input
+            id={`${id}-opted-out`}
+            type="checkbox"
+            checked={optedOut}
+            onChange={(e) => setOptedOut(e.currentTarget.checked)}
+            aria-describedby={`${id}-opted-out-hint`}
+          />
           <label for={`${id}-opted-out`}>{t("contacts.form.optedOut")}</label>
           <p id={`${id}-opted-out-hint`} class="hint">
             {t("contacts.form.optedOutHint")}
@@ -318,8 +345,9 @@ export function ContactsPage() {
   };
   const togglePage = (on: boolean) => {
     const ids = new Set(selected.all ? [] : selected.ids);
-    for (const id of pageIds) if (on) ids.add(id);
-    else ids.delete(id);
+    for (const id of pageIds)
+      if (on) ids.add(id);
+      else ids.delete(id);
     setSelection({ key: filterKey, ids, all: false });
   };
   const clearSelection = () => setSelection({ key: filterKey, ids: new Set(), all: false });
@@ -400,7 +428,13 @@ export function ContactsPage() {
     setBulkError(undefined);
     setStatus("");
     const target = selected.all
-      ? { filter: { ...(filter.q ? { q: filter.q } : {}), ...(filter.labels.length ? { labels: filter.labels, match: filter.match } : {}), ...(filter.optedOut ? { opted_out: filter.optedOut === "true" } : {}) } }
+      ? {
+          filter: {
+            ...(filter.q ? { q: filter.q } : {}),
+            ...(filter.labels.length ? { labels: filter.labels, match: filter.match } : {}),
+            ...(filter.optedOut ? { opted_out: filter.optedOut === "true" } : {}),
+          },
+        }
       : { contact_ids: [...selected.ids] };
     try {
       const result = await api.post<BulkLabelResult>("/api/contacts/labels", { action, label_ids: [label.id], ...target });
@@ -423,7 +457,10 @@ export function ContactsPage() {
   };
 
   const filtered = filterKey !== "";
-  const opt = (value: Filter["optedOut"]) => ({ value, label: t(value === "" ? "contacts.filter.optedOutAll" : value === "true" ? "contacts.filter.optedOutOnly" : "contacts.filter.optedOutNot") });
+  const opt = (value: Filter["optedOut"]) => ({
+    value,
+    label: t(value === "" ? "contacts.filter.optedOutAll" : value === "true" ? "contacts.filter.optedOutOnly" : "contacts.filter.optedOutNot"),
+  });
 
   return (
     <>
@@ -457,7 +494,15 @@ export function ContactsPage() {
 
       <form class="contact-filters" role="search" aria-label={t("contacts.filter.name")} onSubmit={(e) => e.preventDefault()}>
         <div class="filters">
-          <Field label={t("contacts.filter.search")} hint={t("contacts.filter.searchHint")} type="search" value={text} onValue={setText} name="q" autoComplete="off" />
+          <Field
+            label={t("contacts.filter.search")}
+            hint={t("contacts.filter.searchHint")}
+            type="search"
+            value={text}
+            onValue={setText}
+            name="q"
+            autoComplete="off"
+          />
           <SelectField
             label={t("contacts.filter.optedOut")}
             value={filter.optedOut}
@@ -469,7 +514,13 @@ export function ContactsPage() {
         <details class="label-filter" open={filter.labels.length > 0}>
           <summary>{filter.labels.length ? tn("contacts.filter.labelsChosen", filter.labels.length) : t("contacts.filter.labels")}</summary>
           <div class="label-filter-body">
-            <LabelChecks legend={t("contacts.filter.labelsLegend")} all={allLabels} chosen={filter.labels} onChosen={(ids) => navigate({ ...filter, labels: ids })} counts />
+            <LabelChecks
+              legend={t("contacts.filter.labelsLegend")}
+              all={allLabels}
+              chosen={filter.labels}
+              onChosen={(ids) => navigate({ ...filter, labels: ids })}
+              counts
+            />
             {filter.labels.length > 1 && (
               <RadioGroup
                 legend={t("contacts.filter.match")}
@@ -518,7 +569,14 @@ export function ContactsPage() {
               <thead>
                 <tr>
                   <th scope="col" class="select-cell">
-                    <input ref={pageBox} type="checkbox" checked={pageSelected} onChange={(e) => togglePage(e.currentTarget.checked)} aria-label={t("contacts.selectPage")} data-select-page />
+                    <input
+                      ref={pageBox}
+                      type="checkbox"
+                      checked={pageSelected}
+                      onChange={(e) => togglePage(e.currentTarget.checked)}
+                      aria-label={t("contacts.selectPage")}
+                      data-select-page
+                    />
                   </th>
                   <th scope="col">{t("contacts.col.name")}</th>
                   <th scope="col">{t("contacts.col.phone")}</th>
@@ -533,7 +591,12 @@ export function ContactsPage() {
                 {page.data.map((c) => (
                   <tr key={c.id} data-contact={c.id}>
                     <td class="select-cell">
-                      <input type="checkbox" checked={selected.all || selected.ids.has(c.id)} onChange={(e) => toggle(c.id, e.currentTarget.checked)} aria-label={t("contacts.select", { name: displayName(c) })} />
+                      <input
+                        type="checkbox"
+                        checked={selected.all || selected.ids.has(c.id)}
+                        onChange={(e) => toggle(c.id, e.currentTarget.checked)}
+                        aria-label={t("contacts.select", { name: displayName(c) })}
+                      />
                     </td>
                     <td class="contact-name">{c.name || <span class="muted">{t("contacts.noName")}</span>}</td>
                     <td class="contact-phone">{c.phone}</td>
@@ -548,7 +611,15 @@ export function ContactsPage() {
                         </ul>
                       )}
                     </td>
-                    <td class="contact-optout" data-opt-out>{c.opted_out && c.opted_out_at ? <span class="opted-out">{t("contacts.optedOutOn", { date: formatDate(c.opted_out_at) })}</span> : c.opted_out ? <span class="opted-out">{t("contacts.optedOut")}</span> : ""}</td>
+                    <td class="contact-optout" data-opt-out>
+                      {c.opted_out && c.opted_out_at ? (
+                        <span class="opted-out">{t("contacts.optedOutOn", { date: formatDate(c.opted_out_at) })}</span>
+                      ) : c.opted_out ? (
+                        <span class="opted-out">{t("contacts.optedOut")}</span>
+                      ) : (
+                        ""
+                      )}
+                    </td>
                     <td class="contact-actions">
                       <button type="button" class="button-link" onClick={() => setEditing(c)}>
                         {t("common.edit")}
@@ -565,7 +636,13 @@ export function ContactsPage() {
                           </span>
                         </span>
                       ) : (
-                        <button type="button" class="button-link send-message" onClick={() => openMessaging(c)} disabled={messaging?.id === c.id} data-send-message>
+                        <button
+                          type="button"
+                          class="button-link send-message"
+                          onClick={() => openMessaging(c)}
+                          disabled={messaging?.id === c.id}
+                          data-send-message
+                        >
                           {t("messages.action")}
                           <span class="visually-hidden"> {displayName(c)}</span>
                         </button>
@@ -586,7 +663,12 @@ export function ContactsPage() {
             )}
             <span class="muted pager-where">{t("contacts.pageNumber", { n: cursors.length })}</span>
             {page?.next_cursor && (
-              <button type="button" class="button-secondary" disabled={loading} onClick={() => setPaging({ key: filterKey, cursors: [...cursors, page.next_cursor!] })}>
+              <button
+                type="button"
+                class="button-secondary"
+                disabled={loading}
+                onClick={() => setPaging({ key: filterKey, cursors: [...cursors, page.next_cursor!] })}
+              >
                 {t("common.nextPage")}
               </button>
             )}

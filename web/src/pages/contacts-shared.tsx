@@ -53,7 +53,12 @@ export function LabelChecks({
         <div class="label-grid">
           {all.map((l) => (
             <label key={l.id} class="choice">
-              <input type="checkbox" value={l.id} checked={chosen.includes(l.id)} onChange={(e) => onChosen(e.currentTarget.checked ? [...chosen, l.id] : chosen.filter((x) => x !== l.id))} />
+              <input
+                type="checkbox"
+                value={l.id}
+                checked={chosen.includes(l.id)}
+                onChange={(e) => onChosen(e.currentTarget.checked ? [...chosen, l.id] : chosen.filter((x) => x !== l.id))}
+              />
               <span class="swatch" style={{ background: l.color }} aria-hidden="true" />
               <span>
                 {l.name}

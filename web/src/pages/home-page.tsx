@@ -1,6 +1,6 @@
 import { useTitle } from "../hooks/use-title";
+import { type MessageKey, t } from "../i18n";
 import { session } from "../state/session";
-import { t, type MessageKey } from "../i18n";
 
 const SECTIONS: { href: string; title: MessageKey; text: MessageKey }[] = [
   { href: "/campaigns", title: "common.nav.campaigns", text: "auth.home.campaigns" },

@@ -1,12 +1,12 @@
-import { useRoute } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
-import { templatePreview, type TemplateComponent, type TemplateValues } from "../../../worker/domain/templates";
-import { api, ApiError, messageOf } from "../api";
+import { useRoute } from "preact-iso";
+import { type TemplateComponent, type TemplateValues, templatePreview } from "../../../worker/domain/templates";
+import { ApiError, api, messageOf } from "../api";
 import { Checkbox, SelectField } from "../components/controls";
 import { Field } from "../components/field";
 import { WhatsAppBubble } from "../components/whatsapp-bubble";
 import { useTitle } from "../hooks/use-title";
-import { locale, t, tn, type MessageKey } from "../i18n";
+import { locale, type MessageKey, t, tn } from "../i18n";
 import { formatDateTime } from "../lib/format";
 import { noticeSessionEnd } from "../state/session";
 import type { InboxView, Template, TemplateSyncResult } from "../types";
@@ -164,7 +164,8 @@ export function InboxTemplatesPage() {
       setSyncResult({ ok, at: new Date().toISOString() });
     } catch (e) {
       noticeSessionEnd(e);
-      const provider = e instanceof ApiError && e.details && typeof e.details === "object" && !Array.isArray(e.details) ? (e.details as { title?: unknown }).title : undefined;
+      const provider =
+        e instanceof ApiError && e.details && typeof e.details === "object" && !Array.isArray(e.details) ? (e.details as { title?: unknown }).title : undefined;
       setSyncError(t("templates.sync.failed", { message: typeof provider === "string" ? `${provider}: ${messageOf(e)}` : messageOf(e) }));
     } finally {
       setSyncing(false);
@@ -261,7 +262,9 @@ export function InboxTemplatesPage() {
             </form>
             <Checkbox label={t("templates.preview.toggle")} hint={t("templates.preview.toggleHint")} checked={withExamples} onChecked={setWithExamples} />
             <p class="muted template-count" role="status">
-              {shown.length === templates.length ? tn("templates.list.count", templates.length) : t("templates.list.showing", { shown: shown.length, total: templates.length })}
+              {shown.length === templates.length
+                ? tn("templates.list.count", templates.length)
+                : t("templates.list.showing", { shown: shown.length, total: templates.length })}
             </p>
             {shown.length === 0 ? (
               <p class="muted">{t("templates.list.noMatch")}</p>

@@ -5,7 +5,7 @@ import { Notice, SelectField } from "../components/controls";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { useTitle } from "../hooks/use-title";
-import { t, type MessageKey } from "../i18n";
+import { type MessageKey, t } from "../i18n";
 import { formatNumber } from "../lib/format";
 import { noticeSessionEnd, session } from "../state/session";
 import type { ConnectionCheck, InboxView } from "../types";
@@ -40,7 +40,10 @@ const WEBHOOK_FIELDS: { name: string; what: MessageKey }[] = [
 /** A verify token to offer: 24 random bytes, URL-safe base64 (32 characters). */
 function randomVerifyToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 // ---- copying -----------------------------------------------------------------------------------
@@ -150,7 +153,18 @@ const valuesOf = (inbox: InboxView): FormValues => ({
 });
 
 /** The fields each form shows, in order. */
-const CLOUD_FIELDS: FieldName[] = ["name", "phone_number_id", "waba_id", "display_phone", "access_token", "app_secret", "verify_token", "api_version", "throughput_cap", "messaging_limit_tier"];
+const CLOUD_FIELDS: FieldName[] = [
+  "name",
+  "phone_number_id",
+  "waba_id",
+  "display_phone",
+  "access_token",
+  "app_secret",
+  "verify_token",
+  "api_version",
+  "throughput_cap",
+  "messaging_limit_tier",
+];
 const SANDBOX_EDIT_FIELDS: FieldName[] = ["name", "display_phone", "throughput_cap", "messaging_limit_tier"];
 
 /** Checks made before asking the server, so the common mistakes are explained in the UI's language. */
@@ -191,20 +205,73 @@ function useFocusFirstError(form: { current: HTMLFormElement | null }, errors: o
   }, [errors]);
 }
 
-function InboxFields({ values, set, errors, fields, mode }: { values: FormValues; set: (f: FieldName, v: string) => void; errors: Partial<Record<FieldName, string>>; fields: FieldName[]; mode: "create" | "edit" }) {
+function InboxFields({
+  values,
+  set,
+  errors,
+  fields,
+  mode,
+}: {
+  values: FormValues;
+  set: (f: FieldName, v: string) => void;
+  errors: Partial<Record<FieldName, string>>;
+  fields: FieldName[];
+  mode: "create" | "edit";
+}) {
   const keep = mode === "edit" ? ` ${t("inboxes.field.keepSecret")}` : "";
   const show = (f: FieldName) => fields.includes(f);
   return (
     <>
-      {show("name") && <Field label={t("inboxes.field.name")} hint={t("inboxes.field.nameHint")} value={values.name} onValue={(v) => set("name", v)} error={errors.name} name="name" maxLength={100} autoComplete="off" />}
+      {show("name") && (
+        <Field
+          label={t("inboxes.field.name")}
+          hint={t("inboxes.field.nameHint")}
+          value={values.name}
+          onValue={(v) => set("name", v)}
+          error={errors.name}
+          name="name"
+          maxLength={100}
+          autoComplete="off"
+        />
+      )}
       {show("phone_number_id") && (
-        <Field label={t("inboxes.field.phoneNumberId")} hint={t("inboxes.field.phoneNumberIdHint")} value={values.phone_number_id} onValue={(v) => set("phone_number_id", v)} error={errors.phone_number_id} name="phone_number_id" inputMode="numeric" autoComplete="off" spellcheck={false} />
+        <Field
+          label={t("inboxes.field.phoneNumberId")}
+          hint={t("inboxes.field.phoneNumberIdHint")}
+          value={values.phone_number_id}
+          onValue={(v) => set("phone_number_id", v)}
+          error={errors.phone_number_id}
+          name="phone_number_id"
+          inputMode="numeric"
+          autoComplete="off"
+          spellcheck={false}
+        />
       )}
       {show("waba_id") && (
-        <Field label={t("inboxes.field.wabaId")} hint={t("inboxes.field.wabaIdHint")} value={values.waba_id} onValue={(v) => set("waba_id", v)} error={errors.waba_id} name="waba_id" inputMode="numeric" autoComplete="off" spellcheck={false} />
+        <Field
+          label={t("inboxes.field.wabaId")}
+          hint={t("inboxes.field.wabaIdHint")}
+          value={values.waba_id}
+          onValue={(v) => set("waba_id", v)}
+          error={errors.waba_id}
+          name="waba_id"
+          inputMode="numeric"
+          autoComplete="off"
+          spellcheck={false}
+        />
       )}
       {show("display_phone") && (
-        <Field label={t("inboxes.field.displayPhone")} hint={t("inboxes.field.displayPhoneHint")} value={values.display_phone} onValue={(v) => set("display_phone", v)} error={errors.display_phone} name="display_phone" type="tel" autoComplete="off" maxLength={40} />
+        <Field
+          label={t("inboxes.field.displayPhone")}
+          hint={t("inboxes.field.displayPhoneHint")}
+          value={values.display_phone}
+          onValue={(v) => set("display_phone", v)}
+          error={errors.display_phone}
+          name="display_phone"
+          type="tel"
+          autoComplete="off"
+          maxLength={40}
+        />
       )}
       {show("access_token") && (
         <Field
@@ -236,7 +303,17 @@ function InboxFields({ values, set, errors, fields, mode }: { values: FormValues
       )}
       {show("verify_token") && (
         <div class="with-action">
-          <Field label={t("inboxes.field.verifyToken")} hint={t("inboxes.field.verifyTokenHint")} value={values.verify_token} onValue={(v) => set("verify_token", v)} error={errors.verify_token} name="verify_token" autoComplete="off" spellcheck={false} maxLength={200} />
+          <Field
+            label={t("inboxes.field.verifyToken")}
+            hint={t("inboxes.field.verifyTokenHint")}
+            value={values.verify_token}
+            onValue={(v) => set("verify_token", v)}
+            error={errors.verify_token}
+            name="verify_token"
+            autoComplete="off"
+            spellcheck={false}
+            maxLength={200}
+          />
           <button type="button" class="button-secondary" onClick={() => set("verify_token", randomVerifyToken())}>
             {t("inboxes.field.generateToken")}
           </button>
@@ -244,9 +321,32 @@ function InboxFields({ values, set, errors, fields, mode }: { values: FormValues
       )}
       {(show("api_version") || show("throughput_cap")) && (
         <div class="field-row">
-          {show("api_version") && <Field label={t("inboxes.field.apiVersion")} hint={t("inboxes.field.apiVersionHint")} value={values.api_version} onValue={(v) => set("api_version", v)} error={errors.api_version} name="api_version" autoComplete="off" spellcheck={false} />}
+          {show("api_version") && (
+            <Field
+              label={t("inboxes.field.apiVersion")}
+              hint={t("inboxes.field.apiVersionHint")}
+              value={values.api_version}
+              onValue={(v) => set("api_version", v)}
+              error={errors.api_version}
+              name="api_version"
+              autoComplete="off"
+              spellcheck={false}
+            />
+          )}
           {show("throughput_cap") && (
-            <Field label={t("inboxes.field.cap")} hint={t("inboxes.field.capHint")} value={values.throughput_cap} onValue={(v) => set("throughput_cap", v)} error={errors.throughput_cap} name="throughput_cap" type="number" inputMode="numeric" min={1} max={1000} step={1} />
+            <Field
+              label={t("inboxes.field.cap")}
+              hint={t("inboxes.field.capHint")}
+              value={values.throughput_cap}
+              onValue={(v) => set("throughput_cap", v)}
+              error={errors.throughput_cap}
+              name="throughput_cap"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={1000}
+              step={1}
+            />
           )}
         </div>
       )}
@@ -338,7 +438,16 @@ function SandboxForm({ onCreated, onCancel }: { onCreated: (inbox: InboxView) =>
       <p class="hint panel-intro">{t("inboxes.sandbox.intro")}</p>
       <form class="stack" onSubmit={onSubmit} ref={ref} noValidate>
         <FormError message={form.formError} />
-        <Field label={t("inboxes.field.name")} hint={t("inboxes.sandbox.nameHint")} value={form.values.name} onValue={(v) => form.set("name", v)} error={form.errors.name} name="name" maxLength={100} autoComplete="off" />
+        <Field
+          label={t("inboxes.field.name")}
+          hint={t("inboxes.sandbox.nameHint")}
+          value={form.values.name}
+          onValue={(v) => form.set("name", v)}
+          error={form.errors.name}
+          name="name"
+          maxLength={100}
+          autoComplete="off"
+        />
         <div class="form-actions">
           <button type="submit" disabled={form.pending}>
             {form.pending ? t("inboxes.sandbox.pending") : t("inboxes.sandbox.submit")}
@@ -371,7 +480,9 @@ function EditForm({ inbox, onSaved, onCancel }: { inbox: InboxView; onSaved: (in
   };
   return (
     <form class="stack edit-form" onSubmit={onSubmit} ref={ref} noValidate aria-labelledby={titleId} data-form="edit">
-      <h4 id={titleId} class="edit-title">{t("inboxes.edit.title", { name: inbox.name })}</h4>
+      <h4 id={titleId} class="edit-title">
+        {t("inboxes.edit.title", { name: inbox.name })}
+      </h4>
       <FormError message={form.formError} />
       <InboxFields values={form.values} set={form.set} errors={form.errors} fields={fields} mode="edit" />
       <div class="form-actions">
@@ -455,7 +566,19 @@ function CheckResult({ check }: { check: { result: ConnectionCheck } | { failed:
   );
 }
 
-function InboxCard({ inbox, isAdmin, sandboxOn, onChanged, onDeleted }: { inbox: InboxView; isAdmin: boolean; sandboxOn: boolean; onChanged: (inbox: InboxView, message: string) => void; onDeleted: (inbox: InboxView) => void }) {
+function InboxCard({
+  inbox,
+  isAdmin,
+  sandboxOn,
+  onChanged,
+  onDeleted,
+}: {
+  inbox: InboxView;
+  isAdmin: boolean;
+  sandboxOn: boolean;
+  onChanged: (inbox: InboxView, message: string) => void;
+  onDeleted: (inbox: InboxView) => void;
+}) {
   const [editing, setEditing] = useState(false);
   const [testing, setTesting] = useState(false);
   const [check, setCheck] = useState<{ result: ConnectionCheck } | { failed: string } | null>(null);

@@ -5,8 +5,8 @@ import { AuthLayout } from "../components/auth-layout";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { useTitle } from "../hooks/use-title";
-import { signIn } from "../state/session";
 import { t } from "../i18n";
+import { signIn } from "../state/session";
 
 export function LoginPage() {
   useTitle(t("auth.signIn"));

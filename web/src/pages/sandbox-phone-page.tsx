@@ -4,9 +4,9 @@ import { api, fieldErrors, messageOf, request } from "../api";
 import { Checkbox, Notice, SelectField } from "../components/controls";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
-import { WhatsAppBubble, type BubbleContent } from "../components/whatsapp-bubble";
+import { type BubbleContent, WhatsAppBubble } from "../components/whatsapp-bubble";
 import { useTitle } from "../hooks/use-title";
-import { locale, t, tn, type MessageKey } from "../i18n";
+import { locale, type MessageKey, t, tn } from "../i18n";
 import { noticeSessionEnd, session } from "../state/session";
 import type { Inbox } from "../types";
 
@@ -81,7 +81,21 @@ function bubbleOf(content: PhoneContent, withQuickReplies: boolean): BubbleConte
 
 const previewOf = (content: PhoneContent) => (content.type === "button" ? content.text : content.body);
 
-function Message({ m, all, name, onTap, onQuote, busy }: { m: PhoneMessage; all: PhoneMessage[]; name: string; onTap: (m: PhoneMessage, b: PhoneButton) => void; onQuote: (m: PhoneMessage) => void; busy: boolean }) {
+function Message({
+  m,
+  all,
+  name,
+  onTap,
+  onQuote,
+  busy,
+}: {
+  m: PhoneMessage;
+  all: PhoneMessage[];
+  name: string;
+  onTap: (m: PhoneMessage, b: PhoneButton) => void;
+  onQuote: (m: PhoneMessage) => void;
+  busy: boolean;
+}) {
   const received = m.direction === "out";
   const quickReplies = m.content.type === "template" ? m.content.buttons.filter((b) => b.type === "QUICK_REPLY") : [];
   const quoted = m.context_wamid ? all.find((x) => x.wamid === m.context_wamid) : undefined;
@@ -93,9 +107,7 @@ function Message({ m, all, name, onTap, onQuote, busy }: { m: PhoneMessage; all:
   return (
     <li class={`sandbox-msg ${received ? "sandbox-msg-received" : "sandbox-msg-sent"}`} data-message={m.direction} data-wamid={m.wamid}>
       {m.context_wamid && (
-        <p class="sandbox-quote">
-          {quoted ? t("sandbox.msg.quoting", { text: previewOf(quoted.content) }) : t("sandbox.msg.quotingUnknown")}
-        </p>
+        <p class="sandbox-quote">{quoted ? t("sandbox.msg.quoting", { text: previewOf(quoted.content) }) : t("sandbox.msg.quotingUnknown")}</p>
       )}
       <WhatsAppBubble content={bubbleOf(m.content, quickReplies.length === 0)} caption={parts.join(" · ")} />
       {quickReplies.length > 0 && (
@@ -248,7 +260,13 @@ function ConversationPanel({ inboxId, waId, onSent }: { inboxId: number; waId: s
               name={name}
               busy={busy}
               onQuote={onQuote}
-              onTap={(msg, b) => void write({ button: { text: b.text, ...(b.payload ? { payload: b.payload } : {}) } }, msg.wamid, t("sandbox.compose.tappedDone", { name, button: b.text }))}
+              onTap={(msg, b) =>
+                void write(
+                  { button: { text: b.text, ...(b.payload ? { payload: b.payload } : {}) } },
+                  msg.wamid,
+                  t("sandbox.compose.tappedDone", { name, button: b.text }),
+                )
+              }
             />
           ))}
         </ol>
@@ -372,7 +390,19 @@ function scenarioErrors(error: unknown): Record<string, string> {
   return out;
 }
 
-function DelayFields({ label, name, form, set, error }: { label: string; name: DelayKey; form: ScenarioForm; set: (key: keyof ScenarioForm, v: string) => void; error?: string | undefined }) {
+function DelayFields({
+  label,
+  name,
+  form,
+  set,
+  error,
+}: {
+  label: string;
+  name: DelayKey;
+  form: ScenarioForm;
+  set: (key: keyof ScenarioForm, v: string) => void;
+  error?: string | undefined;
+}) {
   const id = useId();
   const input = (i: 0 | 1, text: string) => (
     <div class="field">
@@ -476,7 +506,12 @@ function ScenarioSection({ inboxId }: { inboxId: number }) {
       ) : (
         <form class="stack" onSubmit={onSubmit} ref={formRef} noValidate>
           <FormError message={formError} />
-          <Checkbox label={t("sandbox.scenario.webhooks")} hint={t("sandbox.scenario.webhooksHint")} checked={form.webhooks_enabled} onChecked={(v) => set("webhooks_enabled", v)} />
+          <Checkbox
+            label={t("sandbox.scenario.webhooks")}
+            hint={t("sandbox.scenario.webhooksHint")}
+            checked={form.webhooks_enabled}
+            onChecked={(v) => set("webhooks_enabled", v)}
+          />
           <Field
             label={t("sandbox.scenario.cap")}
             hint={t("sandbox.scenario.capHint")}
@@ -555,9 +590,7 @@ function PhonesList({ phones, selected, onSelect }: { phones: Phone[]; selected:
           <button type="button" class="sandbox-phone" aria-pressed={selected === p.wa_id} onClick={() => onSelect(p.wa_id)} data-wa-id={p.wa_id}>
             <span class="sandbox-phone-name">{phoneName(p)}</span>
             {p.contact?.name && <span class="sandbox-phone-number">{p.phone}</span>}
-            <span class="sandbox-phone-preview">
-              {p.last_direction === "in" ? t("sandbox.phones.theyWrote", { text: p.last_preview }) : p.last_preview}
-            </span>
+            <span class="sandbox-phone-preview">{p.last_direction === "in" ? t("sandbox.phones.theyWrote", { text: p.last_preview }) : p.last_preview}</span>
             <span class="sandbox-phone-meta">
               {formatAt(p.last_at)} · {tn("sandbox.phones.messages", p.messages)}
               {p.contact?.opted_out && <> · {t("sandbox.conversation.optedOut")}</>}
@@ -585,7 +618,15 @@ function OtherNumber({ onOpen }: { onOpen: (waId: string) => void }) {
   };
   return (
     <form class="inline-form sandbox-other" onSubmit={onSubmit} noValidate>
-      <Field label={t("sandbox.phones.other")} hint={t("sandbox.phones.otherHint")} type="tel" value={value} onValue={setValue} error={error} autoComplete="off" />
+      <Field
+        label={t("sandbox.phones.other")}
+        hint={t("sandbox.phones.otherHint")}
+        type="tel"
+        value={value}
+        onValue={setValue}
+        error={error}
+        autoComplete="off"
+      />
       <button type="submit" class="button-secondary">
         {t("sandbox.phones.open")}
       </button>

@@ -34,7 +34,21 @@ const keywordsOf = (text: string) =>
     .filter(Boolean);
 
 /** A labelled multi-line text box with optional hint and error. */
-function TextArea({ label, hint, error, value, onValue, rows = 4 }: { label: string; hint?: string; error?: string | undefined; value: string; onValue: (v: string) => void; rows?: number }) {
+function TextArea({
+  label,
+  hint,
+  error,
+  value,
+  onValue,
+  rows = 4,
+}: {
+  label: string;
+  hint?: string;
+  error?: string | undefined;
+  value: string;
+  onValue: (v: string) => void;
+  rows?: number;
+}) {
   const id = useId();
   const describedBy = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
   return (
@@ -45,7 +59,14 @@ function TextArea({ label, hint, error, value, onValue, rows = 4 }: { label: str
           {hint}
         </p>
       )}
-      <textarea id={id} rows={rows} value={value} onInput={(e) => onValue(e.currentTarget.value)} aria-invalid={error ? "true" : undefined} aria-describedby={describedBy} />
+      <textarea
+        id={id}
+        rows={rows}
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={describedBy}
+      />
       {error && (
         <p id={`${id}-error`} class="field-error">
           {error}
@@ -134,7 +155,15 @@ function WorkspaceSection({ isAdmin }: { isAdmin: boolean }) {
       ) : isAdmin ? (
         <form class="stack settings-form" onSubmit={onSubmit} ref={formRef} noValidate>
           <FormError message={formError} />
-          <Field label={t("settings.workspace.name")} value={form.name} onValue={set("name")} error={errors.name} required maxLength={100} autoComplete="organization" />
+          <Field
+            label={t("settings.workspace.name")}
+            value={form.name}
+            onValue={set("name")}
+            error={errors.name}
+            required
+            maxLength={100}
+            autoComplete="organization"
+          />
           <Field
             label={t("settings.workspace.country")}
             hint={t("settings.workspace.countryHint")}
@@ -146,7 +175,14 @@ function WorkspaceSection({ isAdmin }: { isAdmin: boolean }) {
             autoCapitalize="characters"
             class="input-short"
           />
-          <TextArea label={t("settings.workspace.keywords")} hint={t("settings.workspace.keywordsHint")} value={form.keywords} onValue={set("keywords")} error={errors.opt_out_keywords} rows={5} />
+          <TextArea
+            label={t("settings.workspace.keywords")}
+            hint={t("settings.workspace.keywordsHint")}
+            value={form.keywords}
+            onValue={set("keywords")}
+            error={errors.opt_out_keywords}
+            rows={5}
+          />
           <Field
             label={t("settings.workspace.hours")}
             hint={t("settings.workspace.hoursHint")}
@@ -241,7 +277,16 @@ function NewUserForm({ onCreated }: { onCreated: (u: UserRow) => void }) {
       <FormError message={formError} />
       <div class="field-row">
         <Field label={t("settings.users.name")} value={form.name} onValue={set("name")} error={errors.name} maxLength={100} autoComplete="off" />
-        <Field label={t("settings.users.email")} type="email" value={form.email} onValue={set("email")} error={errors.email} required maxLength={254} autoComplete="off" />
+        <Field
+          label={t("settings.users.email")}
+          type="email"
+          value={form.email}
+          onValue={set("email")}
+          error={errors.email}
+          required
+          maxLength={254}
+          autoComplete="off"
+        />
       </div>
       <div class="field-row">
         <Field
@@ -409,7 +454,12 @@ function UsersSection({ me }: { me: number }) {
                     {u.role === "admin" ? t("settings.users.makeOperator") : t("settings.users.makeAdmin")}
                     <span class="visually-hidden"> {nameOf(u)}</span>
                   </button>
-                  <button type="button" class="button-secondary" aria-expanded={resetting === u.id} onClick={() => setResetting(resetting === u.id ? null : u.id)}>
+                  <button
+                    type="button"
+                    class="button-secondary"
+                    aria-expanded={resetting === u.id}
+                    onClick={() => setResetting(resetting === u.id ? null : u.id)}
+                  >
                     {t("settings.users.resetPassword")}
                     <span class="visually-hidden"> {nameOf(u)}</span>
                   </button>
@@ -507,10 +557,7 @@ function TokensSection({ me, isAdmin }: { me: number; isAdmin: boolean }) {
     );
     // Admins see everyone's tokens: name their owners.
     if (isAdmin) {
-      api.get<{ data: UserRow[] }>("/api/users").then(
-        ({ data }) => setOwners(new Map(data.map((u) => [u.id, u.name || u.email]))),
-        noticeSessionEnd,
-      );
+      api.get<{ data: UserRow[] }>("/api/users").then(({ data }) => setOwners(new Map(data.map((u) => [u.id, u.name || u.email]))), noticeSessionEnd);
     }
   }, []);
 
@@ -557,7 +604,16 @@ function TokensSection({ me, isAdmin }: { me: number; isAdmin: boolean }) {
         <NewToken token={fresh.token} name={fresh.name} onDone={() => setFresh(null)} />
       ) : (
         <form class="inline-form" onSubmit={onSubmit} noValidate>
-          <Field label={t("settings.tokens.name")} hint={t("settings.tokens.nameHint")} value={name} onValue={setName} error={nameError} required maxLength={100} autoComplete="off" />
+          <Field
+            label={t("settings.tokens.name")}
+            hint={t("settings.tokens.nameHint")}
+            value={name}
+            onValue={setName}
+            error={nameError}
+            required
+            maxLength={100}
+            autoComplete="off"
+          />
           <button type="submit" disabled={pending}>
             {pending ? t("settings.tokens.creating") : t("settings.tokens.create")}
           </button>

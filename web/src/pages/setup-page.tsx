@@ -5,8 +5,8 @@ import { AuthLayout } from "../components/auth-layout";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { useTitle } from "../hooks/use-title";
-import { auth, type SetupInput, setUp } from "../state/session";
 import { t } from "../i18n";
+import { auth, type SetupInput, setUp } from "../state/session";
 
 /** First run: creates the workspace and its admin, who is then signed in. */
 export function SetupPage() {

@@ -1,8 +1,8 @@
 import { effect, signal } from "@preact/signals";
 import { api, messageOf } from "../api";
+import { t } from "../i18n";
 import type { CampaignDetail, CampaignStatus, LiveProgress } from "../types";
 import { noticeSessionEnd, session } from "./session";
-import { t } from "../i18n";
 
 export type CampaignFilter = { q: string; status: CampaignStatus | "" };
 
@@ -133,7 +133,10 @@ const CONFIRM: Partial<Record<ButtonAction, (title: string) => string>> = {
  * next (the copy's editor, the list) or the campaign as the API now shows it; null when the
  * operator declined. Throws ApiError.
  */
-export async function runAction(c: { id: number; title: string }, action: ButtonAction): Promise<{ goTo: string } | { updated: CampaignDetail } | { deleted: true } | null> {
+export async function runAction(
+  c: { id: number; title: string },
+  action: ButtonAction,
+): Promise<{ goTo: string } | { updated: CampaignDetail } | { deleted: true } | null> {
   const question = CONFIRM[action];
   if (question && !window.confirm(question(c.title))) return null;
   try {

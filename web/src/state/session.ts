@@ -1,5 +1,5 @@
 import { computed, signal } from "@preact/signals";
-import { api, ApiError, messageOf } from "../api";
+import { ApiError, api, messageOf } from "../api";
 import type { Session } from "../types";
 
 /** Who is using the app: decided once on load by GET /api/auth/me, then by setup, sign-in and sign-out. */

@@ -1,4 +1,4 @@
-import { isFinal, type CampaignStatus } from "../../domain/campaign-lifecycle";
+import { type CampaignStatus, isFinal } from "../../domain/campaign-lifecycle";
 import type { Counts, RecipientStore } from "./store";
 
 /** Counters are copied to D1 at most this often while sending. */

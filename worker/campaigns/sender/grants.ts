@@ -1,4 +1,4 @@
-import { renderText, resolveTemplateValues, type RenderContact } from "../../domain/campaign-render";
+import { type RenderContact, renderText, resolveTemplateValues } from "../../domain/campaign-render";
 import type { RecipientRow } from "./store";
 import type { CampaignConfig, Grant } from "./types";
 

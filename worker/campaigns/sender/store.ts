@@ -6,7 +6,19 @@
  * the audience.
  */
 
-export const RECIPIENT_STATES = ["pending", "released", "sending", "sent", "delivered", "read", "replied", "failed", "skipped", "cancelled", "unknown"] as const;
+export const RECIPIENT_STATES = [
+  "pending",
+  "released",
+  "sending",
+  "sent",
+  "delivered",
+  "read",
+  "replied",
+  "failed",
+  "skipped",
+  "cancelled",
+  "unknown",
+] as const;
 export type RecipientState = (typeof RECIPIENT_STATES)[number];
 
 /** Counter of the pending recipients waiting for the inbox's messaging limit. */
@@ -102,7 +114,12 @@ export class RecipientStore {
   constructor(readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
     // Added after the first release of the table: the contact's last inbound message (unix s).
-    if (!sql.exec<{ name: string }>("PRAGMA table_info(recipients)").toArray().some((c) => c.name === "inbound_at")) {
+    if (
+      !sql
+        .exec<{ name: string }>("PRAGMA table_info(recipients)")
+        .toArray()
+        .some((c) => c.name === "inbound_at")
+    ) {
       sql.exec("ALTER TABLE recipients ADD COLUMN inbound_at INTEGER");
     }
     const fresh = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'counts'").toArray().length === 0;
@@ -147,7 +164,9 @@ export class RecipientStore {
   }
 
   count(...states: RecipientState[]): number {
-    return this.sql.exec<{ n: number | null }>("SELECT sum(n) AS n FROM counts WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(states)).one().n ?? 0;
+    return (
+      this.sql.exec<{ n: number | null }>("SELECT sum(n) AS n FROM counts WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(states)).one().n ?? 0
+    );
   }
 
   // ---- the audience -----------------------------------------------------------------------
@@ -213,7 +232,9 @@ export class RecipientStore {
 
   /** The earliest retry time among pending recipients, or null. */
   nextRetryAt(): number | null {
-    const row = this.sql.exec<{ due_at: number }>("SELECT due_at FROM recipients WHERE state = 'pending' AND due_at IS NOT NULL ORDER BY due_at LIMIT 1").toArray()[0];
+    const row = this.sql
+      .exec<{ due_at: number }>("SELECT due_at FROM recipients WHERE state = 'pending' AND due_at IS NOT NULL ORDER BY due_at LIMIT 1")
+      .toArray()[0];
     return row ? row.due_at : null;
   }
 
@@ -257,7 +278,12 @@ export class RecipientStore {
   /** Claims with no report since `before` may or may not have been sent: they become `unknown`. */
   expireClaims(before: number, now: number): void {
     if (this.count("sending") === 0) return;
-    this.sql.exec("UPDATE recipients SET state = 'unknown', reason = ?, updated_at = ? WHERE state = 'sending' AND claimed_at < ?", CLAIM_TIMEOUT_REASON, now, before);
+    this.sql.exec(
+      "UPDATE recipients SET state = 'unknown', reason = ?, updated_at = ? WHERE state = 'sending' AND claimed_at < ?",
+      CLAIM_TIMEOUT_REASON,
+      now,
+      before,
+    );
   }
 
   /** Marks the released recipients among `ids` as `sending` (an attempt) and returns them. */
@@ -280,7 +306,10 @@ export class RecipientStore {
   /** The state and attempts of a recipient, if it exists. */
   current(id: number): { state: RecipientState; attempts: number; claimed_at: number | null; reason: string | null } | undefined {
     return this.sql
-      .exec<{ state: RecipientState; attempts: number; claimed_at: number | null; reason: string | null }>("SELECT state, attempts, claimed_at, reason FROM recipients WHERE id = ?", id)
+      .exec<{ state: RecipientState; attempts: number; claimed_at: number | null; reason: string | null }>(
+        "SELECT state, attempts, claimed_at, reason FROM recipients WHERE id = ?",
+        id,
+      )
       .toArray()[0];
   }
 
@@ -319,7 +348,13 @@ export class RecipientStore {
    * order) when null; `reason` says why it waits.
    */
   giveBack(id: number, dueAt: number | null, reason: string | null, now: number): void {
-    this.sql.exec("UPDATE recipients SET state = 'pending', due_at = ?, attempts = attempts - 1, reason = ?, updated_at = ? WHERE id = ?", dueAt, reason, now, id);
+    this.sql.exec(
+      "UPDATE recipients SET state = 'pending', due_at = ?, attempts = attempts - 1, reason = ?, updated_at = ? WHERE id = ?",
+      dueAt,
+      reason,
+      now,
+      id,
+    );
   }
 
   /** Back to pending for another attempt at `dueAt`, keeping the error that caused it. */
@@ -373,7 +408,12 @@ export class RecipientStore {
   markReplied(id: number, at: number, now: number): boolean {
     return (
       this.sql
-        .exec("UPDATE recipients SET state = 'replied', replied_at = ?, updated_at = ? WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'unknown') RETURNING id", at, now, id)
+        .exec(
+          "UPDATE recipients SET state = 'replied', replied_at = ?, updated_at = ? WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'unknown') RETURNING id",
+          at,
+          now,
+          id,
+        )
         .toArray().length > 0
     );
   }
@@ -409,7 +449,10 @@ export class RecipientStore {
   /** Keeps the latest `size` outcomes; returns them oldest first. */
   recentOutcomes(size: number): boolean[] {
     this.sql.exec("DELETE FROM outcomes WHERE seq <= (SELECT max(seq) FROM outcomes) - ?", size);
-    return this.sql.exec<{ failed: number }>("SELECT failed FROM outcomes ORDER BY seq").toArray().map((r) => r.failed === 1);
+    return this.sql
+      .exec<{ failed: number }>("SELECT failed FROM outcomes ORDER BY seq")
+      .toArray()
+      .map((r) => r.failed === 1);
   }
 
   clearOutcomes(): void {
@@ -428,7 +471,10 @@ export class RecipientStore {
 
   pendingSends(limit: number): { recipient_id: number; wamid: string; phone: string; sent_at: number }[] {
     return this.sql
-      .exec<{ recipient_id: number; wamid: string; phone: string; sent_at: number }>("SELECT recipient_id, wamid, phone, sent_at FROM sends_outbox ORDER BY recipient_id LIMIT ?", limit)
+      .exec<{ recipient_id: number; wamid: string; phone: string; sent_at: number }>(
+        "SELECT recipient_id, wamid, phone, sent_at FROM sends_outbox ORDER BY recipient_id LIMIT ?",
+        limit,
+      )
       .toArray();
   }
 

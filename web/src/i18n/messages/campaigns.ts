@@ -108,7 +108,8 @@ export const campaigns = messages(
     "campaigns.loading": "Loading campaigns…",
     "campaigns.loadingDraft": "Loading the draft…",
     "campaigns.loadingOne": "Loading the campaign…",
-    "campaigns.manyFailures.text": "Lower the pace (longer delays, smaller batches) and check the number's health (quality rating and messaging limit in WhatsApp Manager). The failures below say what WhatsApp answered.",
+    "campaigns.manyFailures.text":
+      "Lower the pace (longer delays, smaller batches) and check the number's health (quality rating and messaging limit in WhatsApp Manager). The failures below say what WhatsApp answered.",
     "campaigns.manyFailures.title": "Many messages are failing ({rate}).",
     "campaigns.media.DOCUMENT": "Document",
     "campaigns.media.IMAGE": "Image",
@@ -144,8 +145,10 @@ export const campaigns = messages(
     "campaigns.review.checking": "Checking the audience…",
     "campaigns.review.checks": "Before sending",
     "campaigns.review.draft": "Save as draft: nothing is sent",
-    "campaigns.review.missing_one": "{count} contact lacks a value for a variable that has no fallback, e.g. {examples}. Add a fallback or fill the contacts' fields.",
-    "campaigns.review.missing_other": "{count} contacts lack a value for a variable that has no fallback, e.g. {examples}. Add a fallback or fill the contacts' fields.",
+    "campaigns.review.missing_one":
+      "{count} contact lacks a value for a variable that has no fallback, e.g. {examples}. Add a fallback or fill the contacts' fields.",
+    "campaigns.review.missing_other":
+      "{count} contacts lack a value for a variable that has no fallback, e.g. {examples}. Add a fallback or fill the contacts' fields.",
     "campaigns.review.nobody": "Nobody would receive this campaign: change the audience or the content.",
     "campaigns.review.saveDraft": "Save draft",
     "campaigns.review.schedule": "Schedule campaign",
@@ -226,7 +229,8 @@ export const campaigns = messages(
     "campaigns.templates.legend": "Template",
     "campaigns.templates.loadFailed": "Could not load templates: {message}",
     "campaigns.templates.loading": "Loading templates…",
-    "campaigns.templates.missingText": "Only templates that WhatsApp has approved for the selected inbox are listed. A template still in review, rejected, paused or created for another number does not appear. Created or approved it lately? Sync the inbox's templates from WhatsApp.",
+    "campaigns.templates.missingText":
+      "Only templates that WhatsApp has approved for the selected inbox are listed. A template still in review, rejected, paused or created for another number does not appear. Created or approved it lately? Sync the inbox's templates from WhatsApp.",
     "campaigns.templates.missingTitle": "Template doesn't appear?",
     "campaigns.templates.noMatch": "No template matches.",
     "campaigns.templates.none": "This inbox has no approved template.",
@@ -310,7 +314,8 @@ export const campaigns = messages(
     "campaigns.audience.loadingLabels": "Carregando etiquetas…",
     "campaigns.audience.match": "Os contatos precisam ter",
     "campaigns.audience.noLabelsAfter": "e atribua-as aos contatos.",
-    "campaigns.audience.noLabelsBefore": "Este espaço de trabalho ainda não tem etiquetas. O público de uma campanha é escolhido por etiqueta: crie etiquetas na página",
+    "campaigns.audience.noLabelsBefore":
+      "Este espaço de trabalho ainda não tem etiquetas. O público de uma campanha é escolhido por etiqueta: crie etiquetas na página",
     "campaigns.audience.optedOut_one": "{count} contato que saiu da lista fica de fora.",
     "campaigns.audience.optedOut_other": "{count} contatos que saíram da lista ficam de fora.",
     "campaigns.audience.receive_one": "contato recebe esta campanha.",
@@ -372,7 +377,8 @@ export const campaigns = messages(
     "campaigns.field.phone": "Contato: telefone",
     "campaigns.inbox.askAdmin": "Só um admin deste espaço de trabalho pode conectar um número: peça a um admin para fazer isso na página Caixas de entrada.",
     "campaigns.inbox.connectLink": "Conecte um número na página Caixas de entrada",
-    "campaigns.inbox.demoText": "Para testar o Herald sem um número real, carregue a demonstração: um número de WhatsApp simulado com modelos aprovados, etiquetas e contatos.",
+    "campaigns.inbox.demoText":
+      "Para testar o Herald sem um número real, carregue a demonstração: um número de WhatsApp simulado com modelos aprovados, etiquetas e contatos.",
     "campaigns.inbox.hint": "{provider} · até {cap} mensagens/s · {tier} pessoas por dia fora da janela de 24 horas",
     "campaigns.inbox.legend": "Qual número de WhatsApp envia esta campanha?",
     "campaigns.inbox.loadDemo": "Carregar a demonstração",
@@ -391,7 +397,8 @@ export const campaigns = messages(
     "campaigns.loading": "Carregando campanhas…",
     "campaigns.loadingDraft": "Carregando o rascunho…",
     "campaigns.loadingOne": "Carregando a campanha…",
-    "campaigns.manyFailures.text": "Diminua o ritmo (intervalos maiores, lotes menores) e verifique a saúde do número (classificação de qualidade e limite de mensagens no WhatsApp Manager). As falhas abaixo mostram o que o WhatsApp respondeu.",
+    "campaigns.manyFailures.text":
+      "Diminua o ritmo (intervalos maiores, lotes menores) e verifique a saúde do número (classificação de qualidade e limite de mensagens no WhatsApp Manager). As falhas abaixo mostram o que o WhatsApp respondeu.",
     "campaigns.manyFailures.title": "Muitas mensagens estão falhando ({rate}).",
     "campaigns.media.DOCUMENT": "Documento",
     "campaigns.media.IMAGE": "Imagem",
@@ -427,8 +434,10 @@ export const campaigns = messages(
     "campaigns.review.checking": "Verificando o público…",
     "campaigns.review.checks": "Antes de enviar",
     "campaigns.review.draft": "Salvar como rascunho: nada é enviado",
-    "campaigns.review.missing_one": "{count} contato não tem valor para uma variável sem valor alternativo, por exemplo {examples}. Adicione um valor alternativo ou preencha os campos dos contatos.",
-    "campaigns.review.missing_other": "{count} contatos não têm valor para uma variável sem valor alternativo, por exemplo {examples}. Adicione um valor alternativo ou preencha os campos dos contatos.",
+    "campaigns.review.missing_one":
+      "{count} contato não tem valor para uma variável sem valor alternativo, por exemplo {examples}. Adicione um valor alternativo ou preencha os campos dos contatos.",
+    "campaigns.review.missing_other":
+      "{count} contatos não têm valor para uma variável sem valor alternativo, por exemplo {examples}. Adicione um valor alternativo ou preencha os campos dos contatos.",
     "campaigns.review.nobody": "Ninguém receberia esta campanha: mude o público ou o conteúdo.",
     "campaigns.review.saveDraft": "Salvar rascunho",
     "campaigns.review.schedule": "Agendar campanha",
@@ -509,7 +518,8 @@ export const campaigns = messages(
     "campaigns.templates.legend": "Modelo",
     "campaigns.templates.loadFailed": "Não foi possível carregar os modelos: {message}",
     "campaigns.templates.loading": "Carregando modelos…",
-    "campaigns.templates.missingText": "Só aparecem os modelos que o WhatsApp aprovou para a caixa de entrada escolhida. Um modelo ainda em análise, rejeitado, pausado ou criado para outro número não aparece. Criou ou aprovou recentemente? Sincronize os modelos da caixa de entrada com o WhatsApp.",
+    "campaigns.templates.missingText":
+      "Só aparecem os modelos que o WhatsApp aprovou para a caixa de entrada escolhida. Um modelo ainda em análise, rejeitado, pausado ou criado para outro número não aparece. Criou ou aprovou recentemente? Sincronize os modelos da caixa de entrada com o WhatsApp.",
     "campaigns.templates.missingTitle": "O modelo não aparece?",
     "campaigns.templates.noMatch": "Nenhum modelo encontrado.",
     "campaigns.templates.none": "Esta caixa de entrada não tem modelo aprovado.",

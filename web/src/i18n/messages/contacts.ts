@@ -91,7 +91,8 @@ export const contacts = messages(
   },
   {
     "contacts.title": "Contatos",
-    "contacts.intro": "Todas as pessoas para quem o Herald pode enviar mensagens. Pesquise, filtre por etiquetas e selecione contatos para adicionar ou remover etiquetas em massa.",
+    "contacts.intro":
+      "Todas as pessoas para quem o Herald pode enviar mensagens. Pesquise, filtre por etiquetas e selecione contatos para adicionar ou remover etiquetas em massa.",
     "contacts.import": "Importar contatos",
     "contacts.add": "Adicionar contato",
     "contacts.list": "Contatos",

@@ -21,7 +21,8 @@ export const imports = messages(
     "imports.choose.unreadableLine": "This file cannot be read as CSV: {reason} (line {line})",
     "imports.choose.readFailed": "The browser could not read this file. Choose it again.",
     "imports.choose.formatTitle": "What the file should look like",
-    "imports.choose.format1": "Columns named name, phone and labels (or nome, telefone, etiquetas…) are recognised; every other column becomes an attribute. You can change what each column is used for in the next step.",
+    "imports.choose.format1":
+      "Columns named name, phone and labels (or nome, telefone, etiquetas…) are recognised; every other column becomes an attribute. You can change what each column is used for in the next step.",
     "imports.choose.format2": "Separate several labels in one cell with | or ;. Phones without a country code use the workspace's country.",
 
     "imports.map.title": "Match the columns",
@@ -70,7 +71,8 @@ export const imports = messages(
     "imports.result.noErrors": "Every row was imported.",
     "imports.result.errorsTitle_one": "{count} row was not imported",
     "imports.result.errorsTitle_other": "{count} rows were not imported",
-    "imports.result.errorsIntro": "Line numbers count the header as line 1, as a spreadsheet does. Fix these rows and import the file again: rows already imported are updated, not duplicated.",
+    "imports.result.errorsIntro":
+      "Line numbers count the header as line 1, as a spreadsheet does. Fix these rows and import the file again: rows already imported are updated, not duplicated.",
     "imports.result.errorsCaption": "Rows not imported, by line",
     "imports.result.download": "Download the error report (CSV)",
     "imports.result.truncated": "Only the first {shown} errors of {total} are listed.",
@@ -91,7 +93,8 @@ export const imports = messages(
     "imports.step.done": "{n}. Importar",
 
     "imports.choose.title": "Escolha um arquivo CSV",
-    "imports.choose.intro": "Um contato por linha, com uma linha de cabeçalho com os nomes das colunas. Contatos que já existem (mesmo telefone) são atualizados.",
+    "imports.choose.intro":
+      "Um contato por linha, com uma linha de cabeçalho com os nomes das colunas. Contatos que já existem (mesmo telefone) são atualizados.",
     "imports.choose.drop": "Solte um arquivo CSV aqui",
     "imports.choose.or": "ou",
     "imports.choose.button": "Escolher arquivo",
@@ -101,7 +104,8 @@ export const imports = messages(
     "imports.choose.unreadableLine": "Não foi possível ler este arquivo como CSV: {reason} (linha {line})",
     "imports.choose.readFailed": "O navegador não conseguiu ler este arquivo. Escolha-o de novo.",
     "imports.choose.formatTitle": "Como o arquivo deve ser",
-    "imports.choose.format1": "Colunas chamadas nome, telefone e etiquetas (ou name, phone, labels…) são reconhecidas; as demais viram atributos. Na próxima etapa você pode mudar o uso de cada coluna.",
+    "imports.choose.format1":
+      "Colunas chamadas nome, telefone e etiquetas (ou name, phone, labels…) são reconhecidas; as demais viram atributos. Na próxima etapa você pode mudar o uso de cada coluna.",
     "imports.choose.format2": "Separe várias etiquetas numa célula com | ou ;. Telefones sem código do país usam o país do espaço de trabalho.",
 
     "imports.map.title": "Associe as colunas",
@@ -150,7 +154,8 @@ export const imports = messages(
     "imports.result.noErrors": "Todas as linhas foram importadas.",
     "imports.result.errorsTitle_one": "{count} linha não foi importada",
     "imports.result.errorsTitle_other": "{count} linhas não foram importadas",
-    "imports.result.errorsIntro": "A numeração conta o cabeçalho como linha 1, como numa planilha. Corrija essas linhas e importe o arquivo de novo: as linhas já importadas são atualizadas, não duplicadas.",
+    "imports.result.errorsIntro":
+      "A numeração conta o cabeçalho como linha 1, como numa planilha. Corrija essas linhas e importe o arquivo de novo: as linhas já importadas são atualizadas, não duplicadas.",
     "imports.result.errorsCaption": "Linhas não importadas, por número",
     "imports.result.download": "Baixar o relatório de erros (CSV)",
     "imports.result.truncated": "Só os primeiros {shown} erros de {total} aparecem na lista.",

@@ -33,7 +33,8 @@ export const inboxes = messages(
     "inboxes.copied": "Copied",
     "inboxes.copySelected": "Selected: press Ctrl+C (⌘C on a Mac) to copy",
     "inboxes.webhook.summary": "Webhook set-up",
-    "inboxes.webhook.where": "In the Meta App Dashboard → WhatsApp → Configuration, under Webhook, paste these as the callback URL and the verify token, then Verify and save.",
+    "inboxes.webhook.where":
+      "In the Meta App Dashboard → WhatsApp → Configuration, under Webhook, paste these as the callback URL and the verify token, then Verify and save.",
     "inboxes.webhook.url": "Callback URL (webhook)",
     "inboxes.webhook.verifyToken": "Verify token",
     "inboxes.webhook.fields": "Then, under Webhook fields, subscribe to:",
@@ -41,11 +42,13 @@ export const inboxes = messages(
     "inboxes.webhook.field.templates": "template approvals, pauses and rejections",
 
     "inboxes.connect.title": "Connect a Cloud API number",
-    "inboxes.connect.intro": "Everything below comes from your Meta app and WhatsApp Business Account. The access token and the app secret are stored encrypted and never shown again.",
+    "inboxes.connect.intro":
+      "Everything below comes from your Meta app and WhatsApp Business Account. The access token and the app secret are stored encrypted and never shown again.",
     "inboxes.connect.submit": "Connect number",
     "inboxes.connect.pending": "Connecting…",
     "inboxes.connected.title": "“{name}” is connected. Finish in Meta:",
-    "inboxes.connected.step1": "Paste the callback URL and the verify token below into the Meta App Dashboard → WhatsApp → Configuration, and choose Verify and save.",
+    "inboxes.connected.step1":
+      "Paste the callback URL and the verify token below into the Meta App Dashboard → WhatsApp → Configuration, and choose Verify and save.",
     "inboxes.connected.step2": "Under Webhook fields, subscribe to the fields listed below.",
     "inboxes.connected.step3": "Back here, use Test connection on the inbox, then open its templates and sync them.",
     "inboxes.connected.done": "Done",
@@ -53,25 +56,29 @@ export const inboxes = messages(
     "inboxes.field.name": "Name",
     "inboxes.field.nameHint": "For your team, like “Sales Brazil”.",
     "inboxes.field.phoneNumberId": "Phone number ID",
-    "inboxes.field.phoneNumberIdHint": "Meta App Dashboard → WhatsApp → API Setup: the Phone number ID under the number (digits, not the phone number itself). WhatsApp Manager → Phone numbers shows it too.",
+    "inboxes.field.phoneNumberIdHint":
+      "Meta App Dashboard → WhatsApp → API Setup: the Phone number ID under the number (digits, not the phone number itself). WhatsApp Manager → Phone numbers shows it too.",
     "inboxes.field.wabaId": "WhatsApp Business Account ID",
     "inboxes.field.wabaIdHint": "Same page, API Setup: the WhatsApp Business Account ID. Herald reads the templates from this account.",
     "inboxes.field.displayPhone": "Display number (optional)",
     "inboxes.field.displayPhoneHint": "The number as customers see it, like +55 11 4000-0000. Test connection fills it in from Meta.",
     "inboxes.field.accessToken": "Access token",
-    "inboxes.field.accessTokenHint": "A permanent System User access token: Meta Business Settings → Users → System users → Generate new token, with whatsapp_business_messaging and whatsapp_business_management. The temporary token on API Setup expires within a day.",
+    "inboxes.field.accessTokenHint":
+      "A permanent System User access token: Meta Business Settings → Users → System users → Generate new token, with whatsapp_business_messaging and whatsapp_business_management. The temporary token on API Setup expires within a day.",
     "inboxes.field.appSecret": "App secret",
     "inboxes.field.appSecretHint": "Meta App Dashboard → App settings → Basic → App secret (Show). Herald checks every webhook's signature with it.",
     "inboxes.field.keepSecret": "Leave blank to keep the stored one.",
     "inboxes.field.verifyToken": "Verify token",
-    "inboxes.field.verifyTokenHint": "Any text of 8 or more characters; you paste it into Meta's webhook settings with the callback URL. Herald suggests a random one.",
+    "inboxes.field.verifyTokenHint":
+      "Any text of 8 or more characters; you paste it into Meta's webhook settings with the callback URL. Herald suggests a random one.",
     "inboxes.field.generateToken": "Generate another",
     "inboxes.field.apiVersion": "API version",
     "inboxes.field.apiVersionHint": "The Graph API version Herald calls, like v23.0.",
     "inboxes.field.cap": "Throughput cap (messages per second)",
     "inboxes.field.capHint": "1 to 1,000. The Cloud API allows 80 per second by default.",
     "inboxes.field.tier": "Messaging limit",
-    "inboxes.field.tierHint": "How many customers the number may start conversations with in 24 hours (WhatsApp Manager → Phone numbers). Test connection reads it from Meta.",
+    "inboxes.field.tierHint":
+      "How many customers the number may start conversations with in 24 hours (WhatsApp Manager → Phone numbers). Test connection reads it from Meta.",
 
     "inboxes.error.checkFields": "Check the fields marked below.",
     "inboxes.error.name": "Enter a name for the inbox",
@@ -117,7 +124,8 @@ export const inboxes = messages(
   {
     "inboxes.title": "Caixas de entrada",
     "inboxes.intro": "Cada caixa de entrada é um número de WhatsApp pelo qual o Herald envia campanhas e recebe respostas.",
-    "inboxes.adminsOnly": "Só administradores podem conectar ou alterar números. Fale com um admin do seu workspace se faltar um número ou se algo precisar mudar.",
+    "inboxes.adminsOnly":
+      "Só administradores podem conectar ou alterar números. Fale com um admin do seu workspace se faltar um número ou se algo precisar mudar.",
     "inboxes.loadFailed": "Não foi possível carregar as caixas de entrada: {message}",
     "inboxes.notSet": "Não informado",
 
@@ -145,7 +153,8 @@ export const inboxes = messages(
     "inboxes.copied": "Copiado",
     "inboxes.copySelected": "Selecionado: aperte Ctrl+C (⌘C no Mac) para copiar",
     "inboxes.webhook.summary": "Configuração do webhook",
-    "inboxes.webhook.where": "No Painel de Apps da Meta → WhatsApp → Configuração, em Webhook, cole estes valores como URL de retorno de chamada e token de verificação e clique em Verificar e salvar.",
+    "inboxes.webhook.where":
+      "No Painel de Apps da Meta → WhatsApp → Configuração, em Webhook, cole estes valores como URL de retorno de chamada e token de verificação e clique em Verificar e salvar.",
     "inboxes.webhook.url": "URL de retorno de chamada (webhook)",
     "inboxes.webhook.verifyToken": "Token de verificação",
     "inboxes.webhook.fields": "Depois, em Campos do webhook, assine:",
@@ -153,11 +162,13 @@ export const inboxes = messages(
     "inboxes.webhook.field.templates": "aprovações, pausas e rejeições de modelos",
 
     "inboxes.connect.title": "Conectar um número da Cloud API",
-    "inboxes.connect.intro": "Tudo abaixo vem do seu app da Meta e da sua conta do WhatsApp Business. O token de acesso e a chave secreta do app ficam guardados criptografados e nunca mais são mostrados.",
+    "inboxes.connect.intro":
+      "Tudo abaixo vem do seu app da Meta e da sua conta do WhatsApp Business. O token de acesso e a chave secreta do app ficam guardados criptografados e nunca mais são mostrados.",
     "inboxes.connect.submit": "Conectar número",
     "inboxes.connect.pending": "Conectando…",
     "inboxes.connected.title": "“{name}” está conectado. Termine na Meta:",
-    "inboxes.connected.step1": "Cole a URL de retorno de chamada e o token de verificação abaixo no Painel de Apps da Meta → WhatsApp → Configuração e clique em Verificar e salvar.",
+    "inboxes.connected.step1":
+      "Cole a URL de retorno de chamada e o token de verificação abaixo no Painel de Apps da Meta → WhatsApp → Configuração e clique em Verificar e salvar.",
     "inboxes.connected.step2": "Em Campos do webhook, assine os campos listados abaixo.",
     "inboxes.connected.step3": "De volta aqui, use Testar conexão na caixa de entrada e depois abra os modelos dela para sincronizar.",
     "inboxes.connected.done": "Concluído",
@@ -165,25 +176,30 @@ export const inboxes = messages(
     "inboxes.field.name": "Nome",
     "inboxes.field.nameHint": "Para a sua equipe, como “Vendas Brasil”.",
     "inboxes.field.phoneNumberId": "ID do número de telefone",
-    "inboxes.field.phoneNumberIdHint": "Painel de Apps da Meta → WhatsApp → Configuração da API: a Identificação do número de telefone, embaixo do número (só dígitos, não é o próprio telefone). O Gerenciador do WhatsApp → Números de telefone também mostra.",
+    "inboxes.field.phoneNumberIdHint":
+      "Painel de Apps da Meta → WhatsApp → Configuração da API: a Identificação do número de telefone, embaixo do número (só dígitos, não é o próprio telefone). O Gerenciador do WhatsApp → Números de telefone também mostra.",
     "inboxes.field.wabaId": "ID da conta do WhatsApp Business",
     "inboxes.field.wabaIdHint": "Na mesma página, Configuração da API: a Identificação da conta do WhatsApp Business. O Herald lê os modelos dessa conta.",
     "inboxes.field.displayPhone": "Número exibido (opcional)",
     "inboxes.field.displayPhoneHint": "O número como os clientes veem, como +55 11 4000-0000. Testar conexão preenche com o que a Meta informa.",
     "inboxes.field.accessToken": "Token de acesso",
-    "inboxes.field.accessTokenHint": "Um token de acesso permanente de Usuário do sistema: Configurações do negócio da Meta → Usuários → Usuários do sistema → Gerar novo token, com whatsapp_business_messaging e whatsapp_business_management. O token temporário da Configuração da API expira em até um dia.",
+    "inboxes.field.accessTokenHint":
+      "Um token de acesso permanente de Usuário do sistema: Configurações do negócio da Meta → Usuários → Usuários do sistema → Gerar novo token, com whatsapp_business_messaging e whatsapp_business_management. O token temporário da Configuração da API expira em até um dia.",
     "inboxes.field.appSecret": "Chave secreta do app",
-    "inboxes.field.appSecretHint": "Painel de Apps da Meta → Configurações do app → Básico → Chave secreta do aplicativo (Mostrar). O Herald confere a assinatura de cada webhook com ela.",
+    "inboxes.field.appSecretHint":
+      "Painel de Apps da Meta → Configurações do app → Básico → Chave secreta do aplicativo (Mostrar). O Herald confere a assinatura de cada webhook com ela.",
     "inboxes.field.keepSecret": "Deixe em branco para manter a que está guardada.",
     "inboxes.field.verifyToken": "Token de verificação",
-    "inboxes.field.verifyTokenHint": "Qualquer texto com 8 caracteres ou mais; você cola nas configurações de webhook da Meta junto com a URL de retorno de chamada. O Herald sugere um aleatório.",
+    "inboxes.field.verifyTokenHint":
+      "Qualquer texto com 8 caracteres ou mais; você cola nas configurações de webhook da Meta junto com a URL de retorno de chamada. O Herald sugere um aleatório.",
     "inboxes.field.generateToken": "Gerar outro",
     "inboxes.field.apiVersion": "Versão da API",
     "inboxes.field.apiVersionHint": "A versão da Graph API que o Herald chama, como v23.0.",
     "inboxes.field.cap": "Velocidade máxima (mensagens por segundo)",
     "inboxes.field.capHint": "De 1 a 1.000. A Cloud API permite 80 por segundo por padrão.",
     "inboxes.field.tier": "Limite de mensagens",
-    "inboxes.field.tierHint": "Com quantos clientes o número pode iniciar conversas em 24 horas (Gerenciador do WhatsApp → Números de telefone). Testar conexão lê esse valor na Meta.",
+    "inboxes.field.tierHint":
+      "Com quantos clientes o número pode iniciar conversas em 24 horas (Gerenciador do WhatsApp → Números de telefone). Testar conexão lê esse valor na Meta.",
 
     "inboxes.error.checkFields": "Confira os campos marcados abaixo.",
     "inboxes.error.name": "Informe um nome para a caixa de entrada",
@@ -196,7 +212,8 @@ export const inboxes = messages(
     "inboxes.error.cap": "Informe um número inteiro de 1 a 1.000",
 
     "inboxes.sandbox.title": "Criar uma caixa de entrada sandbox",
-    "inboxes.sandbox.intro": "Um número de WhatsApp simulado dentro do Herald, com modelos de demonstração, para testar campanhas sem a Meta. Nada chega a celulares de verdade.",
+    "inboxes.sandbox.intro":
+      "Um número de WhatsApp simulado dentro do Herald, com modelos de demonstração, para testar campanhas sem a Meta. Nada chega a celulares de verdade.",
     "inboxes.sandbox.nameHint": "Para a sua equipe, como “Sandbox”.",
     "inboxes.sandbox.defaultName": "Sandbox",
     "inboxes.sandbox.submit": "Criar caixa sandbox",
@@ -215,7 +232,8 @@ export const inboxes = messages(
     "inboxes.test.failed": "O teste de conexão falhou.",
     "inboxes.test.code": "(erro {code})",
     "inboxes.test.failedHint": "Confira o ID do número de telefone e o token de acesso (Editar) e teste de novo.",
-    "inboxes.test.unreachableHint": "O Herald não recebeu resposta da Cloud API da Meta. Verifique se este servidor consegue acessar graph.facebook.com e teste de novo.",
+    "inboxes.test.unreachableHint":
+      "O Herald não recebeu resposta da Cloud API da Meta. Verifique se este servidor consegue acessar graph.facebook.com e teste de novo.",
     "inboxes.test.couldNotRun": "O Herald não conseguiu fazer o teste.",
 
     "inboxes.edit.title": "Alterar “{name}”",

@@ -1,13 +1,14 @@
 // One module per area of the UI; each exports its messages in both languages.
-export { common } from "./common";
-export { format } from "./format";
+
 export { auth } from "./auth";
 export { campaigns } from "./campaigns";
-export { inboxes } from "./inboxes";
-export { templates } from "./templates";
-export { settings } from "./settings";
-export { sandbox } from "./sandbox";
+export { common } from "./common";
 export { contacts } from "./contacts";
+export { format } from "./format";
 export { imports } from "./imports";
+export { inboxes } from "./inboxes";
 export { labels } from "./labels";
 export { messages } from "./messages";
+export { sandbox } from "./sandbox";
+export { settings } from "./settings";
+export { templates } from "./templates";

@@ -24,8 +24,10 @@ export const messages = catalogueOf(
     "messages.kindText": "Free text",
     "messages.kindTextHint": "Only reaches a contact who wrote to you in the last 24 hours.",
     "messages.windowOpen": "{name} last wrote to you on {date}: free text reaches them for another {left}.",
-    "messages.windowClosed": "{name} last wrote to you on {date}, more than 24 hours ago. WhatsApp will not deliver free text until they write again: send an approved template instead.",
-    "messages.windowNever": "{name} has never written to you. WhatsApp only delivers free text to contacts who wrote in the last 24 hours: send an approved template instead.",
+    "messages.windowClosed":
+      "{name} last wrote to you on {date}, more than 24 hours ago. WhatsApp will not deliver free text until they write again: send an approved template instead.",
+    "messages.windowNever":
+      "{name} has never written to you. WhatsApp only delivers free text to contacts who wrote in the last 24 hours: send an approved template instead.",
     "messages.text": "Message",
     "messages.textHint": "Up to 4,096 characters. Sent exactly as written.",
 
@@ -58,7 +60,8 @@ export const messages = catalogueOf(
     "messages.error.noTemplates": "There is no approved template to send from this inbox.",
     "messages.error.phone": "This contact's phone cannot receive messages: {reason}",
     "messages.refusedWindowNever": "Not sent: {name} has never written to you, so WhatsApp would not deliver free text. Send an approved template instead.",
-    "messages.refusedWindowClosed": "Not sent: {name} last wrote on {date}, more than 24 hours ago, so WhatsApp would not deliver free text. Send an approved template instead.",
+    "messages.refusedWindowClosed":
+      "Not sent: {name} last wrote on {date}, more than 24 hours ago, so WhatsApp would not deliver free text. Send an approved template instead.",
     "messages.refused": "WhatsApp refused the message: {title}.",
     "messages.refusedUnknown": "WhatsApp's answer did not arrive ({title}). The message may have been sent; check the inbox before sending it again.",
     "messages.errorCode": "(error {code})",
@@ -106,8 +109,10 @@ export const messages = catalogueOf(
     "messages.kindText": "Texto livre",
     "messages.kindTextHint": "Só alcança um contato que escreveu para você nas últimas 24 horas.",
     "messages.windowOpen": "{name} escreveu para você em {date}: o texto livre ainda chega por mais {left}.",
-    "messages.windowClosed": "{name} escreveu para você em {date}, há mais de 24 horas. O WhatsApp não entrega texto livre até que o contato escreva de novo: envie um modelo aprovado.",
-    "messages.windowNever": "{name} nunca escreveu para você. O WhatsApp só entrega texto livre a contatos que escreveram nas últimas 24 horas: envie um modelo aprovado.",
+    "messages.windowClosed":
+      "{name} escreveu para você em {date}, há mais de 24 horas. O WhatsApp não entrega texto livre até que o contato escreva de novo: envie um modelo aprovado.",
+    "messages.windowNever":
+      "{name} nunca escreveu para você. O WhatsApp só entrega texto livre a contatos que escreveram nas últimas 24 horas: envie um modelo aprovado.",
     "messages.text": "Mensagem",
     "messages.textHint": "Até 4.096 caracteres. Enviada exatamente como escrita.",
 
@@ -140,9 +145,11 @@ export const messages = catalogueOf(
     "messages.error.noTemplates": "Não há modelo aprovado para enviar por esta caixa de entrada.",
     "messages.error.phone": "O telefone deste contato não pode receber mensagens: {reason}",
     "messages.refusedWindowNever": "Não enviada: {name} nunca escreveu para você, então o WhatsApp não entregaria texto livre. Envie um modelo aprovado.",
-    "messages.refusedWindowClosed": "Não enviada: {name} escreveu em {date}, há mais de 24 horas, então o WhatsApp não entregaria texto livre. Envie um modelo aprovado.",
+    "messages.refusedWindowClosed":
+      "Não enviada: {name} escreveu em {date}, há mais de 24 horas, então o WhatsApp não entregaria texto livre. Envie um modelo aprovado.",
     "messages.refused": "O WhatsApp recusou a mensagem: {title}.",
-    "messages.refusedUnknown": "A resposta do WhatsApp não chegou ({title}). A mensagem pode ter sido enviada; confira a caixa de entrada antes de enviar de novo.",
+    "messages.refusedUnknown":
+      "A resposta do WhatsApp não chegou ({title}). A mensagem pode ter sido enviada; confira a caixa de entrada antes de enviar de novo.",
     "messages.errorCode": "(erro {code})",
 
     "messages.sentTitle": "Sua mensagem para {name}",

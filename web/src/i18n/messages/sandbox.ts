@@ -4,8 +4,10 @@ import { messages } from "./types";
 export const sandbox = messages(
   {
     "sandbox.title": "Sandbox phone",
-    "sandbox.intro": "Play the customers of a sandbox inbox: see what your campaigns sent them, then answer, tap a button or opt out as them. Nothing here reaches a real phone.",
-    "sandbox.off": "The WhatsApp sandbox is off on this deployment, so there is no simulated phone to show. It is turned on with SANDBOX_ENABLED for local use and trials.",
+    "sandbox.intro":
+      "Play the customers of a sandbox inbox: see what your campaigns sent them, then answer, tap a button or opt out as them. Nothing here reaches a real phone.",
+    "sandbox.off":
+      "The WhatsApp sandbox is off on this deployment, so there is no simulated phone to show. It is turned on with SANDBOX_ENABLED for local use and trials.",
     "sandbox.adminsOnly": "Only admins can use the sandbox phone.",
     "sandbox.watch": "Launch a campaign from a sandbox inbox, then follow it here and on its page:",
     "sandbox.campaignsLink": "Campaigns",
@@ -102,13 +104,16 @@ export const sandbox = messages(
   },
   {
     "sandbox.title": "Celular simulado",
-    "sandbox.intro": "Faça o papel dos clientes de uma caixa de entrada sandbox: veja o que as suas campanhas enviaram e responda, toque em um botão ou peça para sair no lugar deles. Nada aqui chega a um celular de verdade.",
-    "sandbox.off": "O sandbox do WhatsApp está desligado nesta instalação, então não há celular simulado para mostrar. Ele é ligado com SANDBOX_ENABLED para uso local e testes.",
+    "sandbox.intro":
+      "Faça o papel dos clientes de uma caixa de entrada sandbox: veja o que as suas campanhas enviaram e responda, toque em um botão ou peça para sair no lugar deles. Nada aqui chega a um celular de verdade.",
+    "sandbox.off":
+      "O sandbox do WhatsApp está desligado nesta instalação, então não há celular simulado para mostrar. Ele é ligado com SANDBOX_ENABLED para uso local e testes.",
     "sandbox.adminsOnly": "Só administradores podem usar o celular simulado.",
     "sandbox.watch": "Dispare uma campanha de uma caixa de entrada sandbox e acompanhe aqui e na página dela:",
     "sandbox.campaignsLink": "Campanhas",
     "sandbox.loadFailed": "Não foi possível carregar as caixas de entrada: {message}",
-    "sandbox.noInbox": "Ainda não há caixa de entrada sandbox. Carregue a demonstração para ter uma, com modelos e contatos de exemplo, ou crie uma na página Caixas de entrada.",
+    "sandbox.noInbox":
+      "Ainda não há caixa de entrada sandbox. Carregue a demonstração para ter uma, com modelos e contatos de exemplo, ou crie uma na página Caixas de entrada.",
     "sandbox.loadDemo": "Carregar a demonstração",
     "sandbox.loadingDemo": "Carregando a demonstração…",
     "sandbox.inboxesLink": "Ir para Caixas de entrada",
@@ -123,7 +128,8 @@ export const sandbox = messages(
     "sandbox.phones.messages_one": "{count} mensagem",
     "sandbox.phones.messages_other": "{count} mensagens",
     "sandbox.phones.other": "Outro número",
-    "sandbox.phones.otherHint": "Escreva como um número para o qual esta caixa de entrada ainda não enviou, no formato internacional, por exemplo +55 11 98765-4321.",
+    "sandbox.phones.otherHint":
+      "Escreva como um número para o qual esta caixa de entrada ainda não enviou, no formato internacional, por exemplo +55 11 98765-4321.",
     "sandbox.phones.otherInvalid": "Informe um número de telefone no formato internacional, com o código do país",
     "sandbox.phones.open": "Abrir",
 

@@ -14,7 +14,8 @@ export const settings = messages(
     "settings.workspace.country": "Default country",
     "settings.workspace.countryHint": "Two-letter code, e.g. BR or US. Phone numbers without a + prefix are read as numbers from this country.",
     "settings.workspace.keywords": "Opt-out keywords",
-    "settings.workspace.keywordsHint": "One per line. A contact who sends one of these words, and nothing else, stops receiving campaigns. Case and accents do not matter.",
+    "settings.workspace.keywordsHint":
+      "One per line. A contact who sends one of these words, and nothing else, stops receiving campaigns. Case and accents do not matter.",
     "settings.workspace.hours": "Reply attribution window (hours)",
     "settings.workspace.hoursHint": "A message a contact sends within this many hours of a campaign message counts as a reply to that campaign. From 1 to 720.",
     "settings.workspace.hoursWhole": "Enter a whole number of hours",
@@ -56,7 +57,8 @@ export const settings = messages(
 
     "settings.tokens.heading": "API tokens",
     "settings.tokens.intro": "Tokens let scripts and other systems use Herald's API as you. Send one in the header Authorization: Bearer <token>.",
-    "settings.tokens.introAdmin": "Tokens let scripts and other systems use Herald's API as the person who created them. As an admin you see every token of the workspace.",
+    "settings.tokens.introAdmin":
+      "Tokens let scripts and other systems use Herald's API as the person who created them. As an admin you see every token of the workspace.",
     "settings.tokens.name": "Token name",
     "settings.tokens.nameHint": "What uses it, e.g. “CRM sync”.",
     "settings.tokens.create": "Create token",
@@ -81,7 +83,8 @@ export const settings = messages(
     "settings.tokens.revokeFailed": "Could not revoke “{name}”: {message}",
 
     "settings.sandbox.heading": "Sandbox phone",
-    "settings.sandbox.text": "Play the customers of a sandbox inbox: see what your campaigns send them, answer, tap buttons or opt out, and change how the simulated number behaves.",
+    "settings.sandbox.text":
+      "Play the customers of a sandbox inbox: see what your campaigns send them, answer, tap buttons or opt out, and change how the simulated number behaves.",
     "settings.sandbox.link": "Open the sandbox phone",
   },
   {
@@ -96,9 +99,11 @@ export const settings = messages(
     "settings.workspace.country": "País padrão",
     "settings.workspace.countryHint": "Código de duas letras, como BR ou US. Números de telefone sem o prefixo + são lidos como números deste país.",
     "settings.workspace.keywords": "Palavras de descadastro",
-    "settings.workspace.keywordsHint": "Uma por linha. O contato que enviar uma destas palavras, e nada mais, deixa de receber campanhas. Maiúsculas e acentos não importam.",
+    "settings.workspace.keywordsHint":
+      "Uma por linha. O contato que enviar uma destas palavras, e nada mais, deixa de receber campanhas. Maiúsculas e acentos não importam.",
     "settings.workspace.hours": "Janela de atribuição de respostas (horas)",
-    "settings.workspace.hoursHint": "Uma mensagem que o contato envia até este número de horas depois de uma mensagem de campanha conta como resposta a essa campanha. De 1 a 720.",
+    "settings.workspace.hoursHint":
+      "Uma mensagem que o contato envia até este número de horas depois de uma mensagem de campanha conta como resposta a essa campanha. De 1 a 720.",
     "settings.workspace.hoursWhole": "Informe um número inteiro de horas",
     "settings.workspace.hoursValue_one": "{count} hora",
     "settings.workspace.hoursValue_other": "{count} horas",
@@ -108,7 +113,8 @@ export const settings = messages(
     "settings.workspace.noKeywords": "Nenhuma",
 
     "settings.users.heading": "Usuários",
-    "settings.users.intro": "Administradores gerenciam o espaço de trabalho, os usuários e as caixas de entrada; operadores fazem campanhas e cuidam dos contatos.",
+    "settings.users.intro":
+      "Administradores gerenciam o espaço de trabalho, os usuários e as caixas de entrada; operadores fazem campanhas e cuidam dos contatos.",
     "settings.users.you": "(você)",
     "settings.users.added": "adicionado em {date}",
     "settings.users.makeAdmin": "Tornar admin",
@@ -137,8 +143,10 @@ export const settings = messages(
     "settings.users.created": "{name} foi adicionado como {role}.",
 
     "settings.tokens.heading": "Tokens de API",
-    "settings.tokens.intro": "Os tokens permitem que scripts e outros sistemas usem a API do Herald em seu nome. Envie o token no cabeçalho Authorization: Bearer <token>.",
-    "settings.tokens.introAdmin": "Os tokens permitem que scripts e outros sistemas usem a API do Herald em nome de quem os criou. Como admin, você vê todos os tokens do espaço de trabalho.",
+    "settings.tokens.intro":
+      "Os tokens permitem que scripts e outros sistemas usem a API do Herald em seu nome. Envie o token no cabeçalho Authorization: Bearer <token>.",
+    "settings.tokens.introAdmin":
+      "Os tokens permitem que scripts e outros sistemas usem a API do Herald em nome de quem os criou. Como admin, você vê todos os tokens do espaço de trabalho.",
     "settings.tokens.name": "Nome do token",
     "settings.tokens.nameHint": "O que vai usá-lo, por exemplo “Integração com o CRM”.",
     "settings.tokens.create": "Criar token",
@@ -163,7 +171,8 @@ export const settings = messages(
     "settings.tokens.revokeFailed": "Não foi possível revogar “{name}”: {message}",
 
     "settings.sandbox.heading": "Celular simulado",
-    "settings.sandbox.text": "Faça o papel dos clientes de uma caixa de entrada sandbox: veja o que as suas campanhas enviam, responda, toque nos botões ou peça para sair, e mude o comportamento do número simulado.",
+    "settings.sandbox.text":
+      "Faça o papel dos clientes de uma caixa de entrada sandbox: veja o que as suas campanhas enviam, responda, toque nos botões ou peça para sair, e mude o comportamento do número simulado.",
     "settings.sandbox.link": "Abrir o celular simulado",
   },
 );

@@ -11,7 +11,8 @@ export const templates = messages(
     "templates.loadFailed": "Could not load the templates: {message}",
 
     "templates.sync.title": "Sync with WhatsApp",
-    "templates.sync.hint": "Templates are written and approved in WhatsApp Manager → Message templates. Sync brings every one of them, with its current status, into Herald. Only approved templates can be sent.",
+    "templates.sync.hint":
+      "Templates are written and approved in WhatsApp Manager → Message templates. Sync brings every one of them, with its current status, into Herald. Only approved templates can be sent.",
     "templates.sync.button": "Sync templates",
     "templates.sync.pending": "Syncing…",
     "templates.sync.last": "Last synced: {when}",
@@ -65,7 +66,8 @@ export const templates = messages(
     "templates.loadFailed": "Não foi possível carregar os modelos: {message}",
 
     "templates.sync.title": "Sincronizar com o WhatsApp",
-    "templates.sync.hint": "Os modelos são escritos e aprovados no Gerenciador do WhatsApp → Modelos de mensagem. Sincronizar traz todos eles para o Herald, com o status atual. Só modelos aprovados podem ser enviados.",
+    "templates.sync.hint":
+      "Os modelos são escritos e aprovados no Gerenciador do WhatsApp → Modelos de mensagem. Sincronizar traz todos eles para o Herald, com o status atual. Só modelos aprovados podem ser enviados.",
     "templates.sync.button": "Sincronizar modelos",
     "templates.sync.pending": "Sincronizando…",
     "templates.sync.last": "Última sincronização: {when}",

@@ -1,21 +1,25 @@
 import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { partialTemplateValues, renderText, variablePicker, type RenderContact } from "../../../../worker/domain/campaign-render";
-import { templatePreview, type TemplateComponent } from "../../../../worker/domain/templates";
+import { partialTemplateValues, type RenderContact, renderText, variablePicker } from "../../../../worker/domain/campaign-render";
+import { type TemplateComponent, templatePreview } from "../../../../worker/domain/templates";
 import { api, messageOf } from "../../api";
 import { ErrorText, Notice, RadioGroup, SelectField } from "../../components/controls";
 import { Field } from "../../components/field";
-import { WhatsAppBubble, type BubbleContent } from "../../components/whatsapp-bubble";
+import { type BubbleContent, WhatsAppBubble } from "../../components/whatsapp-bubble";
+import { type MessageKey, t, tn } from "../../i18n";
 import { formatDateTime, formatNumber } from "../../lib/format";
 import { noticeSessionEnd } from "../../state/session";
 import type { Contact, ContactField, Template, TemplateVariable, ValueSource } from "../../types";
-import { sectionOf, variablePath, withSource, type Draft } from "./model";
+import { type Draft, sectionOf, variablePath, withSource } from "./model";
 import type { StepProps } from "./steps";
-import { t, tn, type MessageKey } from "../../i18n";
 
 const MAX_VARIANTS = 10;
 
 /** The picker's built-in variables in the UI's language; attribute keys as they are. */
-const BUILT_IN_LABEL: Record<string, MessageKey> = { "contact.name": "campaigns.field.name", "contact.first_name": "campaigns.field.firstName", "contact.phone": "campaigns.field.phone" };
+const BUILT_IN_LABEL: Record<string, MessageKey> = {
+  "contact.name": "campaigns.field.name",
+  "contact.first_name": "campaigns.field.firstName",
+  "contact.phone": "campaigns.field.phone",
+};
 const pickerLabel = (p: { path: string; label: string }) => (BUILT_IN_LABEL[p.path] ? t(BUILT_IN_LABEL[p.path]!) : p.label);
 
 /** Someone to preview with when the audience has no sample yet. */
@@ -36,7 +40,11 @@ function useSampleContact(sample: Contact[]) {
         options={sample.map((c, i) => ({ value: String(i), label: `${c.name || "(no name)"} · ${c.phone}` }))}
       />
     ) : null;
-  return { contact: contact ? asRenderContact(contact) : EXAMPLE_CONTACT, caption: contact ? t("campaigns.preview.forContact", { name: contact.name || contact.phone }) : t("campaigns.preview.forExample"), picker };
+  return {
+    contact: contact ? asRenderContact(contact) : EXAMPLE_CONTACT,
+    caption: contact ? t("campaigns.preview.forContact", { name: contact.name || contact.phone }) : t("campaigns.preview.forExample"),
+    picker,
+  };
 }
 
 export function ContentStep(props: StepProps) {
@@ -124,7 +132,12 @@ function TemplateContent({ draft, update, errors, data, preview }: StepProps) {
     <div class="stack">
       <div class="field-row">
         <Field label={t("campaigns.templates.search")} type="search" value={query} onValue={setQuery} />
-        <SelectField label={t("campaigns.templates.language")} value={language} onValue={setLanguage} options={[{ value: "", label: t("campaigns.templates.allLanguages") }, ...languages.map((l) => ({ value: l, label: l }))]} />
+        <SelectField
+          label={t("campaigns.templates.language")}
+          value={language}
+          onValue={setLanguage}
+          options={[{ value: "", label: t("campaigns.templates.allLanguages") }, ...languages.map((l) => ({ value: l, label: l }))]}
+        />
       </div>
       {shown.length === 0 ? (
         <p class="muted">{templates.length === 0 ? t("campaigns.templates.none") : t("campaigns.templates.noMatch")}</p>
@@ -138,7 +151,11 @@ function TemplateContent({ draft, update, errors, data, preview }: StepProps) {
             update({ template: { name, language: lang }, values: {} });
           }}
           error={errors["content.template_name"] ?? errors["content.language"]}
-          options={shown.map((t) => ({ value: key(t), label: `${t.name} · ${t.language}`, hint: `${t.category.toLowerCase()} · ${bodyOf(t).slice(0, 90)}${bodyOf(t).length > 90 ? "…" : ""}` }))}
+          options={shown.map((t) => ({
+            value: key(t),
+            label: `${t.name} · ${t.language}`,
+            hint: `${t.category.toLowerCase()} · ${bodyOf(t).slice(0, 90)}${bodyOf(t).length > 90 ? "…" : ""}`,
+          }))}
         />
       )}
       <details class="help">
@@ -154,7 +171,16 @@ function TemplateContent({ draft, update, errors, data, preview }: StepProps) {
           {syncStatus ?? ""}
         </p>
       </details>
-      {chosen && <TemplateValuesForm template={chosen} draft={draft} update={update} errors={errors} attributeKeys={data.attributeKeys} sample={preview.preview?.sample ?? []} />}
+      {chosen && (
+        <TemplateValuesForm
+          template={chosen}
+          draft={draft}
+          update={update}
+          errors={errors}
+          attributeKeys={data.attributeKeys}
+          sample={preview.preview?.sample ?? []}
+        />
+      )}
     </div>
   );
 }
@@ -169,11 +195,28 @@ const BUILT_IN_FIELDS: { value: ContactField; label: MessageKey }[] = [
 
 function variableLabel(v: TemplateVariable): string {
   if (v.kind !== "text") return t("campaigns.variable.media", { kind: v.kind });
-  const where = v.component === "header" ? t("campaigns.variable.header") : v.component === "body" ? t("campaigns.variable.body") : t("campaigns.variable.button", { n: (v.button_index ?? 0) + 1 });
+  const where =
+    v.component === "header"
+      ? t("campaigns.variable.header")
+      : v.component === "body"
+        ? t("campaigns.variable.body")
+        : t("campaigns.variable.button", { n: (v.button_index ?? 0) + 1 });
   return `${where} {{${v.name}}}`;
 }
 
-function VariableField({ variable, source, onSource, error, fields }: { variable: TemplateVariable; source: ValueSource | undefined; onSource: (s: ValueSource | undefined) => void; error?: string | undefined; fields: { value: string; label: string }[] }) {
+function VariableField({
+  variable,
+  source,
+  onSource,
+  error,
+  fields,
+}: {
+  variable: TemplateVariable;
+  source: ValueSource | undefined;
+  onSource: (s: ValueSource | undefined) => void;
+  error?: string | undefined;
+  fields: { value: string; label: string }[];
+}) {
   const id = useId();
   const choice = !source ? "" : source.source === "fixed" ? "fixed" : source.field;
   return (
@@ -188,11 +231,18 @@ function VariableField({ variable, source, onSource, error, fields }: { variable
           onValue={(v) => {
             if (v === "") onSource(undefined);
             else if (v === "fixed") onSource({ source: "fixed", value: source?.source === "fixed" ? source.value : "" });
-            else onSource({ source: "contact", field: v as ContactField, ...(source?.source === "contact" && source.fallback ? { fallback: source.fallback } : {}) });
+            else
+              onSource({
+                source: "contact",
+                field: v as ContactField,
+                ...(source?.source === "contact" && source.fallback ? { fallback: source.fallback } : {}),
+              });
           }}
           options={[{ value: "", label: t("campaigns.variable.choose") }, { value: "fixed", label: t("campaigns.variable.fixed") }, ...fields]}
         />
-        {source?.source === "fixed" && <Field label={t("campaigns.variable.text")} value={source.value} onValue={(value) => onSource({ source: "fixed", value })} maxLength={1024} />}
+        {source?.source === "fixed" && (
+          <Field label={t("campaigns.variable.text")} value={source.value} onValue={(value) => onSource({ source: "fixed", value })} maxLength={1024} />
+        )}
         {source?.source === "contact" && (
           <Field
             label={t("campaigns.variable.fallback")}
@@ -207,8 +257,25 @@ function VariableField({ variable, source, onSource, error, fields }: { variable
   );
 }
 
-function TemplateValuesForm({ template, draft, update, errors, attributeKeys, sample }: { template: Template; draft: Draft; update: StepProps["update"]; errors: StepProps["errors"]; attributeKeys: string[]; sample: Contact[] }) {
-  const fields = [...BUILT_IN_FIELDS.map((f) => ({ value: f.value, label: t(f.label) })), ...attributeKeys.map((k) => ({ value: `attributes.${k}`, label: t("campaigns.field.attribute", { key: k }) }))];
+function TemplateValuesForm({
+  template,
+  draft,
+  update,
+  errors,
+  attributeKeys,
+  sample,
+}: {
+  template: Template;
+  draft: Draft;
+  update: StepProps["update"];
+  errors: StepProps["errors"];
+  attributeKeys: string[];
+  sample: Contact[];
+}) {
+  const fields = [
+    ...BUILT_IN_FIELDS.map((f) => ({ value: f.value, label: t(f.label) })),
+    ...attributeKeys.map((k) => ({ value: `attributes.${k}`, label: t("campaigns.field.attribute", { key: k }) })),
+  ];
   const values = draft.values;
   const { contact, caption, picker } = useSampleContact(sample);
   const media = template.variables.find((v) => v.component === "header" && v.kind !== "text");
@@ -256,7 +323,21 @@ function TemplateValuesForm({ template, draft, update, errors, attributeKeys, sa
 
 // ---- free text -----------------------------------------------------------------------------------
 
-function VariantEditor({ index, text, onText, onRemove, error, picker }: { index: number; text: string; onText: (t: string) => void; onRemove?: (() => void) | undefined; error?: string | undefined; picker: { insert: string; label: string; path: string }[] }) {
+function VariantEditor({
+  index,
+  text,
+  onText,
+  onRemove,
+  error,
+  picker,
+}: {
+  index: number;
+  text: string;
+  onText: (t: string) => void;
+  onRemove?: (() => void) | undefined;
+  error?: string | undefined;
+  picker: { insert: string; label: string; path: string }[];
+}) {
   const id = useId();
   const area = useRef<HTMLTextAreaElement>(null);
   const selection = useRef<[number, number]>([text.length, text.length]);
@@ -306,7 +387,12 @@ function VariantEditor({ index, text, onText, onRemove, error, picker }: { index
         <ErrorText id={`${id}-error`} error={error} />
       </div>
       <div class="variable-picker" role="group" aria-label={t("campaigns.variant.picker", { n: index + 1 })}>
-        <SelectField label={t("campaigns.variant.variable")} value={variable} onValue={setVariable} options={picker.map((p) => ({ value: p.path, label: pickerLabel(p) }))} />
+        <SelectField
+          label={t("campaigns.variant.variable")}
+          value={variable}
+          onValue={setVariable}
+          options={picker.map((p) => ({ value: p.path, label: pickerLabel(p) }))}
+        />
         <Field label={t("campaigns.variant.fallback")} value={fallback} onValue={setFallback} maxLength={200} />
         <button type="button" class="button-secondary" onClick={insert}>
           {t("campaigns.variant.insert")}
@@ -344,7 +430,9 @@ function TextVariants({ draft, update, errors, data, preview }: StepProps) {
             />
             <div class="preview-pane">
               <WhatsAppBubble content={{ body: rendered.ok ? rendered.text : text }} caption={`${t("campaigns.variant.label", { n: i + 1 })} · ${caption}`} />
-              {!rendered.ok && <p class="hint">{t("campaigns.preview.noValue", { name: contact.name || contact.phone, fields: rendered.missing.join(", ") })}</p>}
+              {!rendered.ok && (
+                <p class="hint">{t("campaigns.preview.noValue", { name: contact.name || contact.phone, fields: rendered.missing.join(", ") })}</p>
+              )}
             </div>
           </div>
         );
@@ -354,9 +442,7 @@ function TextVariants({ draft, update, errors, data, preview }: StepProps) {
           <button type="button" class="button-secondary" onClick={() => update({ variants: [...variants, ""] })}>
             {t("campaigns.variant.add")}
           </button>{" "}
-          <span class="muted">
-            {t("campaigns.variant.count", { n: variants.length, max: MAX_VARIANTS })}
-          </span>
+          <span class="muted">{t("campaigns.variant.count", { n: variants.length, max: MAX_VARIANTS })}</span>
         </p>
       )}
     </div>

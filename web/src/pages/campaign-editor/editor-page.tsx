@@ -1,17 +1,17 @@
-import { useLocation, useRoute } from "preact-iso";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useLocation, useRoute } from "preact-iso";
 import { api, fieldErrors, messageOf } from "../../api";
 import { FormError } from "../../components/form-error";
 import { useAudiencePreview } from "../../hooks/use-audience-preview";
 import { useTitle } from "../../hooks/use-title";
+import { t } from "../../i18n";
 import { labels, loadLabels } from "../../state/labels";
 import { noticeSessionEnd, session } from "../../state/session";
 import type { CampaignDetail, Inbox } from "../../types";
 import { ContentStep } from "./content-step";
-import { bodyOf, draftFrom, emptyDraft, stepLabel, stepOfPath, STEPS, type Draft, type Errors, type Step } from "./model";
+import { bodyOf, type Draft, draftFrom, type Errors, emptyDraft, STEPS, type Step, stepLabel, stepOfPath } from "./model";
 import { ReviewStep } from "./review-step";
 import { AudienceStep, InboxStep, SettingsStep, TitleStep, TypeStep, WhenStep } from "./steps";
-import { t } from "../../i18n";
 
 /** Inboxes a campaign can send from: the sandbox, or a Cloud API number with its credentials. */
 export const connected = (inbox: Inbox) => inbox.provider === "sandbox" || (inbox.has_access_token && inbox.has_app_secret);
@@ -165,7 +165,8 @@ export function CampaignEditorPage() {
     setSaving(true);
     try {
       const body = bodyOf(draft);
-      const saved = draft.id === null ? await api.post<CampaignDetail>("/api/campaigns", body) : await api.patch<CampaignDetail>(`/api/campaigns/${draft.id}`, body);
+      const saved =
+        draft.id === null ? await api.post<CampaignDetail>("/api/campaigns", body) : await api.patch<CampaignDetail>(`/api/campaigns/${draft.id}`, body);
       setDraft((d) => ({ ...d!, id: saved.id }));
       return saved;
     } catch (e) {
@@ -225,10 +226,7 @@ export function CampaignEditorPage() {
         }}
       >
         <h2 ref={heading} tabIndex={-1} class="step-heading">
-          <span class="muted">
-            {t("campaigns.stepOf", { n: index + 1, total: STEPS.length })}
-          </span>{" "}
-          {stepLabel(step)}
+          <span class="muted">{t("campaigns.stepOf", { n: index + 1, total: STEPS.length })}</span> {stepLabel(step)}
         </h2>
         {errors[""] && <FormError message={errors[""]} />}
         {step === "type" && <TypeStep />}
@@ -238,7 +236,9 @@ export function CampaignEditorPage() {
         {step === "content" && <ContentStep {...stepProps} />}
         {step === "settings" && <SettingsStep {...stepProps} />}
         {step === "when" && <WhenStep {...stepProps} />}
-        {step === "review" && <ReviewStep {...stepProps} labels={labels.value.items} goTo={goTo} showErrors={showErrors} onDone={(id) => route(`/campaigns/${id}`)} />}
+        {step === "review" && (
+          <ReviewStep {...stepProps} labels={labels.value.items} goTo={goTo} showErrors={showErrors} onDone={(id) => route(`/campaigns/${id}`)} />
+        )}
         {step !== "review" && (
           <div class="step-actions">
             {index > 0 && (

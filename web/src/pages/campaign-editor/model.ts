@@ -2,10 +2,11 @@
  * The campaign editor's working copy: what the operator has chosen so far, how it becomes the
  * API's body, and which step owns each field an error can name.
  */
-import type { AudienceSelection, CampaignContent, CampaignDetail, SendSettings, TemplateContentInput, ValueSource } from "../../types";
+
 import { SEND_SETTING_DEFAULTS } from "../../../../worker/domain/send-defaults";
-import { browserTimeZone } from "../../lib/format";
 import { t } from "../../i18n";
+import { browserTimeZone } from "../../lib/format";
+import type { AudienceSelection, CampaignContent, CampaignDetail, SendSettings, TemplateContentInput, ValueSource } from "../../types";
 
 export const STEPS = ["type", "title", "inbox", "audience", "content", "settings", "when", "review"] as const;
 export type Step = (typeof STEPS)[number];
@@ -111,7 +112,12 @@ export function sectionOf(component: "header" | "body" | "button"): Section {
 }
 
 /** Sets (or with `undefined`, clears) one template variable's source. */
-export function withSource(values: TemplateContentInput["values"], section: Section, key: string, source: ValueSource | undefined): TemplateContentInput["values"] {
+export function withSource(
+  values: TemplateContentInput["values"],
+  section: Section,
+  key: string,
+  source: ValueSource | undefined,
+): TemplateContentInput["values"] {
   const current = { ...(values[section] ?? {}) };
   if (source) current[key] = source;
   else delete current[key];

@@ -4,12 +4,12 @@ import { CampaignSummary } from "../../components/campaign-summary";
 import { ErrorText, Notice } from "../../components/controls";
 import { Field } from "../../components/field";
 import { FormError } from "../../components/form-error";
+import { t, tn } from "../../i18n";
 import { formatNumber } from "../../lib/format";
 import { noticeSessionEnd } from "../../state/session";
 import type { CampaignDetail, Label, LaunchPreview } from "../../types";
-import { contentOf, scheduleAt, type Step } from "./model";
+import { contentOf, type Step, scheduleAt } from "./model";
 import type { StepProps } from "./steps";
-import { t, tn } from "../../i18n";
 
 type TestResult = { phone: string; ok: boolean; wamid?: string; error?: string };
 
@@ -82,7 +82,14 @@ function TestSend({ campaignId }: { campaignId: number }) {
   );
 }
 
-export function ReviewStep({ draft, data, labels, goTo, showErrors, onDone }: StepProps & { labels: Label[] | null; goTo: (s: Step) => void; showErrors: (e: unknown) => void; onDone: (id: number) => void }) {
+export function ReviewStep({
+  draft,
+  data,
+  labels,
+  goTo,
+  showErrors,
+  onDone,
+}: StepProps & { labels: Label[] | null; goTo: (s: Step) => void; showErrors: (e: unknown) => void; onDone: (id: number) => void }) {
   const [preview, setPreview] = useState<LaunchPreview | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);

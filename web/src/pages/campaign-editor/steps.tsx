@@ -4,12 +4,12 @@ import { api, messageOf } from "../../api";
 import { Checkbox, ErrorText, Notice, RadioGroup, SelectField } from "../../components/controls";
 import { Field } from "../../components/field";
 import type { AudiencePreviewState } from "../../hooks/use-audience-preview";
+import { t, tn } from "../../i18n";
 import { formatDuration, formatNumber, timeZones } from "../../lib/format";
 import { session } from "../../state/session";
 import type { Label, SendSettings } from "../../types";
 import { connected, type EditorData } from "./editor-page";
 import type { Draft, Errors } from "./model";
-import { t, tn } from "../../i18n";
 
 export type StepProps = {
   draft: Draft;
@@ -116,7 +116,23 @@ export function InboxStep({ draft, update, errors, data, isAdmin }: StepProps) {
   );
 }
 
-function LabelChecks({ legend, name, all, chosen, onChosen, error, disabled = [] }: { legend: string; name: string; all: Label[]; chosen: number[]; onChosen: (ids: number[]) => void; error?: string | undefined; disabled?: number[] }) {
+function LabelChecks({
+  legend,
+  name,
+  all,
+  chosen,
+  onChosen,
+  error,
+  disabled = [],
+}: {
+  legend: string;
+  name: string;
+  all: Label[];
+  chosen: number[];
+  onChosen: (ids: number[]) => void;
+  error?: string | undefined;
+  disabled?: number[];
+}) {
   return (
     <fieldset class="choice-group label-checks" aria-describedby={error ? `${name}-error` : undefined}>
       <legend>{legend}</legend>
@@ -225,7 +241,27 @@ export function AudienceStep({ draft, update, errors, preview, labels }: StepPro
   );
 }
 
-function NumberField({ label, hint, value, onValue, error, step = "any", min, max, suffix }: { label: string; hint?: string; value: number; onValue: (n: number) => void; error?: string | undefined; step?: string; min?: number; max?: number; suffix?: string }) {
+function NumberField({
+  label,
+  hint,
+  value,
+  onValue,
+  error,
+  step = "any",
+  min,
+  max,
+  suffix,
+}: {
+  label: string;
+  hint?: string;
+  value: number;
+  onValue: (n: number) => void;
+  error?: string | undefined;
+  step?: string;
+  min?: number;
+  max?: number;
+  suffix?: string;
+}) {
   return (
     <Field
       label={suffix ? `${label} (${suffix})` : label}
@@ -261,12 +297,44 @@ export function SettingsStep({ draft, update, errors, data, preview }: StepProps
     <div class="stack">
       <p class="hint">{t("campaigns.settings.why")}</p>
       <div class="field-row">
-        <NumberField label={t("campaigns.settings.minDelay")} suffix={t("campaigns.settings.seconds")} min={0} max={3600} value={s.min_delay_s} onValue={(n) => set({ min_delay_s: n })} error={errors["settings.min_delay_s"]} />
-        <NumberField label={t("campaigns.settings.maxDelay")} suffix={t("campaigns.settings.seconds")} min={0} max={3600} value={s.max_delay_s} onValue={(n) => set({ max_delay_s: n })} error={errors["settings.max_delay_s"]} />
+        <NumberField
+          label={t("campaigns.settings.minDelay")}
+          suffix={t("campaigns.settings.seconds")}
+          min={0}
+          max={3600}
+          value={s.min_delay_s}
+          onValue={(n) => set({ min_delay_s: n })}
+          error={errors["settings.min_delay_s"]}
+        />
+        <NumberField
+          label={t("campaigns.settings.maxDelay")}
+          suffix={t("campaigns.settings.seconds")}
+          min={0}
+          max={3600}
+          value={s.max_delay_s}
+          onValue={(n) => set({ max_delay_s: n })}
+          error={errors["settings.max_delay_s"]}
+        />
       </div>
       <div class="field-row">
-        <NumberField label={t("campaigns.settings.batchSize")} hint={t("campaigns.settings.batchSizeHint")} step="1" min={1} max={1000} value={s.batch_size} onValue={(n) => set({ batch_size: n })} error={errors["settings.batch_size"]} />
-        <NumberField label={t("campaigns.settings.batchPause")} suffix={t("campaigns.settings.seconds")} min={0} value={s.batch_pause_s} onValue={(n) => set({ batch_pause_s: n })} error={errors["settings.batch_pause_s"]} />
+        <NumberField
+          label={t("campaigns.settings.batchSize")}
+          hint={t("campaigns.settings.batchSizeHint")}
+          step="1"
+          min={1}
+          max={1000}
+          value={s.batch_size}
+          onValue={(n) => set({ batch_size: n })}
+          error={errors["settings.batch_size"]}
+        />
+        <NumberField
+          label={t("campaigns.settings.batchPause")}
+          suffix={t("campaigns.settings.seconds")}
+          min={0}
+          value={s.batch_pause_s}
+          onValue={(n) => set({ batch_pause_s: n })}
+          error={errors["settings.batch_pause_s"]}
+        />
       </div>
       <Checkbox
         label={t("campaigns.settings.randomize")}
@@ -285,7 +353,16 @@ export function SettingsStep({ draft, update, errors, data, preview }: StepProps
           onValue={(n) => set({ failure_threshold: n / 100 })}
           error={errors["settings.failure_threshold"]}
         />
-        <NumberField label={t("campaigns.settings.window")} suffix={t("campaigns.settings.messages")} step="1" min={10} max={1000} value={s.failure_window} onValue={(n) => set({ failure_window: n })} error={errors["settings.failure_window"]} />
+        <NumberField
+          label={t("campaigns.settings.window")}
+          suffix={t("campaigns.settings.messages")}
+          step="1"
+          min={10}
+          max={1000}
+          value={s.failure_window}
+          onValue={(n) => set({ failure_window: n })}
+          error={errors["settings.failure_window"]}
+        />
       </div>
       <p class="panel" data-estimate aria-live="polite">
         {estimate === null ? (
@@ -320,8 +397,20 @@ export function WhenStep({ draft, update, errors }: StepProps) {
         <fieldset class="choice-group">
           <legend>{t("campaigns.when.startAt")}</legend>
           <div class="field-row">
-            <Field label={t("campaigns.when.date")} type="date" value={s.date} onValue={(date) => update({ schedule: { ...s, date } })} error={errors["schedule.date"]} />
-            <Field label={t("campaigns.when.time")} type="time" value={s.time} onValue={(time) => update({ schedule: { ...s, time } })} error={errors["schedule.time"]} />
+            <Field
+              label={t("campaigns.when.date")}
+              type="date"
+              value={s.date}
+              onValue={(date) => update({ schedule: { ...s, date } })}
+              error={errors["schedule.date"]}
+            />
+            <Field
+              label={t("campaigns.when.time")}
+              type="time"
+              value={s.time}
+              onValue={(time) => update({ schedule: { ...s, time } })}
+              error={errors["schedule.time"]}
+            />
           </div>
           <SelectField
             label={t("campaigns.when.timezone")}
