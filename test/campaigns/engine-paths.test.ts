@@ -21,7 +21,7 @@ import { launchCampaign } from "../../worker/campaigns/launch";
 import { createDb } from "../../worker/db/client";
 import { campaigns } from "../../worker/db/schema";
 import worker from "../../worker/index";
-import { call, callJson, seedWorkspace } from "../helpers";
+import { call, callJson } from "../helpers";
 import {
   acceptedPerRecipient,
   allSandboxRecords,

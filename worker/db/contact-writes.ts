@@ -13,8 +13,7 @@ const IMPORT_CHUNK_BYTES = 900_000;
 export type ImportOutcome = { created: number; updated: number; failed: ImportError[] };
 
 function estimatedBytes(row: ImportRow): number {
-  let chars = row.phone.length + (row.name?.length ?? 0) + 64;
-  for (const label of row.labels) chars += 8;
+  let chars = row.phone.length + (row.name?.length ?? 0) + 64 + row.labels.length * 8;
   for (const [key, value] of Object.entries(row.attributes)) chars += key.length + value.length + 8;
   return chars * 3;
 }

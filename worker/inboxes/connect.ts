@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { type Db, isForeignKeyViolation, isUniqueViolation } from "../db/client";
+import { type Db, isUniqueViolation } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
 import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed, SANDBOX_PATH, sandboxBaseUrl } from "../domain/api-base-url";
 import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";

@@ -2,11 +2,11 @@ import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
-import { approvedTemplate, launchCampaign, launchScheduled, messagingLimit, previewAudience, senderOf } from "../campaigns/launch";
+import { approvedTemplate, launchCampaign, messagingLimit, previewAudience, senderOf } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
 import { type Db, isoOrNull, likeContains, nowSeconds } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
-import { type Campaign, campaigns, contacts, inboxes, messages } from "../db/schema";
+import { type Campaign, campaigns, contacts, inboxes } from "../db/schema";
 import {
   CAMPAIGN_STATUSES,
   type CampaignAction,

@@ -1,13 +1,13 @@
-import { and, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
 import { z } from "zod";
 import { contactView, toContactViews } from "../contacts/views";
 import { labelCondition } from "../db/audience";
-import { chunk, type Db, deleteOwned, idSet, isoOrNull, isUniqueViolation, likeContains, nowSeconds } from "../db/client";
+import { chunk, type Db, deleteOwned, idSet, isUniqueViolation, likeContains, nowSeconds } from "../db/client";
 import { createContactWriter } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
-import { type Contact, contactLabels, contacts, labels, workspaces } from "../db/schema";
+import { type Contact, contactLabels, contacts, workspaces } from "../db/schema";
 import { labelSelection, MAX_SELECTED_LABELS } from "../domain/campaign-settings";
 import { createImportReader, type ImportColumnMap, type ImportError, mapImportHeader } from "../domain/contact-import";
 import { type CsvRecord, createCsvCheck, createCsvReader } from "../domain/csv";

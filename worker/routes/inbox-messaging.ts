@@ -1,20 +1,11 @@
-import { and, asc, desc, eq, lt } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { chunk, type Db, isoOrNull, nowSeconds } from "../db/client";
+import { type Db, isoOrNull, nowSeconds } from "../db/client";
 import { contacts, type Inbox, inboxes, type Message, messageEvents, messages, type Template, templates, workspaces } from "../db/schema";
 import { optOutRefusal } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
-import {
-  checkTemplateValues,
-  type MetaTemplate,
-  parameterFormat,
-  type TemplateSnapshot,
-  type TemplateValues,
-  type TemplateVariable,
-  templateVariables,
-  toTemplateMessage,
-} from "../domain/templates";
+import { type TemplateValues, type TemplateVariable, toTemplateMessage } from "../domain/templates";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
@@ -22,7 +13,6 @@ import { sendOneMessage } from "../messages/send";
 import { requireAdmin } from "../middleware/auth";
 import { providerFor } from "../provider";
 import { providerErrorView, toProviderErrorView } from "../provider/error-view";
-import type { ProviderError } from "../provider/types";
 import { syncTemplates, templateSnapshot } from "../templates/sync";
 import { assertTemplateValues } from "../templates/values";
 import { forgetWebhookAuth } from "../webhooks/inbox-directory";

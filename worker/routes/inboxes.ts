@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { deleteOwned, isForeignKeyViolation, isoOrNull, isUniqueViolation, nowSeconds } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
-import { checkApiBaseUrl, duplicateNumber, inboxFields, inboxInput, insertInbox, invalidField, MESSAGING_LIMIT_TIERS } from "../inboxes/connect";
+import { checkApiBaseUrl, duplicateNumber, inboxFields, inboxInput, insertInbox, MESSAGING_LIMIT_TIERS } from "../inboxes/connect";
 import { inboxSecretUpdate } from "../inboxes/secrets";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";

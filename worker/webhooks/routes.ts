@@ -1,8 +1,5 @@
-import { eq, max } from "drizzle-orm";
 import { Hono } from "hono";
-import { createDb } from "../db/client";
-import { inboxes } from "../db/schema";
-import { parseEnvelopeText, type WebhookEvent } from "../domain/webhook-envelope";
+import { parseEnvelopeText } from "../domain/webhook-envelope";
 import type { AppEnv } from "../lib/context";
 import { timingSafeEqual } from "../lib/crypto";
 import { webhookInboxes } from "./inbox-directory";

@@ -6,7 +6,6 @@ import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { useTitle } from "../hooks/use-title";
 import { type MessageKey, t } from "../i18n";
-import { formatNumber } from "../lib/format";
 import { noticeSessionEnd, session } from "../state/session";
 import type { ConnectionCheck, InboxView } from "../types";
 

@@ -6,7 +6,7 @@ import { ErrorText, Notice, RadioGroup, SelectField } from "../../components/con
 import { Field } from "../../components/field";
 import { type BubbleContent, WhatsAppBubble } from "../../components/whatsapp-bubble";
 import { type MessageKey, t, tn } from "../../i18n";
-import { formatDateTime, formatNumber } from "../../lib/format";
+import { formatDateTime } from "../../lib/format";
 import { noticeSessionEnd } from "../../state/session";
 import type { Contact, ContactField, Template, TemplateVariable, ValueSource } from "../../types";
 import { type Draft, sectionOf, variablePath, withSource } from "./model";
