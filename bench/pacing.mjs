@@ -2,7 +2,7 @@
 // Pacing benchmark: a fresh local Herald (wrangler dev + local D1) sends a 50-recipient template
 // campaign with min_delay_s 1 / max_delay_s 3 to a sandbox number, and the gaps between
 // consecutive accepted request arrivals at the sandbox (its recorded `at`) are checked against
-// the configured pace (issue 4, acceptance 2):
+// the configured pace:
 //   every gap ≥ min − 0.25 s and ≤ max + 0.5 s; mean within 10 % of (min + max) / 2; no duplicates.
 // Exits 1 on FAIL. BENCH_RECIPIENTS, BENCH_MIN_S, BENCH_MAX_S override the defaults.
 import {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Throughput benchmark (issue 4, acceptance 2 and 3), against a fresh local Herald under
+// Throughput benchmark, against a fresh local Herald under
 // `wrangler dev` and its WhatsApp sandbox (cap 80 accepted sends per rolling second, pair rate
 // limit off, webhooks off unless --webhooks):
 //

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Webhook benchmark (issue 5, acceptance 3), against a fresh local Herald: the deployable bundle
+// Webhook benchmark, against a fresh local Herald: the deployable bundle
 // in workerd (see startBenchServer in bench/lib.mjs; BENCH_SERVER=dev runs `wrangler dev` instead):
 //
 // 1. A sandbox inbox created with an app secret the benchmark knows (so it can sign like Meta),

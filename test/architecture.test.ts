@@ -95,4 +95,11 @@ describe("the Worker's module structure", () => {
       .flatMap(([path, text]) => [...text.matchAll(DYNAMIC_IMPORT)].map((m) => `${path}: import("${m[1]}")`));
     expect(dynamic).toEqual([]);
   });
+
+  it("speaks of itself: no comment points to a document outside the repository", () => {
+    const pointers = [...modules].flatMap(([path, text]) =>
+      [...text.matchAll(/\b(?:DESIGN|WHATSAPP|STYLE)\.md\b|\bissue #?\d+\b/gi)].map((m) => `${path}: ${m[0]}`),
+    );
+    expect(pointers).toEqual([]);
+  });
 });

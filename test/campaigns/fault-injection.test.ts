@@ -1,5 +1,5 @@
 /**
- * The no-duplicate rule of DESIGN.md under injected faults (issue 4, acceptance 1): a queue
+ * The no-duplicate rule (no recipient is ever sent twice) under injected faults: a queue
  * message delivered twice, an alarm that runs twice, a consumer that dies between claim and
  * report, a pause racing an in-flight batch, a resume right after a pause, a redelivered report.
  *

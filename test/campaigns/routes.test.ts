@@ -1,5 +1,5 @@
 /**
- * The campaign HTTP API (issue 4): creation and its validation messages, editing rules,
+ * The campaign HTTP API: creation and its validation messages, editing rules,
  * lifecycle conflicts, scheduling and the cron trigger, launch checks (empty audience, 24 h
  * service window, missing variable values), test sends, the recipients listing, auto-pause and
  * campaign-level errors, and access control.

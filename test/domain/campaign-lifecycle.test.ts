@@ -14,7 +14,7 @@ import {
   transition,
 } from "../../worker/domain/campaign-lifecycle";
 
-// DESIGN.md's lifecycle written out independently of the module's table.
+// The lifecycle written out independently of the module's table.
 const ALLOWED: [from: CampaignStatus, action: CampaignAction, to: CampaignStatus][] = [
   ["draft", "schedule", "scheduled"],
   ["draft", "start", "sending"],

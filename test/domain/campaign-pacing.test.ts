@@ -16,7 +16,7 @@ import {
   retryDelayMs,
   THROUGHPUT_HEADROOM,
 } from "../../worker/domain/campaign-pacing";
-import type { ErrorPolicy } from "../../worker/provider/types";
+import type { ErrorPolicy } from "../../worker/domain/provider";
 
 const ALMOST_ONE = 1 - Number.EPSILON;
 const constant =

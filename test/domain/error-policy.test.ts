@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { classifyMetaError, describeMetaError, ERROR_POLICY_TABLE, networkFailure } from "../../worker/domain/error-policy";
-import type { ErrorPolicy } from "../../worker/provider/types";
+import type { ErrorPolicy } from "../../worker/domain/provider";
 
-// WHATSAPP.md's table written out independently of ERROR_POLICY_TABLE, so a wrong row there fails here.
+// What to do with each error code, written out independently of ERROR_POLICY_TABLE, so a wrong row there fails here.
 const EXPECTED: [codes: number[], policy: ErrorPolicy][] = [
   [[130429], "retry_inbox_later"],
   [[4, 80007], "retry_inbox_later"],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildTemplateMessage, buildTextMessage } from "../../worker/domain/message-builder";
+import type { TemplateMessage } from "../../worker/domain/provider";
 import { CloudApiProvider } from "../../worker/provider/cloud-api";
-import type { TemplateMessage } from "../../worker/provider/types";
 import listTemplatesSample from "../fixtures/meta/meta-openapi_response-list-message-templates.json";
 import sendSuccessSample from "../fixtures/meta/meta-openapi_response-send-message-200.json";
 

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { ErrorPolicy } from "../../worker/domain/provider";
 import { loopbackFetch } from "../../worker/lib/loopback";
 import { CloudApiProvider } from "../../worker/provider/cloud-api";
-import type { ErrorPolicy } from "../../worker/provider/types";
 import { freshPhone, type SandboxFixture, sandboxInbox, setScenario } from "./helpers";
 
 const ctx = { waitUntil: (_p: Promise<unknown>) => {} };

@@ -1,4 +1,4 @@
-/** The campaign state machine of DESIGN.md ("Campaign lifecycle"): every status change goes through `transition`. */
+/** The campaign state machine: every status change goes through `transition`. */
 
 export const CAMPAIGN_STATUSES = ["draft", "scheduled", "sending", "paused", "completed", "failed", "cancelled"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];

@@ -1,9 +1,10 @@
 /**
- * The pace of a campaign (DESIGN.md "Pacing"): which variant a recipient gets, when the next
+ * The pace of a campaign: which variant a recipient gets, when the next
  * recipient is released, when failures should pause the campaign, and how long a retry waits.
  */
-import type { ErrorPolicy } from "../provider/types";
+
 import type { SendSettings } from "./campaign-settings";
+import type { ErrorPolicy } from "./provider";
 
 /** A random number in [0, 1), like `Math.random`; injected so tests can pin it. */
 export type Random = () => number;

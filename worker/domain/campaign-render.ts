@@ -3,22 +3,15 @@
  * text, and value sources (fixed text or a contact field) for template variables.
  */
 import type { CampaignContent, TemplateContent, ValueSource } from "./campaign-settings";
+import { malformedVariables, parseTextVariables, type TextVariable, toVariable, VARIABLE } from "./contact-variables";
 import type { TemplateValues } from "./templates";
+
+export { malformedVariables, parseTextVariables, type TextVariable };
 
 /** What rendering needs of a contact. `attributes` are the contact's custom attributes by key. */
 export type RenderContact = { name: string; phone: string; attributes: Record<string, string> };
 
-export type TextVariable = {
-  /** As written, lower-cased: "contact.name", "contact.first_name", "contact.city", "contact.attributes.city". */
-  path: string;
-  fallback?: string;
-};
-
 export type RenderResult<T> = ({ ok: true } & T) | { ok: false; missing: string[] };
-
-// `{{contact.key}}` or `{{contact.attributes.key}}`, optionally `| "fallback"` or `| 'fallback'`.
-const VARIABLE = /\{\{\s*contact\.((?:attributes\.)?[A-Za-z0-9_]+)\s*(?:\|\s*(?:"([^"]*)"|'([^']*)')\s*)?\}\}/g;
-const CONTACT_OPENING = /\{\{\s*contact\s*\./g;
 
 /** Built-in variables; a custom attribute with one of these keys is reached as `contact.attributes.<key>`. */
 const BUILT_IN = ["name", "first_name", "phone"] as const;
@@ -38,48 +31,6 @@ function contactValue(key: string, contact: RenderContact): string | undefined {
   if (key === "first_name") return firstName(contact.name);
   if (key === "phone") return contact.phone;
   return contact.attributes[key];
-}
-
-/**
- * The `{{contact.*}}` variables of a free text, in order of first appearance, each
- * (path, fallback) pair once. Anything else between braces is not a variable.
- *
- * @example
- * parseTextVariables('Hi {{ contact.first_name | "there" }}, {{contact.city}}')
- * // [{ path: "contact.first_name", fallback: "there" }, { path: "contact.city" }]
- */
-export function parseTextVariables(text: string): TextVariable[] {
-  const out: TextVariable[] = [];
-  for (const match of text.matchAll(VARIABLE)) {
-    const variable = toVariable(match[1]!, match[2], match[3]);
-    if (!out.some((v) => v.path === variable.path && v.fallback === variable.fallback)) out.push(variable);
-  }
-  return out;
-}
-
-function toVariable(key: string, doubleQuoted: string | undefined, singleQuoted: string | undefined): TextVariable {
-  const path = `contact.${key.toLowerCase()}`;
-  const fallback = doubleQuoted ?? singleQuoted;
-  return fallback === undefined ? { path } : { path, fallback };
-}
-
-/**
- * Text that opens like a contact variable but does not parse as one, e.g. an unquoted fallback
- * `{{contact.name | customer}}`. Such text would reach recipients verbatim, so the content
- * schema refuses it.
- *
- * @example malformedVariables("Hi {{contact.name | customer}}") // ["{{contact.name | customer}}"]
- */
-export function malformedVariables(text: string): string[] {
-  const rest = text.replace(VARIABLE, "");
-  const out: string[] = [];
-  for (const match of rest.matchAll(CONTACT_OPENING)) {
-    const start = match.index!;
-    const close = rest.indexOf("}}", start);
-    const snippet = close === -1 || close - start > 80 ? `${rest.slice(start, start + 40)}…` : rest.slice(start, close + 2);
-    if (!out.includes(snippet)) out.push(snippet);
-  }
-  return out;
 }
 
 /**

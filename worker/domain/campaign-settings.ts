@@ -3,7 +3,7 @@
  * zod schemas shared by the routes and the campaign Durable Object.
  */
 import { z } from "zod";
-import { malformedVariables } from "./campaign-render";
+import { malformedVariables } from "./contact-variables";
 import { SEND_SETTING_DEFAULTS as DEFAULTS } from "./send-defaults";
 
 const MAX_DELAY_S = 3_600;
@@ -39,7 +39,7 @@ const sendSettingsFields = z.object({
 });
 
 /**
- * Pacing and auto-pause settings (DESIGN.md "Pacing"). Every field has a default, so `{}` is
+ * Pacing and auto-pause settings. Every field has a default, so `{}` is
  * valid; as a field of a larger schema use `sendSettingsSchema.prefault({})` (zod's `.default({})`
  * would skip the field defaults).
  *

@@ -1,4 +1,4 @@
-import type { ErrorPolicy, ProviderError } from "../provider/types";
+import type { ErrorPolicy, ProviderError } from "./provider";
 
 /** One row of the error table: the Meta `error.code`s it covers and what Herald does about them. */
 export type ErrorPolicyRule = {
@@ -16,7 +16,7 @@ export type ErrorPolicyRule = {
 export type ErrorClassification = { policy: ErrorPolicy; title: string; retryAfterMs?: number };
 
 /**
- * WHATSAPP.md's "What to do with each error code" table, row by row. Codes absent from it are
+ * What Herald does with each of Meta's error codes, row by row. Codes absent from it are
  * classified as `fail_recipient` (see `classifyMetaError`).
  */
 export const ERROR_POLICY_TABLE: readonly ErrorPolicyRule[] = [

@@ -1,4 +1,4 @@
-import type { MediaParameter, SendOptions, TemplateMessage, TextMessage } from "../provider/types";
+import type { MediaParameter, SendOptions, TemplateMessage, TextMessage } from "./provider";
 
 /** Longest text parameter Meta accepts in a template with more than a body. */
 export const MAX_TEXT_PARAMETER_LENGTH = 1_024;

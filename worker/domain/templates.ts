@@ -1,6 +1,6 @@
 /** Message templates as Meta describes them, and the variables an operator must fill in. */
 
-import type { TemplateMessage } from "../provider/types";
+import type { TemplateMessage } from "./provider";
 
 export type TemplateStatus = "APPROVED" | "PENDING" | "REJECTED" | "PAUSED" | "DISABLED" | (string & {});
 export type TemplateCategory = "MARKETING" | "UTILITY" | "AUTHENTICATION" | (string & {});

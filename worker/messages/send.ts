@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { takeTurn } from "../campaigns/inbox-limiter";
 import { type Db, nowSeconds } from "../db/client";
 import { type Inbox, type Message, messages } from "../db/schema";
-import type { ProviderError, SendOptions, TemplateMessage, WhatsAppProvider } from "../provider/types";
+import type { ProviderError, SendOptions, TemplateMessage, WhatsAppProvider } from "../domain/provider";
 
 /** What one message says: free text, or a template with its values already placed. */
 export type OneMessage = { kind: "text"; body: string; previewUrl?: boolean } | { kind: "template"; name: string; message: Omit<TemplateMessage, "to"> };

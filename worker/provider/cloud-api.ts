@@ -1,7 +1,7 @@
 import { classifyMetaError, networkFailure } from "../domain/error-policy";
 import { buildTemplateMessage, buildTextMessage, type MessageBody } from "../domain/message-builder";
+import type { PhoneNumberInfo, ProviderError, Result, SendAccepted, TemplateMessage, TemplatePage, TextMessage, WhatsAppProvider } from "../domain/provider";
 import type { MetaTemplate } from "../domain/templates";
-import type { PhoneNumberInfo, ProviderError, Result, SendAccepted, TemplateMessage, TemplatePage, TextMessage, WhatsAppProvider } from "./types";
 
 export type CloudApiOptions = {
   /** Graph API root without the version, e.g. "https://graph.facebook.com" or the sandbox's URL. */

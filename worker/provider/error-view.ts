@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ProviderError } from "./types";
+import type { ProviderError } from "../domain/provider";
 
 /** What the API shows of a provider's refusal: Meta's code and words, and Herald's policy for it. */
 export const providerErrorView = z.object({

@@ -1,11 +1,11 @@
 import type { Inbox } from "../db/schema";
 import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed } from "../domain/api-base-url";
+import type { WhatsAppProvider } from "../domain/provider";
 import { inboxSecrets } from "../inboxes/secrets";
 import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
 import { ApiError } from "../lib/errors";
 import { loopbackFetch } from "../lib/loopback";
 import { CloudApiProvider } from "./cloud-api";
-import type { WhatsAppProvider } from "./types";
 
 /**
  * The provider for an inbox: the Cloud API client, pointed at Meta or, for sandbox inboxes, at the

@@ -4,8 +4,8 @@
  */
 import type { CampaignStatus } from "../../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../../domain/campaign-settings";
+import type { ErrorPolicy } from "../../domain/provider";
 import type { TemplateSnapshot, TemplateValues } from "../../domain/templates";
-import type { ErrorPolicy } from "../../provider/types";
 import type { RecipientState } from "./store";
 
 /** What a campaign sends, to whom and how, fixed at launch. */

@@ -1,4 +1,4 @@
-import type { MetaTemplate } from "../domain/templates";
+import type { MetaTemplate } from "./templates";
 
 /**
  * What to do after a failed call, decided on Meta's `error.code` (never on the HTTP status):
