@@ -5,12 +5,14 @@ import {
   CAMPAIGN_STATUSES,
   type CampaignAction,
   type CampaignStatus,
+  hasLaunched,
   isCampaignStatus,
   isDeletable,
   isEditable,
   isFinal,
   OPERATOR_ACTIONS,
   operatorActions,
+  stopsSending,
   transition,
 } from "../../worker/domain/campaign-lifecycle";
 
@@ -138,5 +140,30 @@ describe("operatorActions", () => {
       expect(actions.includes("edit")).toBe(isEditable(status));
       expect(actions.includes("delete")).toBe(isDeletable(status));
     }
+  });
+});
+
+describe("launched and stopping statuses", () => {
+  it("a campaign may have launched in every status a started campaign reaches: all but draft and scheduled", () => {
+    const reachedByStart = new Set<CampaignStatus>(["sending"]);
+    // Everything reachable from `sending` has launched too.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const from of [...reachedByStart]) {
+        for (const action of CAMPAIGN_ACTIONS) {
+          const t = transition(from, action);
+          if (t.ok && !reachedByStart.has(t.to)) {
+            reachedByStart.add(t.to);
+            grew = true;
+          }
+        }
+      }
+    }
+    for (const status of CAMPAIGN_STATUSES) expect(hasLaunched(status), status).toBe(reachedByStart.has(status));
+  });
+
+  it("a change to a final status or to paused stops the sending", () => {
+    for (const status of CAMPAIGN_STATUSES) expect(stopsSending(status), status).toBe(isFinal(status) || status === "paused");
+    expect(stopsSending("sending")).toBe(false);
   });
 });

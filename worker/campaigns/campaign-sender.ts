@@ -12,6 +12,7 @@ import {
   recordRelease,
   retryDelayMs,
 } from "../domain/campaign-pacing";
+import { deliveryRank } from "../domain/delivery-status";
 import { type AudienceContact, audiencePage } from "./audience";
 import { launchScheduled } from "./launch";
 import { progressView } from "./progress";
@@ -19,7 +20,7 @@ import { CatalogSync } from "./sender/catalog";
 import { grantFor } from "./sender/grants";
 import { LiveBroadcaster } from "./sender/live";
 import { CLAIM_TIMEOUT_REASON, type FrozenRecipient, MESSAGING_LIMIT_REASON, type RecipientState, RecipientStore } from "./sender/store";
-import { type CampaignConfig, type Grant, type OutboundJob, type Outcome, type Progress, type StatusUpdate, TRACKED_RANK } from "./sender/types";
+import type { CampaignConfig, Grant, OutboundJob, Outcome, Progress, StatusUpdate } from "./sender/types";
 
 export { RECIPIENT_STATES, type RecipientState } from "./sender/store";
 export type { CampaignConfig, Grant, OutboundJob, Outcome, Progress, StatusUpdate } from "./sender/types";
@@ -293,9 +294,11 @@ export class CampaignSender extends DurableObject<Env> {
   async cancel(): Promise<Progress & { settled: boolean; in_flight: number }> {
     const status = this.status();
     if (status === "draft") {
-      // Not begun yet (the catalog's campaign is scheduled, or its launch is under way): recorded,
-      // so a launch that comes later does not begin. There is no recipient yet.
-      this.setStatus("cancelled");
+      // Not begun yet: the catalog's campaign is scheduled, or its launch is under way, and a
+      // scheduled campaign may be cancelled. Recorded, so a launch that comes later does not
+      // begin. There is no recipient yet.
+      const next = transition("scheduled", "cancel");
+      if (next.ok) this.setStatus(next.to);
     } else if (this.move("cancel")) {
       this.store.cancelUnsent(Date.now());
     }
@@ -748,11 +751,11 @@ export class CampaignSender extends DurableObject<Env> {
     const now = Date.now();
     let applied = 0;
     for (const e of events) {
-      const was = this.store.track(e, TRACKED_RANK, now);
+      const was = this.store.track(e, now);
       if (was === null) continue;
       this.store.tally(e.status, e.timestamp * 1000);
       // A status can overtake the sender's report: the message was sent all the same.
-      if (TRACKED_RANK[was] === 0) this.store.queueSend(e.recipientId, e.timestamp);
+      if (deliveryRank(was) === 0) this.store.queueSend(e.recipientId, e.timestamp);
       applied++;
     }
     if (applied) {

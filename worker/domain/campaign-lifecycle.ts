@@ -119,6 +119,20 @@ export function operatorActions(status: CampaignStatus): OperatorAction[] {
   });
 }
 
+/**
+ * Whether the campaign may have launched (recipients, progress, a sender): every status a started
+ * campaign reaches. A campaign cancelled while scheduled reaches one of them without launching;
+ * its `launched_at` tells.
+ */
+export function hasLaunched(status: CampaignStatus): boolean {
+  return status !== "draft" && status !== "scheduled";
+}
+
+/** Whether a change to this status stops the sending (it ended, or it is paused). */
+export function stopsSending(status: CampaignStatus): boolean {
+  return isFinal(status) || status === "paused";
+}
+
 /** No action leaves these statuses. */
 export function isFinal(status: CampaignStatus): boolean {
   return FINAL.has(status);

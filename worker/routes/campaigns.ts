@@ -11,6 +11,7 @@ import {
   CAMPAIGN_STATUSES,
   type CampaignAction,
   type CampaignStatus,
+  hasLaunched,
   isDeletable,
   isEditable,
   OPERATOR_ACTIONS,
@@ -163,11 +164,9 @@ function copyTitle(title: string): string {
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
-const launched = (status: CampaignStatus) => !["draft", "scheduled"].includes(status);
-
 /** The campaign's status as its sender knows it once launched. */
 async function liveProgress(env: Env, c: Campaign): Promise<Progress | undefined> {
-  return launched(c.status) && c.launchedAt !== null ? senderOf(env, c.id).progress() : undefined;
+  return hasLaunched(c.status) && c.launchedAt !== null ? senderOf(env, c.id).progress() : undefined;
 }
 
 function allow(status: CampaignStatus, action: CampaignAction): CampaignStatus {
@@ -307,7 +306,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       assertSocketOrigin(c);
       // Only the upgrade reaches the object (no credentials); a campaign not launched yet shows the catalog's status.
       const headers = new Headers({ upgrade: "websocket" });
-      if (!(launched(row.status) && row.launchedAt !== null)) headers.set(LIVE_STATUS_HEADER, row.status);
+      if (!(hasLaunched(row.status) && row.launchedAt !== null)) headers.set(LIVE_STATUS_HEADER, row.status);
       const res = await senderOf(c.env, row.id).fetch(new Request(c.req.url, { headers }));
       if (!res.webSocket) return new Response(res.body, res);
       // A fresh response, so the app's middleware can add its headers.
@@ -713,7 +712,7 @@ export const campaignRoutes = new Hono<AppEnv>()
     async (c) => {
       const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
       const q = c.req.valid("query");
-      if (!launched(row.status)) return c.json({ data: [], next_cursor: null });
+      if (!hasLaunched(row.status)) return c.json({ data: [], next_cursor: null });
       const page = await senderOf(c.env, row.id).recipients({
         ...(q.state ? { state: q.state } : {}),
         ...(q.phone ? { phone: q.phone.replace(/^\+/, "") } : {}),
@@ -741,7 +740,7 @@ export const campaignRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
-      if (!launched(row.status) || row.launchedAt === null) return c.json({ data: [] });
+      if (!hasLaunched(row.status) || row.launchedAt === null) return c.json({ data: [] });
       const series = await senderOf(c.env, row.id).series();
       return c.json({ data: series.map((p) => ({ ...p, minute: new Date(p.minute * 1000).toISOString() })) });
     },
@@ -773,7 +772,7 @@ export const campaignRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
-      if (!launched(row.status) || row.launchedAt === null) return c.json({ data: [] });
+      if (!hasLaunched(row.status) || row.launchedAt === null) return c.json({ data: [] });
       const groups = await senderOf(c.env, row.id).failures();
       return c.json({ data: groups.map((g) => ({ ...g, ...describeMetaError(g.error_code) })) });
     },
@@ -791,7 +790,7 @@ export const campaignRoutes = new Hono<AppEnv>()
     async (c) => {
       const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
       const { state } = c.req.valid("query");
-      const sender = launched(row.status) && row.launchedAt !== null ? senderOf(c.env, row.id) : null;
+      const sender = hasLaunched(row.status) && row.launchedAt !== null ? senderOf(c.env, row.id) : null;
       const encoder = new TextEncoder();
       let cursor: number | undefined;
       let started = false;

@@ -1,4 +1,5 @@
 import type { StatusUpdate } from "../campaigns/campaign-sender";
+import { deliveryRank, deliveryRankSql } from "../domain/delivery-status";
 import { DEFAULT_OPT_OUT_KEYWORDS, isOptOut } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
 import { type InboundEvent, parseEnvelopeText, type StatusEvent, type TemplateStatusEvent, type WebhookEvent } from "../domain/webhook-envelope";
@@ -7,14 +8,7 @@ import type { WebhookJob } from "./job";
 /** Inbound types that are not a person writing: they neither open the service window nor count as replies. */
 const IGNORED_INBOUND_TYPES = new Set(["system", "unsupported", "unknown", "ephemeral", "errors"]);
 
-/** Forward-only order of a message's status; `failed` yields to a later proof of delivery. */
-export const STATUS_RANK: Record<string, number> = { sending: 0, accepted: 1, sent: 2, failed: 3, delivered: 4, read: 5 };
 const OPT_OUT_ERROR = 131050;
-
-const rankSql = (column: string) =>
-  `CASE ${column} ${Object.entries(STATUS_RANK)
-    .map(([status, rank]) => `WHEN '${status}' THEN ${rank}`)
-    .join(" ")} ELSE 0 END`;
 
 function e164(from: string): string {
   const result = normalizePhone(`+${from.replace(/\D/g, "")}`, "US");
@@ -233,7 +227,7 @@ function statusStatements(d1: D1Database, group: Group, statuses: readonly Statu
     error_title: s.errors[0]?.title ?? null,
     error_details: s.errors[0]?.details ?? s.errors[0]?.message ?? null,
     billing: s.conversation || s.pricing ? JSON.stringify({ conversation: s.conversation, pricing: s.pricing }) : null,
-    rank: STATUS_RANK[s.status] ?? 0,
+    rank: deliveryRank(s.status) ?? 0,
   }));
   const payload = JSON.stringify(events);
   statements.push(
@@ -261,7 +255,7 @@ function statusStatements(d1: D1Database, group: Group, statuses: readonly Statu
                     row_number() OVER (PARTITION BY j.value ->> 'wamid' ORDER BY j.value ->> 'rank' DESC) AS n
              FROM json_each(?2) AS j
            ) AS best
-           WHERE best.n = 1 AND messages.inbox_id = ?1 AND messages.wamid = best.wamid AND ${rankSql("messages.status")} < best.rank`,
+           WHERE best.n = 1 AND messages.inbox_id = ?1 AND messages.wamid = best.wamid AND ${deliveryRankSql("messages.status")} < best.rank`,
         )
         .bind(inboxId, single.length === events.length ? payload : JSON.stringify(single)),
     );

@@ -1,9 +1,7 @@
-import type { CampaignStatus } from "../../domain/campaign-lifecycle";
+import { type CampaignStatus, stopsSending } from "../../domain/campaign-lifecycle";
 
 /** Live progress goes out at most once per this interval per campaign (the latest state wins)... */
 const LIVE_INTERVAL_MS = 250;
-/** ...except a change to one of these statuses, which is sent at once. */
-const LIVE_FINAL_STATUSES = new Set<CampaignStatus>(["completed", "paused", "failed", "cancelled"]);
 
 /**
  * Pushes a campaign's progress to the WebSockets connected to its object (hibernation API), at
@@ -27,7 +25,7 @@ export class LiveBroadcaster {
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
     const { message, status } = this.snapshot();
-    const finalChange = LIVE_FINAL_STATUSES.has(status) && status !== this.lastStatus;
+    const finalChange = stopsSending(status) && status !== this.lastStatus;
     const wait = this.sentAt + LIVE_INTERVAL_MS - Date.now();
     if (!finalChange && wait > 0) {
       this.timer ??= setTimeout(() => {

@@ -1,3 +1,4 @@
+import { deliveryRank } from "../../domain/delivery-status";
 /**
  * The SQLite storage of one campaign's Durable Object: the frozen audience (one row per
  * recipient), per-state counters kept by triggers, the outcome window for auto-pause, the
@@ -376,13 +377,12 @@ export class RecipientStore {
    */
   track(
     e: { recipientId: number; wamid: string; status: "sent" | "delivered" | "read" | "failed"; timestamp: number; errorCode?: number; errorTitle?: string },
-    rank: Record<string, number>,
     now: number,
   ): RecipientState | null {
     const row = this.sql.exec<{ state: RecipientState; wamid: string | null }>("SELECT state, wamid FROM recipients WHERE id = ?", e.recipientId).toArray()[0];
     if (!row || (row.wamid !== null && row.wamid !== e.wamid)) return null;
-    const target = rank[e.status];
-    const current = rank[row.state];
+    const target = deliveryRank(e.status);
+    const current = deliveryRank(row.state);
     if (target === undefined || current === undefined || target <= current) return null;
     const at = e.timestamp * 1000;
     const column = `${e.status}_at` as const;

@@ -67,9 +67,6 @@ export type StatusUpdate = {
   errorTitle?: string;
 };
 
-/** Order in which delivery tracking moves a recipient; states before `sent` rank lowest. */
-export const TRACKED_RANK: Record<string, number> = { pending: 0, released: 0, sending: 0, unknown: 0, sent: 1, failed: 2, delivered: 3, read: 4, replied: 5 };
-
 export type Progress = {
   status: CampaignStatus;
   reason: string | null;
