@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { createDb, type Db } from "../db/client";
+import { createDb, type Db, getOwned } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { type Campaign, campaigns, type Inbox, inboxes, templates } from "../db/schema";
 import { isFinal } from "../domain/campaign-lifecycle";
@@ -22,11 +22,7 @@ export async function previewAudience(db: Db, campaign: Campaign, now = Date.now
 }
 
 async function loadInbox(db: Db, campaign: Campaign): Promise<Inbox> {
-  const inbox = await db
-    .select()
-    .from(inboxes)
-    .where(and(eq(inboxes.id, campaign.inboxId), eq(inboxes.workspaceId, campaign.workspaceId)))
-    .get();
+  const inbox = await getOwned(db, inboxes, campaign.inboxId, campaign.workspaceId);
   if (!inbox) throw new ApiError("conflict", "the campaign's inbox no longer exists");
   return inbox;
 }

@@ -52,6 +52,15 @@ function failedOn(error: unknown, text: string): boolean {
 export const isUniqueViolation = (error: unknown) => failedOn(error, "UNIQUE constraint failed");
 
 /** True when a write failed because other rows still refer to the row. */
+/**
+ * The one way a write answers a duplicate: what to throw for `error` — `conflict()` (a 409 naming
+ * what is taken) when it broke a unique constraint, the error itself otherwise.
+ * @example try { await db.insert(labels).values(row) } catch (e) { throw await duplicateAs(e, () => duplicateName(row.name)) }
+ */
+export async function duplicateAs(error: unknown, conflict: () => unknown): Promise<unknown> {
+  return isUniqueViolation(error) ? await conflict() : error;
+}
+
 export const isForeignKeyViolation = (error: unknown) => failedOn(error, "FOREIGN KEY constraint failed");
 
 type WorkspaceTable = SQLiteTable & { id: SQLiteColumn; workspaceId: SQLiteColumn };

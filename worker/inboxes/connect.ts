@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { type Db, isUniqueViolation } from "../db/client";
+import { type Db, duplicateAs } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
 import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed, SANDBOX_PATH, sandboxBaseUrl } from "../domain/api-base-url";
 import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
@@ -154,8 +154,7 @@ export async function insertInbox(env: Env, db: Db, workspaceId: number, origin:
       .returning()
       .get())!;
   } catch (e) {
-    if (isUniqueViolation(e)) throw duplicateNumber(phoneNumberId);
-    throw e;
+    throw await duplicateAs(e, () => duplicateNumber(phoneNumberId));
   }
   try {
     const sealed = await sealNewInboxSecrets(env, row, {

@@ -4,9 +4,10 @@ import { z } from "zod";
 import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
 import { approvedTemplate, launchCampaign, messagingLimit, previewAudience, senderOf } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
-import { type Db, isoOrNull, likeContains, nowSeconds } from "../db/client";
+import { type Db, getOwned, isoOrNull, likeContains, nowSeconds } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { type Campaign, campaigns, contacts, inboxes } from "../db/schema";
+import { workspaceCountry } from "../db/workspaces";
 import {
   CAMPAIGN_STATUSES,
   type CampaignAction,
@@ -181,11 +182,7 @@ async function checkReferences(
   input: { inbox_id?: number; audience?: z.infer<typeof audienceSchema>; content?: CampaignContent },
   inboxId: number,
 ) {
-  const inbox = await db
-    .select()
-    .from(inboxes)
-    .where(and(eq(inboxes.id, inboxId), eq(inboxes.workspaceId, workspaceId)))
-    .get();
+  const inbox = await getOwned(db, inboxes, inboxId, workspaceId);
   if (!inbox) throw new ApiError("validation_failed", `inbox_id: unknown inbox ${inboxId}`, [{ path: "inbox_id", message: "unknown inbox" }]);
   if (input.audience) {
     await assertLabelsExist(db, workspaceId, input.audience.labels, "audience.labels");
@@ -443,11 +440,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
       const check = await previewAudience(db, row);
-      const inbox = await db
-        .select()
-        .from(inboxes)
-        .where(and(eq(inboxes.id, row.inboxId), eq(inboxes.workspaceId, row.workspaceId)))
-        .get();
+      const inbox = await getOwned(db, inboxes, row.inboxId, row.workspaceId);
       return c.json({ ...check, ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}) });
     },
   )
@@ -631,15 +624,11 @@ export const campaignRoutes = new Hono<AppEnv>()
       const db = c.get("db");
       const row = await findCampaign(db, p.workspaceId, c.req.valid("param").id);
       const content = JSON.parse(row.content) as CampaignContent;
-      const inbox = await db
-        .select()
-        .from(inboxes)
-        .where(and(eq(inboxes.id, row.inboxId), eq(inboxes.workspaceId, p.workspaceId)))
-        .get();
+      const inbox = await getOwned(db, inboxes, row.inboxId, p.workspaceId);
       if (!inbox) throw new ApiError("conflict", "the campaign's inbox no longer exists");
       const template = await approvedTemplate(db, inbox.id, content);
-      const ws = await db.$client.prepare("SELECT default_country FROM workspaces WHERE id = ?").bind(p.workspaceId).first<{ default_country: string }>();
-      const phones = c.req.valid("json").phones.map((raw) => ({ raw, phone: normalizePhone(raw, ws?.default_country ?? "BR") }));
+      const country = await workspaceCountry(db, p.workspaceId);
+      const phones = c.req.valid("json").phones.map((raw) => ({ raw, phone: normalizePhone(raw, country) }));
       const e164s = phones.flatMap(({ phone }) => (phone.ok ? [phone.e164] : []));
       const known = e164s.length
         ? await db

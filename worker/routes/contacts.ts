@@ -4,10 +4,11 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { contactView, toContactViews } from "../contacts/views";
 import { labelCondition } from "../db/audience";
-import { chunk, type Db, deleteOwned, idSet, isUniqueViolation, likeContains, nowSeconds } from "../db/client";
+import { chunk, type Db, deleteOwned, duplicateAs, idSet, likeContains, nowSeconds } from "../db/client";
 import { createContactWriter } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
-import { type Contact, contactLabels, contacts, workspaces } from "../db/schema";
+import { type Contact, contactLabels, contacts } from "../db/schema";
+import { workspaceCountry } from "../db/workspaces";
 import { labelSelection, MAX_SELECTED_LABELS } from "../domain/campaign-settings";
 import { createImportReader, type ImportColumnMap, type ImportError, mapImportHeader } from "../domain/contact-import";
 import { type CsvRecord, createCsvCheck, createCsvReader } from "../domain/csv";
@@ -173,13 +174,8 @@ const importResult = z.object({
   errors_truncated: z.boolean(),
 });
 
-async function defaultCountry(db: Db, workspaceId: number): Promise<string> {
-  const row = await db.select({ c: workspaces.defaultCountry }).from(workspaces).where(eq(workspaces.id, workspaceId)).get();
-  return row?.c ?? "BR";
-}
-
 async function normalizeOrThrow(db: Db, workspaceId: number, raw: string): Promise<string> {
-  const result = normalizePhone(raw, await defaultCountry(db, workspaceId));
+  const result = normalizePhone(raw, await workspaceCountry(db, workspaceId));
   if (!result.ok) throw new ApiError("validation_failed", `phone: ${result.reason}`, [{ path: "phone", message: result.reason }]);
   return result.e164;
 }
@@ -400,7 +396,7 @@ export const contactRoutes = new Hono<AppEnv>()
       }
       // Second reading: records come a piece of the file at a time and are written in chunks,
       // so a 100,000-row file never sits in memory as text or as rows.
-      const read = createImportReader(map, await defaultCountry(db, workspaceId));
+      const read = createImportReader(map, await workspaceCountry(db, workspaceId));
       const writer = createContactWriter(db, workspaceId, extra);
       const errors: ImportError[] = [];
       const records = createCsvReader(file.delimiter);
@@ -465,8 +461,7 @@ export const contactRoutes = new Hono<AppEnv>()
           .returning()
           .get())!;
       } catch (e) {
-        if (isUniqueViolation(e)) await phoneTaken(db, workspaceId, phone);
-        throw e;
+        throw await duplicateAs(e, () => phoneTaken(db, workspaceId, phone));
       }
       const inserts = labelInserts(db, workspaceId, row.id, input.label_ids);
       if (inserts.length) await db.batch(inserts as [(typeof inserts)[number], ...typeof inserts]);
@@ -511,8 +506,7 @@ export const contactRoutes = new Hono<AppEnv>()
       try {
         await db.batch([update, ...labelWrites]);
       } catch (e) {
-        if (isUniqueViolation(e) && phone) await phoneTaken(db, workspaceId, phone);
-        throw e;
+        throw await duplicateAs(e, () => (phone ? phoneTaken(db, workspaceId, phone) : e));
       }
       return c.json((await toContactViews(db, [await findContact(db, workspaceId, id)]))[0]);
     },

@@ -1,8 +1,9 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { type Db, isoOrNull, nowSeconds } from "../db/client";
-import { contacts, type Inbox, inboxes, type Message, messageEvents, messages, type Template, templates, workspaces } from "../db/schema";
+import { type Db, findOwned, isoOrNull, nowSeconds } from "../db/client";
+import { contacts, type Inbox, inboxes, type Message, messageEvents, messages, type Template, templates } from "../db/schema";
+import { workspaceCountry } from "../db/workspaces";
 import { optOutRefusal } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
 import { type TemplateValues, type TemplateVariable, toTemplateMessage } from "../domain/templates";
@@ -17,15 +18,7 @@ import { syncTemplates, templateSnapshot } from "../templates/sync";
 import { assertTemplateValues } from "../templates/values";
 import { forgetWebhookAuth } from "../webhooks/inbox-directory";
 
-async function findInbox(db: Db, workspaceId: number, id: number): Promise<Inbox> {
-  const inbox = await db
-    .select()
-    .from(inboxes)
-    .where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, workspaceId)))
-    .get();
-  if (!inbox) throw notFound("inbox", id);
-  return inbox;
-}
+const findInbox = (db: Db, workspaceId: number, id: number): Promise<Inbox> => findOwned(db, inboxes, id, workspaceId, "inbox");
 
 const variableView = z.object({
   component: z.enum(["header", "body", "button"]),
@@ -239,7 +232,7 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
       const principal = c.get("principal");
       const db = c.get("db");
       const inbox = await findInbox(db, principal.workspaceId, c.req.valid("param").id);
-      const country = (await db.select({ c: workspaces.defaultCountry }).from(workspaces).where(eq(workspaces.id, principal.workspaceId)).get())?.c ?? "BR";
+      const country = await workspaceCountry(db, principal.workspaceId);
       const phone = normalizePhone(input.to, country);
       if (!phone.ok) throw new ApiError("validation_failed", `to: ${phone.reason}`, [{ path: "to", message: phone.reason }]);
       const contact = await db

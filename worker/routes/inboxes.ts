@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { deleteOwned, isForeignKeyViolation, isoOrNull, isUniqueViolation, nowSeconds } from "../db/client";
+import { deleteOwned, duplicateAs, findOwned, isForeignKeyViolation, isoOrNull, nowSeconds } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
 import { checkApiBaseUrl, duplicateNumber, inboxFields, inboxInput, insertInbox, MESSAGING_LIMIT_TIERS } from "../inboxes/connect";
 import { inboxSecretUpdate } from "../inboxes/secrets";
@@ -79,13 +79,7 @@ export const inboxRoutes = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid("param");
       const p = c.get("principal");
-      const row = await c
-        .get("db")
-        .select()
-        .from(inboxes)
-        .where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, p.workspaceId)))
-        .get();
-      if (!row) throw notFound("inbox", id);
+      const row = await findOwned(c.get("db"), inboxes, id, p.workspaceId, "inbox");
       return c.json(toInboxView(row, new URL(c.req.url).origin, p.role === "admin"));
     },
   )
@@ -165,8 +159,7 @@ export const inboxRoutes = new Hono<AppEnv>()
         forgetWebhookAuth(id);
         return c.json(toInboxView(row!, new URL(c.req.url).origin, true));
       } catch (e) {
-        if (isUniqueViolation(e)) throw duplicateNumber(input.phone_number_id ?? "");
-        throw e;
+        throw await duplicateAs(e, () => duplicateNumber(input.phone_number_id ?? ""));
       }
     },
   )

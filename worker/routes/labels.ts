@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { deleteOwned, isoOrNull, isUniqueViolation } from "../db/client";
+import { deleteOwned, duplicateAs, isoOrNull } from "../db/client";
 import { contactLabels, labels } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
@@ -72,8 +72,7 @@ export const labelRoutes = new Hono<AppEnv>()
           .get();
         return c.json(toLabelView(row), 201);
       } catch (e) {
-        if (isUniqueViolation(e)) throw duplicateName(input.name);
-        throw e;
+        throw await duplicateAs(e, () => duplicateName(input.name));
       }
     },
   )
@@ -96,8 +95,7 @@ export const labelRoutes = new Hono<AppEnv>()
           .get();
         if (!row) throw notFound("label", id);
       } catch (e) {
-        if (isUniqueViolation(e)) throw duplicateName(input.name ?? "");
-        throw e;
+        throw await duplicateAs(e, () => duplicateName(input.name ?? ""));
       }
       const row = await db
         .select({ id: labels.id, name: labels.name, color: labels.color, createdAt: labels.createdAt, contactCount })

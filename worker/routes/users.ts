@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { email, password, personName, toUserView, userView } from "../accounts/views";
 import type { Db } from "../db/client";
-import { isUniqueViolation } from "../db/client";
+import { duplicateAs } from "../db/client";
 import { users } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { hashPassword } from "../lib/crypto";
@@ -61,8 +61,7 @@ export const userRoutes = new Hono<AppEnv>()
           .get();
         return c.json(toUserView(row), 201);
       } catch (error) {
-        if (isUniqueViolation(error)) throw new ApiError("conflict", `a user with email ${input.email} already exists`);
-        throw error;
+        throw await duplicateAs(error, () => new ApiError("conflict", `a user with email ${input.email} already exists`));
       }
     },
   )
