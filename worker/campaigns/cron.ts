@@ -1,7 +1,8 @@
 import { and, eq, inArray, lt } from "drizzle-orm";
 import { type Db, nowSeconds } from "../db/client";
 import { campaigns } from "../db/schema";
-import { launchScheduled, senderOf } from "./launch";
+import { senderOf } from "../lib/objects";
+import { launchScheduled } from "./launch";
 
 /**
  * The cron trigger's part: starts scheduled campaigns whose time has come and re-arms any

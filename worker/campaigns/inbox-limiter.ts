@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Inbox } from "../db/schema";
 import { THROUGHPUT_HEADROOM } from "../domain/campaign-pacing";
 import { ApiError } from "../lib/errors";
+import { limiterOf } from "../lib/objects";
 import { outsideServiceWindow } from "./audience";
 
 /** How long a throttled inbox (130429, 4, 80007) rests before sending again, when WhatsApp gave no hint. */
@@ -235,7 +236,7 @@ export async function takeTurn(
   phone: string,
   lastInboundAt: number | null,
 ): Promise<void> {
-  const limiter = env.INBOX_LIMITER.get(env.INBOX_LIMITER.idFromName(String(inbox.id)));
+  const limiter = limiterOf(env, inbox.id);
   const { turns } = await limiter.acquire(
     "single",
     [{ phone, outsideWindow: outsideServiceWindow(lastInboundAt) }],

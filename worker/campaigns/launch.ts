@@ -5,14 +5,13 @@ import { type Campaign, campaigns, type Inbox, inboxes, templates } from "../db/
 import { isFinal } from "../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
 import { ApiError } from "../lib/errors";
+import { limiterOf, senderOf } from "../lib/objects";
 import { templateSnapshot } from "../templates/sync";
 import { type AudienceCheck, checkAudience, MAX_AUDIENCE, serviceWindowStart } from "./audience";
 import type { CampaignConfig, Progress } from "./campaign-sender";
 import { tierLimit } from "./inbox-limiter";
 
 export { type AudienceCheck, SERVICE_WINDOW_S, serviceWindowStart } from "./audience";
-
-export const senderOf = (env: Env, campaignId: number) => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(campaignId)));
 
 /** What launching a campaign now would freeze (the launch preview), its labels checked first. */
 export async function previewAudience(db: Db, campaign: Campaign, now = Date.now()): Promise<AudienceCheck> {
@@ -153,7 +152,7 @@ export type MessagingLimit = { tier: string; limit: number | null; used: number;
 /** How much of the inbox's messaging limit is left, and a warning when the audience needs more. */
 export async function messagingLimit(env: Env, inbox: Inbox, outsideWindow: number): Promise<MessagingLimit> {
   const limit = tierLimit(inbox.messagingLimitTier);
-  const { used } = await env.INBOX_LIMITER.get(env.INBOX_LIMITER.idFromName(String(inbox.id))).usage();
+  const { used } = await limiterOf(env, inbox.id).usage();
   const remaining = limit === null ? null : Math.max(0, limit - used);
   const warning =
     remaining !== null && outsideWindow > remaining

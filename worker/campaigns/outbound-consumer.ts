@@ -4,6 +4,7 @@ import { type Inbox, inboxes } from "../db/schema";
 import { buildTemplateMessage, buildTextMessage } from "../domain/message-builder";
 import type { ProviderError, Result, SendAccepted, TemplateMessage, TextMessage, WhatsAppProvider } from "../domain/provider";
 import { type TemplateSnapshot, toTemplateMessage } from "../domain/templates";
+import { limiterOf, senderOf } from "../lib/objects";
 import { providerFor } from "../provider";
 import { outsideServiceWindow } from "./audience";
 import type { Grant, OutboundJob, Outcome } from "./campaign-sender";
@@ -98,7 +99,7 @@ export async function consumeOutboundBatch(batch: MessageBatch<OutboundJob>, env
 }
 
 async function sendJob(env: Env, job: OutboundJob, load: (inboxId: number) => Promise<Loaded>): Promise<void> {
-  const stub = () => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(job.campaignId)));
+  const stub = () => senderOf(env, job.campaignId);
   // Outcomes whose report failed earlier: only the report is left to do.
   if (job.report) {
     await stub().report(job.report);
@@ -157,7 +158,7 @@ async function sendGrants(
   template: TemplateSnapshot | undefined,
   stillSending: () => Promise<boolean>,
 ): Promise<Outcome[]> {
-  const limiter = env.INBOX_LIMITER.get(env.INBOX_LIMITER.idFromName(String(inbox.id)));
+  const limiter = limiterOf(env, inbox.id);
   const acquire = (some: Grant[]) => {
     const now = Date.now();
     const messages = some.map((g) => ({ phone: g.to, outsideWindow: outsideServiceWindow(g.inboundAt, now) }));

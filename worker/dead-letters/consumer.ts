@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Outcome } from "../campaigns/campaign-sender";
 import { parseEnvelopeText } from "../domain/webhook-envelope";
+import { senderOf } from "../lib/objects";
 
 /** The dead-letter queues (wrangler.toml) and the queue whose messages each one receives. */
 export const DEAD_LETTER_QUEUES = { "herald-webhooks-dead": "herald-webhooks", "herald-outbound-dead": "herald-outbound" } as const;
@@ -125,7 +126,7 @@ async function resolve(env: Env, queue: DeadLetterQueue, body: unknown): Promise
   let summary = described.summary;
   if (report && owner?.campaign != null) {
     try {
-      await env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(described.campaignId))).report(report);
+      await senderOf(env, described.campaignId).report(report);
       summary += "; handed to it again (recipients whose claim had already expired stay unknown)";
     } catch (error) {
       summary += `; it could not be reached (${messageOf(error)}): its recipients end unknown after the claim timeout`;

@@ -6,6 +6,7 @@ import { campaigns, contacts, inboxes } from "../db/schema";
 import { sandboxEnabled } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
+import { sandboxOf } from "../lib/objects";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
 import { type GraphResponse, metaError } from "./graph-errors";
@@ -13,11 +14,6 @@ import { authenticate, graphToken } from "./inbox-auth";
 import { campaignOf, phoneContentView } from "./phone";
 import type { PhoneMessage, PhoneSummary } from "./sandbox-do";
 import { scenarioPatchSchema, scenarioSchema } from "./scenario";
-
-/** The simulated number behind a phone number id. */
-export function sandboxFor(env: Env, phoneNumberId: string) {
-  return env.SANDBOX.get(env.SANDBOX.idFromName(phoneNumberId));
-}
 
 const GRAPH_VERSION = /^v\d+\.\d+$/;
 const GRAPH_ID = /^\d{1,32}$/;
@@ -67,7 +63,7 @@ export const sandboxGraphRoutes = new Hono<AppEnv>()
     if (!GRAPH_ID.test(id)) return noSuchObject(c, id);
     const body = await c.req.text();
     if (body.length > MAX_BODY_BYTES) return graphJson(c, metaError({ code: 100, details: "The request body is too large." }));
-    const result = await sandboxFor(c.env, id).sendMessage({ path: c.req.path, phoneNumberId: id, token: graphToken(c.req.raw), body });
+    const result = await sandboxOf(c.env, id).sendMessage({ path: c.req.path, phoneNumberId: id, token: graphToken(c.req.raw), body });
     return graphJson(c, result);
   })
   .get("/:version/:id/message_templates", async (c) => {
@@ -78,7 +74,7 @@ export const sandboxGraphRoutes = new Hono<AppEnv>()
     const q = c.req.query();
     const filters: Record<string, string> = {};
     for (const key of ["name", "status", "category", "language"]) if (q[key]) filters[key] = q[key]!;
-    const result = await sandboxFor(c.env, auth.inbox.phoneNumberId).listTemplates({
+    const result = await sandboxOf(c.env, auth.inbox.phoneNumberId).listTemplates({
       path: c.req.path,
       url: c.req.url,
       inboxId: auth.inbox.id,
@@ -92,7 +88,7 @@ export const sandboxGraphRoutes = new Hono<AppEnv>()
     const { id } = c.req.param();
     if (!GRAPH_ID.test(id)) return noSuchObject(c, id);
     const fields = c.req.query("fields");
-    const result = await sandboxFor(c.env, id).phoneNumberInfo({
+    const result = await sandboxOf(c.env, id).phoneNumberInfo({
       path: c.req.path,
       phoneNumberId: id,
       token: graphToken(c.req.raw),
@@ -294,7 +290,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
       const q = c.req.valid("query");
-      const page = await sandboxFor(c.env, inbox.phoneNumberId).records({
+      const page = await sandboxOf(c.env, inbox.phoneNumberId).records({
         limit: q.limit,
         ...(q.since_ms === undefined ? {} : { sinceMs: q.since_ms }),
         ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
@@ -315,7 +311,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     validate("query", z.object({ webhooks: z.enum(["true", "false"]).optional() })),
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
-      await sandboxFor(c.env, inbox.phoneNumberId).reset({ webhooks: c.req.valid("query").webhooks === "true" });
+      await sandboxOf(c.env, inbox.phoneNumberId).reset({ webhooks: c.req.valid("query").webhooks === "true" });
       return c.body(null, 204);
     },
   )
@@ -331,7 +327,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
-      return c.json(await sandboxFor(c.env, inbox.phoneNumberId).getScenario());
+      return c.json(await sandboxOf(c.env, inbox.phoneNumberId).getScenario());
     },
   )
   .put(
@@ -347,7 +343,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     validate("json", scenarioPatchSchema),
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
-      const result = await sandboxFor(c.env, inbox.phoneNumberId).updateScenario(c.req.valid("json"));
+      const result = await sandboxOf(c.env, inbox.phoneNumberId).updateScenario(c.req.valid("json"));
       if (!result.ok) throw new ApiError("validation_failed", `invalid body: ${result.issues[0]?.message ?? "bad scenario"}`, result.issues);
       return c.json(result.scenario);
     },
@@ -364,7 +360,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
-      return c.json(await sandboxFor(c.env, inbox.phoneNumberId).stats());
+      return c.json(await sandboxOf(c.env, inbox.phoneNumberId).stats());
     },
   )
   .get(
@@ -381,7 +377,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
       const q = c.req.valid("query");
-      const data = await sandboxFor(c.env, inbox.phoneNumberId).webhookDeliveries({
+      const data = await sandboxOf(c.env, inbox.phoneNumberId).webhookDeliveries({
         limit: q.limit,
         ...(q.after_id === undefined ? {} : { afterId: q.after_id }),
       });
@@ -409,7 +405,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
         ...(input.name ? { name: input.name } : {}),
         ...(input.reply_to ? { replyTo: input.reply_to } : {}),
       };
-      const result = await sandboxFor(c.env, inbox.phoneNumberId).simulateInbound(
+      const result = await sandboxOf(c.env, inbox.phoneNumberId).simulateInbound(
         input.button
           ? { ...common, button: { text: input.button.text, payload: input.button.payload ?? input.button.text } }
           : { ...common, text: input.text! },
@@ -431,7 +427,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     async (c) => {
       const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
       const q = c.req.valid("query");
-      const phones: PhoneSummary[] = await sandboxFor(c.env, inbox.phoneNumberId).phones({
+      const phones: PhoneSummary[] = await sandboxOf(c.env, inbox.phoneNumberId).phones({
         inboxId: inbox.id,
         limit: q.limit,
         ...(q.q ? { digits: q.q } : {}),
@@ -462,7 +458,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     async (c) => {
       const params = c.req.valid("param");
       const inbox = await ownSandboxInbox(c, params.id);
-      const messages: PhoneMessage[] = await sandboxFor(c.env, inbox.phoneNumberId).conversation({
+      const messages: PhoneMessage[] = await sandboxOf(c.env, inbox.phoneNumberId).conversation({
         inboxId: inbox.id,
         waId: params.wa_id,
         limit: c.req.valid("query").limit,

@@ -3,6 +3,7 @@ import { deliveryRank, deliveryRankSql } from "../domain/delivery-status";
 import { DEFAULT_OPT_OUT_KEYWORDS, isOptOut } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
 import { type InboundEvent, parseEnvelopeText, type StatusEvent, type TemplateStatusEvent, type WebhookEvent } from "../domain/webhook-envelope";
+import { senderOf } from "../lib/objects";
 import type { WebhookJob } from "./job";
 
 /** Inbound types that are not a person writing: they neither open the service window nor count as replies. */
@@ -103,7 +104,7 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
     group.inbound.length > 0
       ? ((await env.DB.prepare("SELECT attribution_window_hours AS h FROM workspaces WHERE id = ?").bind(workspaceId).first<{ h: number }>())?.h ?? 72) * 3600
       : 0;
-  const sender = (id: number) => env.CAMPAIGNS.get(env.CAMPAIGNS.idFromName(String(id)));
+  const sender = (id: number) => senderOf(env, id);
   /** The campaign send each inbound message answers: the one it quotes, else the latest to that phone within the window. */
   const resolve = async (inbound: InboundEvent[]) => {
     const byContext = await sendsByWamid(
