@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
 import { approvedTemplate, launchCampaign, messagingLimit, previewAudience } from "../campaigns/launch";
@@ -201,6 +201,25 @@ async function checkReferences(
     );
   }
   return inbox;
+}
+
+/** The campaign a pause or resume acts on, once its live status allows the action (409 otherwise). */
+async function campaignFor(c: Context<AppEnv>, id: number, action: "pause" | "resume"): Promise<CampaignRow> {
+  const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, id);
+  const live = await liveProgress(c.env, row);
+  allow(live?.status ?? row.status, action);
+  return row;
+}
+
+/**
+ * The answer of pause, resume and cancel: the campaign as it now stands, 200 once nothing more is
+ * sent, 202 with `in_flight` when sends were still out after the wait (they may reach WhatsApp
+ * after this answer).
+ */
+async function afterSenderAction(c: Context<AppEnv>, row: CampaignRow, progress: Progress & { settled?: boolean; in_flight?: number }) {
+  const view = toCampaignView(await findCampaign(c.get("db"), row.workspaceId, row.id), progress);
+  if (progress.settled === false) return c.json({ ...view, in_flight: progress.in_flight ?? 0 }, 202);
+  return c.json(view, 200);
 }
 
 export const campaignRoutes = new Hono<AppEnv>()
@@ -523,15 +542,8 @@ export const campaignRoutes = new Hono<AppEnv>()
     }),
     validate("param", idParam),
     async (c) => {
-      const db = c.get("db");
-      const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
-      const live = await liveProgress(c.env, row);
-      allow(live?.status ?? row.status, "pause");
-      const progress = await senderOf(c.env, row.id).pause("paused by an operator");
-      const view = toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress);
-      // Still in flight after the wait: they may reach WhatsApp after this answer.
-      if (!progress.settled) return c.json({ ...view, in_flight: progress.in_flight }, 202);
-      return c.json(view);
+      const row = await campaignFor(c, c.req.valid("param").id, "pause");
+      return afterSenderAction(c, row, await senderOf(c.env, row.id).pause("paused by an operator"));
     },
   )
   .post(
@@ -544,12 +556,8 @@ export const campaignRoutes = new Hono<AppEnv>()
     }),
     validate("param", idParam),
     async (c) => {
-      const db = c.get("db");
-      const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
-      const live = await liveProgress(c.env, row);
-      allow(live?.status ?? row.status, "resume");
-      const progress = await senderOf(c.env, row.id).resume();
-      return c.json(toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress));
+      const row = await campaignFor(c, c.req.valid("param").id, "resume");
+      return afterSenderAction(c, row, await senderOf(c.env, row.id).resume());
     },
   )
   .post(
@@ -598,10 +606,7 @@ export const campaignRoutes = new Hono<AppEnv>()
           .set({ status: "cancelled", updatedAt: nowSeconds(), completedAt: nowSeconds() })
           .where(and(eq(campaigns.id, row.id), eq(campaigns.status, "sending")));
       }
-      const view = toCampaignView(await findCampaign(db, row.workspaceId, row.id), progress);
-      // Still in flight after the wait: they may reach WhatsApp after this answer.
-      if (!progress.settled) return c.json({ ...view, in_flight: progress.in_flight }, 202);
-      return c.json(view);
+      return afterSenderAction(c, row, progress);
     },
   )
   .post(
