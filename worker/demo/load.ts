@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { batchAll, type Db } from "../db/client";
 import { ensureLabels } from "../db/labels";
 import { inboxes, labels } from "../db/schema";
 import { labelKey } from "../domain/contact-import";
@@ -39,13 +39,14 @@ export async function loadDemo(env: Env, db: Db, workspaceId: number, origin: st
     workspaceId,
     DEMO_LABELS.map((l) => l.name),
   );
-  await db.batch(
+  await batchAll(
+    db,
     DEMO_LABELS.map((l) =>
       db
         .update(labels)
         .set({ color: l.color })
         .where(and(eq(labels.id, labelIds.get(labelKey(l.name))!), eq(labels.color, "#64748b"))),
-    ) as [any, ...any[]],
+    ),
   );
 
   const now = Math.floor(Date.now() / 1000);

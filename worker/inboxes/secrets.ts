@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { batchAll, type Db } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
 import { decryptSecret, encryptSecret } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
@@ -137,7 +137,7 @@ export async function resealLegacyInboxSecrets(env: Env, db: Db): Promise<{ rese
       );
     }
     if (writes.length > 0) {
-      await db.batch(writes as [(typeof writes)[number], ...typeof writes]);
+      await batchAll(db, writes);
       resealed += writes.length;
     }
     if (rows.length < PAGE) break;

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { contactView, toContactViews } from "../contacts/views";
 import { labelCondition } from "../db/audience";
-import { chunk, type Db, deleteOwned, duplicateAs, idSet, likeContains, nowSeconds } from "../db/client";
+import { batchAll, chunk, type Db, deleteOwned, duplicateAs, idSet, likeContains, nowSeconds } from "../db/client";
 import { createContactWriter } from "../db/contact-writes";
 import { assertLabelsExist } from "../db/labels";
 import { type Contact, contactLabels, contacts } from "../db/schema";
@@ -464,7 +464,7 @@ export const contactRoutes = new Hono<AppEnv>()
         throw await duplicateAs(e, () => phoneTaken(db, workspaceId, phone));
       }
       const inserts = labelInserts(db, workspaceId, row.id, input.label_ids);
-      if (inserts.length) await db.batch(inserts as [(typeof inserts)[number], ...typeof inserts]);
+      await batchAll(db, inserts);
       return c.json((await toContactViews(db, [row]))[0], 201);
     },
   )

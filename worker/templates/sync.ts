@@ -1,5 +1,5 @@
 import { and, eq, lt } from "drizzle-orm";
-import { chunk, type Db, nowSeconds } from "../db/client";
+import { batchAll, chunk, type Db, nowSeconds } from "../db/client";
 import { type Inbox, type Template, templates } from "../db/schema";
 import { type MetaTemplate, parameterFormat, type TemplateSnapshot, type TemplateVariable, templateVariables } from "../domain/templates";
 import { ApiError } from "../lib/errors";
@@ -12,7 +12,8 @@ const MAX_TEMPLATE_PAGES = 50;
 /** Stores a page of Meta's templates for an inbox and answers which rows it touched. */
 async function storeTemplates(db: Db, inbox: Inbox, page: MetaTemplate[], syncedAt: number) {
   for (const part of chunk(page, 10)) {
-    await db.batch(
+    await batchAll(
+      db,
       part.map((t) => {
         const values = {
           workspaceId: inbox.workspaceId,
@@ -34,7 +35,7 @@ async function storeTemplates(db: Db, inbox: Inbox, page: MetaTemplate[], synced
             target: [templates.inboxId, templates.name, templates.language],
             set: { ...values, updatedAt: syncedAt },
           });
-      }) as [any, ...any[]],
+      }),
     );
   }
 }
