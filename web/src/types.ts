@@ -1,4 +1,5 @@
-/** Shapes the API answers with (see /api/openapi.json). */
+/** Shapes the API answers with (see /api/openapi.json); campaigns derive from the API's own zod views. */
+import type { CampaignView } from "../../worker/views/campaign";
 
 export type Role = "admin" | "operator";
 
@@ -13,38 +14,12 @@ export type Session = { user: User; workspace: Workspace; features?: Features };
 
 export type Label = { id: number; name: string; color: string; contact_count: number };
 
-export type CampaignStatus = "draft" | "scheduled" | "sending" | "paused" | "completed" | "failed" | "cancelled";
-
+/** A campaign as the API shows it (list items and the detail alike), derived from the API's own view. */
+export type CampaignDetail = CampaignView;
+export type Campaign = CampaignView;
+export type CampaignStatus = CampaignView["status"];
 /** Cumulative counters: a read message also counts as delivered and sent. */
-export type CampaignProgress = {
-  total: number;
-  pending: number;
-  sent: number;
-  delivered: number;
-  read: number;
-  replied: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
-  unknown: number;
-};
-
-export type Campaign = {
-  id: number;
-  title: string;
-  inbox_id: number;
-  status: CampaignStatus;
-  status_reason: string | null;
-  status_note: string | null;
-  /** True while a launched campaign's audience is still being prepared (nothing sent yet). */
-  preparing?: boolean;
-  scheduled_at: string | null;
-  timezone: string | null;
-  progress: CampaignProgress;
-  launched_at: string | null;
-  completed_at: string | null;
-  created_at: string | null;
-};
+export type CampaignProgress = CampaignView["progress"];
 
 /** A message of GET /api/campaigns/:id/live. */
 export type LiveProgress = {
@@ -57,7 +32,7 @@ export type LiveProgress = {
 };
 
 /** Operator actions the server allows on a campaign now (from the lifecycle rules). */
-export type CampaignOperatorAction = "edit" | "launch" | "schedule" | "unschedule" | "pause" | "resume" | "cancel" | "duplicate" | "delete";
+export type CampaignOperatorAction = CampaignView["actions"][number];
 
 export type AudienceSelection = { labels: number[]; match: "any" | "all"; exclude_labels: number[] };
 
@@ -89,16 +64,6 @@ export type SendSettings = {
   randomize_variants: boolean;
   failure_threshold: number;
   failure_window: number;
-};
-
-export type CampaignDetail = Campaign & {
-  actions: CampaignOperatorAction[];
-  inbox_name: string | null;
-  audience: AudienceSelection;
-  content: CampaignContent;
-  settings: SendSettings;
-  warnings?: string[];
-  updated_at: string | null;
 };
 
 export type Inbox = {

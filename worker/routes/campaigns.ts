@@ -15,7 +15,6 @@ import {
   hasLaunched,
   isDeletable,
   isEditable,
-  OPERATOR_ACTIONS,
   operatorActions,
   transition,
 } from "../domain/campaign-lifecycle";
@@ -34,6 +33,7 @@ import { sendOneMessage } from "../messages/send";
 import { assertSocketOrigin } from "../middleware/auth";
 import { providerFor } from "../provider";
 import { assertTemplateValues } from "../templates/values";
+import { type CampaignView, campaignView } from "../views/campaign";
 
 const MAX_TITLE_LENGTH = 200;
 const DELETABLE_STATUSES = CAMPAIGN_STATUSES.filter(isDeletable);
@@ -81,39 +81,10 @@ const recipientsQuery = z.object({
   cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
 });
 
-const counters = z.record(z.string(), z.number());
-const campaignView = z.object({
-  id: z.number(),
-  title: z.string(),
-  inbox_id: z.number(),
-  /** The inbox's name; null once the inbox no longer exists. */
-  inbox_name: z.string().nullable(),
-  status: z.enum(CAMPAIGN_STATUSES),
-  /** What an operator can do to the campaign now. */
-  actions: z.array(z.enum(OPERATOR_ACTIONS)),
-  status_reason: z.string().nullable(),
-  /** Why a sending campaign is waiting (its audience being prepared, the messaging limit). */
-  status_note: z.string().nullable(),
-  /** True while a launched campaign's audience is still being frozen (status \`sending\`, nothing sent yet). */
-  preparing: z.boolean(),
-  /** Launch warnings, e.g. an audience larger than what the messaging limit allows today. */
-  warnings: z.array(z.string()).optional(),
-  audience: z.unknown(),
-  content: z.unknown(),
-  settings: z.unknown(),
-  scheduled_at: z.string().nullable(),
-  timezone: z.string().nullable(),
-  progress: counters,
-  launched_at: z.string().nullable(),
-  completed_at: z.string().nullable(),
-  created_at: z.string().nullable(),
-  updated_at: z.string().nullable(),
-});
-
 /** A campaign with the name of its inbox (null once the inbox is gone). */
 type CampaignRow = Campaign & { inboxName: string | null };
 
-function toCampaignView(c: CampaignRow, live?: Progress): z.infer<typeof campaignView> {
+function toCampaignView(c: CampaignRow, live?: Progress): CampaignView {
   const snapshot = JSON.parse(c.counters) as Record<string, number>;
   const states = live ? live.states : snapshot;
   const total = live ? live.total : (snapshot.total ?? 0);
@@ -128,9 +99,9 @@ function toCampaignView(c: CampaignRow, live?: Progress): z.infer<typeof campaig
     status_reason: live ? live.reason : c.statusReason,
     status_note: live?.note ?? null,
     preparing: live?.preparing ?? false,
-    audience: JSON.parse(c.audience),
-    content: JSON.parse(c.content),
-    settings: JSON.parse(c.settings),
+    audience: JSON.parse(c.audience) as CampaignView["audience"],
+    content: JSON.parse(c.content) as CampaignView["content"],
+    settings: JSON.parse(c.settings) as CampaignView["settings"],
     scheduled_at: isoOrNull(c.scheduledAt),
     timezone: c.timezone,
     progress: progressView(total, states as Record<string, number>),
