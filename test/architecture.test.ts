@@ -102,4 +102,20 @@ describe("the Worker's module structure", () => {
     );
     expect(pointers).toEqual([]);
   });
+
+  it("views/ and domain/ need nothing but zod, the phone library and the domain, so the web app can import them", () => {
+    const allowedPackages = new Set(["zod", "libphonenumber-js/max"]);
+    const outside = [...modules]
+      .filter(([path]) => path.startsWith("worker/views/") || path.startsWith("worker/domain/"))
+      .flatMap(([path, text]) =>
+        [...text.matchAll(STATIC_IMPORT)]
+          .map((m) => m[3]!)
+          .filter((specifier) => {
+            const target = resolve(path, specifier);
+            return target === null ? !allowedPackages.has(specifier) : !target.startsWith("worker/domain/") && !target.startsWith("worker/views/");
+          })
+          .map((specifier) => `${path} → ${specifier}`),
+      );
+    expect(outside).toEqual([]);
+  });
 });

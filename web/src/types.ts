@@ -1,18 +1,21 @@
-/** Shapes the API answers with (see /api/openapi.json); campaigns derive from the API's own zod views. */
+/** Shapes the API answers with (see /api/openapi.json); those in worker/views/ derive from the API's own zod views. */
+import type { z } from "zod";
+import type { userView, workspaceView } from "../../worker/views/accounts";
 import type { CampaignView } from "../../worker/views/campaign";
+import type { contactView } from "../../worker/views/contact";
+import type { labelView } from "../../worker/views/label";
 
-export type Role = "admin" | "operator";
+export type User = z.output<typeof userView>;
+export type Role = User["role"];
 
-export type User = { id: number; email: string; name: string; role: Role };
-
-export type Workspace = { id: number; name: string; default_country: string };
+export type Workspace = z.output<typeof workspaceView>;
 
 /** What this deployment offers (the WhatsApp sandbox is for local use and trials). */
 export type Features = { sandbox: boolean };
 
 export type Session = { user: User; workspace: Workspace; features?: Features };
 
-export type Label = { id: number; name: string; color: string; contact_count: number };
+export type Label = z.output<typeof labelView>;
 
 /** A campaign as the API shows it (list items and the detail alike), derived from the API's own view. */
 export type CampaignDetail = CampaignView;
@@ -98,15 +101,7 @@ export type Template = {
   synced_at: string | null;
 };
 
-export type Contact = {
-  id: number;
-  name: string;
-  phone: string;
-  attributes: Record<string, string>;
-  labels: { id: number; name: string; color: string }[];
-  opted_out: boolean;
-  last_inbound_at: string | null;
-};
+export type Contact = z.output<typeof contactView>;
 
 export type AudiencePreview = {
   total: number;
@@ -177,7 +172,7 @@ export type TemplateSyncResult = { synced: number; removed: number };
 /* contacts */
 
 /** GET /api/contacts/:id and the items of GET /api/contacts. */
-export type ContactView = Contact & { opted_out_at: string | null; created_at: string | null; updated_at: string | null };
+export type ContactView = Contact;
 
 /** GET /api/contacts: newest first, cursor paging. */
 export type ContactListPage = { data: ContactView[]; next_cursor: string | null };

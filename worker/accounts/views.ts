@@ -2,23 +2,7 @@ import { z } from "zod";
 import { isoOrNull } from "../db/client";
 import type { User, Workspace } from "../db/schema";
 import { isCountryCode } from "../domain/phone";
-
-/** Shapes of what the API returns; also feed the OpenAPI document. */
-export const userView = z.object({
-  id: z.number(),
-  email: z.string(),
-  name: z.string(),
-  role: z.enum(["admin", "operator"]),
-  created_at: z.string().nullable(),
-});
-
-export const workspaceView = z.object({
-  id: z.number(),
-  name: z.string(),
-  default_country: z.string(),
-  opt_out_keywords: z.array(z.string()),
-  attribution_window_hours: z.number(),
-});
+import type { userView, workspaceView } from "../views/accounts";
 
 export const toUserView = (u: Pick<User, "id" | "email" | "name" | "role" | "createdAt">): z.infer<typeof userView> => ({
   id: u.id,

@@ -1,22 +1,9 @@
 import { eq, inArray, sql } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { chunk, type Db, isoOrNull } from "../db/client";
 import { type Contact, contactLabels, labels } from "../db/schema";
+import type { contactView, labelRef } from "../views/contact";
 
-/** What the API shows of a contact; also feeds the OpenAPI document. */
-const labelRef = z.object({ id: z.number(), name: z.string(), color: z.string() });
-export const contactView = z.object({
-  id: z.number(),
-  name: z.string(),
-  phone: z.string(),
-  attributes: z.record(z.string(), z.string()),
-  labels: z.array(labelRef),
-  opted_out: z.boolean(),
-  opted_out_at: z.string().nullable(),
-  last_inbound_at: z.string().nullable(),
-  created_at: z.string().nullable(),
-  updated_at: z.string().nullable(),
-});
 export type ContactView = z.infer<typeof contactView>;
 
 /** Adds each contact's labels, fetched in one query per 90 contacts. */

@@ -2,13 +2,14 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { serviceWindowStart } from "../campaigns/launch";
-import { contactView, toContactViews } from "../contacts/views";
+import { toContactViews } from "../contacts/views";
 import { labelCondition } from "../db/audience";
 import { assertLabelsExist } from "../db/labels";
 import { contacts } from "../db/schema";
 import { labelSelection } from "../domain/campaign-settings";
 import type { AppEnv } from "../lib/context";
 import { describe, validate } from "../lib/validate";
+import { contactView } from "../views/contact";
 
 export const audienceInput = z.object({
   labels: labelSelection.min(1, "pick at least one label"),

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { countryCode, email, password, personName, toUserView, toWorkspaceView, userView, workspaceView } from "../accounts/views";
+import { countryCode, email, password, personName, toUserView, toWorkspaceView } from "../accounts/views";
 import { users, workspaces } from "../db/schema";
 import { loadDemo } from "../demo/load";
 import { demoOnSetup, sandboxEnabled, setupSecret, setupSecretRequired } from "../lib/config";
@@ -11,6 +11,7 @@ import { ApiError } from "../lib/errors";
 import { clearFailures, lockedFor, recordFailure, throttleKeys } from "../lib/login-throttle";
 import { endSession, startSession } from "../lib/sessions";
 import { describe, validate } from "../lib/validate";
+import { userView, workspaceView } from "../views/accounts";
 
 const setupInput = z.object({
   workspace_name: z.string().trim().min(1, "is required").max(100),

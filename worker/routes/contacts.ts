@@ -2,7 +2,7 @@ import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
 import { z } from "zod";
-import { contactView, toContactViews } from "../contacts/views";
+import { toContactViews } from "../contacts/views";
 import { labelCondition } from "../db/audience";
 import { batchAll, chunk, type Db, deleteOwned, duplicateAs, idSet, likeContains, nowSeconds } from "../db/client";
 import { createContactWriter } from "../db/contact-writes";
@@ -17,6 +17,7 @@ import { pieces, spoolBody } from "../lib/body-spool";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
+import { contactView } from "../views/contact";
 
 const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 const MAX_REPORTED_ERRORS = 10_000;

@@ -6,13 +6,12 @@ import { contactLabels, labels } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
+import { labelView } from "../views/label";
 
 export const labelName = z.string().trim().min(1, "is required").max(50, "must be at most 50 characters");
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a colour like #22c55e");
 const labelInput = z.object({ name: labelName, color: color.optional() });
 const labelPatch = labelInput.partial().refine((v) => Object.keys(v).length > 0, "give name or color");
-
-const labelView = z.object({ id: z.number(), name: z.string(), color: z.string(), contact_count: z.number(), created_at: z.string().nullable() });
 
 const contactCount = sql<number>`(SELECT count(*) FROM ${contactLabels} WHERE ${contactLabels.labelId} = ${labels.id})`.as("contact_count");
 

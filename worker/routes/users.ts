@@ -1,7 +1,7 @@
 import { and, asc, eq, ne } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { email, password, personName, toUserView, userView } from "../accounts/views";
+import { email, password, personName, toUserView } from "../accounts/views";
 import type { Db } from "../db/client";
 import { duplicateAs } from "../db/client";
 import { users } from "../db/schema";
@@ -11,6 +11,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { currentSessionHash, passwordChangeRevocations } from "../lib/sessions";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
+import { userView } from "../views/accounts";
 
 const role = z.enum(["admin", "operator"]);
 const createInput = z.object({ email, name: personName.default(""), password, role: role.default("operator") });

@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { countryCode, toWorkspaceView, workspaceView } from "../accounts/views";
+import { countryCode, toWorkspaceView } from "../accounts/views";
 import { workspaces } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { describe, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
+import { workspaceView } from "../views/accounts";
 
 const patchInput = z
   .object({

@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+/** What the API shows of a user and of a workspace; also feeds the OpenAPI document and the web app's types. */
+export const userView = z.object({
+  id: z.number(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(["admin", "operator"]),
+  created_at: z.string().nullable(),
+});
+
+export const workspaceView = z.object({
+  id: z.number(),
+  name: z.string(),
+  default_country: z.string(),
+  opt_out_keywords: z.array(z.string()),
+  attribution_window_hours: z.number(),
+});
