@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { userView, workspaceView } from "../../worker/views/accounts";
 import type { CampaignView } from "../../worker/views/campaign";
 import type { contactView } from "../../worker/views/contact";
+import type { inboxView } from "../../worker/views/inbox";
 import type { labelView } from "../../worker/views/label";
 
 export type User = z.output<typeof userView>;
@@ -69,17 +70,8 @@ export type SendSettings = {
   failure_window: number;
 };
 
-export type Inbox = {
-  id: number;
-  name: string;
-  provider: "cloud" | "sandbox";
-  phone_number_id: string;
-  display_phone: string;
-  throughput_cap: number;
-  messaging_limit_tier: string;
-  has_access_token: boolean;
-  has_app_secret: boolean;
-};
+export type InboxView = z.output<typeof inboxView>;
+export type Inbox = InboxView;
 
 export type TemplateVariable = {
   component: "header" | "body" | "button";
@@ -141,16 +133,6 @@ export type SeriesPoint = { minute: string; sent: number; failed: number; delive
 export type FailureGroup = { error_code: number | null; error_title: string | null; count: number; policy: string; meaning: string; advice: string };
 
 /** GET /api/inboxes[/:id]: an inbox as the API shows it (secrets never; the verify token to admins only). */
-export type InboxView = Inbox & {
-  waba_id: string;
-  api_base_url: string;
-  api_version: string;
-  /** Where Meta must send this inbox's webhooks. */
-  webhook_url: string;
-  verify_token?: string;
-  created_at: string | null;
-  updated_at: string | null;
-};
 
 /** What Meta (or the sandbox) answered about a number, or why it refused. */
 export type ProviderErrorView = { policy: string; code?: number; title: string; message: string; details?: string };

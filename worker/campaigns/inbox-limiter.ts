@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Inbox } from "../db/schema";
 import { THROUGHPUT_HEADROOM } from "../domain/campaign-pacing";
+import { tierLimit } from "../domain/messaging-limit";
 import { ApiError } from "../lib/errors";
 import { limiterOf } from "../lib/objects";
 import { outsideServiceWindow } from "./audience";
@@ -16,11 +17,6 @@ const INCREASE_PER_S = 0.01;
 /** A sender not seen for this long no longer counts when the send times ahead are shared out. */
 const ACTIVE_MS = 3_000;
 const DAY_MS = 24 * 3600_000;
-
-/** Unique users outside the service window an inbox's tier allows per rolling 24 h (null: unlimited). */
-export function tierLimit(tier: string): number | null {
-  return tier === "unlimited" ? null : Number(tier) || 250;
-}
 
 export type Admission = { ok: true; used: number } | { ok: false; used: number; retryAt: number };
 

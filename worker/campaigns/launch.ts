@@ -4,12 +4,12 @@ import { assertLabelsExist } from "../db/labels";
 import { type Campaign, campaigns, type Inbox, inboxes, templates } from "../db/schema";
 import { isFinal } from "../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
+import { tierLimit } from "../domain/messaging-limit";
 import { ApiError } from "../lib/errors";
 import { limiterOf, senderOf } from "../lib/objects";
 import { templateSnapshot } from "../templates/sync";
 import { type AudienceCheck, checkAudience, MAX_AUDIENCE, serviceWindowStart } from "./audience";
 import type { CampaignConfig, Progress } from "./campaign-sender";
-import { tierLimit } from "./inbox-limiter";
 
 export { type AudienceCheck, SERVICE_WINDOW_S, serviceWindowStart } from "./audience";
 

@@ -2,13 +2,14 @@ import { eq } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
 import { buildTemplateMessage, buildTextMessage } from "../domain/message-builder";
+import { tierLimit } from "../domain/messaging-limit";
 import type { ProviderError, Result, SendAccepted, TemplateMessage, TextMessage, WhatsAppProvider } from "../domain/provider";
 import { type TemplateSnapshot, toTemplateMessage } from "../domain/templates";
 import { limiterOf, senderOf } from "../lib/objects";
 import { providerFor } from "../provider";
 import { outsideServiceWindow } from "./audience";
 import type { Grant, OutboundJob, Outcome } from "./campaign-sender";
-import { type Turn, tierLimit } from "./inbox-limiter";
+import type { Turn } from "./inbox-limiter";
 
 /** How far ahead a consumer may hold a send time; claimed recipients without one go back to their campaign. */
 const MAX_SLOT_WAIT_MS = 2_000;

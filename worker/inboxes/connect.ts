@@ -3,13 +3,12 @@ import { z } from "zod";
 import { type Db, duplicateAs } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
 import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed, SANDBOX_PATH, sandboxBaseUrl } from "../domain/api-base-url";
+import { MESSAGING_LIMIT_TIERS } from "../domain/messaging-limit";
 import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
 import { assertEncryptionKey, randomToken } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { forgetWebhookAuth } from "../webhooks/inbox-directory";
 import { sealNewInboxSecrets } from "./secrets";
-
-export const MESSAGING_LIMIT_TIERS = ["250", "2000", "10000", "100000", "unlimited"] as const;
 
 const graphId = z
   .string()

@@ -3,37 +3,20 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { deleteOwned, duplicateAs, findOwned, isForeignKeyViolation, isoOrNull, nowSeconds } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
-import { checkApiBaseUrl, duplicateNumber, inboxFields, inboxInput, insertInbox, MESSAGING_LIMIT_TIERS } from "../inboxes/connect";
+import type { MessagingLimitTier } from "../domain/messaging-limit";
+import { checkApiBaseUrl, duplicateNumber, inboxFields, inboxInput, insertInbox } from "../inboxes/connect";
 import { inboxSecretUpdate } from "../inboxes/secrets";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
+import { inboxView } from "../views/inbox";
 import { forgetWebhookAuth } from "../webhooks/inbox-directory";
 
 const patchInput = z
   .object(inboxFields)
   .partial()
   .refine((v) => Object.keys(v).length > 0, "give at least one field to change");
-
-const inboxView = z.object({
-  id: z.number(),
-  name: z.string(),
-  provider: z.enum(["cloud", "sandbox"]),
-  phone_number_id: z.string(),
-  waba_id: z.string(),
-  display_phone: z.string(),
-  api_base_url: z.string(),
-  api_version: z.string(),
-  throughput_cap: z.number(),
-  messaging_limit_tier: z.enum(MESSAGING_LIMIT_TIERS),
-  has_access_token: z.boolean(),
-  has_app_secret: z.boolean(),
-  webhook_url: z.string(),
-  verify_token: z.string().optional().describe("shown to admins only"),
-  created_at: z.string().nullable(),
-  updated_at: z.string().nullable(),
-});
 
 function toInboxView(inbox: Inbox, origin: string, isAdmin: boolean): z.infer<typeof inboxView> {
   return {
@@ -46,7 +29,7 @@ function toInboxView(inbox: Inbox, origin: string, isAdmin: boolean): z.infer<ty
     api_base_url: inbox.apiBaseUrl,
     api_version: inbox.apiVersion,
     throughput_cap: inbox.throughputCap,
-    messaging_limit_tier: inbox.messagingLimitTier as (typeof MESSAGING_LIMIT_TIERS)[number],
+    messaging_limit_tier: inbox.messagingLimitTier as MessagingLimitTier,
     has_access_token: inbox.accessTokenEnc !== null,
     has_app_secret: inbox.appSecretEnc !== null,
     webhook_url: `${origin}/webhooks/whatsapp/${inbox.id}`,
