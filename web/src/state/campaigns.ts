@@ -1,35 +1,22 @@
-import { effect, signal } from "@preact/signals";
 import { api, messageOf } from "../api";
 import { t } from "../i18n";
 import type { CampaignDetail, CampaignStatus, LiveProgress } from "../types";
-import { noticeSessionEnd, session } from "./session";
+import { noticeSessionEnd } from "./session";
+import { type ListState, workspaceStore } from "./workspace-store";
 
 export type CampaignFilter = { q: string; status: CampaignStatus | "" };
 
-export type CampaignsState = {
-  /** null until the first load finishes; newest first. */
-  items: CampaignDetail[] | null;
+/** Newest first. */
+export type CampaignsState = ListState<CampaignDetail> & {
   /** Where the next page starts, or null on the last page. */
   next: string | null;
   filter: CampaignFilter;
-  loading: boolean;
-  error: string | null;
 };
 
 const PAGE = 25;
 const initial: CampaignsState = { items: null, next: null, filter: { q: "", status: "" }, loading: false, error: null };
 
-export const campaigns = signal<CampaignsState>(initial);
-
-// Another user's (or no) workspace must never see this one's campaigns.
-let workspaceId: number | null = null;
-effect(() => {
-  const id = session.value?.workspace.id ?? null;
-  if (id !== workspaceId) {
-    workspaceId = id;
-    campaigns.value = initial;
-  }
-});
+export const campaigns = workspaceStore<CampaignsState>(initial);
 
 function listPath(filter: CampaignFilter, limit: number, cursor?: string): string {
   const q = new URLSearchParams({ limit: String(limit) });

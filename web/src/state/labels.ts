@@ -1,30 +1,13 @@
-import { effect, signal } from "@preact/signals";
 import { api, messageOf } from "../api";
 import type { Label } from "../types";
-import { noticeSessionEnd, session } from "./session";
+import { noticeSessionEnd } from "./session";
+import { type ListState, workspaceStore } from "./workspace-store";
 
-export type LabelsState = {
-  /** null until the first load finishes. */
-  items: Label[] | null;
-  loading: boolean;
-  error: string | null;
-};
+export type LabelsState = ListState<Label>;
 
-const initial: LabelsState = { items: null, loading: false, error: null };
-
-export const labels = signal<LabelsState>(initial);
+export const labels = workspaceStore<LabelsState>({ items: null, loading: false, error: null });
 
 const byName = (a: Label, b: Label) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" });
-
-// Another user's (or no) workspace must never see this one's labels.
-let workspaceId: number | null = null;
-effect(() => {
-  const id = session.value?.workspace.id ?? null;
-  if (id !== workspaceId) {
-    workspaceId = id;
-    labels.value = initial;
-  }
-});
 
 export async function loadLabels(): Promise<void> {
   labels.value = { ...labels.value, loading: true, error: null };
