@@ -5,6 +5,8 @@ import type { CampaignView } from "../../worker/views/campaign";
 import type { contactView } from "../../worker/views/contact";
 import type { inboxView } from "../../worker/views/inbox";
 import type { labelView } from "../../worker/views/label";
+import type { eventView, messageView, templateView, variableView } from "../../worker/views/messaging";
+import type { providerErrorView } from "../../worker/views/provider-error";
 
 export type User = z.output<typeof userView>;
 export type Role = User["role"];
@@ -73,25 +75,8 @@ export type SendSettings = {
 export type InboxView = z.output<typeof inboxView>;
 export type Inbox = InboxView;
 
-export type TemplateVariable = {
-  component: "header" | "body" | "button";
-  button_index?: number;
-  name: string;
-  kind: "text" | "image" | "video" | "document" | "location";
-  example?: string;
-};
-
-export type Template = {
-  id: number;
-  name: string;
-  language: string;
-  status: string;
-  category: string;
-  parameter_format: "positional" | "named";
-  components: unknown[];
-  variables: TemplateVariable[];
-  synced_at: string | null;
-};
+export type TemplateVariable = z.output<typeof variableView>;
+export type Template = z.output<typeof templateView>;
 
 export type Contact = z.output<typeof contactView>;
 
@@ -135,7 +120,7 @@ export type FailureGroup = { error_code: number | null; error_title: string | nu
 /** GET /api/inboxes[/:id]: an inbox as the API shows it (secrets never; the verify token to admins only). */
 
 /** What Meta (or the sandbox) answered about a number, or why it refused. */
-export type ProviderErrorView = { policy: string; code?: number; title: string; message: string; details?: string };
+export type ProviderErrorView = z.output<typeof providerErrorView>;
 
 /** POST /api/inboxes/:id/test. */
 export type ConnectionCheck = {
@@ -168,30 +153,10 @@ export type ContactImportResult = { created: number; updated: number; skipped: n
 /* messages */
 
 /** POST /api/inboxes/:id/messages: one message sent through an inbox; `status` moves accepted → sent → delivered → read, or failed. */
-export type SentMessage = {
-  id: number;
-  inbox_id: number;
-  contact_id: number | null;
-  to: string;
-  kind: "text" | "template";
-  template_name: string | null;
-  content: unknown;
-  wamid: string | null;
-  status: string;
-  error_code: number | null;
-  error_title: string | null;
-  created_at: string | null;
-  updated_at: string | null;
-};
+export type SentMessage = z.output<typeof messageView>;
 
 /** A status WhatsApp reported for a message. */
-export type SentMessageEvent = {
-  status: string;
-  occurred_at: string | null;
-  received_at: string | null;
-  error_code: number | null;
-  error_title: string | null;
-};
+export type SentMessageEvent = z.output<typeof eventView>;
 
 /** GET /api/inboxes/:id/messages/:messageId. */
 export type SentMessageDetail = SentMessage & { events: SentMessageEvent[] };

@@ -13,32 +13,13 @@ import { describe, idParam, validate } from "../lib/validate";
 import { sendOneMessage } from "../messages/send";
 import { requireAdmin } from "../middleware/auth";
 import { providerFor } from "../provider";
-import { providerErrorView, toProviderErrorView } from "../provider/error-view";
 import { syncTemplates, templateSnapshot } from "../templates/sync";
 import { assertTemplateValues } from "../templates/values";
+import { eventView, messageView, templateView } from "../views/messaging";
+import { providerErrorView, toProviderErrorView } from "../views/provider-error";
 import { forgetWebhookAuth } from "../webhooks/inbox-directory";
 
 const findInbox = (db: Db, workspaceId: number, id: number): Promise<Inbox> => findOwned(db, inboxes, id, workspaceId, "inbox");
-
-const variableView = z.object({
-  component: z.enum(["header", "body", "button"]),
-  button_index: z.number().optional(),
-  name: z.string(),
-  kind: z.string(),
-  example: z.string().optional(),
-});
-const templateView = z.object({
-  id: z.number(),
-  meta_id: z.string(),
-  name: z.string(),
-  language: z.string(),
-  status: z.string(),
-  category: z.string(),
-  parameter_format: z.enum(["positional", "named"]),
-  components: z.array(z.unknown()),
-  variables: z.array(variableView),
-  synced_at: z.string().nullable(),
-});
 
 export function toTemplateView(t: Template): z.infer<typeof templateView> {
   const variables = JSON.parse(t.variables) as TemplateVariable[];
@@ -56,28 +37,6 @@ export function toTemplateView(t: Template): z.infer<typeof templateView> {
   };
 }
 
-const eventView = z.object({
-  status: z.string(),
-  occurred_at: z.string().nullable(),
-  received_at: z.string().nullable(),
-  error_code: z.number().nullable(),
-  error_title: z.string().nullable(),
-});
-const messageView = z.object({
-  id: z.number(),
-  inbox_id: z.number(),
-  contact_id: z.number().nullable(),
-  to: z.string(),
-  kind: z.enum(["text", "template"]),
-  template_name: z.string().nullable(),
-  content: z.unknown(),
-  wamid: z.string().nullable(),
-  status: z.string(),
-  error_code: z.number().nullable(),
-  error_title: z.string().nullable(),
-  created_at: z.string().nullable(),
-  updated_at: z.string().nullable(),
-});
 const toMessageView = (m: Message): z.infer<typeof messageView> => ({
   id: m.id,
   inbox_id: m.inboxId,

@@ -4,7 +4,7 @@ import { type Inbox, type Template, templates } from "../db/schema";
 import { type MetaTemplate, parameterFormat, type TemplateSnapshot, type TemplateVariable, templateVariables } from "../domain/templates";
 import { ApiError } from "../lib/errors";
 import { providerFor } from "../provider";
-import { toProviderErrorView } from "../provider/error-view";
+import { toProviderErrorView } from "../views/provider-error";
 
 /** Pages followed at most in one template sync (100 templates a page). */
 const MAX_TEMPLATE_PAGES = 50;
