@@ -1,7 +1,7 @@
 /** Shapes the API answers with (see /api/openapi.json); those in worker/views/ derive from the API's own zod views. */
 import type { z } from "zod";
 import type { userView, workspaceView } from "../../worker/views/accounts";
-import type { CampaignView } from "../../worker/views/campaign";
+import type { CampaignView, RecipientView } from "../../worker/views/campaign";
 import type { contactView } from "../../worker/views/contact";
 import type { inboxView } from "../../worker/views/inbox";
 import type { labelView } from "../../worker/views/label";
@@ -96,22 +96,7 @@ export type LaunchPreview = {
   messaging_limit?: { warning?: string | null } & Record<string, unknown>;
 };
 
-export type Recipient = {
-  id: number;
-  phone: string;
-  name: string | null;
-  state: string;
-  variant: number | null;
-  error_code: number | null;
-  error_title: string | null;
-  error_details: string | null;
-  reason: string | null;
-  sent_at: string | null;
-  delivered_at: string | null;
-  read_at: string | null;
-  replied_at: string | null;
-  failed_at: string | null;
-};
+export type Recipient = RecipientView;
 
 export type SeriesPoint = { minute: string; sent: number; failed: number; delivered: number; read: number; replied: number };
 

@@ -1,3 +1,19 @@
+/** Where a campaign's recipient stands, from waiting to be released to replied (or never sent). */
+export const RECIPIENT_STATES = [
+  "pending",
+  "released",
+  "sending",
+  "sent",
+  "delivered",
+  "read",
+  "replied",
+  "failed",
+  "skipped",
+  "cancelled",
+  "unknown",
+] as const;
+export type RecipientState = (typeof RECIPIENT_STATES)[number];
+
 /**
  * How far a message has got, in the one order Herald tracks it by, for single messages and campaign
  * recipients alike: statuses only move it forward, `failed` yields to a later proof of delivery

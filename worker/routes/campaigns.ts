@@ -33,7 +33,7 @@ import { sendOneMessage } from "../messages/send";
 import { assertSocketOrigin } from "../middleware/auth";
 import { providerFor } from "../provider";
 import { assertTemplateValues } from "../templates/values";
-import { type CampaignView, campaignView } from "../views/campaign";
+import { type CampaignView, campaignView, type RecipientView, recipientView } from "../views/campaign";
 
 const MAX_TITLE_LENGTH = 200;
 const DELETABLE_STATUSES = CAMPAIGN_STATUSES.filter(isDeletable);
@@ -670,7 +670,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       tags: ["campaigns"],
       access: "user",
       responses: {
-        200: { description: "recipients", schema: z.object({ data: z.array(z.record(z.string(), z.unknown())), next_cursor: z.string().nullable() }) },
+        200: { description: "recipients", schema: z.object({ data: z.array(recipientView), next_cursor: z.string().nullable() }) },
       },
     }),
     validate("param", idParam),
@@ -808,20 +808,20 @@ const CSV_COLUMNS = [
 const msToIso = (v: unknown) => (typeof v === "number" ? new Date(v).toISOString() : null);
 
 /** A recipient as the API shows it: ISO timestamps, the content it received as JSON. */
-function toRecipientView(r: Record<string, string | number | null>): Record<string, unknown> {
+function toRecipientView(r: Record<string, string | number | null>): RecipientView {
   return {
-    id: r.id,
-    contact_id: r.contact_id,
-    phone: r.phone,
-    name: r.name,
-    state: r.state,
-    attempts: r.attempts,
-    variant: r.variant,
-    wamid: r.wamid,
-    error_code: r.error_code,
-    error_title: r.error_title,
-    error_details: r.error_details,
-    reason: r.reason,
+    id: r.id as number,
+    contact_id: r.contact_id as number | null,
+    phone: r.phone as string,
+    name: r.name as string | null,
+    state: r.state as RecipientView["state"],
+    attempts: r.attempts as number,
+    variant: r.variant as number | null,
+    wamid: r.wamid as string | null,
+    error_code: r.error_code as number | null,
+    error_title: r.error_title as string | null,
+    error_details: r.error_details as string | null,
+    reason: r.reason as string | null,
     content: typeof r.content === "string" ? (JSON.parse(r.content) as unknown) : null,
     sent_at: msToIso(r.sent_at),
     delivered_at: msToIso(r.delivered_at),

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { CAMPAIGN_STATUSES, OPERATOR_ACTIONS } from "../domain/campaign-lifecycle";
 import { audienceSchema, contentSchema, sendSettingsSchema } from "../domain/campaign-settings";
+import { RECIPIENT_STATES } from "../domain/delivery-status";
 
 /** Cumulative counters: a read message also counts as delivered and sent. */
 export const campaignProgressView = z.object({
@@ -50,3 +51,29 @@ export const campaignView = z.object({
 });
 
 export type CampaignView = z.output<typeof campaignView>;
+
+/** A campaign's recipient: its state, the error that failed it, the content it received. */
+export const recipientView = z.object({
+  id: z.number(),
+  contact_id: z.number().nullable(),
+  phone: z.string(),
+  name: z.string().nullable(),
+  state: z.enum(RECIPIENT_STATES),
+  attempts: z.number().int(),
+  /** The free-text variant it was given (0-based), or null for a template. */
+  variant: z.number().int().nullable(),
+  wamid: z.string().nullable(),
+  error_code: z.number().nullable(),
+  error_title: z.string().nullable(),
+  error_details: z.string().nullable(),
+  reason: z.string().nullable(),
+  content: z.unknown(),
+  sent_at: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+  read_at: z.string().nullable(),
+  replied_at: z.string().nullable(),
+  failed_at: z.string().nullable(),
+  updated_at: z.string().nullable(),
+});
+
+export type RecipientView = z.output<typeof recipientView>;

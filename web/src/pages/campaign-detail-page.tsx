@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
+import { RECIPIENT_STATES, type RecipientState } from "../../../worker/domain/delivery-status";
 import { api, messageOf } from "../api";
 import { Counters, campaignNote, Rates, Timing } from "../components/campaign-progress";
 import { CampaignSummary } from "../components/campaign-summary";
@@ -26,8 +27,6 @@ const MIN_SENDS_FOR_ADVICE = 10;
 const HIGH_FAILURES = 0.2;
 const RECIPIENTS_REFRESH_MS = 5_000;
 
-const RECIPIENT_STATES = ["pending", "released", "sending", "sent", "delivered", "read", "replied", "failed", "skipped", "cancelled", "unknown"] as const;
-type RecipientState = (typeof RECIPIENT_STATES)[number];
 /** A recipient's state in the UI's language; a state this page does not know is shown as the API names it. */
 const stateLabel = (s: string) => ((RECIPIENT_STATES as readonly string[]).includes(s) ? t(`campaigns.state.${s as RecipientState}`) : s);
 

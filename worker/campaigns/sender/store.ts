@@ -7,20 +7,9 @@ import { deliveryRank } from "../../domain/delivery-status";
  * the audience.
  */
 
-export const RECIPIENT_STATES = [
-  "pending",
-  "released",
-  "sending",
-  "sent",
-  "delivered",
-  "read",
-  "replied",
-  "failed",
-  "skipped",
-  "cancelled",
-  "unknown",
-] as const;
-export type RecipientState = (typeof RECIPIENT_STATES)[number];
+import { RECIPIENT_STATES, type RecipientState } from "../../domain/delivery-status";
+
+export { RECIPIENT_STATES, type RecipientState };
 
 /** Counter of the pending recipients waiting for the inbox's messaging limit. */
 const LIMIT_WAIT = "limit_wait";
