@@ -160,8 +160,7 @@ describe("failures before the request left", () => {
     const id = await createCampaign(w, templateCampaign(w));
     const held = await launchHeld(w, id, 2);
     const broken = {
-      idFromName: (name: string) => env.INBOX_LIMITER.idFromName(name),
-      get: () => ({
+      getByName: () => ({
         acquire: async () => {
           throw new Error("limiter unavailable");
         },

@@ -1,8 +1,8 @@
 /** Shapes the API answers with (see /api/openapi.json); those in worker/views/ derive from the API's own zod views. */
 import type { z } from "zod";
-import type { userView, workspaceView } from "../../worker/views/accounts";
+import type { sessionView, userView, workspaceView } from "../../worker/views/accounts";
 import type { CampaignView, RecipientView } from "../../worker/views/campaign";
-import type { contactView } from "../../worker/views/contact";
+import type { contactView, importResult, previewView } from "../../worker/views/contact";
 import type { inboxView } from "../../worker/views/inbox";
 import type { labelView } from "../../worker/views/label";
 import type { eventView, messageView, templateView, variableView } from "../../worker/views/messaging";
@@ -14,9 +14,9 @@ export type Role = User["role"];
 export type Workspace = z.output<typeof workspaceView>;
 
 /** What this deployment offers (the WhatsApp sandbox is for local use and trials). */
-export type Features = { sandbox: boolean };
+export type Features = Session["features"];
 
-export type Session = { user: User; workspace: Workspace; features?: Features };
+export type Session = z.output<typeof sessionView>;
 
 export type Label = z.output<typeof labelView>;
 
@@ -80,13 +80,7 @@ export type Template = z.output<typeof templateView>;
 
 export type Contact = z.output<typeof contactView>;
 
-export type AudiencePreview = {
-  total: number;
-  matched: number;
-  opted_out_excluded: number;
-  outside_window: number;
-  sample: Contact[];
-};
+export type AudiencePreview = z.output<typeof previewView>;
 
 export type LaunchPreview = {
   recipients: number;
@@ -133,7 +127,7 @@ export type ContactListPage = { data: ContactView[]; next_cursor: string | null 
 export type BulkLabelResult = { matched: number; changed: number };
 
 /** POST /api/contacts/import. */
-export type ContactImportResult = { created: number; updated: number; skipped: number; errors: { line: number; reason: string }[]; errors_truncated: boolean };
+export type ContactImportResult = z.output<typeof importResult>;
 
 /* messages */
 

@@ -9,20 +9,12 @@ import { contacts } from "../db/schema";
 import { labelSelection } from "../domain/campaign-settings";
 import type { AppEnv } from "../lib/context";
 import { describe, validate } from "../lib/validate";
-import { contactView } from "../views/contact";
+import { previewView } from "../views/contact";
 
 export const audienceInput = z.object({
   labels: labelSelection.min(1, "pick at least one label"),
   match: z.enum(["any", "all"]).default("any"),
   exclude_labels: labelSelection.default([]),
-});
-
-const previewView = z.object({
-  total: z.number().describe("contacts that would receive the campaign"),
-  matched: z.number().describe("contacts matching the labels, before opt-outs are removed"),
-  opted_out_excluded: z.number(),
-  outside_window: z.number().describe("of total, contacts with no inbound message in the last 24 hours: only a template reaches them"),
-  sample: z.array(contactView),
 });
 
 const SAMPLE_SIZE = 10;

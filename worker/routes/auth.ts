@@ -11,7 +11,7 @@ import { ApiError } from "../lib/errors";
 import { clearFailures, lockedFor, recordFailure, throttleKeys } from "../lib/login-throttle";
 import { endSession, startSession } from "../lib/sessions";
 import { describe, validate } from "../lib/validate";
-import { userView, workspaceView } from "../views/accounts";
+import { sessionView } from "../views/accounts";
 
 const setupInput = z.object({
   workspace_name: z.string().trim().min(1, "is required").max(100),
@@ -26,13 +26,6 @@ const setupInput = z.object({
 });
 
 const loginInput = z.object({ email, password: z.string().min(1, "is required").max(200) });
-
-const sessionView = z.object({
-  user: userView,
-  workspace: workspaceView,
-  /** What this deployment offers, so a UI shows only what works. */
-  features: z.object({ sandbox: z.boolean().describe("the WhatsApp sandbox is served (SANDBOX_ENABLED)") }),
-});
 
 const featuresOf = (env: Env): z.infer<typeof sessionView>["features"] => ({ sandbox: sandboxEnabled(env) });
 const setupView = sessionView.extend({

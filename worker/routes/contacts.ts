@@ -17,7 +17,7 @@ import { pieces, spoolBody } from "../lib/body-spool";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
-import { contactView } from "../views/contact";
+import { contactView, importResult } from "../views/contact";
 
 const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 const MAX_REPORTED_ERRORS = 10_000;
@@ -166,14 +166,6 @@ const bulkLabelInput = z
       ctx.addIssue({ code: "custom", path: ["contact_ids"], message: "give either contact_ids or filter, not both" });
     }
   });
-
-const importResult = z.object({
-  created: z.number(),
-  updated: z.number(),
-  skipped: z.number(),
-  errors: z.array(z.object({ line: z.number(), reason: z.string() })),
-  errors_truncated: z.boolean(),
-});
 
 async function normalizeOrThrow(db: Db, workspaceId: number, raw: string): Promise<string> {
   const result = normalizePhone(raw, await workspaceCountry(db, workspaceId));

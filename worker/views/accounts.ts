@@ -16,3 +16,11 @@ export const workspaceView = z.object({
   opt_out_keywords: z.array(z.string()),
   attribution_window_hours: z.number(),
 });
+
+/** Who is signed in, in which workspace, and what this deployment offers. */
+export const sessionView = z.object({
+  user: userView,
+  workspace: workspaceView,
+  /** What this deployment offers, so a UI shows only what works. */
+  features: z.object({ sandbox: z.boolean().describe("the WhatsApp sandbox is served (SANDBOX_ENABLED)") }),
+});

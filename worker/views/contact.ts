@@ -14,3 +14,21 @@ export const contactView = z.object({
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),
 });
+
+/** What an audience would reach: counts and a sample. */
+export const previewView = z.object({
+  total: z.number().describe("contacts that would receive the campaign"),
+  matched: z.number().describe("contacts matching the labels, before opt-outs are removed"),
+  opted_out_excluded: z.number(),
+  outside_window: z.number().describe("of total, contacts with no inbound message in the last 24 hours: only a template reaches them"),
+  sample: z.array(contactView),
+});
+
+/** What a CSV import did, with each refused line and why. */
+export const importResult = z.object({
+  created: z.number(),
+  updated: z.number(),
+  skipped: z.number(),
+  errors: z.array(z.object({ line: z.number(), reason: z.string() })),
+  errors_truncated: z.boolean(),
+});

@@ -28,7 +28,7 @@ export async function loadAuth(): Promise<void> {
   auth.value = { status: "loading" };
   try {
     const me = await api.get<Session>("/api/auth/me");
-    auth.value = { status: "signed-in", session: { user: me.user, workspace: me.workspace, ...(me.features ? { features: me.features } : {}) } };
+    auth.value = { status: "signed-in", session: { user: me.user, workspace: me.workspace, features: me.features } };
     return;
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 401)) {
