@@ -1,11 +1,11 @@
 /** Shapes the API answers with (see /api/openapi.json); those in worker/views/ derive from the API's own zod views. */
 import type { z } from "zod";
 import type { sessionView, userView, workspaceView } from "../../worker/views/accounts";
-import type { CampaignView, RecipientView } from "../../worker/views/campaign";
-import type { contactView, importResult, previewView } from "../../worker/views/contact";
-import type { inboxView } from "../../worker/views/inbox";
+import type { CampaignView, failureGroupView, LiveProgressView, launchPreviewView, RecipientView, seriesPointView } from "../../worker/views/campaign";
+import type { bulkLabelResultView, contactView, importResult, previewView } from "../../worker/views/contact";
+import type { connectionCheckView, inboxView } from "../../worker/views/inbox";
 import type { labelView } from "../../worker/views/label";
-import type { eventView, messageView, templateView, variableView } from "../../worker/views/messaging";
+import type { eventView, messageView, templateSyncView, templateView, variableView } from "../../worker/views/messaging";
 import type { providerErrorView } from "../../worker/views/provider-error";
 
 export type User = z.output<typeof userView>;
@@ -28,14 +28,7 @@ export type CampaignStatus = CampaignView["status"];
 export type CampaignProgress = CampaignView["progress"];
 
 /** A message of GET /api/campaigns/:id/live. */
-export type LiveProgress = {
-  type: "progress";
-  status: CampaignStatus;
-  reason: string | null;
-  note?: string | null;
-  preparing?: boolean;
-  progress: CampaignProgress;
-};
+export type LiveProgress = LiveProgressView;
 
 /** Operator actions the server allows on a campaign now (from the lifecycle rules). */
 export type CampaignOperatorAction = CampaignView["actions"][number];
@@ -82,19 +75,13 @@ export type Contact = z.output<typeof contactView>;
 
 export type AudiencePreview = z.output<typeof previewView>;
 
-export type LaunchPreview = {
-  recipients: number;
-  skipped_outside_window: number;
-  outside_window: number;
-  missing_values: { affected: number; byVariable: Record<string, number>; examples: { phone: string; missing: string[] }[] } | null;
-  messaging_limit?: { warning?: string | null } & Record<string, unknown>;
-};
+export type LaunchPreview = z.output<typeof launchPreviewView>;
 
 export type Recipient = RecipientView;
 
-export type SeriesPoint = { minute: string; sent: number; failed: number; delivered: number; read: number; replied: number };
+export type SeriesPoint = z.output<typeof seriesPointView>;
 
-export type FailureGroup = { error_code: number | null; error_title: string | null; count: number; policy: string; meaning: string; advice: string };
+export type FailureGroup = z.output<typeof failureGroupView>;
 
 /** GET /api/inboxes[/:id]: an inbox as the API shows it (secrets never; the verify token to admins only). */
 
@@ -102,18 +89,10 @@ export type FailureGroup = { error_code: number | null; error_title: string | nu
 export type ProviderErrorView = z.output<typeof providerErrorView>;
 
 /** POST /api/inboxes/:id/test. */
-export type ConnectionCheck = {
-  ok: boolean;
-  display_phone_number?: string;
-  verified_name?: string;
-  quality_rating?: string;
-  messaging_limit_tier?: string;
-  throughput_level?: string;
-  error?: ProviderErrorView;
-};
+export type ConnectionCheck = z.output<typeof connectionCheckView>;
 
 /** POST /api/inboxes/:id/templates/sync. */
-export type TemplateSyncResult = { synced: number; removed: number };
+export type TemplateSyncResult = z.output<typeof templateSyncView>;
 
 /* contacts */
 
@@ -124,7 +103,7 @@ export type ContactView = Contact;
 export type ContactListPage = { data: ContactView[]; next_cursor: string | null };
 
 /** POST /api/contacts/labels. */
-export type BulkLabelResult = { matched: number; changed: number };
+export type BulkLabelResult = z.output<typeof bulkLabelResultView>;
 
 /** POST /api/contacts/import. */
 export type ContactImportResult = z.output<typeof importResult>;

@@ -13,6 +13,7 @@ import {
   retryDelayMs,
 } from "../domain/campaign-pacing";
 import { deliveryRank } from "../domain/delivery-status";
+import type { LiveProgressView } from "../views/campaign";
 import { type AudienceContact, audiencePage } from "./audience";
 import { launchScheduled } from "./launch";
 import { progressView } from "./progress";
@@ -727,7 +728,7 @@ export class CampaignSender extends DurableObject<Env> {
   private liveMessage(catalogStatus?: CampaignStatus): string {
     const p = this.progress();
     const status = p.status === "draft" && catalogStatus ? catalogStatus : p.status;
-    return JSON.stringify({
+    const message: LiveProgressView = {
       type: "progress",
       status,
       reason: p.reason,
@@ -736,7 +737,8 @@ export class CampaignSender extends DurableObject<Env> {
       total: p.total,
       states: p.states,
       progress: progressView(p.total, p.states),
-    });
+    };
+    return JSON.stringify(message);
   }
 
   // ---- delivery tracking ------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { z } from "zod";
 import { createDb, type Db, getOwned } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { type Campaign, campaigns, type Inbox, inboxes, templates } from "../db/schema";
@@ -8,6 +9,7 @@ import { tierLimit } from "../domain/messaging-limit";
 import { ApiError } from "../lib/errors";
 import { limiterOf, senderOf } from "../lib/objects";
 import { templateSnapshot } from "../templates/sync";
+import type { messagingLimitView } from "../views/campaign";
 import { type AudienceCheck, checkAudience, MAX_AUDIENCE, serviceWindowStart } from "./audience";
 import type { CampaignConfig, Progress } from "./campaign-sender";
 
@@ -147,7 +149,7 @@ export async function launchScheduled(env: Env, campaignId: number): Promise<boo
   }
 }
 
-export type MessagingLimit = { tier: string; limit: number | null; used: number; remaining: number | null; warning: string | null };
+export type MessagingLimit = z.output<typeof messagingLimitView>;
 
 /** How much of the inbox's messaging limit is left, and a warning when the audience needs more. */
 export async function messagingLimit(env: Env, inbox: Inbox, outsideWindow: number): Promise<MessagingLimit> {

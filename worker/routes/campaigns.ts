@@ -33,7 +33,7 @@ import { sendOneMessage } from "../messages/send";
 import { assertSocketOrigin } from "../middleware/auth";
 import { providerFor } from "../provider";
 import { assertTemplateValues } from "../templates/values";
-import { type CampaignView, campaignView, type RecipientView, recipientView } from "../views/campaign";
+import { type CampaignView, campaignView, failureGroupView, launchPreviewView, type RecipientView, recipientView, seriesPointView } from "../views/campaign";
 
 const MAX_TITLE_LENGTH = 200;
 const DELETABLE_STATUSES = CAMPAIGN_STATUSES.filter(isDeletable);
@@ -416,13 +416,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       responses: {
         200: {
           description: "launch preview",
-          schema: z.object({
-            recipients: z.number(),
-            skipped_outside_window: z.number(),
-            outside_window: z.number(),
-            missing_values: z.unknown(),
-            messaging_limit: z.unknown().optional(),
-          }),
+          schema: launchPreviewView,
         },
       },
     }),
@@ -698,7 +692,7 @@ export const campaignRoutes = new Hono<AppEnv>()
         200: {
           description: "series",
           schema: z.object({
-            data: z.array(z.object({ minute: z.string(), sent: z.number(), failed: z.number(), delivered: z.number(), read: z.number(), replied: z.number() })),
+            data: z.array(seriesPointView),
           }),
         },
       },
@@ -720,18 +714,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       responses: {
         200: {
           description: "failures by error code",
-          schema: z.object({
-            data: z.array(
-              z.object({
-                error_code: z.number().nullable(),
-                error_title: z.string().nullable(),
-                count: z.number(),
-                policy: z.string().describe("what Herald does on this error"),
-                meaning: z.string(),
-                advice: z.string().describe("what the operator can do"),
-              }),
-            ),
-          }),
+          schema: z.object({ data: z.array(failureGroupView) }),
         },
       },
     }),

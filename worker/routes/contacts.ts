@@ -17,7 +17,7 @@ import { pieces, spoolBody } from "../lib/body-spool";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { describe, idParam, validate } from "../lib/validate";
-import { contactView, importResult } from "../views/contact";
+import { bulkLabelResultView, contactView, importResult } from "../views/contact";
 
 const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 const MAX_REPORTED_ERRORS = 10_000;
@@ -286,7 +286,7 @@ export const contactRoutes = new Hono<AppEnv>()
       responses: {
         200: {
           description: "contacts concerned, and how many of them gained (add) or lost (remove) at least one label",
-          schema: z.object({ matched: z.number(), changed: z.number() }),
+          schema: bulkLabelResultView,
         },
       },
     }),

@@ -15,8 +15,9 @@ import { requireAdmin } from "../middleware/auth";
 import { providerFor } from "../provider";
 import { syncTemplates, templateSnapshot } from "../templates/sync";
 import { assertTemplateValues } from "../templates/values";
-import { eventView, messageView, templateView } from "../views/messaging";
-import { providerErrorView, toProviderErrorView } from "../views/provider-error";
+import { connectionCheckView } from "../views/inbox";
+import { eventView, messageView, templateSyncView, templateView } from "../views/messaging";
+import { toProviderErrorView } from "../views/provider-error";
 import { forgetWebhookAuth } from "../webhooks/inbox-directory";
 
 const findInbox = (db: Db, workspaceId: number, id: number): Promise<Inbox> => findOwned(db, inboxes, id, workspaceId, "inbox");
@@ -96,15 +97,7 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
       responses: {
         200: {
           description: "the check's outcome",
-          schema: z.object({
-            ok: z.boolean(),
-            display_phone_number: z.string().optional(),
-            verified_name: z.string().optional(),
-            quality_rating: z.string().optional(),
-            messaging_limit_tier: z.string().optional(),
-            throughput_level: z.string().optional(),
-            error: providerErrorView.optional(),
-          }),
+          schema: connectionCheckView,
         },
       },
     }),
@@ -140,7 +133,7 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
       summary: "Pull every page of the inbox's message templates from its WhatsApp Business Account into Herald",
       tags: ["templates"],
       access: "user",
-      responses: { 200: { description: "what changed", schema: z.object({ synced: z.number(), removed: z.number() }) } },
+      responses: { 200: { description: "what changed", schema: templateSyncView } },
     }),
     validate("param", idParam),
     async (c) => {

@@ -77,3 +77,57 @@ export const recipientView = z.object({
 });
 
 export type RecipientView = z.output<typeof recipientView>;
+
+/** How much of the number's messaging limit is left today (limit and remaining null: unlimited). */
+export const messagingLimitView = z.object({
+  tier: z.string(),
+  limit: z.number().nullable(),
+  used: z.number(),
+  remaining: z.number().nullable(),
+  warning: z.string().nullable(),
+});
+
+/** What launching now would do. */
+export const launchPreviewView = z.object({
+  recipients: z.number(),
+  skipped_outside_window: z.number(),
+  /** Template recipients who have not written in 24 h: each counts against the inbox's messaging limit. */
+  outside_window: z.number(),
+  /** Contacts lacking a variable's value, with the first few of them. */
+  missing_values: z.object({ affected: z.number(), examples: z.array(z.object({ phone: z.string(), missing: z.array(z.string()) })) }),
+  messaging_limit: messagingLimitView.optional(),
+});
+
+/** One minute of a campaign's sending. */
+export const seriesPointView = z.object({
+  minute: z.string(),
+  sent: z.number(),
+  failed: z.number(),
+  delivered: z.number(),
+  read: z.number(),
+  replied: z.number(),
+});
+
+/** Failed recipients with one error code, with what it means and what to do. */
+export const failureGroupView = z.object({
+  error_code: z.number().nullable(),
+  error_title: z.string().nullable(),
+  count: z.number(),
+  policy: z.string().describe("what Herald does on this error"),
+  meaning: z.string(),
+  advice: z.string().describe("what the operator can do"),
+});
+
+/** A message of the live WebSocket (`GET /api/campaigns/:id/live`): the campaign's state after a change. */
+export const liveProgressView = z.object({
+  type: z.literal("progress"),
+  status: z.enum(CAMPAIGN_STATUSES),
+  reason: z.string().nullable(),
+  note: z.string().nullable(),
+  preparing: z.boolean(),
+  total: z.number().int(),
+  states: z.record(z.enum(RECIPIENT_STATES), z.number().int()),
+  progress: campaignProgressView,
+});
+
+export type LiveProgressView = z.output<typeof liveProgressView>;

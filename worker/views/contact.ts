@@ -32,3 +32,6 @@ export const importResult = z.object({
   errors: z.array(z.object({ line: z.number(), reason: z.string() })),
   errors_truncated: z.boolean(),
 });
+
+/** What a bulk label change did: contacts matched, and those whose labels changed. */
+export const bulkLabelResultView = z.object({ matched: z.number(), changed: z.number() });

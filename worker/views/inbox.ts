@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MESSAGING_LIMIT_TIERS } from "../domain/messaging-limit";
+import { providerErrorView } from "./provider-error";
 
 /** What the API shows of an inbox: never its secrets, only whether they are set. */
 export const inboxView = z.object({
@@ -19,4 +20,15 @@ export const inboxView = z.object({
   verify_token: z.string().optional().describe("shown to admins only"),
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),
+});
+
+/** What a connection test found: the number as Meta knows it, or Meta's refusal. */
+export const connectionCheckView = z.object({
+  ok: z.boolean(),
+  display_phone_number: z.string().optional(),
+  verified_name: z.string().optional(),
+  quality_rating: z.string().optional(),
+  messaging_limit_tier: z.string().optional(),
+  throughput_level: z.string().optional(),
+  error: providerErrorView.optional(),
 });

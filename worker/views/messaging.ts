@@ -44,3 +44,6 @@ export const messageView = z.object({
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),
 });
+
+/** What a template sync changed. */
+export const templateSyncView = z.object({ synced: z.number(), removed: z.number() });

@@ -128,13 +128,12 @@ export function ReviewStep({
 
   const warnings: string[] = [];
   if (preview) {
-    const limit = preview.messaging_limit as { warning?: string | null } | undefined;
-    if (limit?.warning) warnings.push(limit.warning);
+    if (preview.messaging_limit?.warning) warnings.push(preview.messaging_limit.warning);
     if (preview.skipped_outside_window > 0) {
       warnings.push(tn("campaigns.review.skipped", preview.skipped_outside_window));
     }
     const missing = preview.missing_values;
-    if (missing && missing.affected > 0) {
+    if (missing.affected > 0) {
       const who = missing.examples.map((x) => `${x.phone} (${x.missing.join(", ")})`).join("; ");
       warnings.push(tn("campaigns.review.missing", missing.affected, { examples: who }));
     }
