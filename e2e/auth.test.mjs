@@ -1,7 +1,7 @@
 // First run, sign-out / sign-in, labels and the session cookie, in a real browser against a
 // fresh Herald (see e2e/run.mjs). The steps run in order and share one browser page.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { startLocalServer } from "../scripts/local-server.mjs";
 import { at, launchBrowser, pageWatch } from "./browser.mjs";
 import { admin } from "./fixtures.mjs";
@@ -183,6 +183,7 @@ describe("signing up, in and out", () => {
     }
   });
 
+  watch.explainFailures(afterEach);
   watch.itFoundNoProblems(it);
 });
 
@@ -265,5 +266,6 @@ describe("first-run setup of a deployment", () => {
     await page.getByRole("heading", { name: "Welcome, Owner" }).waitFor();
   });
 
+  watch.explainFailures(afterEach);
   watch.itFoundNoProblems(it);
 });

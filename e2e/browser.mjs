@@ -48,10 +48,12 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/
 export function pageWatch(prefix) {
   const problems = { pageErrors: [], consoleErrors: [], axeFindings: [] };
   let shots = 0;
+  const pages = [];
   return {
     problems,
     /** Collects `page`'s uncaught and console errors; returns it. */
     page(page) {
+      pages.push(page);
       page.on("pageerror", (error) => problems.pageErrors.push(error));
       page.on("console", (message) => {
         if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.consoleErrors.push(message.text());
@@ -77,6 +79,33 @@ export function pageWatch(prefix) {
     },
     /** Whether the page is no wider than the window (nothing to scroll sideways). */
     fits: (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    /**
+     * After a test that failed, prints what each open page showed (address, headings, alerts,
+     * field errors, the focused element) and saves a screenshot, `<prefix>-failed-<test>.png`.
+     */
+    explainFailures(afterEach) {
+      afterEach(async (t) => {
+        if (t.passed) return;
+        for (const [i, page] of pages.entries()) {
+          if (page.isClosed()) continue;
+          const slug = t.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+          await page.screenshot({ path: path.join(screensDir, `${prefix}-failed-${slug}-${i}.png`), fullPage: true }).catch(() => {});
+          const seen = await page
+            .evaluate(() => {
+              const texts = (selector) => [...document.querySelectorAll(selector)].map((e) => e.textContent.trim()).filter(Boolean);
+              const focused = document.activeElement;
+              return {
+                url: location.href,
+                headings: texts("h1, h2, h3"),
+                alerts: texts("[role=alert], .form-error, .field-error, [role=status]"),
+                focused: focused ? `${focused.tagName.toLowerCase()} ${focused.getAttribute("name") ?? ""} "${focused.textContent.trim().slice(0, 60)}"` : null,
+              };
+            })
+            .catch((error) => ({ error: String(error) }));
+          console.log(`page ${i} after the failure of "${t.name}": ${JSON.stringify(seen)}`);
+        }
+      });
+    },
     /** Registers the file's closing checks: no axe finding, no uncaught or console error. */
     itFoundNoProblems(it) {
       it("passes axe-core's WCAG 2.1 AA checks on every screen shown", () => assert.deepEqual(problems.axeFindings, []));

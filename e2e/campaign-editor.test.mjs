@@ -6,7 +6,7 @@
 // through the API, as Meta's side of the world. Screenshots of every screen go to a folder the
 // run prints.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { at, launchBrowser, pageWatch, screensDir } from "./browser.mjs";
 import { apiOf, signInAsAdmin } from "./fixtures.mjs";
 
@@ -509,5 +509,6 @@ describe("campaign editor and campaign page", () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  watch.explainFailures(afterEach);
   watch.itFoundNoProblems(it);
 });

@@ -6,7 +6,7 @@
 // screen go to e2e/artifacts/screens/contacts-*.png.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { at, launchBrowser, pageWatch, screensDir } from "./browser.mjs";
 import { apiOf, signInAsAdmin } from "./fixtures.mjs";
 
@@ -343,5 +343,6 @@ describe("contacts, import and labels pages", () => {
     }
   });
 
+  watch.explainFailures(afterEach);
   watch.itFoundNoProblems(it);
 });

@@ -5,7 +5,7 @@
 // templates synced and previewed, what an operator sees, deleting with confirmation, Portuguese,
 // phone width. The API is used only to create the operator and to check results.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { at, baseUrl, launchBrowser, pageWatch, screensDir } from "./browser.mjs";
 import { apiOf, signInAsAdmin } from "./fixtures.mjs";
 
@@ -364,5 +364,6 @@ describe("inboxes and templates", () => {
     }
   });
 
+  watch.explainFailures(afterEach);
   watch.itFoundNoProblems(it);
 });

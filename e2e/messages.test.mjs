@@ -5,7 +5,7 @@
 // Portuguese; phone width. The API only sets up Meta's side (the demo number and its sandbox
 // scenario) and checks results. Screenshots of every screen go to e2e/artifacts/screens/messages-*.png.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { at, launchBrowser, pageWatch, screensDir } from "./browser.mjs";
 import { apiOf, signInAsAdmin } from "./fixtures.mjs";
 
@@ -316,5 +316,6 @@ describe("sending one message from the Contacts page", () => {
     }
   });
 
+  watch.explainFailures(afterEach);
   watch.itFoundNoProblems(it);
 });

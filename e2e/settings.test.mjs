@@ -6,7 +6,7 @@
 // width. Only Meta's side (the demo's sandbox number, its scenario) and the campaign being
 // watched are set up through the API. Screenshots of every screen go to e2e/artifacts/screens.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { request as playwrightRequest } from "playwright-core";
 import { at, baseUrl, launchBrowser, pageWatch, screensDir } from "./browser.mjs";
 import { apiOf, signInAsAdmin } from "./fixtures.mjs";
@@ -506,5 +506,6 @@ describe("settings and the sandbox phone", () => {
     }
   });
 
+  watch.explainFailures(afterEach);
   watch.itFoundNoProblems(it);
 });
