@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             // A fixed test-only key; real deployments set HERALD_ENCRYPTION_KEY as a secret.
             HERALD_ENCRYPTION_KEY: "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTAwMDA=",
             SANDBOX_ENABLED: "true",
+            // Setup creates an empty workspace unless a test asks for the demo.
+            DEMO_ON_SETUP: "false",
             // Local development: first-run setup needs no SETUP_SECRET.
             HERALD_ENV: "development",
             // A host that does not exist, so tests can point a Cloud API inbox elsewhere than Meta.
@@ -25,6 +27,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
+      // Info-level structured lines (campaign transitions) are left out of the test output.
+      onConsoleLog: (log: string) => !log.startsWith('{"level":"info"'),
       setupFiles: ["./test/apply-migrations.ts"],
     },
   };

@@ -62,7 +62,13 @@ function stopper(child, cleanup) {
 }
 
 /** The variables of a throw-away server: a fresh encryption key, the sandbox on and local development (setup without a secret). */
-const localVars = (vars) => ({ HERALD_ENCRYPTION_KEY: randomBytes(32).toString("base64"), SANDBOX_ENABLED: "true", HERALD_ENV: "development", ...vars });
+const localVars = (vars) => ({
+  HERALD_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  SANDBOX_ENABLED: "true",
+  DEMO_ON_SETUP: "false",
+  HERALD_ENV: "development",
+  ...vars,
+});
 
 /**
  * Migrates a fresh local D1 (in a temporary directory unless `stateDir` is given), starts

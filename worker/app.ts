@@ -4,6 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import type { AppEnv } from "./lib/context";
 import { ApiError, type ErrorBody } from "./lib/errors";
+import { logEvent } from "./lib/log";
 import { buildOpenApi } from "./lib/openapi";
 import { describe } from "./lib/validate";
 import { csrfGuard, requireUser, withDb } from "./middleware/auth";
@@ -83,6 +84,6 @@ app.onError((error, c) => {
       error: { code, message: malformed ? "the request body is not valid JSON" : error.message || "bad request" },
     });
   }
-  console.error(`${c.req.method} ${c.req.path} failed`, error);
+  logEvent("error", "api.request_failed", { method: c.req.method, path: c.req.path, error });
   return errorResponse(500, { error: { code: "internal", message: "something went wrong; the error was logged" } });
 });

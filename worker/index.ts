@@ -5,6 +5,7 @@ import { consumeOutboundBatch } from "./campaigns/outbound-consumer";
 import { createDb } from "./db/client";
 import { consumeDeadLetters, isDeadLetterQueue } from "./dead-letters/consumer";
 import { resealLegacyInboxSecrets } from "./inboxes/secrets";
+import { logEvent } from "./lib/log";
 import { purgeLoginAttempts } from "./lib/login-throttle";
 import { connectLoopback } from "./lib/loopback";
 import { purgeExpiredSessions } from "./lib/sessions";
@@ -24,7 +25,7 @@ export default {
     if (batch.queue === "herald-webhooks") return consumeWebhookBatch(batch as MessageBatch<WebhookJob>, env);
     if (batch.queue === "herald-outbound") return consumeOutboundBatch(batch as MessageBatch<OutboundJob>, env, ctx);
     if (isDeadLetterQueue(batch.queue)) return consumeDeadLetters(batch, env);
-    console.error(`queue: no consumer for ${batch.queue}; retrying later`);
+    logEvent("error", "queue.no_consumer", { queue: batch.queue, message: "retrying later" });
     batch.retryAll({ delaySeconds: 60 });
   },
   async scheduled(_controller, env) {

@@ -6,7 +6,7 @@
  */
 import { createScheduledController, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CampaignSender } from "../../worker/campaigns/campaign-sender";
 import { CatalogSync } from "../../worker/campaigns/sender/catalog";
 import worker from "../../worker/index";
@@ -1055,10 +1055,20 @@ describe("auto-pause and campaign-level errors", () => {
     const undeliverable = w0.phones.filter((_, i) => i % 3 !== 2).map(digits);
     await setScenario(w0.admin, w0.inbox.id, { undeliverable });
     const id = await createCampaign(w0, templateCampaign(w0, { failure_window: 10, failure_threshold: 0.5 }));
+    const warnings = vi.spyOn(console, "warn");
+    const info = vi.spyOn(console, "log");
     await launch(w0, id);
     const paused = await drive(w0.admin, id, (c) => c.status !== "sending");
     expect(paused.status).toBe("paused");
     expect(paused.status_reason).toMatch(/^\d+ of the last 10 sends failed$/);
+    // Structured log lines carry the workspace and campaign: the transitions, and the automatic pause with its reason.
+    const lines = (spy: typeof warnings) => spy.mock.calls.flatMap(([text]) => (typeof text === "string" && text.startsWith("{") ? [JSON.parse(text)] : []));
+    const ids = { workspace_id: w0.admin.workspaceId, campaign_id: id };
+    expect(lines(warnings)).toContainEqual({ level: "warn", event: "campaign.auto_pause", ...ids, reason: paused.status_reason });
+    expect(lines(info)).toContainEqual(expect.objectContaining({ event: "campaign.transition", ...ids, from: "draft", to: "sending", action: "start" }));
+    expect(lines(info)).toContainEqual(expect.objectContaining({ event: "campaign.transition", ...ids, from: "sending", to: "paused", action: "pause" }));
+    warnings.mockRestore();
+    info.mockRestore();
     expect(paused.progress.pending).toBeGreaterThan(0);
     await expectAtMostOnce(w0);
     // The reason is also what the list shows once flushed.

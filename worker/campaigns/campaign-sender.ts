@@ -13,6 +13,7 @@ import {
   retryDelayMs,
 } from "../domain/campaign-pacing";
 import { deliveryRank } from "../domain/delivery-status";
+import { logEvent } from "../lib/log";
 import type { LiveProgressView } from "../views/campaign";
 import { type AudienceContact, audiencePage } from "./audience";
 import { launchScheduled } from "./launch";
@@ -121,10 +122,28 @@ export class CampaignSender extends DurableObject<Env> {
 
   /** Applies a lifecycle action; false (and nothing changes) when the lifecycle does not allow it now. */
   private move(action: CampaignAction, reason: string | null = null): boolean {
-    const next = transition(this.status(), action);
+    const from = this.status();
+    const next = transition(from, action);
     if (!next.ok) return false;
     this.setStatus(next.to, reason);
+    logEvent("info", "campaign.transition", { ...this.logIds(), from, to: next.to, action, reason });
     return true;
+  }
+
+  /** The workspace and campaign a log line of this object concerns. */
+  private logIds(): { workspace_id?: number; campaign_id?: number } {
+    const config = this.getConfig();
+    if (config) return { workspace_id: config.workspaceId, campaign_id: config.campaignId };
+    const id = this.store.getMeta<number>("campaign_id");
+    return id === null ? {} : { campaign_id: id };
+  }
+
+  /** Pauses or fails the campaign for a reason Herald found, and logs it as an automatic pause. */
+  private stopAutomatically(how: "pause" | "fail", reason: string): void {
+    const before = this.status();
+    if (how === "fail") this.failCampaign(reason);
+    else this.pauseNow(reason);
+    if (this.status() !== before) logEvent("warn", how === "fail" ? "campaign.auto_fail" : "campaign.auto_pause", { ...this.logIds(), reason });
   }
 
   /** True once the whole audience is frozen (and for an object launched before freezing moved here). */
@@ -184,7 +203,12 @@ export class CampaignSender extends DurableObject<Env> {
         } catch (error) {
           if (!open()) return;
           freeze.failures++;
-          console.error(`campaign ${config.campaignId}: reading the audience failed (${freeze.failures} in a row)`, error);
+          logEvent("error", "campaign.audience_read_failed", {
+            workspace_id: config.workspaceId,
+            campaign_id: config.campaignId,
+            failures_in_a_row: freeze.failures,
+            error,
+          });
           if (freeze.failures >= MAX_FREEZE_FAILURES) {
             await this.failLaunch(`the audience could not be read: ${error instanceof Error ? error.message : String(error)}`);
             return;
@@ -263,10 +287,7 @@ export class CampaignSender extends DurableObject<Env> {
 
   /** Pauses a sending campaign for a reason Herald found (e.g. its inbox cannot be used), without waiting. */
   async halt(reason: string): Promise<Progress> {
-    if (this.status() === "sending") {
-      this.pauseNow(reason);
-      console.warn(`campaign ${this.getConfig()?.campaignId}: paused: ${reason}`);
-    }
+    if (this.status() === "sending") this.stopAutomatically("pause", reason);
     await this.flush(true);
     return this.progress();
   }
@@ -626,16 +647,16 @@ export class CampaignSender extends DurableObject<Env> {
     if (this.status() === "sending") {
       if (campaignError) {
         const why = `WhatsApp refused the campaign: ${campaignError.title}${campaignError.code ? ` (${campaignError.code})` : ""}`;
-        if (campaignError.code !== undefined && FATAL_CODES.has(campaignError.code)) this.failCampaign(why);
-        else this.pauseNow(why);
+        this.stopAutomatically(campaignError.code !== undefined && FATAL_CODES.has(campaignError.code) ? "fail" : "pause", why);
       } else {
         const size = config.settings.failure_window;
         const window = new FailureWindow(
           size,
           this.store.recentOutcomes(size).map((failed) => (failed ? "failed" : "ok")),
         );
-        if (window.allFailed()) this.failCampaign(`every one of the last ${size} sends failed`);
-        else if (window.shouldPause(config.settings.failure_threshold)) this.pauseNow(`${window.failures()} of the last ${size} sends failed`);
+        if (window.allFailed()) this.stopAutomatically("fail", `every one of the last ${size} sends failed`);
+        else if (window.shouldPause(config.settings.failure_threshold))
+          this.stopAutomatically("pause", `${window.failures()} of the last ${size} sends failed`);
       }
     }
     this.finishIfDone();

@@ -1,6 +1,7 @@
 import { and, eq, inArray, lt } from "drizzle-orm";
 import { type Db, nowSeconds } from "../db/client";
 import { campaigns } from "../db/schema";
+import { logEvent } from "../lib/log";
 import { senderOf } from "../lib/objects";
 import { launchScheduled } from "./launch";
 
@@ -24,7 +25,7 @@ export async function runCampaignCron(env: Env, db: Db): Promise<{ started: numb
       try {
         if (await step(id)) done++;
       } catch (error) {
-        console.error(`cron: campaign ${id}: ${what} failed`, error);
+        logEvent("error", "cron.campaign_step_failed", { campaign_id: id, step: what, error });
       }
     }
     return done;

@@ -7,6 +7,7 @@ import { isFinal } from "../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
 import { tierLimit } from "../domain/messaging-limit";
 import { ApiError } from "../lib/errors";
+import { logEvent } from "../lib/log";
 import { limiterOf, senderOf } from "../lib/objects";
 import { templateSnapshot } from "../templates/sync";
 import type { messagingLimitView } from "../views/campaign";
@@ -112,7 +113,7 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
         .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, "sending")));
       throw error;
     }
-    console.error(`campaign ${campaign.id}: the launch answer was lost, but the campaign began`, error);
+    logEvent("warn", "campaign.launch_answer_lost", { workspace_id: campaign.workspaceId, campaign_id: campaign.id, message: "the campaign began", error });
     progress = { ...now, begun: true };
   }
   if (!progress.begun && isFinal(progress.status)) {
@@ -140,7 +141,7 @@ export async function launchScheduled(env: Env, campaignId: number): Promise<boo
     return true;
   } catch (error) {
     const reason = error instanceof ApiError ? error.message : "the launch failed; see the logs";
-    console.error(`scheduled campaign ${campaign.id} could not start`, error);
+    logEvent("error", "campaign.scheduled_launch_failed", { workspace_id: campaign.workspaceId, campaign_id: campaign.id, reason, error });
     await db
       .update(campaigns)
       .set({ status: "failed", statusReason: `could not start: ${reason}`, updatedAt: Math.floor(now / 1000) })

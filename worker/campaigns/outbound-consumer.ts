@@ -5,6 +5,7 @@ import { buildTemplateMessage, buildTextMessage } from "../domain/message-builde
 import { tierLimit } from "../domain/messaging-limit";
 import type { ProviderError, Result, SendAccepted, TemplateMessage, TextMessage, WhatsAppProvider } from "../domain/provider";
 import { type TemplateSnapshot, toTemplateMessage } from "../domain/templates";
+import { logEvent } from "../lib/log";
 import { limiterOf, senderOf } from "../lib/objects";
 import { providerFor } from "../provider";
 import { outsideServiceWindow } from "./audience";
@@ -92,7 +93,7 @@ export async function consumeOutboundBatch(batch: MessageBatch<OutboundJob>, env
         await sendJob(env, message.body, load);
         message.ack();
       } catch (error) {
-        console.error(`outbound: campaign ${message.body.campaignId}: a job failed; retrying`, error);
+        logEvent("error", "outbound.job_failed", { campaign_id: message.body.campaignId, inbox_id: message.body.inboxId, message: "retrying", error });
         message.retry({ delaySeconds: Math.min(2 ** message.attempts, 60) });
       }
     }),
@@ -132,7 +133,7 @@ async function sendJob(env: Env, job: OutboundJob, load: (inboxId: number) => Pr
     await report(stub, outcomes);
   } catch (error) {
     // Re-running the job would claim nothing and lose the outcomes: they go back to the queue on their own.
-    console.error(`outbound: campaign ${job.campaignId}: the report failed; queued again`, error);
+    logEvent("error", "outbound.report_failed", { campaign_id: job.campaignId, inbox_id: job.inboxId, message: "queued again", error });
     await env.OUTBOUND.send({ campaignId: job.campaignId, inboxId: job.inboxId, ids: [], report: outcomes }, { delaySeconds: 5 });
   }
 }
@@ -288,7 +289,7 @@ async function afterSend(
         .run();
     }
   } catch (error) {
-    console.error(`outbound: inbox ${inbox.id}: could not record the answer for ${grant.to}`, error);
+    logEvent("error", "outbound.answer_unrecorded", { workspace_id: inbox.workspaceId, inbox_id: inbox.id, error });
   }
 }
 

@@ -1,4 +1,5 @@
 import { type ImportError, type ImportRow, labelKey } from "../domain/contact-import";
+import { logEvent } from "../lib/log";
 import type { Db } from "./client";
 import { ensureLabels } from "./labels";
 
@@ -87,7 +88,7 @@ export function createContactWriter(db: Db, workspaceId: number, extraLabelIds: 
       outcome.updated += already;
       outcome.created += part.length - already;
     } catch (error) {
-      console.error(`contact import: a batch of ${part.length} rows (lines ${part[0]!.line}–${part.at(-1)!.line}) failed`, error);
+      logEvent("error", "contacts.import_batch_failed", { rows: part.length, first_line: part[0]!.line, last_line: part.at(-1)!.line, error });
       for (const r of part) outcome.failed.push({ line: r.line, reason: "not saved: the database refused this batch; import the file again" });
     }
   }

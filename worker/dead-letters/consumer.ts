@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Outcome } from "../campaigns/campaign-sender";
 import { parseEnvelopeText } from "../domain/webhook-envelope";
+import { logEvent } from "../lib/log";
 import { senderOf } from "../lib/objects";
 
 /** The dead-letter queues (wrangler.toml) and the queue whose messages each one receives. */
@@ -155,22 +156,19 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
         )
           .bind(queue, message.id, letter.workspaceId, letter.inboxId, letter.campaignId, letter.kind, letter.summary, body.text, body.truncated ? 1 : 0)
           .run();
-        console.error(
-          JSON.stringify({
-            event: "dead_letter",
-            queue,
-            from_queue: DEAD_LETTER_QUEUES[queue],
-            queue_message_id: message.id,
-            kind: letter.kind,
-            workspace_id: letter.workspaceId,
-            inbox_id: letter.inboxId,
-            campaign_id: letter.campaignId,
-            summary: letter.summary,
-          }),
-        );
+        logEvent("error", "dead_letter", {
+          queue,
+          from_queue: DEAD_LETTER_QUEUES[queue],
+          queue_message_id: message.id,
+          kind: letter.kind,
+          workspace_id: letter.workspaceId,
+          inbox_id: letter.inboxId,
+          campaign_id: letter.campaignId,
+          summary: letter.summary,
+        });
         message.ack();
       } catch (error) {
-        console.error(JSON.stringify({ event: "dead_letter_unrecorded", queue, queue_message_id: message.id, error: messageOf(error) }));
+        logEvent("error", "dead_letter.unrecorded", { queue, queue_message_id: message.id, error });
         message.retry({ delaySeconds: Math.min(2 ** message.attempts, 300) });
       }
     }),

@@ -3,6 +3,7 @@ import { batchAll, type Db } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
 import { decryptSecret, encryptSecret } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { logEvent } from "../lib/log";
 
 export type SecretField = "access_token" | "app_secret";
 
@@ -119,7 +120,11 @@ export async function resealLegacyInboxSecrets(env: Env, db: Db): Promise<{ rese
       const update = await inboxSecretUpdate(env, row, {}).catch(() => ({}) as Awaited<ReturnType<typeof inboxSecretUpdate>>);
       if (update.secretContext !== SECRET_CONTEXT) {
         unreadable++;
-        console.error(`inbox secrets: inbox ${row.id}'s secrets cannot be decrypted with HERALD_ENCRYPTION_KEY; left as they are`);
+        logEvent("error", "inbox.secrets_unreadable", {
+          workspace_id: row.workspaceId,
+          inbox_id: row.id,
+          message: "cannot be decrypted with HERALD_ENCRYPTION_KEY; left as they are",
+        });
         continue;
       }
       writes.push(

@@ -8,6 +8,7 @@ import { demoOnSetup, sandboxEnabled, setupSecret, setupSecretRequired } from ".
 import type { AppEnv } from "../lib/context";
 import { burnPasswordCheck, hashPassword, sha256Hex, timingSafeEqual, verifyPassword } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { logEvent } from "../lib/log";
 import { clearFailures, lockedFor, recordFailure, throttleKeys } from "../lib/login-throttle";
 import { endSession, startSession } from "../lib/sessions";
 import { describe, validate } from "../lib/validate";
@@ -122,7 +123,7 @@ export const authRoutes = new Hono<AppEnv>()
         return c.json({ ...answer, demo }, 201);
       } catch (error) {
         // The workspace exists either way; the demo can be loaded again from POST /api/demo.
-        console.error("setup: loading the demo failed", error);
+        logEvent("error", "setup.demo_failed", { error });
         return c.json({ ...answer, demo_error: (error as Error).message }, 201);
       }
     },

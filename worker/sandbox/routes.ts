@@ -6,6 +6,7 @@ import { campaigns, contacts, inboxes } from "../db/schema";
 import { sandboxEnabled } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
+import { logEvent } from "../lib/log";
 import { sandboxOf } from "../lib/objects";
 import { describe, idParam, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
@@ -98,7 +99,7 @@ export const sandboxGraphRoutes = new Hono<AppEnv>()
   })
   .all("*", unknownPath)
   .onError((error, c) => {
-    console.error(`sandbox ${c.req.method} ${c.req.path} failed`, error);
+    logEvent("error", "sandbox.request_failed", { method: c.req.method, path: c.req.path, error });
     return graphJson(c, metaError({ code: 1, status: 500, details: "The sandbox failed to handle this request; the error was logged." }));
   });
 

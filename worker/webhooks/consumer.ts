@@ -3,6 +3,7 @@ import { deliveryRank, deliveryRankSql } from "../domain/delivery-status";
 import { DEFAULT_OPT_OUT_KEYWORDS, isOptOut } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
 import { type InboundEvent, parseEnvelopeText, type StatusEvent, type TemplateStatusEvent, type WebhookEvent } from "../domain/webhook-envelope";
+import { logEvent } from "../lib/log";
 import { senderOf } from "../lib/objects";
 import type { WebhookJob } from "./job";
 
@@ -52,7 +53,7 @@ function eventsOf(job: WebhookJob): readonly WebhookEvent[] {
   if ("events" in job) return job.events;
   const parsed = parseEnvelopeText(job.body);
   if (parsed.ok) return parsed.events;
-  console.warn(`webhooks: inbox ${job.inboxId}: ignored a payload: ${parsed.reason}`);
+  logEvent("warn", "webhooks.payload_ignored", { workspace_id: job.workspaceId, inbox_id: job.inboxId, reason: parsed.reason });
   return [];
 }
 
@@ -148,17 +149,14 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
   const own = await campaignsOfInbox(env.DB, workspaceId, inboxId, named);
   for (const id of named) {
     if (own.has(id)) continue;
-    console.warn(
-      JSON.stringify({
-        event: "webhook_foreign_campaign",
-        message: "events naming a campaign that does not send from this inbox were ignored",
-        workspace_id: workspaceId,
-        inbox_id: inboxId,
-        campaign_id: id,
-        statuses: statuses.get(id)?.length ?? 0,
-        replies: replies.get(id)?.length ?? 0,
-      }),
-    );
+    logEvent("warn", "webhooks.foreign_campaign", {
+      message: "events naming a campaign that does not send from this inbox were ignored",
+      workspace_id: workspaceId,
+      inbox_id: inboxId,
+      campaign_id: id,
+      statuses: statuses.get(id)?.length ?? 0,
+      replies: replies.get(id)?.length ?? 0,
+    });
     statuses.delete(id);
     replies.delete(id);
   }
@@ -383,7 +381,7 @@ export async function consumeWebhookBatch(batch: MessageBatch<WebhookJob>, env: 
       batch.messages.map((m) => m.body.inboxId),
     );
   } catch (error) {
-    console.error(`webhooks: a batch of ${batch.messages.length} could not be read; retrying`, error);
+    logEvent("error", "webhooks.batch_unreadable", { jobs: batch.messages.length, message: "retrying", error });
     for (const message of batch.messages) retryLater(message);
     return;
   }
@@ -391,15 +389,12 @@ export async function consumeWebhookBatch(batch: MessageBatch<WebhookJob>, env: 
   for (const message of batch.messages) {
     const { inboxId, workspaceId } = message.body;
     if (live.get(inboxId) !== workspaceId) {
-      console.warn(
-        JSON.stringify({
-          event: "webhook_dropped",
-          message: "the inbox no longer exists",
-          workspace_id: workspaceId,
-          inbox_id: inboxId,
-          queue_message_id: message.id,
-        }),
-      );
+      logEvent("warn", "webhooks.job_dropped", {
+        message: "the inbox no longer exists",
+        workspace_id: workspaceId,
+        inbox_id: inboxId,
+        queue_message_id: message.id,
+      });
       message.ack();
       continue;
     }
@@ -415,7 +410,7 @@ export async function consumeWebhookBatch(batch: MessageBatch<WebhookJob>, env: 
       continue;
     } catch (error) {
       if (messages.length === 1) {
-        console.error(`webhooks: inbox ${inboxId}: a job failed; retrying`, error);
+        logEvent("error", "webhooks.job_failed", { inbox_id: inboxId, message: "retrying", error });
         retryLater(messages[0]!);
         continue;
       }
@@ -425,7 +420,7 @@ export async function consumeWebhookBatch(batch: MessageBatch<WebhookJob>, env: 
         await applyWebhookJobs([message.body], env);
         message.ack();
       } catch (error) {
-        console.error(`webhooks: inbox ${inboxId}: a job failed; retrying`, error);
+        logEvent("error", "webhooks.job_failed", { inbox_id: inboxId, message: "retrying", error });
         retryLater(message);
       }
     }

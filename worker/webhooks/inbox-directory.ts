@@ -2,6 +2,7 @@ import { eq, max } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { inboxes } from "../db/schema";
 import { inboxSecrets } from "../inboxes/secrets";
+import { logEvent } from "../lib/log";
 import { hmacKey } from "./signature";
 
 /** How long an inbox's credentials are kept per isolate (a rotated secret takes effect within it). */
@@ -73,7 +74,7 @@ class InboxDirectory {
       const { appSecret } = await inboxSecrets(env, inbox);
       key = appSecret ? await hmacKey(appSecret) : null;
     } catch (error) {
-      console.error(`webhooks: the app secret of inbox ${inboxId} cannot be decrypted`, error);
+      logEvent("error", "webhooks.app_secret_unreadable", { workspace_id: inbox.workspaceId, inbox_id: inboxId, error });
     }
     const auth = { workspaceId: inbox.workspaceId, verifyToken: inbox.verifyToken, key, at: Date.now() };
     this.known.set(inboxId, auth);

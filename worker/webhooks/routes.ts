@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { parseEnvelopeText } from "../domain/webhook-envelope";
 import type { AppEnv } from "../lib/context";
 import { timingSafeEqual } from "../lib/crypto";
+import { logEvent } from "../lib/log";
 import { webhookInboxes } from "./inbox-directory";
 import type { WebhookJob } from "./job";
 import { verifySignature } from "./signature";
@@ -102,7 +103,7 @@ export const webhookRoutes = new Hono<AppEnv>()
     const parsed = parseEnvelopeText(text);
     if (!parsed.ok) {
       // Signed by Meta but not a WhatsApp envelope: retrying would not help, so acknowledge it.
-      console.warn(`webhooks: inbox ${inboxId}: ignored a payload: ${parsed.reason}`);
+      logEvent("warn", "webhooks.payload_ignored", { inbox_id: inboxId, reason: parsed.reason });
       return plain("ignored", 200);
     }
     const jobs: { body: WebhookJob }[] = [];
