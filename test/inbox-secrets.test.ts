@@ -11,10 +11,12 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../worker/db/client";
 import { type Inbox, inboxes } from "../worker/db/schema";
 import { inboxInput, insertInbox } from "../worker/inboxes/connect";
-import { inboxSecrets } from "../worker/inboxes/secrets";
+import { inboxSecrets, previousInboxSecrets, SECRET_GRACE_S } from "../worker/inboxes/secrets";
 import worker from "../worker/index";
 import { decryptSecret, encryptSecret } from "../worker/lib/crypto";
-import { type Account, callJson, seedWorkspace } from "./helpers";
+import { forgetWebhookAuth } from "../worker/webhooks/inbox-directory";
+import { hmacKey, signBody } from "../worker/webhooks/signature";
+import { type Account, call, callJson, seedWorkspace } from "./helpers";
 
 const KEY = env.HERALD_ENCRYPTION_KEY;
 const db = createDb(env.DB);
@@ -145,5 +147,60 @@ describe("inbox secrets", () => {
     }
     const count = await env.DB.prepare("SELECT count(*) AS n FROM inboxes WHERE workspace_id = ?").bind(admin.workspaceId).first<{ n: number }>();
     expect(count!.n).toBe(0);
+  });
+});
+
+describe("rotating an inbox's secrets", () => {
+  const webhook = async (inboxId: number, secret: string) => {
+    const body = JSON.stringify({ object: "whatsapp_business_account", entry: [] });
+    return call(`/webhooks/whatsapp/${inboxId}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-hub-signature-256": await signBody(await hmacKey(secret), body) },
+    });
+  };
+  const patch = (admin: Account, id: number, json: Record<string, unknown>) => callJson(`/api/inboxes/${id}`, { method: "PATCH", json, auth: admin });
+
+  it("a webhook signed with the previous app secret is accepted during the grace period, not after it", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await cloudInbox(admin, "token-1", "secret-1");
+    expect((await webhook(inbox.id, "secret-1")).status).toBe(200);
+    await patch(admin, inbox.id, { app_secret: "secret-2" });
+    // Both are accepted while Meta and Herald switch over; nothing else is.
+    expect((await webhook(inbox.id, "secret-2")).status).toBe(200);
+    expect((await webhook(inbox.id, "secret-1")).status).toBe(200);
+    expect((await webhook(inbox.id, "secret-0")).status).toBe(401);
+    const rotated = await row(inbox.id);
+    expect(rotated.appSecretRotatedAt).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(await previousInboxSecrets(env, rotated)).toEqual({ accessToken: null, appSecret: "secret-1" });
+    // The stored value is sealed for this inbox like the current one, never in clear.
+    expect(rotated.previousAppSecretEnc).not.toContain("secret-1");
+
+    // Once the grace period is over, only the current secret is.
+    await env.DB.prepare("UPDATE inboxes SET app_secret_rotated_at = app_secret_rotated_at - ? WHERE id = ?")
+      .bind(SECRET_GRACE_S + 1, inbox.id)
+      .run();
+    forgetWebhookAuth(inbox.id);
+    expect((await webhook(inbox.id, "secret-1")).status).toBe(401);
+    expect((await webhook(inbox.id, "secret-2")).status).toBe(200);
+  });
+
+  it("keeps the access token it replaces for the grace period, and nothing when the value is the same or the host changes", async () => {
+    const admin = await seedWorkspace();
+    const inbox = await cloudInbox(admin, "token-1", "secret-1");
+    await patch(admin, inbox.id, { access_token: "token-1" });
+    expect((await row(inbox.id)).accessTokenRotatedAt).toBeNull();
+    await patch(admin, inbox.id, { access_token: "token-2" });
+    expect(await previousInboxSecrets(env, await row(inbox.id))).toEqual({ accessToken: "token-1", appSecret: null });
+    expect(await inboxSecrets(env, await row(inbox.id))).toEqual({ accessToken: "token-2", appSecret: "secret-1" });
+    // Another host gets new credentials and none of the old ones, previous included.
+    await patch(admin, inbox.id, { api_base_url: "https://graph.herald.test", access_token: "token-3", app_secret: "secret-3" });
+    const moved = await row(inbox.id);
+    expect(moved.previousAccessTokenEnc).toBeNull();
+    expect(moved.previousAppSecretEnc).toBeNull();
+    expect(await previousInboxSecrets(env, moved)).toEqual({ accessToken: null, appSecret: null });
+    // No secret, current or previous, is ever in an answer.
+    const view = await callJson(`/api/inboxes/${inbox.id}`, { auth: admin });
+    expect(JSON.stringify(view)).not.toMatch(/token-|secret-\d/);
   });
 });

@@ -43,7 +43,7 @@ const metaError = (code: number, extra: Record<string, unknown> = {}) => ({
   },
 });
 
-function provider(fetch: typeof globalThis.fetch, extra: { timeoutMs?: number; baseUrl?: string } = {}) {
+function provider(fetch: typeof globalThis.fetch, extra: { timeoutMs?: number; baseUrl?: string; previousAccessToken?: string | null } = {}) {
   return new CloudApiProvider({
     baseUrl: BASE,
     version: "v23.0",
@@ -329,5 +329,30 @@ describe("CloudApiProvider timeouts", () => {
     const fetch = (async () => new Response(new ReadableStream({ start() {} }), { status: 200 })) as typeof globalThis.fetch;
     const result = await provider(fetch, { timeoutMs: 50 }).sendText({ to: "1", body: "x" });
     expect(result).toMatchObject({ ok: false, error: { policy: "unknown", title: expect.stringContaining("timeout") } });
+  });
+
+  describe("a rotated access token", () => {
+    const OLD = "EAAG-old-token";
+    /** Meta's answer: the new token is not valid yet (190), the old one still is. */
+    const metaKnowsOnly = (token: string) => (request: Request) =>
+      request.headers.get("authorization") === `Bearer ${token}` ? json(sendSuccessSample) : json(metaError(190), 401);
+
+    it("a request refused for the new token is made once more with the previous one during its grace period", async () => {
+      const { fetch, requests } = fakeFetch(metaKnowsOnly(OLD));
+      const result = await provider(fetch, { previousAccessToken: OLD }).sendText({ to: "+5511987654321", body: "Hi" });
+      expect(result.ok).toBe(true);
+      expect(requests.map((r) => r.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${OLD}`]);
+    });
+
+    it("without a previous token, or for any other error, the refusal stands and nothing is repeated", async () => {
+      const alone = fakeFetch(metaKnowsOnly(OLD));
+      const refused = await provider(alone.fetch).sendText({ to: "+5511987654321", body: "Hi" });
+      expect(refused).toMatchObject({ ok: false, error: { code: 190 } });
+      expect(alone.requests).toHaveLength(1);
+      const other = fakeFetch(json(metaError(131026), 400));
+      const failed = await provider(other.fetch, { previousAccessToken: OLD }).sendText({ to: "+5511987654321", body: "Hi" });
+      expect(failed).toMatchObject({ ok: false, error: { code: 131026 } });
+      expect(other.requests).toHaveLength(1);
+    });
   });
 });

@@ -143,6 +143,12 @@ export const inboxes = sqliteTable(
     accessTokenEnc: text("access_token_enc"),
     /** AES-GCM ciphertext; never returned by the API. */
     appSecretEnc: text("app_secret_enc"),
+    /** The access token before the latest change (sealed as the current one), accepted until the grace period after `accessTokenRotatedAt` ends. */
+    previousAccessTokenEnc: text("previous_access_token_enc"),
+    accessTokenRotatedAt: integer("access_token_rotated_at"),
+    /** The app secret before the latest change (sealed as the current one), accepted until the grace period after `appSecretRotatedAt` ends. */
+    previousAppSecretEnc: text("previous_app_secret_enc"),
+    appSecretRotatedAt: integer("app_secret_rotated_at"),
     /**
      * The additional data both secrets are sealed with: 1 = workspace and field (rows from before
      * inbox ids were bound, re-encrypted by the cron trigger), 2 = workspace, inbox and field.

@@ -13,6 +13,21 @@ const LEGACY_CONTEXT = 1;
 export const SECRET_CONTEXT = 2;
 
 const COLUMN = { access_token: "accessTokenEnc", app_secret: "appSecretEnc" } as const satisfies Record<SecretField, keyof Inbox>;
+/** Where the value before the latest change is kept, and when it changed. */
+const PREVIOUS = { access_token: "previousAccessTokenEnc", app_secret: "previousAppSecretEnc" } as const satisfies Record<SecretField, keyof Inbox>;
+const ROTATED_AT = { access_token: "accessTokenRotatedAt", app_secret: "appSecretRotatedAt" } as const satisfies Record<SecretField, keyof Inbox>;
+
+/**
+ * How long an inbox's previous access token and app secret are still accepted after a change:
+ * webhooks Meta signed with the old app secret before the switch (Meta retries for days) and
+ * sends while a new token is not yet valid go through instead of failing.
+ */
+export const SECRET_GRACE_S = 24 * 3600;
+
+type SecretColumns = Pick<
+  Inbox,
+  "accessTokenEnc" | "appSecretEnc" | "secretContext" | "previousAccessTokenEnc" | "previousAppSecretEnc" | "accessTokenRotatedAt" | "appSecretRotatedAt"
+>;
 
 type Owner = Pick<Inbox, "id" | "workspaceId">;
 
@@ -31,10 +46,27 @@ async function seal(env: Env, version: number, inbox: Owner, field: SecretField,
   }
 }
 
-const open = (env: Env, inbox: Inbox, field: SecretField): Promise<string | null> => {
-  const value = inbox[COLUMN[field]];
-  return value ? decryptSecret(env.HERALD_ENCRYPTION_KEY, value, contextOf(inbox.secretContext, inbox, field)) : Promise.resolve(null);
-};
+const openSealed = (env: Env, inbox: Inbox, field: SecretField, value: string | null): Promise<string | null> =>
+  value ? decryptSecret(env.HERALD_ENCRYPTION_KEY, value, contextOf(inbox.secretContext, inbox, field)) : Promise.resolve(null);
+
+const open = (env: Env, inbox: Inbox, field: SecretField): Promise<string | null> => openSealed(env, inbox, field, inbox[COLUMN[field]]);
+
+/** The value before the latest change while its grace period lasts (null after it, or when it does not decrypt). */
+async function openPrevious(env: Env, inbox: Inbox, field: SecretField, nowS: number): Promise<string | null> {
+  const rotatedAt = inbox[ROTATED_AT[field]];
+  if (rotatedAt === null || nowS - rotatedAt > SECRET_GRACE_S) return null;
+  return openSealed(env, inbox, field, inbox[PREVIOUS[field]]).catch(() => null);
+}
+
+/**
+ * An inbox's previous access token and app secret while their grace period lasts (see
+ * SECRET_GRACE_S), for the webhook signature check and as the fallback of a refused token.
+ * @example const { appSecret } = await previousInboxSecrets(env, inbox)
+ */
+export async function previousInboxSecrets(env: Env, inbox: Inbox, now = Date.now()): Promise<{ accessToken: string | null; appSecret: string | null }> {
+  const nowS = Math.floor(now / 1000);
+  return { accessToken: await openPrevious(env, inbox, "access_token", nowS), appSecret: await openPrevious(env, inbox, "app_secret", nowS) };
+}
 
 /**
  * Decrypts an inbox's credentials for the provider adapter, the webhook signature check and the
@@ -64,12 +96,17 @@ export async function sealNewInboxSecrets(env: Env, inbox: Owner, given: Partial
  * sealed the old way, the stored ones re-encrypted under the current context. If a stored secret
  * the change keeps cannot be read (another key), the row stays as it is and the given secrets
  * are sealed the old way, so nothing that might still be readable is lost.
+ *
+ * A secret given with a new value keeps the one it replaces as the previous one, accepted for
+ * SECRET_GRACE_S from now (`keepPrevious: false` drops it instead: the inbox moved to another
+ * host, where the old credentials must never go).
  */
 export async function inboxSecretUpdate(
   env: Env,
   inbox: Inbox,
   given: Partial<Record<SecretField, string>>,
-): Promise<Partial<Pick<Inbox, "accessTokenEnc" | "appSecretEnc" | "secretContext">>> {
+  { keepPrevious = true, now = Date.now() }: { keepPrevious?: boolean; now?: number } = {},
+): Promise<Partial<SecretColumns>> {
   const fields = ["access_token", "app_secret"] as const;
   let version = inbox.secretContext;
   const plain: Partial<Record<SecretField, string | null>> = { ...given };
@@ -81,10 +118,18 @@ export async function inboxSecretUpdate(
       for (const field of fields) if (given[field] === undefined) delete plain[field];
     }
   }
-  const out: Partial<Pick<Inbox, "accessTokenEnc" | "appSecretEnc" | "secretContext">> = {};
+  const out: Partial<SecretColumns> = {};
   for (const field of fields) {
     const value = plain[field];
     if (value !== undefined) out[COLUMN[field]] = value === null ? null : await seal(env, version, inbox, field, value);
+    const replaced = given[field] === undefined ? undefined : await open(env, inbox, field).catch(() => null);
+    if (!keepPrevious) {
+      out[PREVIOUS[field]] = null;
+      out[ROTATED_AT[field]] = null;
+    } else if (replaced && replaced !== given[field]) {
+      out[PREVIOUS[field]] = await seal(env, version, inbox, field, replaced);
+      out[ROTATED_AT[field]] = Math.floor(now / 1000);
+    }
   }
   if (version !== inbox.secretContext) out.secretContext = version;
   return out;

@@ -11,12 +11,19 @@ export type CloudApiOptions = {
   phoneNumberId: string;
   wabaId: string;
   accessToken: string;
+  /**
+   * The token the inbox had before its latest change, while its grace period lasts: a request
+   * Meta refuses because the access token is invalid (code 190) is made again once with it.
+   */
+  previousAccessToken?: string | null;
   fetch?: typeof fetch;
   /** Per request, including reading the answer; 15 s by default. */
   timeoutMs?: number;
 };
 
 const DEFAULT_TIMEOUT_MS = 15_000;
+/** Meta's code for an access token that is invalid or expired: the request did nothing. */
+const INVALID_TOKEN = 190;
 
 // Meta's TIER_* names mapped to Herald's; TIER_50 numbers are still in the lowest (250) tier for Herald.
 const TIERS: Record<string, string> = {
@@ -49,6 +56,7 @@ export class CloudApiProvider implements WhatsAppProvider {
   readonly #phoneNumberId: string;
   readonly #wabaId: string;
   readonly #accessToken: string;
+  readonly #previousAccessToken: string | null;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
 
@@ -62,6 +70,7 @@ export class CloudApiProvider implements WhatsAppProvider {
     this.#phoneNumberId = encodeURIComponent(options.phoneNumberId);
     this.#wabaId = encodeURIComponent(options.wabaId);
     this.#accessToken = options.accessToken;
+    this.#previousAccessToken = options.previousAccessToken && options.previousAccessToken !== options.accessToken ? options.previousAccessToken : null;
     // Called unbound: workerd's fetch throws "Illegal invocation" when called as a method of another object.
     const f = options.fetch ?? globalThis.fetch;
     this.#fetch = (input, init) => f(input, init);
@@ -160,10 +169,20 @@ export class CloudApiProvider implements WhatsAppProvider {
     return { ok: true, value: accepted };
   }
 
-  /** One HTTP exchange: a 2xx JSON answer, or the error classified. */
+  /**
+   * One request: a 2xx JSON answer, or the error classified. Refused for an invalid access token
+   * (nothing was sent) while a previous token is in its grace period, it is made again with that one.
+   */
   async #request(method: "GET" | "POST", url: string, body?: unknown): Promise<Answer> {
+    const answer = await this.#exchange(this.#accessToken, method, url, body);
+    if (answer.ok || answer.error.code !== INVALID_TOKEN || this.#previousAccessToken === null) return answer;
+    return this.#exchange(this.#previousAccessToken, method, url, body);
+  }
+
+  /** One HTTP exchange with `token`. */
+  async #exchange(token: string, method: "GET" | "POST", url: string, body?: unknown): Promise<Answer> {
     const signal = AbortSignal.timeout(this.#timeoutMs);
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#accessToken}`, accept: "application/json" };
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
     let text: string;

@@ -1,7 +1,7 @@
 import type { Inbox } from "../db/schema";
 import { CLOUD_API_BASE_URL, cloudBaseUrlAllowed } from "../domain/api-base-url";
 import type { WhatsAppProvider } from "../domain/provider";
-import { inboxSecrets } from "../inboxes/secrets";
+import { inboxSecrets, previousInboxSecrets } from "../inboxes/secrets";
 import { extraApiBaseUrls, sandboxEnabled } from "../lib/config";
 import { ApiError } from "../lib/errors";
 import { loopbackFetch } from "../lib/loopback";
@@ -30,6 +30,7 @@ export async function providerFor(env: Env, inbox: Inbox, ctx: Pick<ExecutionCon
     throw new ApiError("not_configured", "the inbox's access token cannot be decrypted; enter it again (was HERALD_ENCRYPTION_KEY changed?)");
   }
   if (!accessToken) throw new ApiError("not_configured", "the inbox has no access token; add one first");
+  const previous = await previousInboxSecrets(env, inbox);
   try {
     return new CloudApiProvider({
       baseUrl: inbox.apiBaseUrl,
@@ -37,6 +38,7 @@ export async function providerFor(env: Env, inbox: Inbox, ctx: Pick<ExecutionCon
       phoneNumberId: inbox.phoneNumberId,
       wabaId: inbox.wabaId,
       accessToken,
+      previousAccessToken: previous.accessToken,
       fetch: inbox.provider === "sandbox" ? loopbackFetch(env, ctx) : undefined,
     });
   } catch (error) {

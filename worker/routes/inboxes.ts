@@ -101,11 +101,12 @@ export const inboxRoutes = new Hono<AppEnv>()
       const scope = and(eq(inboxes.id, id), eq(inboxes.workspaceId, workspaceId));
       const current = await db.select().from(inboxes).where(scope).get();
       if (!current) throw notFound("inbox", id);
+      const movesHost = input.api_base_url !== undefined && input.api_base_url !== current.apiBaseUrl.replace(/\/+$/, "");
       if (input.api_base_url !== undefined) {
         checkApiBaseUrl(c.env, current.provider, input.api_base_url);
         // The stored credentials were given for the old host: a new host gets new ones, or none
         // would be sent to it. Required here so the inbox is never left without them unnoticed.
-        if (current.provider === "cloud" && input.api_base_url !== current.apiBaseUrl.replace(/\/+$/, "")) {
+        if (current.provider === "cloud" && movesHost) {
           const missing = (["access_token", "app_secret"] as const).filter((field) => input[field] === undefined);
           if (missing.length) {
             const message = "is required when api_base_url changes: the stored one stays with the old host";
@@ -125,10 +126,16 @@ export const inboxRoutes = new Hono<AppEnv>()
             ...(input.phone_number_id === undefined ? {} : { phoneNumberId: input.phone_number_id }),
             ...(input.waba_id === undefined ? {} : { wabaId: input.waba_id }),
             ...(input.display_phone === undefined ? {} : { displayPhone: input.display_phone }),
-            ...(await inboxSecretUpdate(c.env, current, {
-              ...(input.access_token === undefined ? {} : { access_token: input.access_token }),
-              ...(input.app_secret === undefined ? {} : { app_secret: input.app_secret }),
-            })),
+            ...(await inboxSecretUpdate(
+              c.env,
+              current,
+              {
+                ...(input.access_token === undefined ? {} : { access_token: input.access_token }),
+                ...(input.app_secret === undefined ? {} : { app_secret: input.app_secret }),
+              },
+              // The old host's credentials are not kept: nothing may send them to the new one.
+              { keepPrevious: !movesHost },
+            )),
             ...(input.verify_token === undefined ? {} : { verifyToken: input.verify_token }),
             ...(input.api_base_url === undefined ? {} : { apiBaseUrl: input.api_base_url }),
             ...(input.api_version === undefined ? {} : { apiVersion: input.api_version }),

@@ -1,9 +1,9 @@
 import { eq, max } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { inboxes } from "../db/schema";
-import { inboxSecrets } from "../inboxes/secrets";
+import { inboxSecrets, previousInboxSecrets, SECRET_GRACE_S } from "../inboxes/secrets";
 import { logEvent } from "../lib/log";
-import { hmacKey } from "./signature";
+import { hmacKey, verifySignature } from "./signature";
 
 /** How long an inbox's credentials are kept per isolate (a rotated secret takes effect within it). */
 const CACHE_TTL_MS = 30_000;
@@ -17,7 +17,12 @@ const NEW_ID_RECHECK_MS = 5_000;
 const MISSING_TTL_MS = 10 * 60_000;
 const MISSING_MAX = 4_096;
 
-export type InboxAuth = { workspaceId: number; verifyToken: string; key: CryptoKey | null; at: number };
+/**
+ * What the webhook route needs of an inbox: its workspace, verify token, the HMAC key of its app
+ * secret and, while the grace period after a change of the app secret lasts (until
+ * `previousUntil`, epoch ms), the key of the one before.
+ */
+export type InboxAuth = { workspaceId: number; verifyToken: string; key: CryptoKey | null; previous: { key: CryptoKey; until: number } | null; at: number };
 /** An id found without an inbox: for good (at or below the highest id) or for now (above it). */
 type Missing = { at: number; forGood: boolean };
 
@@ -76,7 +81,12 @@ class InboxDirectory {
     } catch (error) {
       logEvent("error", "webhooks.app_secret_unreadable", { workspace_id: inbox.workspaceId, inbox_id: inboxId, error });
     }
-    const auth = { workspaceId: inbox.workspaceId, verifyToken: inbox.verifyToken, key, at: Date.now() };
+    const { appSecret: previousSecret } = await previousInboxSecrets(env, inbox, now);
+    const previous =
+      previousSecret && inbox.appSecretRotatedAt !== null
+        ? { key: await hmacKey(previousSecret), until: (inbox.appSecretRotatedAt + SECRET_GRACE_S) * 1000 }
+        : null;
+    const auth = { workspaceId: inbox.workspaceId, verifyToken: inbox.verifyToken, key, previous, at: Date.now() };
     this.known.set(inboxId, auth);
     return auth;
   }
@@ -115,6 +125,15 @@ class InboxDirectory {
     this.missing.set(inboxId, missing);
     if (this.missing.size > MISSING_MAX) this.missing.delete(this.missing.keys().next().value!);
   }
+}
+
+/**
+ * Whether a webhook body carries the inbox's signature: made with its app secret, or with the
+ * one before it while the grace period after the change lasts.
+ */
+export async function signedByInbox(auth: InboxAuth, body: ArrayBuffer, header: string | null | undefined): Promise<boolean> {
+  if (auth.key && (await verifySignature(auth.key, body, header))) return true;
+  return auth.previous !== null && Date.now() < auth.previous.until && (await verifySignature(auth.previous.key, body, header));
 }
 
 /** The webhook route's inboxes in this isolate (`reads` counts its D1 queries). */

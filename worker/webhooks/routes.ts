@@ -3,9 +3,8 @@ import { parseEnvelopeText } from "../domain/webhook-envelope";
 import type { AppEnv } from "../lib/context";
 import { timingSafeEqual } from "../lib/crypto";
 import { logEvent } from "../lib/log";
-import { webhookInboxes } from "./inbox-directory";
+import { signedByInbox, webhookInboxes } from "./inbox-directory";
 import type { WebhookJob } from "./job";
-import { verifySignature } from "./signature";
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** Bodies up to this size travel as they are (Queues take messages up to 128 KB). */
@@ -89,7 +88,7 @@ export const webhookRoutes = new Hono<AppEnv>()
     if (!body) return plain("payload too large", 413);
     const inboxId = inboxIdOf(c.req.param("inboxId"));
     const auth = inboxId === null ? null : await webhookInboxes.lookup(c.env, inboxId);
-    if (inboxId === null || !auth?.key || !(await verifySignature(auth.key, body, c.req.header("x-hub-signature-256")))) {
+    if (inboxId === null || !auth || !(await signedByInbox(auth, body, c.req.header("x-hub-signature-256")))) {
       return plain("invalid signature", 401);
     }
     const receivedAt = Date.now();
