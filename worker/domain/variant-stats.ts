@@ -118,7 +118,8 @@ export function compareReplyRates(groups: readonly ReplyCounts[], rule: typeof R
       `not enough data yet: too few replies (or non-replies) to compare, at least ${rule.minExpected} expected in each group`,
     );
   }
-  const alphaPerComparison = (1 - rule.confidence) / others.length;
+  // Rounded so 1 − 0.95 reads 0.05, not 0.050000000000000044.
+  const alphaPerComparison = Number(((1 - rule.confidence) / others.length).toPrecision(12));
   const comparisons = others.map(({ g, i }): ReplyComparison => {
     // Both groups large enough means a pooled rate strictly between 0 and 1, so the test answers.
     const test = twoProportionZTest(best, g)!;
