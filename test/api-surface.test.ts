@@ -41,6 +41,7 @@ describe("OpenAPI document", () => {
       "get /api/campaigns",
       "post /api/campaigns/{id}/duplicate",
       "get /api/campaigns/{id}/failures",
+      "get /api/campaigns/{id}/variants",
       "get /api/campaigns/{id}/recipients",
       "get /api/sandbox/inboxes/{id}/phones",
       "get /api/sandbox/inboxes/{id}/phones/{wa_id}/messages",

@@ -1,10 +1,8 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { parseWebhookEnvelope } from "../../worker/domain/webhook-envelope";
-import worker from "../../worker/index";
-import type { WebhookJob } from "../../worker/webhooks/job";
 import { call, callJson } from "../helpers";
+import { consume, envelope, status } from "./webhook-events";
 import { allRecipients, campaignView, createCampaign, drive, senderOf, setScenario, sleep, templateCampaign, type World, world } from "./world";
 
 /** A completed campaign of `count` recipients (sandbox webhooks off, so the test writes the statuses). */
@@ -15,45 +13,6 @@ async function sentCampaign(count: number) {
   await drive(w.admin, id, (c) => c.status === "completed");
   const recipients = await allRecipients(w.admin, id);
   return { w, id, recipients };
-}
-
-const envelope = (w: World, value: Record<string, unknown>) => ({
-  object: "whatsapp_business_account",
-  entry: [
-    {
-      id: "1",
-      changes: [
-        {
-          field: "messages",
-          value: { messaging_product: "whatsapp", metadata: { display_phone_number: "1", phone_number_id: w.inbox.phone_number_id }, ...value },
-        },
-      ],
-    },
-  ],
-});
-
-const status = (campaignId: number, r: { id: number; wamid: string | null; phone: string }, s: string, ts: number, extra: Record<string, unknown> = {}) => ({
-  id: r.wamid,
-  status: s,
-  timestamp: String(ts),
-  recipient_id: r.phone.slice(1),
-  biz_opaque_callback_data: `herald:c:${campaignId}:${r.id}`,
-  ...extra,
-});
-
-/** Runs the webhook consumer on envelopes received through `w`'s inbox. */
-async function consume(w: Pick<World, "inbox" | "admin">, ...envelopes: unknown[]) {
-  const messages = envelopes.map((e, i) => {
-    const parsed = parseWebhookEnvelope(e);
-    if (!parsed.ok) throw new Error(parsed.reason);
-    const body: WebhookJob = { inboxId: w.inbox.id, workspaceId: w.admin.workspaceId, receivedAt: Date.now(), events: parsed.events };
-    return { id: `m${i}-${Math.random()}`, timestamp: new Date(), attempts: 1, body };
-  });
-  const batch = createMessageBatch("herald-webhooks", messages);
-  const ctx = createExecutionContext();
-  await worker.queue(batch as MessageBatch<WebhookJob>, env, ctx);
-  const result = await getQueueResult(batch, ctx);
-  expect(result.retryMessages).toEqual([]);
 }
 
 const progressOf = async (w: World, id: number) => (await campaignView(w.admin, id)).progress as Record<string, number>;

@@ -1,7 +1,15 @@
 /** Shapes the API answers with (see /api/openapi.json); those in worker/views/ derive from the API's own zod views. */
 import type { z } from "zod";
 import type { sessionView, userView, workspaceView } from "../../worker/views/accounts";
-import type { CampaignView, failureGroupView, LiveProgressView, launchPreviewView, RecipientView, seriesPointView } from "../../worker/views/campaign";
+import type {
+  CampaignView,
+  failureGroupView,
+  LiveProgressView,
+  launchPreviewView,
+  RecipientView,
+  seriesPointView,
+  VariantResultsView,
+} from "../../worker/views/campaign";
 import type { bulkLabelResultView, contactView, importResult, previewView } from "../../worker/views/contact";
 import type { connectionCheckView, inboxView } from "../../worker/views/inbox";
 import type { labelView } from "../../worker/views/label";
@@ -78,6 +86,9 @@ export type AudiencePreview = z.output<typeof previewView>;
 export type LaunchPreview = z.output<typeof launchPreviewView>;
 
 export type Recipient = RecipientView;
+
+/** GET /api/campaigns/:id/variants: a free-text campaign's results per wording variant. */
+export type VariantResults = VariantResultsView;
 
 export type SeriesPoint = z.output<typeof seriesPointView>;
 

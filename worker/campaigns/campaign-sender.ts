@@ -687,6 +687,11 @@ export class CampaignSender extends DurableObject<Env> {
     return this.store.failures();
   }
 
+  /** Recipients per variant and state (see RecipientStore.variantStates). */
+  variantStates() {
+    return this.store.variantStates();
+  }
+
   series() {
     return this.store.series();
   }

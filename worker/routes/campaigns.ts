@@ -4,6 +4,7 @@ import { z } from "zod";
 import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
 import { approvedTemplate, launchCampaign, messagingLimit, previewAudience } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
+import { variantResults } from "../campaigns/variant-results";
 import { type Db, getOwned, isoOrNull, likeContains, nowSeconds } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { type Campaign, campaigns, contacts, inboxes } from "../db/schema";
@@ -33,7 +34,16 @@ import { sendOneMessage } from "../messages/send";
 import { assertSocketOrigin } from "../middleware/auth";
 import { providerFor } from "../provider";
 import { assertTemplateValues } from "../templates/values";
-import { type CampaignView, campaignView, failureGroupView, launchPreviewView, type RecipientView, recipientView, seriesPointView } from "../views/campaign";
+import {
+  type CampaignView,
+  campaignView,
+  failureGroupView,
+  launchPreviewView,
+  type RecipientView,
+  recipientView,
+  seriesPointView,
+  variantResultsView,
+} from "../views/campaign";
 
 const MAX_TITLE_LENGTH = 200;
 const DELETABLE_STATUSES = CAMPAIGN_STATUSES.filter(isDeletable);
@@ -679,7 +689,8 @@ export const campaignRoutes = new Hono<AppEnv>()
         limit: q.limit,
         ...(q.cursor ? { cursor: Number(q.cursor) } : {}),
       });
-      return c.json({ data: page.data.map(toRecipientView), next_cursor: page.next_cursor });
+      const text = (JSON.parse(row.content) as CampaignContent).type === "text";
+      return c.json({ data: page.data.map((r) => toRecipientView(r, text)), next_cursor: page.next_cursor });
     },
   )
   .get(
@@ -727,6 +738,22 @@ export const campaignRoutes = new Hono<AppEnv>()
     },
   )
   .get(
+    "/:id/variants",
+    describe({
+      summary:
+        "Results per wording variant of a free-text campaign (recipients, cumulative counters, read rate = read ÷ delivered, reply rate = replied ÷ delivered) and the best reply rate when it is significant at 95 %",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "results per variant (a template campaign has none)", schema: variantResultsView } },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
+      const counts = hasLaunched(row.status) && row.launchedAt !== null ? await senderOf(c.env, row.id).variantStates() : [];
+      return c.json(variantResults(JSON.parse(row.content) as CampaignContent, counts));
+    },
+  )
+  .get(
     "/:id/recipients.csv",
     describe({
       summary: "Every recipient as CSV (streamed; safe to open in a spreadsheet)",
@@ -740,6 +767,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
       const { state } = c.req.valid("query");
       const sender = hasLaunched(row.status) && row.launchedAt !== null ? senderOf(c.env, row.id) : null;
+      const text = (JSON.parse(row.content) as CampaignContent).type === "text";
       const encoder = new TextEncoder();
       let cursor: number | undefined;
       let started = false;
@@ -752,10 +780,7 @@ export const campaignRoutes = new Hono<AppEnv>()
             if (!sender) return controller.close();
           }
           const page = await sender!.recipients({ ...(state ? { state } : {}), limit: 500, ...(cursor ? { cursor } : {}) });
-          const lines = page.data.map((r) => {
-            const v = toRecipientView(r);
-            return csvLine(CSV_COLUMNS.map((k) => (typeof v[k] === "object" && v[k] !== null ? JSON.stringify(v[k]) : (v[k] as string | number | null))));
-          });
+          const lines = page.data.map((r) => csvLine(csvValues(toRecipientView(r, text))));
           controller.enqueue(encoder.encode(lines.join("")));
           if (!page.next_cursor) controller.close();
           else cursor = Number(page.next_cursor);
@@ -788,10 +813,22 @@ const CSV_COLUMNS = [
   "content",
 ] as const;
 
+/** A recipient's CSV cells, in CSV_COLUMNS order: the variant 1-based (empty for a template), the content as JSON. */
+function csvValues(v: RecipientView): (string | number | null)[] {
+  return CSV_COLUMNS.map((k) => {
+    if (k === "variant") return v.variant === null ? null : v.variant + 1;
+    const value = v[k];
+    return typeof value === "object" && value !== null ? JSON.stringify(value) : (value as string | number | null);
+  });
+}
+
 const msToIso = (v: unknown) => (typeof v === "number" ? new Date(v).toISOString() : null);
 
-/** A recipient as the API shows it: ISO timestamps, the content it received as JSON. */
-function toRecipientView(r: Record<string, string | number | null>): RecipientView {
+/**
+ * A recipient as the API shows it: ISO timestamps, the content it received as JSON, its variant
+ * only in a free-text campaign (`text`).
+ */
+function toRecipientView(r: Record<string, string | number | null>, text: boolean): RecipientView {
   return {
     id: r.id as number,
     contact_id: r.contact_id as number | null,
@@ -799,7 +836,7 @@ function toRecipientView(r: Record<string, string | number | null>): RecipientVi
     name: r.name as string | null,
     state: r.state as RecipientView["state"],
     attempts: r.attempts as number,
-    variant: r.variant as number | null,
+    variant: text ? (r.variant as number | null) : null,
     wamid: r.wamid as string | null,
     error_code: r.error_code as number | null,
     error_title: r.error_title as string | null,

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { CAMPAIGN_STATUSES, OPERATOR_ACTIONS } from "../domain/campaign-lifecycle";
 import { audienceSchema, contentSchema, sendSettingsSchema } from "../domain/campaign-settings";
 import { RECIPIENT_STATES } from "../domain/delivery-status";
+import { VARIANT_VERDICTS } from "../domain/variant-stats";
 
 /** Cumulative counters: a read message also counts as delivered and sent. */
 export const campaignProgressView = z.object({
@@ -60,7 +61,7 @@ export const recipientView = z.object({
   name: z.string().nullable(),
   state: z.enum(RECIPIENT_STATES),
   attempts: z.number().int(),
-  /** The free-text variant it was given (0-based), or null for a template. */
+  /** The free-text variant it was given (0-based); null for a template, and until it is released. */
   variant: z.number().int().nullable(),
   wamid: z.string().nullable(),
   error_code: z.number().nullable(),
@@ -131,3 +132,83 @@ export const liveProgressView = z.object({
 });
 
 export type LiveProgressView = z.output<typeof liveProgressView>;
+
+/**
+ * One wording variant of a free-text campaign, as recipients received it. Counters are the
+ * cumulative ones of `campaignProgressView`, over the recipients given this variant: a read
+ * message also counts as delivered and sent, a replied one as read; `failed` counts recipients
+ * whose send failed. Summed over the variants they equal the campaign's `progress` counters.
+ */
+export const variantResultView = z.object({
+  /** 1-based, in the order of the campaign's `content.variants`. */
+  variant: z.number().int().min(1),
+  /** The variant's wording, as written (with its `{{contact.*}}` variables). */
+  text: z.string(),
+  /** Recipients given this variant: those released to be sent at least once. */
+  recipients: z.number().int(),
+  sent: z.number().int(),
+  delivered: z.number().int(),
+  read: z.number().int(),
+  replied: z.number().int(),
+  failed: z.number().int(),
+  /** read ÷ delivered (0–1); null while nothing was delivered. */
+  read_rate: z.number().nullable(),
+  /** replied ÷ delivered (0–1); null while nothing was delivered. */
+  reply_rate: z.number().nullable(),
+});
+
+/** The leader's reply rate against one other variant's. */
+export const variantComparisonView = z.object({
+  /** The variant with the highest reply rate (1-based). */
+  variant: z.number().int().min(1),
+  /** The variant it is compared with (1-based). */
+  versus: z.number().int().min(1),
+  z: z.number(),
+  /** Two-sided p-value of this comparison alone. */
+  p_value: z.number(),
+  /** True when p_value < test.alpha_per_comparison (and the leader's rate is the higher). */
+  significant: z.boolean(),
+});
+
+/**
+ * Results per wording variant (`GET /api/campaigns/:id/variants`). A free-text campaign has one
+ * row per variant (all zero before launch); a template campaign has no wording variants: `data`
+ * is empty and `verdict` is `not_applicable`. The best reply rate is named only when the leader
+ * beats every other variant significantly (see `test`); below the minimum sample, `verdict` is
+ * `not_enough_data`.
+ */
+export const variantResultsView = z.object({
+  data: z.array(variantResultView),
+  /** Recipients not given a variant: skipped, not released yet, or cancelled before their turn. With `data`'s recipients they add up to `progress.total`. */
+  unassigned: z.number().int(),
+  verdict: z.enum(VARIANT_VERDICTS),
+  /** The variant with the best reply rate, when `verdict` is `best`; z and p_value are those of its weakest comparison (the largest p-value). */
+  best: z
+    .object({
+      variant: z.number().int().min(1),
+      metric: z.literal("reply_rate"),
+      reply_rate: z.number(),
+      versus: z.number().int().min(1),
+      z: z.number(),
+      p_value: z.number(),
+    })
+    .nullable(),
+  /** The leader against each other variant; empty when nothing was compared. */
+  comparisons: z.array(variantComparisonView),
+  /** How the best variant is decided. */
+  test: z.object({
+    name: z.string(),
+    metric: z.literal("reply_rate"),
+    confidence: z.number(),
+    /** Significance level each comparison must pass: (1 − confidence) ÷ the number of comparisons (Bonferroni); null when nothing is compared. */
+    alpha_per_comparison: z.number().nullable(),
+    /** Fewest delivered messages each variant needs before any comparison. */
+    min_delivered: z.number().int(),
+    /** Fewest expected replies, and non-replies, in each compared group under the pooled rate. */
+    min_expected: z.number().int(),
+  }),
+  /** What the comparison found, in words (English); null when there is nothing to say. */
+  note: z.string().nullable(),
+});
+
+export type VariantResultsView = z.output<typeof variantResultsView>;

@@ -10,6 +10,7 @@ import { FormError } from "../components/form-error";
 import { ProgressBar, ProgressLegend } from "../components/progress-bar";
 import { SeriesChart } from "../components/series-chart";
 import { StatusBadge, statusLabel } from "../components/status-badge";
+import { hasVariants, VariantResultsSection } from "../components/variant-results";
 import { followed, followLive } from "../hooks/use-live-campaigns";
 import { useTitle } from "../hooks/use-title";
 import { type MessageKey, t } from "../i18n";
@@ -380,6 +381,7 @@ export function CampaignDetailPage() {
           {series.length === 0 ? <p class="muted">{t("campaigns.chart.empty")}</p> : <SeriesChart points={series} />}
         </section>
       )}
+      {p.total > 0 && hasVariants(c) && <VariantResultsSection campaign={c} />}
       <Failures groups={failures} />
       {c.status !== "draft" && <RecipientsTable campaign={c} />}
       <section aria-labelledby="setup-heading">

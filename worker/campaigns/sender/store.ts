@@ -98,6 +98,9 @@ const COUNTERS = `
   END;
 `;
 
+/** How many recipients of one variant (0-based, null when none was given) are in one state. */
+export type VariantStateCount = { variant: number | null; state: RecipientState; n: number };
+
 export type Counts = { total: number; states: Record<RecipientState, number>; waitingForLimit: number };
 
 export class RecipientStore {
@@ -492,6 +495,14 @@ export class RecipientStore {
       .toArray();
     const page = rows.slice(0, limit);
     return { data: page, next_cursor: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+  }
+
+  /**
+   * Recipients per variant and state, in one GROUP BY over the audience (variant null: not given
+   * one yet, or skipped). A read on demand, like the recipients listing: it scans the audience.
+   */
+  variantStates(): VariantStateCount[] {
+    return this.sql.exec<VariantStateCount>("SELECT variant, state, count(*) AS n FROM recipients GROUP BY variant, state ORDER BY variant, state").toArray();
   }
 
   /**

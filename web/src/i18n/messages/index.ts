@@ -12,3 +12,4 @@ export { messages } from "./messages";
 export { sandbox } from "./sandbox";
 export { settings } from "./settings";
 export { templates } from "./templates";
+export { variants } from "./variants";
