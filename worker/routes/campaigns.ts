@@ -20,7 +20,15 @@ import {
 } from "../domain/campaign-lifecycle";
 import { renderText, resolveTemplateValues } from "../domain/campaign-render";
 import { RESULT_STATES } from "../domain/campaign-results";
-import { audienceSchema, type CampaignContent, contentSchema, resolveSchedule, scheduleSchema, sendSettingsSchema } from "../domain/campaign-settings";
+import {
+  audienceSchema,
+  type CampaignContent,
+  contentSchema,
+  resolveSchedule,
+  scheduleSchema,
+  sendSettingsSchema,
+} from "../domain/campaign-settings";
+import { fitTitle, MAX_TITLE_LENGTH } from "../domain/campaign-title";
 import { csvLine } from "../domain/csv-export";
 import { describeMetaError } from "../domain/error-policy";
 import { type OptedOutPhone, optOutRefusal } from "../domain/opt-out";
@@ -37,7 +45,6 @@ import { assertTemplateValues } from "../templates/values";
 import { type CampaignView, campaignView, failureGroupView, launchPreviewView, type RecipientView, recipientView, seriesPointView } from "../views/campaign";
 import { type ResultCountsView, resultCountsView } from "../views/retarget";
 
-const MAX_TITLE_LENGTH = 200;
 const DELETABLE_STATUSES = CAMPAIGN_STATUSES.filter(isDeletable);
 
 const campaignInput = z.object({
@@ -134,13 +141,8 @@ async function findCampaign(db: Db, workspaceId: number, id: number): Promise<Ca
   return toRow(row);
 }
 
-/** "Copy of <title>", cut to the title limit (never in the middle of a character). */
-function copyTitle(title: string): string {
-  const full = `Copy of ${title}`;
-  if (full.length <= MAX_TITLE_LENGTH) return full;
-  const cut = full.slice(0, MAX_TITLE_LENGTH);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
+/** "Copy of <title>", cut to the title limit. */
+const copyTitle = (title: string) => fitTitle(`Copy of ${title}`);
 
 /** The campaign's status as its sender knows it once launched. */
 async function liveProgress(env: Env, c: Campaign): Promise<Progress | undefined> {
