@@ -20,14 +20,7 @@ import {
 } from "../domain/campaign-lifecycle";
 import { renderText, resolveTemplateValues } from "../domain/campaign-render";
 import { RESULT_STATES } from "../domain/campaign-results";
-import {
-  audienceSchema,
-  type CampaignContent,
-  contentSchema,
-  resolveSchedule,
-  scheduleSchema,
-  sendSettingsSchema,
-} from "../domain/campaign-settings";
+import { audienceSchema, type CampaignContent, contentSchema, resolveSchedule, scheduleSchema, sendSettingsSchema } from "../domain/campaign-settings";
 import { fitTitle, MAX_TITLE_LENGTH } from "../domain/campaign-title";
 import { csvLine } from "../domain/csv-export";
 import { describeMetaError } from "../domain/error-policy";
