@@ -169,8 +169,8 @@ export class CampaignSender extends DurableObject<Env> {
   /**
    * Freezes audience pages for up to `budgetMs`: keyset pages of the contacts in id order (of a
    * retargeting audience, pages of the earlier campaign's results, read from D1 with the label
-   * conditions), sized to about PAGE_BYTES, written in statements of bounded size. Stops when the campaign is
-   * cancelled or failed meanwhile. A read that fails is tried again by the alarm, waiting twice
+   * conditions), sized to about PAGE_BYTES, written in statements of bounded size. Stops when
+   * the campaign is cancelled or failed meanwhile. A read that fails is tried again by the alarm, waiting twice
    * as long each time; after MAX_FREEZE_FAILURES in a row the launch fails and leaves nothing.
    */
   private async freezeSome(budgetMs: number): Promise<void> {
