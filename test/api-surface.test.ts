@@ -40,6 +40,7 @@ describe("OpenAPI document", () => {
       "get /api/users",
       "get /api/campaigns",
       "post /api/campaigns/{id}/duplicate",
+      "get /api/campaigns/{id}/results",
       "get /api/campaigns/{id}/failures",
       "get /api/campaigns/{id}/variants",
       "get /api/campaigns/{id}/recipients",
@@ -52,7 +53,7 @@ describe("OpenAPI document", () => {
     expect(createContact.requestBody.content["application/json"].schema.properties.phone.type).toBe("string");
     const list = doc.paths["/api/contacts"]!.get!;
     expect(list.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["q", "labels", "cursor", "limit"]));
-    expect(doc.paths["/api/campaigns"]!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["q", "status", "cursor", "limit"]));
+    expect(doc.paths["/api/campaigns"]!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["q", "status", "launched", "cursor", "limit"]));
     expect(doc.paths["/api/campaigns/{id}/recipients"]!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["phone", "state"]));
     expect((doc.paths["/api/contacts/import"]!.post as any).requestBody.content).toHaveProperty("text/csv");
     expect(doc.paths["/api/contacts/import"]!.post!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["label_ids", "columns"]));
@@ -148,6 +149,7 @@ describe("unknown keys", () => {
     const create = (doc.paths["/api/campaigns"]!.post as any).requestBody.content["application/json"].schema;
     expect(create.additionalProperties).toBe(false);
     expect(create.properties.audience.additionalProperties).toBe(false);
+    expect(create.properties.audience.properties.from_campaign.additionalProperties).toBe(false);
   });
 });
 

@@ -1,5 +1,6 @@
 /** Shapes the API answers with (see /api/openapi.json); those in worker/views/ derive from the API's own zod views. */
 import type { z } from "zod";
+import type { audienceSchema, fromCampaignSchema } from "../../worker/domain/campaign-settings";
 import type { sessionView, userView, workspaceView } from "../../worker/views/accounts";
 import type {
   CampaignView,
@@ -15,6 +16,7 @@ import type { connectionCheckView, inboxView } from "../../worker/views/inbox";
 import type { labelView } from "../../worker/views/label";
 import type { eventView, messageView, templateSyncView, templateView, variableView } from "../../worker/views/messaging";
 import type { providerErrorView } from "../../worker/views/provider-error";
+import type { ResultCountsView } from "../../worker/views/retarget";
 
 export type User = z.output<typeof userView>;
 export type Role = User["role"];
@@ -41,7 +43,14 @@ export type LiveProgress = LiveProgressView;
 /** Operator actions the server allows on a campaign now (from the lifecycle rules). */
 export type CampaignOperatorAction = CampaignView["actions"][number];
 
-export type AudienceSelection = { labels: number[]; match: "any" | "all"; exclude_labels: number[] };
+/** Who a campaign goes to: labels, or an earlier campaign's results (`from_campaign`) narrowed by labels. */
+export type AudienceSelection = z.output<typeof audienceSchema>;
+
+/** What became of a campaign's recipients, as an audience picks them. */
+export type ResultState = z.output<typeof fromCampaignSchema>["states"][number];
+
+/** GET /api/campaigns/:id/results. */
+export type ResultCounts = ResultCountsView;
 
 export type ContactField = "name" | "first_name" | "phone" | `attributes.${string}`;
 

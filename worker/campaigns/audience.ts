@@ -1,13 +1,15 @@
 /**
  * A campaign's audience in D1: the launch check as one aggregate query (its cost is one pass over
  * the audience in SQLite, whatever its size), and the keyset pages the campaign's object freezes.
+ * A retargeting audience is read in chunks of an earlier campaign's results (see `audienceScopes`).
  */
 import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { labelCondition } from "../db/audience";
-import type { Db } from "../db/client";
+import { type Db, idSet } from "../db/client";
 import { contacts } from "../db/schema";
 import { fieldColumn, missingFor, type RequiredField, requiredFields } from "../domain/campaign-render";
 import type { Audience, CampaignContent } from "../domain/campaign-settings";
+import type { ResultIds } from "./retarget";
 
 /** The customer service window: free text only reaches people who wrote within it. */
 export const SERVICE_WINDOW_S = 24 * 3600;
@@ -57,43 +59,88 @@ const audienceWhere = (workspaceId: number, audience: Audience, strategy: "set" 
   );
 
 /**
+ * Contact ids read from an earlier campaign's results per chunk when a retargeting audience is
+ * counted: each chunk is one call to that campaign's object (a walk of its contact index) and
+ * one D1 query probing the ids by primary key (one JSON parameter), so a source of a million
+ * recipients takes 200 of each.
+ */
+export const RESULT_CHUNK = 5_000;
+
+/** A part of an audience that one query reads: the contacts it may hold, and how label conditions are best written for it. */
+export type AudienceScope = { where: SQL | undefined; strategy: "set" | "probe" };
+
+const idsIn = (ids: readonly number[]) => sql`${contacts.id} IN ${idSet(ids)}`;
+
+/**
+ * The parts an audience is read in: a label audience is one (the whole workspace, label
+ * conditions as sets); a retargeting audience one per chunk of the earlier campaign's results
+ * (the ids themselves, label conditions probed per contact).
+ */
+export async function* audienceScopes(audience: Audience, resultIds: ResultIds | undefined, chunk = RESULT_CHUNK): AsyncGenerator<AudienceScope> {
+  if (!audience.from_campaign) {
+    yield { where: undefined, strategy: "set" };
+    return;
+  }
+  if (!resultIds) throw new Error("a retargeting audience needs its results");
+  for (let after = 0; ; ) {
+    const ids = await resultIds(after, chunk);
+    if (ids.length) yield { where: idsIn(ids), strategy: "probe" };
+    if (ids.length < chunk) return;
+    after = ids[ids.length - 1]!;
+  }
+}
+
+/**
  * What launching now would freeze: how many recipients, how many free-text recipients fall
  * outside the 24 h window (skipped), how many template recipients are outside it (they count
  * against the messaging limit), and how many lack a variable value with no fallback (with the
  * first five, for the message). Free-text recipients outside the window are skipped, so their
- * gaps do not count.
+ * gaps do not count. A retargeting audience (`resultIds` reads its ids) is summed chunk by chunk.
  */
-export async function checkAudience(db: Db, workspaceId: number, audience: Audience, content: CampaignContent, now = Date.now()): Promise<AudienceCheck> {
+export async function checkAudience(
+  db: Db,
+  workspaceId: number,
+  audience: Audience,
+  content: CampaignContent,
+  now = Date.now(),
+  resultIds?: ResultIds,
+): Promise<AudienceCheck> {
   const windowStart = serviceWindowStart(now);
   const outside = sql`coalesce(${contacts.lastInboundAt}, 0) < ${windowStart}`;
   const fields = requiredFields(content);
   const lacking = fields.length ? sql.join(fields.map(absent), sql` OR `) : sql`0`;
   const gap = content.type === "text" ? sql`NOT (${outside}) AND (${lacking})` : lacking;
-  const totals = await db
-    .select({
-      recipients: sql<number>`count(*)`,
-      outside: sql<number | null>`sum(${outside})`,
-      affected: sql<number | null>`sum(${gap})`,
-    })
-    .from(contacts)
-    .where(audienceWhere(workspaceId, audience, "set"))
-    .get();
-  const recipients = totals?.recipients ?? 0;
-  const outsideCount = totals?.outside ?? 0;
-  const affected = totals?.affected ?? 0;
+  let recipients = 0;
+  let outsideCount = 0;
+  let affected = 0;
   const examples: AudienceCheck["missing_values"]["examples"] = [];
-  if (affected > 0) {
-    const rows = await db
-      .select({ name: contacts.name, phone: contacts.phone, attributes: contacts.attributes })
+  for await (const scope of audienceScopes(audience, resultIds)) {
+    const totals = await db
+      .select({
+        recipients: sql<number>`count(*)`,
+        outside: sql<number | null>`sum(${outside})`,
+        affected: sql<number | null>`sum(${gap})`,
+      })
       .from(contacts)
-      .where(and(audienceWhere(workspaceId, audience, "probe"), gap))
-      .orderBy(asc(contacts.id))
-      .limit(5);
-    for (const row of rows) {
-      examples.push({
-        phone: row.phone,
-        missing: missingFor(content, { name: row.name, phone: row.phone, attributes: JSON.parse(row.attributes) as Record<string, string> }),
-      });
+      .where(and(audienceWhere(workspaceId, audience, scope.strategy), scope.where))
+      .get();
+    recipients += totals?.recipients ?? 0;
+    outsideCount += totals?.outside ?? 0;
+    const lackingHere = totals?.affected ?? 0;
+    affected += lackingHere;
+    if (lackingHere > 0 && examples.length < MISSING_EXAMPLES) {
+      const rows = await db
+        .select({ name: contacts.name, phone: contacts.phone, attributes: contacts.attributes })
+        .from(contacts)
+        .where(and(audienceWhere(workspaceId, audience, "probe"), scope.where, gap))
+        .orderBy(asc(contacts.id))
+        .limit(MISSING_EXAMPLES - examples.length);
+      for (const row of rows) {
+        examples.push({
+          phone: row.phone,
+          missing: missingFor(content, { name: row.name, phone: row.phone, attributes: JSON.parse(row.attributes) as Record<string, string> }),
+        });
+      }
     }
   }
   return {
@@ -104,17 +151,42 @@ export async function checkAudience(db: Db, workspaceId: number, audience: Audie
   };
 }
 
+/** Contacts lacking a value the launch check names as examples. */
+const MISSING_EXAMPLES = 5;
+
 export type AudienceContact = { id: number; name: string; phone: string; attributes: string; lastInboundAt: number | null };
 
+/** One page of an audience: its contacts, and the cursor the next page starts after (null: the audience is exhausted). */
+export type AudiencePage = { contacts: AudienceContact[]; next: number | null };
+
 /**
- * The audience's contacts after id `cursor`, in id order, at most `limit`: a keyset page read by
- * walking the workspace's contacts from the cursor (no sort, no list of the whole audience).
+ * The audience's contacts after id `cursor`, in id order: a keyset page read by walking the
+ * workspace's contacts from the cursor (no sort, no list of the whole audience), at most `limit`.
+ * A retargeting audience reads `limit` ids of the earlier campaign's results after the cursor
+ * and those of them the audience takes, in one query: its page may hold fewer than `limit`
+ * contacts (even none) before the end.
  */
-export function audiencePage(db: Db, workspaceId: number, audience: Audience, cursor: number, limit: number): Promise<AudienceContact[]> {
-  return db
-    .select({ id: contacts.id, name: contacts.name, phone: contacts.phone, attributes: contacts.attributes, lastInboundAt: contacts.lastInboundAt })
-    .from(contacts)
-    .where(and(audienceWhere(workspaceId, audience, "probe"), gt(contacts.id, cursor)))
-    .orderBy(asc(contacts.id))
-    .limit(limit);
+export async function audiencePage(
+  db: Db,
+  workspaceId: number,
+  audience: Audience,
+  cursor: number,
+  limit: number,
+  resultIds?: ResultIds,
+): Promise<AudiencePage> {
+  const read = (where: SQL | undefined, n: number) =>
+    db
+      .select({ id: contacts.id, name: contacts.name, phone: contacts.phone, attributes: contacts.attributes, lastInboundAt: contacts.lastInboundAt })
+      .from(contacts)
+      .where(and(audienceWhere(workspaceId, audience, "probe"), where))
+      .orderBy(asc(contacts.id))
+      .limit(n);
+  if (!audience.from_campaign) {
+    const page = await read(gt(contacts.id, cursor), limit);
+    return { contacts: page, next: page.length < limit ? null : page[page.length - 1]!.id };
+  }
+  if (!resultIds) throw new Error("a retargeting audience needs its results");
+  const ids = await resultIds(cursor, limit);
+  const page = ids.length ? await read(idsIn(ids), ids.length) : [];
+  return { contacts: page, next: ids.length < limit ? null : ids[ids.length - 1]! };
 }

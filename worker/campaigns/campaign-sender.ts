@@ -12,12 +12,14 @@ import {
   recordRelease,
   retryDelayMs,
 } from "../domain/campaign-pacing";
+import type { ResultState } from "../domain/campaign-results";
 import { deliveryRank } from "../domain/delivery-status";
 import { logEvent } from "../lib/log";
 import type { LiveProgressView } from "../views/campaign";
-import { type AudienceContact, audiencePage } from "./audience";
+import { type AudiencePage, audiencePage } from "./audience";
 import { launchScheduled } from "./launch";
 import { progressView } from "./progress";
+import { resultIdsOf } from "./retarget";
 import { CatalogSync } from "./sender/catalog";
 import { grantFor } from "./sender/grants";
 import { LiveBroadcaster } from "./sender/live";
@@ -49,6 +51,8 @@ const MIN_PAGE = 100;
 const MAX_PAGE = 5_000;
 /** Bytes of contacts aimed at per page (the page size adapts to the contacts' size). */
 const PAGE_BYTES = 512 * 1024;
+/** Most contact ids one page of results may hold. */
+const MAX_RESULT_PAGE = 10_000;
 /** Failed audience reads in a row after which the launch fails (each waits twice as long). */
 const MAX_FREEZE_FAILURES = 8;
 
@@ -83,8 +87,8 @@ export class CampaignSender extends DurableObject<Env> {
   /** The first wait after a failed audience read (doubled after each failure in a row). */
   freezeRetryMs = 1_000;
   /** Reads one page of the audience from D1 (replaceable to simulate a failing database). */
-  readAudience: (config: CampaignConfig, cursor: number, limit: number) => Promise<AudienceContact[]> = (config, cursor, limit) =>
-    audiencePage(createDb(this.env.DB), config.workspaceId, config.audience, cursor, limit);
+  readAudience: (config: CampaignConfig, cursor: number, limit: number) => Promise<AudiencePage> = (config, cursor, limit) =>
+    audiencePage(createDb(this.env.DB), config.workspaceId, config.audience, cursor, limit, resultIdsOf(this.env, config.audience));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -182,9 +186,10 @@ export class CampaignSender extends DurableObject<Env> {
   }
 
   /**
-   * Freezes audience pages for up to `budgetMs`: keyset pages of the contacts in id order, sized
-   * to about PAGE_BYTES, written in statements of bounded size. Stops when the campaign is
-   * cancelled or failed meanwhile. A read that fails is tried again by the alarm, waiting twice
+   * Freezes audience pages for up to `budgetMs`: keyset pages of the contacts in id order (of a
+   * retargeting audience, pages of the earlier campaign's results, read from D1 with the label
+   * conditions), sized to about PAGE_BYTES, written in statements of bounded size. Stops when
+   * the campaign is cancelled or failed meanwhile. A read that fails is tried again by the alarm, waiting twice
    * as long each time; after MAX_FREEZE_FAILURES in a row the launch fails and leaves nothing.
    */
   private async freezeSome(budgetMs: number): Promise<void> {
@@ -197,7 +202,7 @@ export class CampaignSender extends DurableObject<Env> {
       for (;;) {
         const freeze = this.store.getMeta<Freeze>("freeze");
         if (!freeze || freeze.done || !open()) return;
-        let page: AudienceContact[];
+        let page: AudiencePage;
         try {
           page = await this.readAudience(config, freeze.cursor, freeze.pageSize);
         } catch (error) {
@@ -220,7 +225,7 @@ export class CampaignSender extends DurableObject<Env> {
         // Cancelled while the page was read: nothing more is added.
         if (!open()) return;
         let bytes = 0;
-        const rows: FrozenRecipient[] = page.map((c) => {
+        const rows: FrozenRecipient[] = page.contacts.map((c) => {
           bytes += c.attributes.length + c.name.length + c.phone.length + 64;
           const outside = config.content.type === "text" && (c.lastInboundAt ?? 0) < config.windowStart;
           return {
@@ -233,10 +238,10 @@ export class CampaignSender extends DurableObject<Env> {
           };
         });
         this.store.addRecipients(rows, Date.now());
-        const done = page.length < freeze.pageSize;
-        const perRow = page.length ? bytes / page.length : 1;
+        const done = page.next === null;
+        const perRow = rows.length ? bytes / rows.length : 1;
         const next: Freeze = {
-          cursor: page.length ? page[page.length - 1]!.id : freeze.cursor,
+          cursor: page.next ?? freeze.cursor,
           done,
           failures: 0,
           pageSize: Math.max(MIN_PAGE, Math.min(MAX_PAGE, Math.floor(PAGE_BYTES / perRow))),
@@ -690,6 +695,20 @@ export class CampaignSender extends DurableObject<Env> {
   /** Recipients per variant and state (see RecipientStore.variantStates). */
   variantStates() {
     return this.store.variantStates();
+  }
+
+  /**
+   * The contact ids of the recipients in the chosen result states, after contact id `after`, in
+   * contact id order, at most `limit` (1 to MAX_RESULT_PAGE): the pages a campaign that
+   * retargets this one counts and freezes.
+   */
+  resultContacts(states: ResultState[], after: number, limit: number): number[] {
+    return this.store.resultContactIds(states, after, Math.min(Math.max(Math.trunc(limit), 1), MAX_RESULT_PAGE));
+  }
+
+  /** How many recipients are in each result state. */
+  resultCounts(): Record<ResultState, number> {
+    return this.store.resultCounts();
   }
 
   series() {

@@ -1,7 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
 import { createDb, type Db, getOwned } from "../db/client";
-import { assertLabelsExist } from "../db/labels";
 import { type Campaign, campaigns, type Inbox, inboxes, templates } from "../db/schema";
 import { isFinal } from "../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
@@ -13,14 +12,18 @@ import { templateSnapshot } from "../templates/sync";
 import type { messagingLimitView } from "../views/campaign";
 import { type AudienceCheck, checkAudience, MAX_AUDIENCE, serviceWindowStart } from "./audience";
 import type { CampaignConfig, Progress } from "./campaign-sender";
+import { assertAudienceRefs, resultIdsOf } from "./retarget";
 
 export { type AudienceCheck, SERVICE_WINDOW_S, serviceWindowStart } from "./audience";
 
-/** What launching a campaign now would freeze (the launch preview), its labels checked first. */
-export async function previewAudience(db: Db, campaign: Campaign, now = Date.now()): Promise<AudienceCheck> {
+/**
+ * What launching a campaign now would freeze (the launch preview), its labels and the campaign
+ * its results come from (when it retargets one) checked first.
+ */
+export async function previewAudience(env: Env, db: Db, campaign: Campaign, now = Date.now()): Promise<AudienceCheck> {
   const audience = JSON.parse(campaign.audience) as Audience;
-  await assertLabelsExist(db, campaign.workspaceId, [...audience.labels, ...audience.exclude_labels], "audience");
-  return checkAudience(db, campaign.workspaceId, audience, JSON.parse(campaign.content) as CampaignContent, now);
+  await assertAudienceRefs(db, campaign.workspaceId, audience, "audience.", campaign.id);
+  return checkAudience(db, campaign.workspaceId, audience, JSON.parse(campaign.content) as CampaignContent, now, resultIdsOf(env, audience));
 }
 
 async function loadInbox(db: Db, campaign: Campaign): Promise<Inbox> {
@@ -59,8 +62,15 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
   const inbox = await loadInbox(db, campaign);
   const template = await approvedTemplate(db, inbox.id, content);
   const now = Date.now();
-  const check = await previewAudience(db, campaign, now);
-  if (check.recipients === 0) throw new ApiError("conflict", "the audience is empty: no contact that has not opted out carries these labels");
+  const check = await previewAudience(env, db, campaign, now);
+  if (check.recipients === 0) {
+    throw new ApiError(
+      "conflict",
+      audience.from_campaign
+        ? "the audience is empty: no recipient of that campaign in these results is a contact who has not opted out and matches the labels"
+        : "the audience is empty: no contact that has not opted out carries these labels",
+    );
+  }
   if (check.recipients > MAX_AUDIENCE) {
     throw new ApiError(
       "conflict",

@@ -3,6 +3,7 @@
  * zod schemas shared by the routes and the campaign Durable Object.
  */
 import { z } from "zod";
+import { RESULT_STATE_MEANINGS, RESULT_STATES } from "./campaign-results";
 import { malformedVariables } from "./contact-variables";
 import { SEND_SETTING_DEFAULTS as DEFAULTS } from "./send-defaults";
 
@@ -72,16 +73,55 @@ export const MAX_SELECTED_LABELS = 500;
 export const labelSelection = z.array(labelId).max(MAX_SELECTED_LABELS, `at most ${MAX_SELECTED_LABELS} labels`);
 
 /**
+ * Retargeting: the recipients of an earlier campaign of the workspace, in the chosen result
+ * states. The campaign must have launched and cannot be the one the audience belongs to
+ * (checked by the routes).
+ */
+export const fromCampaignSchema = z
+  .object({
+    campaign_id: z.number().int("campaign ids are whole numbers").positive("campaign ids are positive"),
+    states: z
+      .array(z.enum(RESULT_STATES))
+      .min(1, "choose at least one result")
+      .refine((states) => new Set(states).size === states.length, "name each result once")
+      .describe(
+        `The results whose recipients are chosen (any of them): ${RESULT_STATES.map((state) => `\`${state}\`: ${RESULT_STATE_MEANINGS[state]}`).join("; ")}. Recipients in state \`unknown\` (the message may have reached them) are never chosen.`,
+      ),
+  })
+  .describe("the recipients of a launched campaign of the workspace, by what became of their message");
+export type FromCampaign = z.output<typeof fromCampaignSchema>;
+
+/**
+ * A check that labels are chosen unless the contacts come from a campaign's results, refused
+ * with `message` at `labels`.
+ * @example schema.superRefine(labelsOrResults("pick at least one label"))
+ */
+export const labelsOrResults =
+  (message: string) =>
+  (audience: { labels: readonly number[]; from_campaign?: unknown }, ctx: z.RefinementCtx): void => {
+    if (audience.labels.length === 0 && !audience.from_campaign) ctx.addIssue({ code: "custom", path: ["labels"], message });
+  };
+
+/**
  * Who a campaign goes to: contacts with any (or all) of `labels`, minus those with any of
- * `exclude_labels`. Resolved at launch.
+ * `exclude_labels`; or, with `from_campaign`, the recipients of an earlier campaign in the chosen
+ * result states, further restricted by `labels` when some are given. Opted-out contacts are
+ * always left out. Resolved at launch.
+ *
+ * @example
+ * audienceSchema.parse({ labels: [3] }); // { labels: [3], match: "any", exclude_labels: [] }
+ * audienceSchema.parse({ from_campaign: { campaign_id: 12, states: ["read_not_replied"] }, exclude_labels: [4] });
+ * // { labels: [], match: "any", exclude_labels: [4], from_campaign: { campaign_id: 12, states: ["read_not_replied"] } }
  */
 export const audienceSchema = z
   .object({
-    labels: labelSelection.min(1, "choose at least one label"),
+    labels: labelSelection.default([]),
     match: z.enum(["any", "all"]).default("any"),
     exclude_labels: labelSelection.default([]),
+    from_campaign: fromCampaignSchema.optional(),
   })
   .superRefine((audience, ctx) => {
+    labelsOrResults("choose at least one label")(audience, ctx);
     const both = audience.exclude_labels.filter((id) => audience.labels.includes(id));
     if (both.length) {
       ctx.addIssue({

@@ -153,6 +153,24 @@ export function classifyMetaError(code: number | undefined, subcode?: number): E
     : { policy: rule.policy, title: rule.title, retryAfterMs: rule.retryAfterMs };
 }
 
+/** The policies under which Herald sends the same message again by itself. */
+const RETRIED: ReadonlySet<ErrorPolicy> = new Set(["retry_recipient_later", "retry_inbox_later"]);
+
+/**
+ * The codes of a temporary failure (ranges spelt out): those Herald retries by itself (a
+ * temporary error at Meta, a throughput or per-recipient rate limit, maintenance). A recipient
+ * that failed with one of them ran out of attempts; it was not refused for good, so sending
+ * again later may well reach it. A failure without a code (a missing variable value) or with
+ * any other code is permanent.
+ *
+ * @example TEMPORARY_FAILURE_CODES.includes(131000); // true: temporary error at Meta
+ * @example TEMPORARY_FAILURE_CODES.includes(131026); // false: undeliverable to this recipient
+ */
+export const TEMPORARY_FAILURE_CODES: readonly number[] = ERROR_POLICY_TABLE.filter((rule) => RETRIED.has(rule.policy)).flatMap((rule) => [
+  ...rule.codes,
+  ...(rule.ranges ?? []).flatMap(([from, to]) => Array.from({ length: to - from + 1 }, (_, i) => from + i)),
+]);
+
 export type ErrorDescription = { policy: ErrorPolicy; meaning: string; advice: string };
 
 /**

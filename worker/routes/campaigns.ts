@@ -1,12 +1,12 @@
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
 import { approvedTemplate, launchCampaign, messagingLimit, previewAudience } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
 import { variantResults } from "../campaigns/variant-results";
+import { assertAudienceRefs, launched } from "../campaigns/retarget";
 import { type Db, getOwned, isoOrNull, likeContains, nowSeconds } from "../db/client";
-import { assertLabelsExist } from "../db/labels";
 import { type Campaign, campaigns, contacts, inboxes } from "../db/schema";
 import { workspaceCountry } from "../db/workspaces";
 import {
@@ -20,7 +20,9 @@ import {
   transition,
 } from "../domain/campaign-lifecycle";
 import { renderText, resolveTemplateValues } from "../domain/campaign-render";
+import { RESULT_STATES } from "../domain/campaign-results";
 import { audienceSchema, type CampaignContent, contentSchema, resolveSchedule, scheduleSchema, sendSettingsSchema } from "../domain/campaign-settings";
+import { fitTitle, MAX_TITLE_LENGTH } from "../domain/campaign-title";
 import { csvLine } from "../domain/csv-export";
 import { describeMetaError } from "../domain/error-policy";
 import { type OptedOutPhone, optOutRefusal } from "../domain/opt-out";
@@ -44,8 +46,8 @@ import {
   seriesPointView,
   variantResultsView,
 } from "../views/campaign";
+import { type ResultCountsView, resultCountsView } from "../views/retarget";
 
-const MAX_TITLE_LENGTH = 200;
 const DELETABLE_STATUSES = CAMPAIGN_STATUSES.filter(isDeletable);
 
 const campaignInput = z.object({
@@ -68,6 +70,7 @@ const campaignPatch = z
   .refine((v) => Object.keys(v).length > 0, "give at least one field to change");
 
 const launchInput = z.object({ schedule: scheduleSchema.optional() });
+const duplicateInput = z.object({ title: campaignInput.shape.title.optional() });
 const testInput = z.object({
   phones: z.array(z.string().trim().min(1).max(40)).min(1, "give at least one phone").max(5, "at most 5 phones"),
 });
@@ -75,6 +78,8 @@ const listQuery = z.object({
   status: z.enum(CAMPAIGN_STATUSES).optional(),
   /** Case-insensitive part of the title. */
   q: z.string().trim().max(100).optional(),
+  /** `true`: only campaigns that launched (those whose results can be an audience); `false`: only those that did not. */
+  launched: z.enum(["true", "false"]).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
 });
@@ -139,13 +144,8 @@ async function findCampaign(db: Db, workspaceId: number, id: number): Promise<Ca
   return toRow(row);
 }
 
-/** "Copy of <title>", cut to the title limit (never in the middle of a character). */
-function copyTitle(title: string): string {
-  const full = `Copy of ${title}`;
-  if (full.length <= MAX_TITLE_LENGTH) return full;
-  const cut = full.slice(0, MAX_TITLE_LENGTH);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
+/** "Copy of <title>", cut to the title limit. */
+const copyTitle = (title: string) => fitTitle(`Copy of ${title}`);
 
 /** The campaign's status as its sender knows it once launched. */
 async function liveProgress(env: Env, c: Campaign): Promise<Progress | undefined> {
@@ -158,18 +158,17 @@ function allow(status: CampaignStatus, action: CampaignAction): CampaignStatus {
   return t.to;
 }
 
+/** Checks what a campaign's body refers to (`selfId`: the campaign being changed, if any) and answers its inbox. */
 async function checkReferences(
   db: Db,
   workspaceId: number,
   input: { inbox_id?: number; audience?: z.infer<typeof audienceSchema>; content?: CampaignContent },
   inboxId: number,
+  selfId?: number,
 ) {
   const inbox = await getOwned(db, inboxes, inboxId, workspaceId);
   if (!inbox) throw new ApiError("validation_failed", `inbox_id: unknown inbox ${inboxId}`, [{ path: "inbox_id", message: "unknown inbox" }]);
-  if (input.audience) {
-    await assertLabelsExist(db, workspaceId, input.audience.labels, "audience.labels");
-    await assertLabelsExist(db, workspaceId, input.audience.exclude_labels, "audience.exclude_labels");
-  }
+  if (input.audience) await assertAudienceRefs(db, workspaceId, input.audience, "audience.", selfId);
   if (input.content?.type === "template") {
     const template = await approvedTemplate(db, inbox.id, input.content);
     // Every variable needs a source; the text only matters for the check, the source decides at send time.
@@ -221,6 +220,7 @@ export const campaignRoutes = new Hono<AppEnv>()
             eq(campaigns.workspaceId, c.get("principal").workspaceId),
             q.status ? eq(campaigns.status, q.status) : undefined,
             q.q ? sql`${campaigns.title} LIKE ${likeContains(q.q)} ESCAPE '\\'` : undefined,
+            q.launched === undefined ? undefined : q.launched === "true" ? isNotNull(campaigns.launchedAt) : isNull(campaigns.launchedAt),
             q.cursor ? lt(campaigns.id, Number(q.cursor)) : undefined,
           ),
         )
@@ -330,7 +330,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       if (!onlyTitle && !isEditable(row.status)) {
         throw new ApiError("conflict", `this campaign is ${row.status}: only a draft's inbox, audience, content and settings can change`);
       }
-      const inbox = onlyTitle ? undefined : await checkReferences(db, p.workspaceId, input, input.inbox_id ?? row.inboxId);
+      const inbox = onlyTitle ? undefined : await checkReferences(db, p.workspaceId, input, input.inbox_id ?? row.inboxId, row.id);
       let settings: string | undefined;
       if (input.settings) {
         const merged = strictInput(sendSettingsSchema).safeParse({ ...(JSON.parse(row.settings) as object), ...input.settings });
@@ -390,22 +390,25 @@ export const campaignRoutes = new Hono<AppEnv>()
   .post(
     "/:id/duplicate",
     describe({
-      summary: 'Copy a campaign, whatever its status, as a new draft titled "Copy of …" with the same inbox, audience, content and settings',
+      summary:
+        'Copy a campaign, whatever its status, as a new draft with the same inbox, audience, content and settings, titled `title` when given (e.g. in the operator\'s language), else "Copy of …"',
       tags: ["campaigns"],
       access: "user",
       responses: { 201: { description: "the new draft", schema: campaignView } },
     }),
     validate("param", idParam),
+    validate("json", duplicateInput),
     async (c) => {
       const p = c.get("principal");
       const db = c.get("db");
       const source = await findCampaign(db, p.workspaceId, c.req.valid("param").id);
+      const { title } = c.req.valid("json");
       const row = await db
         .insert(campaigns)
         .values({
           workspaceId: p.workspaceId,
           inboxId: source.inboxId,
-          title: copyTitle(source.title),
+          title: title ?? copyTitle(source.title),
           status: "draft",
           audience: source.audience,
           content: source.content,
@@ -415,6 +418,24 @@ export const campaignRoutes = new Hono<AppEnv>()
         .returning()
         .get();
       return c.json(toCampaignView({ ...row, inboxName: source.inboxName }), 201);
+    },
+  )
+  .get(
+    "/:id/results",
+    describe({
+      summary:
+        "How many of the campaign's recipients are in each result state: the states an audience of another campaign picks them by (`audience.from_campaign`); all 0 before it launched",
+      tags: ["campaigns"],
+      access: "user",
+      responses: { 200: { description: "recipients per result state", schema: resultCountsView } },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, c.req.valid("param").id);
+      const counts = launched(row)
+        ? await senderOf(c.env, row.id).resultCounts()
+        : (Object.fromEntries(RESULT_STATES.map((state) => [state, 0])) as ResultCountsView["counts"]);
+      return c.json({ campaign_id: row.id, counts } satisfies ResultCountsView);
     },
   )
   .get(
@@ -434,7 +455,7 @@ export const campaignRoutes = new Hono<AppEnv>()
     async (c) => {
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
-      const check = await previewAudience(db, row);
+      const check = await previewAudience(c.env, db, row);
       const inbox = await getOwned(db, inboxes, row.inboxId, row.workspaceId);
       return c.json({ ...check, ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}) });
     },

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { t, tn } from "../i18n";
 import type { AudienceSelection, CampaignContent, Label, SendSettings, ValueSource } from "../types";
+import { RetargetAudience } from "./retarget-audience";
 
 const sourceText = (s: ValueSource) =>
   s.source === "fixed"
@@ -51,7 +52,10 @@ export function CampaignSummary({ title, inbox, audience, labels, content, setti
         {inbox}
       </Row>
       <Row term={t("campaigns.step.audience")} onChange={change("audience")}>
-        {t(audience.match === "all" ? "campaigns.summary.allOf" : "campaigns.summary.anyOf", { labels: audience.labels.map(name).join(", ") })}
+        {audience.from_campaign && <RetargetAudience from={audience.from_campaign} />}
+        {audience.from_campaign && audience.labels.length > 0 && " · "}
+        {audience.labels.length > 0 &&
+          t(audience.match === "all" ? "campaigns.summary.allOf" : "campaigns.summary.anyOf", { labels: audience.labels.map(name).join(", ") })}
         {audience.exclude_labels.length > 0 && <> · {t("campaigns.summary.leavingOut", { labels: audience.exclude_labels.map(name).join(", ") })}</>}
       </Row>
       <Row term={t("campaigns.step.content")} onChange={change("content")}>

@@ -5,12 +5,12 @@ import type { AudiencePreview, AudienceSelection } from "../types";
 
 export type AudiencePreviewState = { preview: AudiencePreview | null; loading: boolean; error: string | null };
 
-/** The live size and sample of a label selection (POST /api/audience/preview), refreshed as it changes. */
-export function useAudiencePreview(audience: AudienceSelection): AudiencePreviewState {
+/** The live size and sample of an audience (POST /api/audience/preview), refreshed as it changes; nothing is asked while it is null. */
+export function useAudiencePreview(audience: AudienceSelection | null): AudiencePreviewState {
   const [state, setState] = useState<AudiencePreviewState>({ preview: null, loading: false, error: null });
   const key = JSON.stringify(audience);
   useEffect(() => {
-    if (audience.labels.length === 0) {
+    if (audience === null) {
       setState({ preview: null, loading: false, error: null });
       return;
     }

@@ -1,3 +1,4 @@
+import { Fragment } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { RECIPIENT_STATES, type RecipientState } from "../../../worker/domain/delivery-status";
@@ -319,6 +320,12 @@ export function CampaignDetailPage() {
     { action: "delete", label: "common.delete", tone: "button-danger" },
   ];
 
+  const retargetLink = c.launched_at !== null && (
+    <a class="button button-secondary" href={`/campaigns/new?retarget=${c.id}`}>
+      {t("retarget.action")}
+    </a>
+  );
+
   return (
     <>
       <p class="breadcrumb">
@@ -346,10 +353,15 @@ export function CampaignDetailPage() {
         {buttons
           .filter((b) => c.actions.includes(b.action))
           .map((b) => (
-            <button key={b.action} type="button" class={b.tone ?? "button-secondary"} disabled={busy} onClick={() => void act(b.action)}>
-              {t(b.label)}
-            </button>
+            <Fragment key={b.action}>
+              {/* A launched campaign's results can be the audience of a new one: offered before the delete button. */}
+              {b.action === "delete" && retargetLink}
+              <button type="button" class={b.tone ?? "button-secondary"} disabled={busy} onClick={() => void act(b.action)}>
+                {t(b.label)}
+              </button>
+            </Fragment>
           ))}
+        {!c.actions.includes("delete") && retargetLink}
       </div>
       <p class="status" role="status">
         {status}

@@ -1,3 +1,4 @@
+import { fitTitle } from "../../../worker/domain/campaign-title";
 import { api, messageOf } from "../api";
 import { t } from "../i18n";
 import type { CampaignDetail, CampaignStatus, LiveProgress } from "../types";
@@ -107,6 +108,9 @@ export async function actOn(id: number, action: CampaignAction): Promise<Campaig
   }
 }
 
+/** "Copy of <title>" in the UI's language, cut to the title limit. */
+const copyTitle = (title: string) => fitTitle(t("retarget.copyTitle", { title }));
+
 /** Actions the campaign pages offer as buttons. */
 export type ButtonAction = CampaignAction | "duplicate" | "delete";
 
@@ -127,7 +131,10 @@ export async function runAction(
   const question = CONFIRM[action];
   if (question && !window.confirm(question(c.title))) return null;
   try {
-    if (action === "duplicate") return { goTo: `/campaigns/${(await api.post<CampaignDetail>(`/api/campaigns/${c.id}/duplicate`)).id}/edit` };
+    if (action === "duplicate") {
+      const copy = await api.post<CampaignDetail>(`/api/campaigns/${c.id}/duplicate`, { title: copyTitle(c.title) });
+      return { goTo: `/campaigns/${copy.id}/edit` };
+    }
     if (action === "delete") {
       await api.delete(`/api/campaigns/${c.id}`);
       const items = campaigns.value.items;

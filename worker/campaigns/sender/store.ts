@@ -1,4 +1,6 @@
+import { type FailedSelection, RECIPIENT_STATE_OF, RESULT_STATES, type ResultState, recipientSelection } from "../../domain/campaign-results";
 import { deliveryRank } from "../../domain/delivery-status";
+import { TEMPORARY_FAILURE_CODES } from "../../domain/error-policy";
 /**
  * The SQLite storage of one campaign's Durable Object: the frozen audience (one row per
  * recipient), per-state counters kept by triggers, the outcome window for auto-pause, the
@@ -72,6 +74,8 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS recipients_state_due ON recipients (state, due_at, id);
   CREATE INDEX IF NOT EXISTS recipients_wamid ON recipients (wamid);
+  -- Retargeting walks the recipients in contact order. contact_id never changes, so state changes do not touch this index.
+  CREATE INDEX IF NOT EXISTS recipients_contact ON recipients (contact_id);
   CREATE TABLE IF NOT EXISTS outcomes (seq INTEGER PRIMARY KEY AUTOINCREMENT, failed INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS series (minute INTEGER NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (minute, kind));
   CREATE TABLE IF NOT EXISTS sends_outbox (recipient_id INTEGER PRIMARY KEY, wamid TEXT NOT NULL, phone TEXT NOT NULL, sent_at INTEGER NOT NULL);
@@ -100,6 +104,17 @@ const COUNTERS = `
 
 /** How many recipients of one variant (0-based, null when none was given) are in one state. */
 export type VariantStateCount = { variant: number | null; state: RecipientState; n: number };
+
+/** The temporary error codes as an SQL list (numbers from Herald's own error table, so written inline). */
+const TEMPORARY_CODES = TEMPORARY_FAILURE_CODES.map((code) => Math.trunc(code)).join(", ");
+
+/** Which failed recipients a selection takes, as SQL on `error_code`. */
+const FAILED_WHERE: Readonly<Record<FailedSelection, string>> = {
+  temporary: `error_code IN (${TEMPORARY_CODES})`,
+  permanent: `(error_code IS NULL OR error_code NOT IN (${TEMPORARY_CODES}))`,
+  all: "1",
+  none: "0",
+};
 
 export type Counts = { total: number; states: Record<RecipientState, number>; waitingForLimit: number };
 
@@ -503,6 +518,40 @@ export class RecipientStore {
    */
   variantStates(): VariantStateCount[] {
     return this.sql.exec<VariantStateCount>("SELECT variant, state, count(*) AS n FROM recipients GROUP BY variant, state ORDER BY variant, state").toArray();
+  }
+
+  /**
+   * The contact ids of the recipients in the chosen result states, after contact id `after`, in
+   * contact id order, at most `limit`: a walk of the contact index from `after` that reads each
+   * recipient's state, so one pass over every page costs one read per recipient.
+   */
+  resultContactIds(states: readonly ResultState[], after: number, limit: number): number[] {
+    const selection = recipientSelection(states);
+    return this.sql
+      .exec<{ contact_id: number }>(
+        `SELECT DISTINCT contact_id FROM recipients
+         WHERE contact_id > ?1 AND (state IN (SELECT value FROM json_each(?2)) OR (state = 'failed' AND ${FAILED_WHERE[selection.failed]}))
+         ORDER BY contact_id LIMIT ?3`,
+        after,
+        JSON.stringify(selection.states),
+        limit,
+      )
+      .toArray()
+      .map((r) => r.contact_id);
+  }
+
+  /** How many recipients are in each result state: the counters, and the failed ones split by their error (a range of the state index). */
+  resultCounts(): Record<ResultState, number> {
+    const counts = Object.fromEntries(RESULT_STATES.map((r) => [r, 0])) as Record<ResultState, number>;
+    const { states } = this.counts();
+    for (const result of RESULT_STATES) if (RECIPIENT_STATE_OF[result] !== "failed") counts[result] = states[RECIPIENT_STATE_OF[result]];
+    const temporary =
+      states.failed === 0
+        ? 0
+        : this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM recipients WHERE state = 'failed' AND ${FAILED_WHERE.temporary}`).one().n;
+    counts.failed_temporary = temporary;
+    counts.failed_permanent = states.failed - temporary;
+    return counts;
   }
 
   /**

@@ -9,6 +9,7 @@ export { imports } from "./imports";
 export { inboxes } from "./inboxes";
 export { labels } from "./labels";
 export { messages } from "./messages";
+export { retarget } from "./retarget";
 export { sandbox } from "./sandbox";
 export { settings } from "./settings";
 export { templates } from "./templates";

@@ -9,7 +9,7 @@ import { labels, loadLabels } from "../../state/labels";
 import { noticeSessionEnd, session } from "../../state/session";
 import type { CampaignDetail, Inbox } from "../../types";
 import { ContentStep } from "./content-step";
-import { bodyOf, type Draft, draftFrom, type Errors, emptyDraft, STEPS, type Step, stepLabel, stepOfPath } from "./model";
+import { audienceToCount, bodyOf, type Draft, draftFrom, type Errors, emptyDraft, retargetDraft, STEPS, type Step, stepLabel, stepOfPath } from "./model";
 import { ReviewStep } from "./review-step";
 import { AudienceStep, InboxStep, SettingsStep, TitleStep, TypeStep, WhenStep } from "./steps";
 
@@ -26,7 +26,11 @@ function checkStep(step: Step, d: Draft): Errors {
   const e: Errors = {};
   if (step === "title" && !d.title.trim()) e.title = t("campaigns.error.title");
   if (step === "inbox" && d.inbox_id === null) e.inbox_id = t("campaigns.error.inbox");
-  if (step === "audience" && d.audience.labels.length === 0) e["audience.labels"] = t("campaigns.error.labels");
+  if (step === "audience") {
+    if (d.retarget?.campaign_id === null) e["audience.from_campaign.campaign_id"] = t("retarget.error.campaign");
+    if (d.retarget?.states.length === 0) e["audience.from_campaign.states"] = t("retarget.error.states");
+    if (!d.retarget && d.audience.labels.length === 0) e["audience.labels"] = t("campaigns.error.labels");
+  }
   if (step === "content") {
     if (d.contentType === "template" && !d.template) e["content.template_name"] = t("campaigns.error.template");
     if (d.contentType === "text") d.variants.forEach((v, i) => !v.trim() && (e[`content.variants.${i}`] = t("campaigns.error.variant")));
@@ -51,6 +55,7 @@ const PATH_OF: Record<keyof Draft, string | null> = {
   title: "title",
   inbox_id: "inbox_id",
   audience: "audience",
+  retarget: "audience",
   contentType: "content",
   template: "content",
   values: "content",
@@ -76,10 +81,12 @@ function errorsOf(error: unknown): Errors {
  * content, send settings, when, then review, test and confirm.
  */
 export function CampaignEditorPage() {
-  const { params } = useRoute();
+  const { params, query } = useRoute();
   const { route } = useLocation();
   const editingId = params.id ? Number(params.id) : null;
-  const [draft, setDraft] = useState<Draft | null>(editingId ? null : emptyDraft());
+  // /campaigns/new?retarget=ID: a new campaign to the results of campaign ID.
+  const retargetId = !editingId && /^\d+$/.test(query.retarget ?? "") ? Number(query.retarget) : null;
+  const [draft, setDraft] = useState<Draft | null>(editingId || retargetId ? null : emptyDraft());
   const [step, setStep] = useState<Step>(editingId ? "title" : "type");
   const [errors, setErrors] = useState<Errors>({});
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -98,6 +105,17 @@ export function CampaignEditorPage() {
         setLoadError(messageOf(e));
       });
   }, []);
+
+  useEffect(() => {
+    if (!retargetId) return;
+    api
+      .get<CampaignDetail>(`/api/campaigns/${retargetId}`)
+      .then((c) => setDraft(retargetDraft(c)))
+      .catch((e) => {
+        noticeSessionEnd(e);
+        setLoadError(messageOf(e));
+      });
+  }, [retargetId]);
 
   useEffect(() => {
     if (!editingId) return;
@@ -125,7 +143,7 @@ export function CampaignEditorPage() {
     heading.current?.focus();
   }, [step]);
 
-  const preview = useAudiencePreview(draft?.audience ?? { labels: [], match: "any", exclude_labels: [] });
+  const preview = useAudiencePreview(draft ? audienceToCount(draft) : null);
 
   if (loadError) {
     return (

@@ -6,7 +6,7 @@
 import { SEND_SETTING_DEFAULTS } from "../../../../worker/domain/send-defaults";
 import { t } from "../../i18n";
 import { browserTimeZone } from "../../lib/format";
-import type { AudienceSelection, CampaignContent, CampaignDetail, SendSettings, TemplateContentInput, ValueSource } from "../../types";
+import type { AudienceSelection, CampaignContent, CampaignDetail, ResultState, SendSettings, TemplateContentInput, ValueSource } from "../../types";
 
 export const STEPS = ["type", "title", "inbox", "audience", "content", "settings", "when", "review"] as const;
 export type Step = (typeof STEPS)[number];
@@ -16,11 +16,17 @@ export const stepLabel = (step: Step) => t(`campaigns.step.${step}`);
 
 export type When = "now" | "schedule" | "draft";
 
+/** An audience from an earlier campaign's results, as far as the operator has chosen it. */
+export type RetargetChoice = { campaign_id: number | null; states: ResultState[] };
+
 export type Draft = {
   id: number | null;
   title: string;
   inbox_id: number | null;
-  audience: AudienceSelection;
+  /** The label part of the audience (all of it, unless `retarget` is chosen). */
+  audience: Omit<AudienceSelection, "from_campaign">;
+  /** The earlier campaign whose results the audience comes from; null for a label audience. */
+  retarget: RetargetChoice | null;
   contentType: "template" | "text";
   template: { name: string; language: string } | null;
   values: TemplateContentInput["values"];
@@ -47,6 +53,7 @@ export function emptyDraft(): Draft {
     title: "",
     inbox_id: null,
     audience: { labels: [], match: "any", exclude_labels: [] },
+    retarget: null,
     contentType: "template",
     template: null,
     values: {},
@@ -67,6 +74,7 @@ export function draftFrom(c: CampaignDetail): Draft {
     title: c.title,
     inbox_id: c.inbox_id,
     audience: { labels: c.audience.labels ?? [], match: c.audience.match ?? "any", exclude_labels: c.audience.exclude_labels ?? [] },
+    retarget: c.audience.from_campaign ? { campaign_id: c.audience.from_campaign.campaign_id, states: c.audience.from_campaign.states } : null,
     contentType: content.type,
     template: content.type === "template" ? { name: content.template_name, language: content.language } : null,
     values: content.type === "template" ? content.values : {},
@@ -81,9 +89,28 @@ export function contentOf(d: Draft): CampaignContent | null {
   return { type: "template", template_name: d.template.name, language: d.template.language, values: d.values };
 }
 
+/** A new draft that retargets a launched campaign: its results as the audience, from the same inbox. */
+export function retargetDraft(source: CampaignDetail): Draft {
+  return { ...emptyDraft(), inbox_id: source.inbox_id, retarget: { campaign_id: source.id, states: [] } };
+}
+
+/**
+ * The audience the API takes; with `retarget` its campaign must be chosen (the audience step
+ * checks it first), else the API names `audience.from_campaign.campaign_id`.
+ */
+export function audienceOf(d: Draft): AudienceSelection {
+  return d.retarget ? { ...d.audience, from_campaign: { campaign_id: d.retarget.campaign_id ?? 0, states: d.retarget.states } } : d.audience;
+}
+
+/** The audience to count while it is being chosen; null until it can reach someone (labels, or a campaign and a result). */
+export function audienceToCount(d: Draft): AudienceSelection | null {
+  if (d.retarget) return d.retarget.campaign_id !== null && d.retarget.states.length > 0 ? audienceOf(d) : null;
+  return d.audience.labels.length > 0 ? d.audience : null;
+}
+
 /** The body of POST /api/campaigns and PATCH /api/campaigns/:id. */
 export function bodyOf(d: Draft) {
-  return { title: d.title.trim(), inbox_id: d.inbox_id, audience: d.audience, content: contentOf(d), settings: d.settings };
+  return { title: d.title.trim(), inbox_id: d.inbox_id, audience: audienceOf(d), content: contentOf(d), settings: d.settings };
 }
 
 /** The step where the field an API error names (`details[].path`) is edited. */
@@ -91,7 +118,7 @@ export function stepOfPath(path: string): Step {
   const head = path.split(".")[0];
   if (head === "title") return "title";
   if (head === "inbox_id") return "inbox";
-  if (head === "audience" || head === "labels" || head === "exclude_labels") return "audience";
+  if (head === "audience" || head === "labels" || head === "exclude_labels" || head === "from_campaign") return "audience";
   if (head === "content") return "content";
   if (head === "settings") return "settings";
   if (head === "schedule") return "when";

@@ -8,7 +8,7 @@ import { t, tn } from "../../i18n";
 import { formatNumber } from "../../lib/format";
 import { noticeSessionEnd } from "../../state/session";
 import type { CampaignDetail, Label, LaunchPreview } from "../../types";
-import { contentOf, type Step, scheduleAt } from "./model";
+import { audienceOf, contentOf, type Step, scheduleAt } from "./model";
 import type { StepProps } from "./steps";
 
 type TestResult = { phone: string; ok: boolean; wamid?: string; error?: string };
@@ -145,7 +145,7 @@ export function ReviewStep({
       <CampaignSummary
         title={draft.title}
         inbox={inbox ? `${inbox.name}${inbox.display_phone ? ` · ${inbox.display_phone}` : ""}` : String(draft.inbox_id)}
-        audience={draft.audience}
+        audience={audienceOf(draft)}
         labels={labels}
         content={content}
         settings={draft.settings}

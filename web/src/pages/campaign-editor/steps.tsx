@@ -9,7 +9,8 @@ import { formatDuration, formatNumber, timeZones } from "../../lib/format";
 import { session } from "../../state/session";
 import type { Label, SendSettings } from "../../types";
 import { connected, type EditorData } from "./editor-page";
-import type { Draft, Errors } from "./model";
+import { audienceToCount, type Draft, type Errors } from "./model";
+import { RetargetFields } from "./retarget-fields";
 
 export type StepProps = {
   draft: Draft;
@@ -161,18 +162,25 @@ function LabelChecks({
 
 /** The live count and a few contacts of the audience chosen so far. */
 export function AudienceCount({ preview, draft }: { preview: AudiencePreviewState; draft: Draft }) {
-  if (draft.audience.labels.length === 0) return <p class="muted">{t("campaigns.audience.chooseLabels")}</p>;
+  if (audienceToCount(draft) === null) return <p class="muted">{t(draft.retarget ? "retarget.chooseResults" : "campaigns.audience.chooseLabels")}</p>;
   if (preview.error) return <ErrorText id="audience-preview-error" error={t("campaigns.audience.countFailed", { message: preview.error })} />;
   const p = preview.preview;
   if (!p) return <p class="muted">{t("campaigns.audience.counting")}</p>;
   if (p.total === 0) {
+    const optedOut = p.opted_out_excluded > 0 ? ` ${tn("campaigns.audience.emptyOptedOut", p.opted_out_excluded)}` : "";
     return (
       <Notice tone="warning" data-notice="empty-audience">
-        <p>
-          <strong>{t("campaigns.audience.emptyTitle")}</strong>
-          {p.opted_out_excluded > 0 ? ` ${tn("campaigns.audience.emptyOptedOut", p.opted_out_excluded)}` : ""}. {t("campaigns.audience.emptyBefore")}{" "}
-          <a href="/contacts">{t("common.nav.contacts")}</a> {t("campaigns.audience.emptyAfter")}
-        </p>
+        {draft.retarget ? (
+          <p>
+            <strong>{t("retarget.emptyTitle")}</strong>
+            {optedOut}. {t("retarget.emptyText")}
+          </p>
+        ) : (
+          <p>
+            <strong>{t("campaigns.audience.emptyTitle")}</strong>
+            {optedOut}. {t("campaigns.audience.emptyBefore")} <a href="/contacts">{t("common.nav.contacts")}</a> {t("campaigns.audience.emptyAfter")}
+          </p>
+        )}
       </Notice>
     );
   }
@@ -196,44 +204,58 @@ export function AudienceCount({ preview, draft }: { preview: AudiencePreviewStat
 export function AudienceStep({ draft, update, errors, preview, labels }: StepProps & { labels: Label[] | null }) {
   if (labels === null) return <p class="muted">{t("campaigns.audience.loadingLabels")}</p>;
   const a = draft.audience;
-  if (labels.length === 0) {
-    return (
-      <Notice tone="warning" data-notice="no-labels">
-        <p>
-          {t("campaigns.audience.noLabelsBefore")} <a href="/labels">{t("common.nav.labels")}</a> {t("campaigns.audience.noLabelsAfter")}
-        </p>
-      </Notice>
-    );
-  }
+  const retarget = draft.retarget;
   return (
     <div class="stack">
-      <LabelChecks
-        legend={t("campaigns.audience.include")}
-        name="labels"
-        all={labels}
-        chosen={a.labels}
-        onChosen={(ids) => update({ audience: { ...a, labels: ids, exclude_labels: a.exclude_labels.filter((id) => !ids.includes(id)) } })}
-        error={errors["audience.labels"] ?? errors.labels}
-      />
       <RadioGroup
-        legend={t("campaigns.audience.match")}
-        name="match"
-        value={a.match}
-        onValue={(v) => update({ audience: { ...a, match: v as "any" | "all" } })}
+        legend={t("retarget.source.legend")}
+        name="audience-source"
+        value={retarget ? "campaign" : "labels"}
+        onValue={(v) => update({ retarget: v === "campaign" ? (retarget ?? { campaign_id: null, states: [] }) : null })}
         options={[
-          { value: "any", label: t("campaigns.audience.any") },
-          { value: "all", label: t("campaigns.audience.all") },
+          { value: "labels", label: t("retarget.source.labels"), hint: t("retarget.source.labelsHint") },
+          { value: "campaign", label: t("retarget.source.campaign"), hint: t("retarget.source.campaignHint") },
         ]}
       />
-      <LabelChecks
-        legend={t("campaigns.audience.exclude")}
-        name="exclude_labels"
-        all={labels}
-        chosen={a.exclude_labels}
-        disabled={a.labels}
-        onChosen={(ids) => update({ audience: { ...a, exclude_labels: ids } })}
-        error={errors["audience.exclude_labels"] ?? errors.exclude_labels}
-      />
+      {retarget && <RetargetFields choice={retarget} onChoice={(choice) => update({ retarget: choice })} errors={errors} />}
+      {labels.length === 0 && !retarget && (
+        <Notice tone="warning" data-notice="no-labels">
+          <p>
+            {t("campaigns.audience.noLabelsBefore")} <a href="/labels">{t("common.nav.labels")}</a> {t("campaigns.audience.noLabelsAfter")}
+          </p>
+        </Notice>
+      )}
+      {labels.length > 0 && (
+        <>
+          <LabelChecks
+            legend={retarget ? t("retarget.labels.include") : t("campaigns.audience.include")}
+            name="labels"
+            all={labels}
+            chosen={a.labels}
+            onChosen={(ids) => update({ audience: { ...a, labels: ids, exclude_labels: a.exclude_labels.filter((id) => !ids.includes(id)) } })}
+            error={errors["audience.labels"] ?? errors.labels}
+          />
+          <RadioGroup
+            legend={t("campaigns.audience.match")}
+            name="match"
+            value={a.match}
+            onValue={(v) => update({ audience: { ...a, match: v as "any" | "all" } })}
+            options={[
+              { value: "any", label: t("campaigns.audience.any") },
+              { value: "all", label: t("campaigns.audience.all") },
+            ]}
+          />
+          <LabelChecks
+            legend={t("campaigns.audience.exclude")}
+            name="exclude_labels"
+            all={labels}
+            chosen={a.exclude_labels}
+            disabled={a.labels}
+            onChosen={(ids) => update({ audience: { ...a, exclude_labels: ids } })}
+            error={errors["audience.exclude_labels"] ?? errors.exclude_labels}
+          />
+        </>
+      )}
       <section aria-label={t("campaigns.step.audience")} class="panel">
         <AudienceCount preview={preview} draft={draft} />
       </section>
