@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
+import { estimateCampaignCost } from "../costs/estimate";
 import { createDb, type Db, getOwned } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { type Campaign, campaigns, type Inbox, inboxes, templates } from "../db/schema";
@@ -78,6 +79,12 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     throw new ApiError("conflict", `${check.missing_values.affected} contacts lack a value for a variable that has no fallback`, check.missing_values);
   }
 
+  // Kept with the campaign to compare with what it costs; a failure to price it does not stop the launch.
+  const estimate = await estimateCampaignCost(db, campaign, now).catch((error: unknown) => {
+    console.error(`campaign ${campaign.id}: the cost estimate failed`, error);
+    return undefined;
+  });
+
   const nowS = Math.floor(now / 1000);
   const moved = await db
     .update(campaigns)
@@ -97,6 +104,7 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     ...(template ? { template } : {}),
     audience,
     windowStart: serviceWindowStart(now),
+    ...(estimate ? { estimate } : {}),
   };
   const sender = senderOf(env, campaign.id);
   let progress: Progress & { begun: boolean };

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
 import { approvedTemplate, launchCampaign, messagingLimit, previewAudience } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
+import { estimateCampaignCost } from "../costs/estimate";
 import { type Db, getOwned, isoOrNull, likeContains, nowSeconds } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
 import { type Campaign, campaigns, contacts, inboxes } from "../db/schema";
@@ -410,7 +411,8 @@ export const campaignRoutes = new Hono<AppEnv>()
   .get(
     "/:id/preview",
     describe({
-      summary: "What launching now would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value",
+      summary:
+        "What launching now would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value, and what it would cost (cost_estimate)",
       tags: ["campaigns"],
       access: "user",
       responses: {
@@ -426,7 +428,11 @@ export const campaignRoutes = new Hono<AppEnv>()
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
       const check = await previewAudience(db, row);
       const inbox = await getOwned(db, inboxes, row.inboxId, row.workspaceId);
-      return c.json({ ...check, ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}) });
+      return c.json({
+        ...check,
+        ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}),
+        cost_estimate: await estimateCampaignCost(db, row),
+      });
     },
   )
   .post(
