@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { RECIPIENT_STATES, type RecipientState } from "../../../worker/domain/delivery-status";
 import { api, messageOf } from "../api";
+import { CampaignCostPanel } from "../components/campaign-cost-panel";
 import { Counters, campaignNote, Rates, Timing } from "../components/campaign-progress";
 import { CampaignSummary } from "../components/campaign-summary";
 import { Notice, SelectField } from "../components/controls";
@@ -380,6 +381,7 @@ export function CampaignDetailPage() {
           {series.length === 0 ? <p class="muted">{t("campaigns.chart.empty")}</p> : <SeriesChart points={series} />}
         </section>
       )}
+      {c.status !== "draft" && <CampaignCostPanel campaign={c} />}
       <Failures groups={failures} />
       {c.status !== "draft" && <RecipientsTable campaign={c} />}
       <section aria-labelledby="setup-heading">
