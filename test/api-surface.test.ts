@@ -44,6 +44,10 @@ describe("OpenAPI document", () => {
       "get /api/campaigns/{id}/failures",
       "get /api/campaigns/{id}/variants",
       "get /api/campaigns/{id}/recipients",
+      "get /api/campaigns/{id}/cost",
+      "get /api/rates",
+      "put /api/rates/overrides",
+      "delete /api/rates/overrides",
       "get /api/sandbox/inboxes/{id}/phones",
       "get /api/sandbox/inboxes/{id}/phones/{wa_id}/messages",
     ]) {

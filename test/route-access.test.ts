@@ -60,6 +60,21 @@ describe("access to every API route", () => {
     }
   }, 60_000);
 
+  it("declares the access of the rate card and cost routes", () => {
+    const access = Object.fromEntries(routes.map((r) => [`${r.method} ${r.path}`, r.access]));
+    expect({
+      "GET /api/rates": access["GET /api/rates"],
+      "PUT /api/rates/overrides": access["PUT /api/rates/overrides"],
+      "DELETE /api/rates/overrides": access["DELETE /api/rates/overrides"],
+      "GET /api/campaigns/:id/cost": access["GET /api/campaigns/:id/cost"],
+    }).toEqual({
+      "GET /api/rates": "user",
+      "PUT /api/rates/overrides": "admin",
+      "DELETE /api/rates/overrides": "admin",
+      "GET /api/campaigns/:id/cost": "user",
+    });
+  });
+
   it("public routes answer without credentials", async () => {
     for (const r of routes.filter((r) => r.access === "public")) {
       const res = await call(concrete(r.path), { method: r.method, json: bodyFor(r.method) });

@@ -11,6 +11,7 @@ import { csrfGuard, requireUser, withDb } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { audienceRoutes } from "./routes/audience";
 import { authRoutes } from "./routes/auth";
+import { campaignCostRoutes } from "./routes/campaign-cost";
 import { campaignRoutes } from "./routes/campaigns";
 import { contactRoutes } from "./routes/contacts";
 import { deadLetterRoutes } from "./routes/dead-letters";
@@ -18,6 +19,7 @@ import { demoRoutes } from "./routes/demo";
 import { inboxMessagingRoutes } from "./routes/inbox-messaging";
 import { inboxRoutes } from "./routes/inboxes";
 import { labelRoutes } from "./routes/labels";
+import { rateRoutes } from "./routes/rates";
 import { tokenRoutes } from "./routes/tokens";
 import { userRoutes } from "./routes/users";
 import { workspaceRoutes } from "./routes/workspace";
@@ -52,6 +54,8 @@ const api = new Hono<AppEnv>()
   .route("/audience", audienceRoutes)
   .route("/demo", demoRoutes)
   .route("/campaigns", campaignRoutes)
+  .route("/campaigns", campaignCostRoutes)
+  .route("/rates", rateRoutes)
   .route("/dead-letters", deadLetterRoutes)
   .route("/sandbox", sandboxControlRoutes);
 

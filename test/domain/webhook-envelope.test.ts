@@ -175,6 +175,7 @@ describe("parseWebhookEnvelope: statuses", () => {
       errors: [],
       conversation,
       pricing,
+      billing: { billable: true, category: "marketing", model: "PMP" },
     });
     expect(list[3]).toMatchObject({
       status: "failed",
@@ -194,6 +195,35 @@ describe("parseWebhookEnvelope: statuses", () => {
       errors: [],
     });
     expect(list[5]).not.toHaveProperty("recipientId");
+  });
+});
+
+describe("parseWebhookEnvelope: pricing", () => {
+  const statusWith = (pricing: unknown, extra: Record<string, unknown> = {}) =>
+    events(
+      envelope({ id: WABA, changes: [messagesChange({ statuses: [{ id: "wamid.P", status: "delivered", timestamp: "1750000001", pricing, ...extra }] })] }),
+    )[0];
+
+  it("reads a per-message price: billable, category, model and type", () => {
+    expect(statusWith({ billable: false, pricing_model: "PMP", category: "utility", type: "free_customer_service" })).toMatchObject({
+      billing: { billable: false, category: "utility", model: "PMP", type: "free_customer_service" },
+    });
+  });
+
+  it("reads an older conversation-based price the same way", () => {
+    const conversation = { id: "c9", origin: { type: "authentication" } };
+    expect(statusWith({ billable: true, pricing_model: "CBP", category: "authentication" }, { conversation })).toMatchObject({
+      conversation,
+      billing: { billable: true, category: "authentication", model: "CBP" },
+    });
+  });
+
+  it("keeps a price it cannot read as it came, without billing", () => {
+    const odd = { billable: "yes", category: "marketing" };
+    const status = statusWith(odd);
+    expect(status).toMatchObject({ pricing: odd });
+    expect(status).not.toHaveProperty("billing");
+    expect(statusWith({ billable: true })).not.toHaveProperty("billing");
   });
 });
 

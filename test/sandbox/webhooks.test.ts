@@ -163,6 +163,40 @@ describe("status webhooks delivered by the alarm", () => {
     expect(inboundOf(captured)[0]).toMatchObject({ from: to, type: "text", text: { body: "STOP" } });
   });
 
+  it("prices like WhatsApp: a utility template is free inside the customer's 24 h window, a marketing one never", async () => {
+    const fx = await sandboxInbox({ webhooks: true, scenario: { ...INSTANT, unread_rate: 1, pair_rate_limit_ms: 0 } });
+    const captured = await intercept(fx);
+    const [wrote, silent] = [freshPhone(), freshPhone()];
+    await callJson(`/api/sandbox/inboxes/${fx.inboxId}/inbound`, { json: { from: wrote, text: "Where is my order?" }, auth: fx.admin });
+    const reminder = (to: string) =>
+      templateMessage(to, "appointment_reminder", "en_US", [
+        {
+          type: "body",
+          parameters: [
+            { type: "text", text: "Alex" },
+            { type: "text", text: "June 3" },
+            { type: "text", text: "10:30" },
+          ],
+        },
+      ]);
+    const sends = [reminder(wrote), reminder(silent), templateMessage(wrote, "hello_world", "en_US"), text(wrote)];
+    const wamids: string[] = [];
+    for (const body of sends) {
+      const { status, json } = await send(fx, body);
+      expect(status, JSON.stringify(json)).toBe(200);
+      wamids.push(json.messages[0].id);
+    }
+    await runDurableObjectAlarm(stubOf(fx));
+    await vi.waitFor(() => expect(statusesOf(captured)).toHaveLength(8));
+    const pricing = (wamid: string) => statusesOf(captured).filter((s: any) => s.id === wamid && s.status === "delivered")[0].pricing;
+    expect(wamids.map(pricing)).toEqual([
+      { billable: false, pricing_model: "PMP", category: "utility", type: "free_customer_service" },
+      { billable: true, pricing_model: "PMP", category: "utility", type: "regular" },
+      { billable: true, pricing_model: "PMP", category: "marketing", type: "regular" },
+      { billable: false, pricing_model: "PMP", category: "service", type: "free_customer_service" },
+    ]);
+  });
+
   it("unread_rate 1.0: delivered, never read", async () => {
     const fx = await sandboxInbox({ webhooks: true, scenario: { ...INSTANT, unread_rate: 1 } });
     const captured = await intercept(fx);

@@ -12,6 +12,7 @@ import type {
   VariantResultsView,
 } from "../../worker/views/campaign";
 import type { bulkLabelResultView, contactView, importResult, previewView } from "../../worker/views/contact";
+import type { campaignCostView, costEstimateView, rateCardView, rateOverrideView } from "../../worker/views/cost";
 import type { connectionCheckView, inboxView } from "../../worker/views/inbox";
 import type { labelView } from "../../worker/views/label";
 import type { eventView, messageView, templateSyncView, templateView, variableView } from "../../worker/views/messaging";
@@ -138,3 +139,17 @@ export type SentMessageEvent = z.output<typeof eventView>;
 
 /** GET /api/inboxes/:id/messages/:messageId. */
 export type SentMessageDetail = SentMessage & { events: SentMessageEvent[] };
+
+/* cost */
+
+/** GET /api/rates: WhatsApp's rates shipped with Herald, with the workspace's overrides. */
+export type RateCard = z.output<typeof rateCardView>;
+
+/** PUT /api/rates/overrides and the items of RateCard["overrides"]. */
+export type RateOverride = z.output<typeof rateOverrideView>;
+
+/** The launch preview's `cost_estimate`. */
+export type CostEstimate = z.output<typeof costEstimateView>;
+
+/** GET /api/campaigns/:id/cost. */
+export type CampaignCost = z.output<typeof campaignCostView>;

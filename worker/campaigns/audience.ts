@@ -51,7 +51,8 @@ function absent(field: RequiredField): SQL {
   return sql`coalesce(trim(${contacts.attributes} ->> ${`$."${where.attribute}"`}, ${BLANKS}), '') = ''`;
 }
 
-const audienceWhere = (workspaceId: number, audience: Audience, strategy: "set" | "probe") =>
+/** The contacts a campaign with `audience` reaches: the labels matched, opted-out contacts left out. */
+export const audienceWhere = (workspaceId: number, audience: Audience, strategy: "set" | "probe") =>
   and(
     eq(contacts.workspaceId, workspaceId),
     sql`${contacts.optedOutAt} IS NULL`,

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
+import type { CostEstimate } from "../domain/campaign-cost";
 import { type CampaignAction, type CampaignStatus, transition } from "../domain/campaign-lifecycle";
 import {
   canRetry,
@@ -23,7 +24,7 @@ import { resultIdsOf } from "./retarget";
 import { CatalogSync } from "./sender/catalog";
 import { grantFor } from "./sender/grants";
 import { LiveBroadcaster } from "./sender/live";
-import { CLAIM_TIMEOUT_REASON, type FrozenRecipient, MESSAGING_LIMIT_REASON, type RecipientState, RecipientStore } from "./sender/store";
+import { type BilledGroup, CLAIM_TIMEOUT_REASON, type FrozenRecipient, MESSAGING_LIMIT_REASON, type RecipientState, RecipientStore } from "./sender/store";
 import type { CampaignConfig, Grant, OutboundJob, Outcome, Progress, StatusUpdate } from "./sender/types";
 
 export { RECIPIENT_STATES, type RecipientState } from "./sender/store";
@@ -715,6 +716,11 @@ export class CampaignSender extends DurableObject<Env> {
     return this.store.series();
   }
 
+  /** Delivered recipients grouped by variant, phone prefix and pricing, with the estimate taken at launch. */
+  cost(): { groups: BilledGroup[]; estimate: CostEstimate | null } {
+    return { groups: this.store.billing(), estimate: this.getConfig()?.estimate ?? null };
+  }
+
   // ---- D1 snapshot ------------------------------------------------------------------------
 
   /** Pushes live progress and copies status and counters to the campaign's D1 row (at most once a second unless forced). */
@@ -792,20 +798,25 @@ export class CampaignSender extends DurableObject<Env> {
    * Applies WhatsApp status webhooks to recipients, forward only: sent < failed < delivered < read
    * < replied (a failure yields to a later proof of delivery; nothing moves back). Duplicates and
    * any order give the same result. A status for an `unknown` recipient resolves it; a status whose
-   * wamid differs from the recipient's is ignored.
+   * wamid differs from the recipient's is ignored. The first pricing a message's statuses carry
+   * (billable, category) is kept once, whatever the status it came with.
    */
   async applyStatuses(events: StatusUpdate[]): Promise<{ applied: number }> {
     const now = Date.now();
     let applied = 0;
+    let priced = 0;
     for (const e of events) {
       const was = this.store.track(e, now);
+      // Pricing comes with several statuses of a message, in any order: the first one is kept.
+      if (e.billing && this.store.recordBilling(e.recipientId, e.wamid, e.billing)) priced++;
       if (was === null) continue;
       this.store.tally(e.status, e.timestamp * 1000);
       // A status can overtake the sender's report: the message was sent all the same.
       if (deliveryRank(was) === 0) this.store.queueSend(e.recipientId, e.timestamp);
       applied++;
     }
-    if (applied) {
+    // A price alone changes the cost shown live, so it is broadcast like a move.
+    if (applied || priced) {
       this.finishIfDone();
       if (this.store.count("sending") === 0) this.wakeSettlers();
       await this.flush(false);

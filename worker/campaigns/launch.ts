@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
+import { estimateCampaignCost } from "../costs/estimate";
 import { createDb, type Db, getOwned } from "../db/client";
 import { type Campaign, campaigns, type Inbox, inboxes, templates } from "../db/schema";
 import { isFinal } from "../domain/campaign-lifecycle";
@@ -89,6 +90,12 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     throw new ApiError("conflict", `${check.missing_values.affected} contacts lack a value for a variable that has no fallback`, check.missing_values);
   }
 
+  // Kept with the campaign to compare with what it costs; a failure to price it does not stop the launch.
+  const estimate = await estimateCampaignCost(db, campaign, now, resultIdsOf(env, audience)).catch((error: unknown) => {
+    logEvent("error", "campaign.cost_estimate_failed", { workspace_id: campaign.workspaceId, campaign_id: campaign.id, error });
+    return undefined;
+  });
+
   const nowS = Math.floor(now / 1000);
   const moved = await db
     .update(campaigns)
@@ -108,6 +115,7 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     ...(template ? { template } : {}),
     audience,
     windowStart: serviceWindowStart(now),
+    ...(estimate ? { estimate } : {}),
   };
   const sender = senderOf(env, campaign.id);
   let progress: Progress & { begun: boolean };

@@ -367,6 +367,25 @@ export const deadLetters = sqliteTable(
   (t) => [uniqueIndex("dead_letters_queue_message_unique").on(t.queue, t.messageId), index("dead_letters_workspace_idx").on(t.workspaceId, t.id)],
 );
 
+/**
+ * A workspace's own rate for one country and template category, replacing the shipped rate card's
+ * (domain/rate-card.ts) in every estimate and cost of the workspace.
+ */
+export const rateOverrides = sqliteTable(
+  "rate_overrides",
+  {
+    workspaceId: workspaceId(),
+    /** ISO 3166-1 alpha-2. */
+    country: text("country").notNull(),
+    category: text("category", { enum: ["marketing", "utility", "authentication"] }).notNull(),
+    /** US dollars per delivered message, in micro-dollars (1 USD = 1,000,000). */
+    rate: integer("rate").notNull(),
+    updatedBy: integer("updated_by").references(() => users.id, { onDelete: "set null" }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.country, t.category] })],
+);
+
 export type Workspace = typeof workspaces.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type Label = typeof labels.$inferSelect;

@@ -17,7 +17,17 @@ export type StatusEvent = {
   errors: WebhookError[];
   conversation?: unknown;
   pricing?: unknown;
+  /** What `pricing` says, when it says it in the expected shape. */
+  billing?: StatusBilling;
 };
+
+/**
+ * A status's price as WhatsApp reports it: whether the message is billed and in which category
+ * ("marketing", "utility", "authentication", "service"…); `model` is "PMP" (per message, since
+ * July 2025) or "CBP" (per conversation, older payloads, read the same way), `type` "regular",
+ * "free_customer_service" or "free_entry_point" when given.
+ */
+export type StatusBilling = { billable: boolean; category: string; model?: string; type?: string };
 
 export type InboundEvent = {
   kind: "inbound";
@@ -92,6 +102,21 @@ const statusSchema = z.looseObject({
   conversation: z.unknown().optional(),
   pricing: z.unknown().optional(),
 });
+
+const pricingSchema = z.looseObject({
+  billable: z.boolean(),
+  category: z.string().min(1).max(64),
+  pricing_model: z.string().max(32).optional().catch(undefined),
+  type: z.string().max(64).optional().catch(undefined),
+});
+
+/** The billing a status's `pricing` states; undefined when it is absent or not shaped as expected. */
+function readBilling(pricing: unknown): StatusBilling | undefined {
+  const parsed = pricingSchema.safeParse(pricing);
+  if (!parsed.success) return undefined;
+  const { billable, category, pricing_model, type } = parsed.data;
+  return { billable, category, ...(pricing_model ? { model: pricing_model } : {}), ...(type ? { type } : {}) };
+}
 
 const reply = z.looseObject({ id: optionalString, title: optionalString }).optional().catch(undefined);
 const messageSchema = z.looseObject({
@@ -180,7 +205,11 @@ function readMessagesChange(wabaId: string, rawValue: unknown, events: WebhookEv
     if (s.recipient_id) event.recipientId = s.recipient_id;
     if (s.biz_opaque_callback_data) event.bizOpaqueCallbackData = s.biz_opaque_callback_data;
     if (s.conversation !== undefined) event.conversation = s.conversation;
-    if (s.pricing !== undefined) event.pricing = s.pricing;
+    if (s.pricing !== undefined) {
+      event.pricing = s.pricing;
+      const billing = readBilling(s.pricing);
+      if (billing) event.billing = billing;
+    }
     events.push(event);
   }
 

@@ -4,8 +4,9 @@ import { z } from "zod";
 import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
 import { approvedTemplate, launchCampaign, messagingLimit, previewAudience } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
+import { assertAudienceRefs, launched, resultIdsOf } from "../campaigns/retarget";
 import { variantResults } from "../campaigns/variant-results";
-import { assertAudienceRefs, launched } from "../campaigns/retarget";
+import { estimateCampaignCost } from "../costs/estimate";
 import { type Db, getOwned, isoOrNull, likeContains, nowSeconds } from "../db/client";
 import { type Campaign, campaigns, contacts, inboxes } from "../db/schema";
 import { workspaceCountry } from "../db/workspaces";
@@ -21,7 +22,15 @@ import {
 } from "../domain/campaign-lifecycle";
 import { renderText, resolveTemplateValues } from "../domain/campaign-render";
 import { RESULT_STATES } from "../domain/campaign-results";
-import { audienceSchema, type CampaignContent, contentSchema, resolveSchedule, scheduleSchema, sendSettingsSchema } from "../domain/campaign-settings";
+import {
+  type Audience,
+  audienceSchema,
+  type CampaignContent,
+  contentSchema,
+  resolveSchedule,
+  scheduleSchema,
+  sendSettingsSchema,
+} from "../domain/campaign-settings";
 import { fitTitle, MAX_TITLE_LENGTH } from "../domain/campaign-title";
 import { csvLine } from "../domain/csv-export";
 import { describeMetaError } from "../domain/error-policy";
@@ -441,7 +450,8 @@ export const campaignRoutes = new Hono<AppEnv>()
   .get(
     "/:id/preview",
     describe({
-      summary: "What launching now would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value",
+      summary:
+        "What launching now would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value, and what it would cost (cost_estimate)",
       tags: ["campaigns"],
       access: "user",
       responses: {
@@ -457,7 +467,11 @@ export const campaignRoutes = new Hono<AppEnv>()
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
       const check = await previewAudience(c.env, db, row);
       const inbox = await getOwned(db, inboxes, row.inboxId, row.workspaceId);
-      return c.json({ ...check, ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}) });
+      return c.json({
+        ...check,
+        ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}),
+        cost_estimate: await estimateCampaignCost(db, row, Date.now(), resultIdsOf(c.env, JSON.parse(row.audience) as Audience)),
+      });
     },
   )
   .post(

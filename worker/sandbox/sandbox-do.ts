@@ -141,6 +141,9 @@ function peek(raw: string): Pick<Draft, "to" | "wa_id" | "type" | "template_name
   };
 }
 
+/** The customer service window: a contact who wrote within it can be sent free text and free utility templates. */
+const SERVICE_WINDOW_MS = 24 * 3_600_000;
+
 const STATUS_FAILURE: Record<string, GraphFailure["code"]> = { PENDING: 132001, REJECTED: 132001, PAUSED: 132015, DISABLED: 132016 };
 
 /**
@@ -290,6 +293,7 @@ export class WhatsAppSandbox extends DurableObject<Env> {
           wamid,
           waId: send.waId,
           category,
+          inServiceWindow: this.wroteWithin(auth.inbox.id, send.waId, arrivedAt - SERVICE_WINDOW_MS, arrivedAt),
           acceptedAt: arrivedAt,
           businessNumber: ref.displayPhoneNumber,
           ...(send.bizOpaqueCallbackData === undefined ? {} : { bizOpaqueCallbackData: send.bizOpaqueCallbackData }),
@@ -778,6 +782,15 @@ export class WhatsAppSandbox extends DurableObject<Env> {
   }
 
   // ---- Helpers ---------------------------------------------------------------------------
+
+  /** Whether the contact wrote to the number between `from` and `to` (epoch ms): its service window is open. */
+  private wroteWithin(inboxId: number, waId: string, from: number, to: number): boolean {
+    return (
+      this.sql
+        .exec("SELECT 1 FROM phone_messages WHERE inbox_id = ? AND wa_id = ? AND direction = 'in' AND at > ? AND at <= ? LIMIT 1", inboxId, waId, from, to)
+        .toArray().length > 0
+    );
+  }
 
   /** Puts a message on a simulated contact's phone; an inbound one shows from its due time on. */
   private addToPhone(m: {

@@ -164,12 +164,35 @@ function inboundMessage(
 }
 
 /**
+ * WhatsApp's per-message pricing of a message: free text ("service") and utility templates are
+ * free inside the customer's 24 h service window; marketing and authentication templates are
+ * always billed.
+ *
+ * @example pricingOf("utility", true); // { billable: false, pricing_model: "PMP", category: "utility", type: "free_customer_service" }
+ * @example pricingOf("marketing", true); // { billable: true, pricing_model: "PMP", category: "marketing", type: "regular" }
+ */
+export function pricingOf(category: Category, inServiceWindow: boolean): NonNullable<StatusEvent["pricing"]> {
+  const billable = category === "marketing" || category === "authentication" || (category === "utility" && !inServiceWindow);
+  return { billable, pricing_model: "PMP", category, type: billable ? "regular" : "free_customer_service" };
+}
+
+/**
  * The webhook events for one accepted message under a scenario: `sent`, then `delivered` and
  * maybe `read`, or `failed`; sometimes a reply quoting the message or a STOP. Delays are drawn
- * from the scenario's [min, max] ranges, measured from acceptance, and kept in order.
+ * from the scenario's [min, max] ranges, measured from acceptance, and kept in order. `sent` and
+ * `delivered` carry the message's pricing (see `pricingOf`; `inServiceWindow`: the customer wrote
+ * to the number within 24 h).
  */
 export function planEvents(
-  message: { wamid: string; waId: string; category: Category; bizOpaqueCallbackData?: string; acceptedAt: number; businessNumber: string },
+  message: {
+    wamid: string;
+    waId: string;
+    category: Category;
+    inServiceWindow?: boolean;
+    bizOpaqueCallbackData?: string;
+    acceptedAt: number;
+    businessNumber: string;
+  },
   scenario: Pick<
     Scenario,
     "sent_delay_ms" | "delivered_delay_ms" | "read_delay_ms" | "reply_delay_ms" | "failed_rate" | "unread_rate" | "reply_rate" | "opt_out_rate"
@@ -189,12 +212,7 @@ export function planEvents(
       ...(withExpiry ? { expiration_timestamp: seconds(at + 86_400_000) } : {}),
       origin: { type: message.category },
     },
-    pricing: {
-      billable: message.category !== "service",
-      pricing_model: "PMP" as const,
-      category: message.category,
-      type: message.category === "service" ? ("free_customer_service" as const) : ("regular" as const),
-    },
+    pricing: pricingOf(message.category, message.inServiceWindow ?? message.category === "service"),
   });
   const status = (dueAt: number, fields: Omit<StatusEvent, "id" | "recipient_id" | "timestamp">): PlannedEvent => ({
     dueAt,

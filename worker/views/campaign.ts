@@ -8,6 +8,7 @@ import { CAMPAIGN_STATUSES, OPERATOR_ACTIONS } from "../domain/campaign-lifecycl
 import { audienceSchema, contentSchema, sendSettingsSchema } from "../domain/campaign-settings";
 import { RECIPIENT_STATES } from "../domain/delivery-status";
 import { VARIANT_VERDICTS } from "../domain/variant-stats";
+import { costEstimateView } from "./cost";
 
 /** Cumulative counters: a read message also counts as delivered and sent. */
 export const campaignProgressView = z.object({
@@ -97,6 +98,8 @@ export const launchPreviewView = z.object({
   /** Contacts lacking a variable's value, with the first few of them. */
   missing_values: z.object({ affected: z.number(), examples: z.array(z.object({ phone: z.string(), missing: z.array(z.string()) })) }),
   messaging_limit: messagingLimitView.optional(),
+  /** What it would cost at WhatsApp's rates (the card plus the workspace's overrides). */
+  cost_estimate: costEstimateView,
 });
 
 /** One minute of a campaign's sending. */

@@ -80,6 +80,7 @@ async function routeToCampaigns(env: Env, group: Group): Promise<void> {
     status: s.status as StatusUpdate["status"],
     timestamp: s.timestamp,
     ...(s.errors[0] ? { errorCode: s.errors[0].code, errorTitle: s.errors[0].title } : {}),
+    ...(s.billing ? { billing: { billable: s.billing.billable, category: s.billing.category } } : {}),
   });
   for (const s of group.statuses) {
     if (!tracked(s.status)) continue;

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { RECIPIENT_STATES, type RecipientState } from "../../../worker/domain/delivery-status";
 import { api, messageOf } from "../api";
+import { CampaignCostPanel } from "../components/campaign-cost-panel";
 import { Counters, campaignNote, Rates, Timing } from "../components/campaign-progress";
 import { CampaignSummary } from "../components/campaign-summary";
 import { Notice, SelectField } from "../components/controls";
@@ -394,6 +395,7 @@ export function CampaignDetailPage() {
         </section>
       )}
       {p.total > 0 && hasVariants(c) && <VariantResultsSection campaign={c} />}
+      {c.status !== "draft" && <CampaignCostPanel campaign={c} />}
       <Failures groups={failures} />
       {c.status !== "draft" && <RecipientsTable campaign={c} />}
       <section aria-labelledby="setup-heading">

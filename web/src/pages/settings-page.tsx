@@ -9,6 +9,7 @@ import { t, tn } from "../i18n";
 import { formatDateTime } from "../lib/format";
 import { auth, noticeSessionEnd, session } from "../state/session";
 import type { Role, User } from "../types";
+import { RatesSection } from "./settings-rates";
 
 /** GET/PATCH /api/workspace. */
 type WorkspaceSettings = { id: number; name: string; default_country: string; opt_out_keywords: string[]; attribution_window_hours: number };
@@ -673,6 +674,7 @@ export function SettingsPage() {
       <WorkspaceSection isAdmin={isAdmin} />
       {isAdmin && <UsersSection me={current.user.id} />}
       <TokensSection me={current.user.id} isAdmin={isAdmin} />
+      <RatesSection isAdmin={isAdmin} />
       {isAdmin && current.features?.sandbox && (
         <section class="panel" aria-labelledby="sandbox-heading" data-section="sandbox">
           <h2 id="sandbox-heading">{t("settings.sandbox.heading")}</h2>

@@ -1,6 +1,7 @@
 import { type FailedSelection, RECIPIENT_STATE_OF, RESULT_STATES, type ResultState, recipientSelection } from "../../domain/campaign-results";
 import { deliveryRank } from "../../domain/delivery-status";
 import { TEMPORARY_FAILURE_CODES } from "../../domain/error-policy";
+import { PREFIX_DIGITS } from "../../domain/phone-country";
 /**
  * The SQLite storage of one campaign's Durable Object: the frozen audience (one row per
  * recipient), per-state counters kept by triggers, the outcome window for auto-pause, the
@@ -116,19 +117,75 @@ const FAILED_WHERE: Readonly<Record<FailedSelection, string>> = {
   none: "0",
 };
 
+/** States of a recipient whose message was delivered (a reply proves it too). */
+const DELIVERED = "('delivered', 'read', 'replied')";
+/**
+ * The billing key of a recipient row (`row` is "OLD." or "NEW." in a trigger, "" in a query):
+ * variant, phone prefix (the digits after the "+"), pricing category, billable (-1: no pricing seen).
+ */
+const billingKey = (row: "OLD." | "NEW." | "") =>
+  `coalesce(${row}variant, 0), substr(${row}phone, 2, ${PREFIX_DIGITS}), coalesce(${row}pricing_category, ''), coalesce(${row}billable, -1)`;
+
+// Delivered recipients counted per (variant, phone prefix, pricing category, billable), kept exact
+// by triggers, so the cost so far is read from a few rows whatever the audience's size. A
+// recipient moves between rows when it is delivered or its pricing arrives, in any order, once.
+const BILLING = `
+  CREATE TABLE IF NOT EXISTS billing (
+    variant INTEGER NOT NULL, prefix TEXT NOT NULL, category TEXT NOT NULL, billable INTEGER NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (variant, prefix, category, billable)
+  );
+  CREATE TRIGGER IF NOT EXISTS recipients_billed_insert AFTER INSERT ON recipients WHEN NEW.state IN ${DELIVERED} BEGIN
+    INSERT INTO billing (variant, prefix, category, billable, n) VALUES (${billingKey("NEW.")}, 1)
+      ON CONFLICT (variant, prefix, category, billable) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER IF NOT EXISTS recipients_billed_update AFTER UPDATE OF state, variant, billable, pricing_category ON recipients
+  WHEN (OLD.state IN ${DELIVERED} OR NEW.state IN ${DELIVERED}) AND ((OLD.state IN ${DELIVERED}) IS NOT (NEW.state IN ${DELIVERED})
+    OR OLD.variant IS NOT NEW.variant OR OLD.billable IS NOT NEW.billable OR OLD.pricing_category IS NOT NEW.pricing_category) BEGIN
+    UPDATE billing SET n = n - 1
+      WHERE OLD.state IN ${DELIVERED} AND (variant, prefix, category, billable) = (${billingKey("OLD.")});
+    INSERT INTO billing (variant, prefix, category, billable, n) SELECT ${billingKey("NEW.")}, 1 WHERE NEW.state IN ${DELIVERED}
+      ON CONFLICT (variant, prefix, category, billable) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER IF NOT EXISTS recipients_billed_delete AFTER DELETE ON recipients WHEN OLD.state IN ${DELIVERED} BEGIN
+    UPDATE billing SET n = n - 1 WHERE (variant, prefix, category, billable) = (${billingKey("OLD.")});
+  END;
+`;
+
+/** Columns added to `recipients` after its first release, created on objects that lack them. */
+const ADDED_COLUMNS = [
+  ["inbound_at", "INTEGER"],
+  ["billable", "INTEGER"],
+  ["pricing_category", "TEXT"],
+] as const;
+
+/** What WhatsApp said of a message's price: whether it bills it, and in which category. */
+export type Billing = { billable: boolean; category: string };
+
+/** Delivered recipients sharing a variant, a phone prefix and their pricing (`billable` null: none reported). */
+export type BilledGroup = { variant: number; prefix: string; category: string | null; billable: boolean | null; count: number };
+
 export type Counts = { total: number; states: Record<RecipientState, number>; waitingForLimit: number };
 
 export class RecipientStore {
   constructor(readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
-    // Added after the first release of the table: the contact's last inbound message (unix s).
-    if (
-      !sql
+    // Added after the first release of the table: the contact's last inbound message (unix s),
+    // then what WhatsApp's status webhooks said of the message's price.
+    const columns = new Set(
+      sql
         .exec<{ name: string }>("PRAGMA table_info(recipients)")
         .toArray()
-        .some((c) => c.name === "inbound_at")
-    ) {
-      sql.exec("ALTER TABLE recipients ADD COLUMN inbound_at INTEGER");
+        .map((c) => c.name),
+    );
+    for (const [name, type] of ADDED_COLUMNS) if (!columns.has(name)) sql.exec(`ALTER TABLE recipients ADD COLUMN ${name} ${type}`);
+    const unbilled = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'billing'").toArray().length === 0;
+    sql.exec(BILLING);
+    if (unbilled) {
+      // Counted once from the rows already stored (an object created before billing existed).
+      sql.exec(
+        `INSERT INTO billing (variant, prefix, category, billable, n)
+         SELECT ${billingKey("")}, count(*) FROM recipients WHERE state IN ${DELIVERED} GROUP BY 1, 2, 3, 4`,
+      );
     }
     const fresh = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'counts'").toArray().length === 0;
     sql.exec(COUNTERS);
@@ -220,6 +277,7 @@ export class RecipientStore {
     this.sql.exec("DELETE FROM series");
     this.sql.exec("DELETE FROM outcomes");
     this.sql.exec("UPDATE counts SET n = 0");
+    this.sql.exec("DELETE FROM billing");
   }
 
   /**
@@ -409,6 +467,41 @@ export class RecipientStore {
       e.recipientId,
     );
     return row.state;
+  }
+
+  /**
+   * Keeps what a status webhook said of the recipient's price, the first time it says it (later
+   * statuses of the same message say the same); a status of another message (wamid) is ignored.
+   * Returns whether it was kept.
+   */
+  recordBilling(id: number, wamid: string, billing: Billing): boolean {
+    return (
+      this.sql
+        .exec(
+          "UPDATE recipients SET billable = ?, pricing_category = ? WHERE id = ? AND billable IS NULL AND (wamid IS NULL OR wamid = ?) RETURNING id",
+          billing.billable ? 1 : 0,
+          billing.category,
+          id,
+          wamid,
+        )
+        .toArray().length > 0
+    );
+  }
+
+  /** Delivered recipients per variant, phone prefix and pricing. */
+  billing(): BilledGroup[] {
+    return this.sql
+      .exec<{ variant: number; prefix: string; category: string; billable: number; n: number }>(
+        "SELECT variant, prefix, category, billable, n FROM billing WHERE n > 0 ORDER BY variant, prefix, category, billable",
+      )
+      .toArray()
+      .map((r) => ({
+        variant: r.variant,
+        prefix: r.prefix,
+        category: r.category === "" ? null : r.category,
+        billable: r.billable === -1 ? null : r.billable === 1,
+        count: r.n,
+      }));
   }
 
   /** Marks a sent (or unknown) recipient as having replied at `at` (epoch ms); false when it could not. */

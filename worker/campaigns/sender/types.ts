@@ -2,11 +2,12 @@
  * What flows between a campaign's object and its senders: the configuration fixed at launch, the
  * grants a sender gets, the outcomes it reports, the queue's jobs and the status webhooks.
  */
+import type { CostEstimate } from "../../domain/campaign-cost";
 import type { CampaignStatus } from "../../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../../domain/campaign-settings";
 import type { ErrorPolicy } from "../../domain/provider";
 import type { TemplateSnapshot, TemplateValues } from "../../domain/templates";
-import type { RecipientState } from "./store";
+import type { Billing, RecipientState } from "./store";
 
 /** What a campaign sends, to whom and how, fixed at launch. */
 export type CampaignConfig = {
@@ -22,6 +23,8 @@ export type CampaignConfig = {
   audience: Audience;
   /** Unix seconds where the 24 h service window began at launch: free text skips contacts who last wrote before. */
   windowStart: number;
+  /** What the campaign was expected to cost when it was launched, at the rates of that moment. */
+  estimate?: CostEstimate;
 };
 
 /** A recipient the consumer may send to now, with its message rendered. */
@@ -65,6 +68,8 @@ export type StatusUpdate = {
   timestamp: number;
   errorCode?: number;
   errorTitle?: string;
+  /** The `pricing` WhatsApp attached to the status: whether the message is billed, and in which category. */
+  billing?: Billing;
 };
 
 export type Progress = {

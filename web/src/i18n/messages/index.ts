@@ -4,6 +4,7 @@ export { auth } from "./auth";
 export { campaigns } from "./campaigns";
 export { common } from "./common";
 export { contacts } from "./contacts";
+export { cost } from "./cost";
 export { format } from "./format";
 export { imports } from "./imports";
 export { inboxes } from "./inboxes";

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, messageOf } from "../../api";
 import { CampaignSummary } from "../../components/campaign-summary";
 import { ErrorText, Notice } from "../../components/controls";
+import { CostEstimateView } from "../../components/cost-estimate";
 import { Field } from "../../components/field";
 import { FormError } from "../../components/form-error";
 import { t, tn } from "../../i18n";
@@ -167,6 +168,7 @@ export function ReviewStep({
           </Notice>
         ))}
         {preview && preview.recipients === 0 && <ErrorText id="no-recipients" error={t("campaigns.review.nobody")} />}
+        {preview && preview.recipients > 0 && <CostEstimateView estimate={preview.cost_estimate} freeText={content.type === "text"} />}
       </section>
       <TestSend campaignId={id} />
       <div class="step-actions">
