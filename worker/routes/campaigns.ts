@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
-import { approvedTemplate, launchCampaign, messagingLimit, previewAudience } from "../campaigns/launch";
+import { approvedTemplate, launchCampaign, launchSchedule, messagingLimit, previewAudience } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
 import { type Db, getOwned, isoOrNull, likeContains, nowSeconds } from "../db/client";
 import { assertLabelsExist } from "../db/labels";
@@ -58,6 +58,10 @@ const campaignPatch = z
   .refine((v) => Object.keys(v).length > 0, "give at least one field to change");
 
 const launchInput = z.object({ schedule: scheduleSchema.optional() });
+/** The launch preview as if scheduled at `at` in `timezone` (both or neither). */
+const previewQuery = scheduleSchema
+  .partial()
+  .refine((q) => (q.at === undefined) === (q.timezone === undefined), { path: ["timezone"], message: "give at and timezone together, or neither" });
 const testInput = z.object({
   phones: z.array(z.string().trim().min(1).max(40)).min(1, "give at least one phone").max(5, "at most 5 phones"),
 });
@@ -410,7 +414,8 @@ export const campaignRoutes = new Hono<AppEnv>()
   .get(
     "/:id/preview",
     describe({
-      summary: "What launching now would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value",
+      summary:
+        "What launching now (or as scheduled at `at` in `timezone`) would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value, and when sending would start and end",
       tags: ["campaigns"],
       access: "user",
       responses: {
@@ -421,12 +426,16 @@ export const campaignRoutes = new Hono<AppEnv>()
       },
     }),
     validate("param", idParam),
+    validate("query", previewQuery),
     async (c) => {
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
-      const check = await previewAudience(db, row);
+      const { at, timezone } = c.req.valid("query");
+      const now = Date.now();
+      const check = await previewAudience(db, row, now);
       const inbox = await getOwned(db, inboxes, row.inboxId, row.workspaceId);
-      return c.json({ ...check, ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}) });
+      const schedule = launchSchedule(row, check.recipients - check.skipped_outside_window, inbox ?? null, now, at && timezone ? { at, timezone } : undefined);
+      return c.json({ ...check, ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}), schedule });
     },
   )
   .post(

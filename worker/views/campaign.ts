@@ -87,6 +87,15 @@ export const messagingLimitView = z.object({
   warning: z.string().nullable(),
 });
 
+/** When a launch would send: estimated from the pace, the inbox's cap and the send window (retries and the messaging limit can only make it longer). */
+export const launchScheduleView = z.object({
+  /** The first send: now, the scheduled time, or the send window's next opening after either. */
+  starts_at: z.string(),
+  /** From the first send to the last, in days (two decimals). */
+  estimated_days: z.number(),
+  estimated_end_at: z.string(),
+});
+
 /** What launching now would do. */
 export const launchPreviewView = z.object({
   recipients: z.number(),
@@ -96,6 +105,7 @@ export const launchPreviewView = z.object({
   /** Contacts lacking a variable's value, with the first few of them. */
   missing_values: z.object({ affected: z.number(), examples: z.array(z.object({ phone: z.string(), missing: z.array(z.string()) })) }),
   messaging_limit: messagingLimitView.optional(),
+  schedule: launchScheduleView,
 });
 
 /** One minute of a campaign's sending. */
