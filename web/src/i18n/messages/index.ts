@@ -10,5 +10,6 @@ export { inboxes } from "./inboxes";
 export { labels } from "./labels";
 export { messages } from "./messages";
 export { sandbox } from "./sandbox";
+export { sendWindow } from "./send-window";
 export { settings } from "./settings";
 export { templates } from "./templates";

@@ -10,6 +10,7 @@ import { session } from "../../state/session";
 import type { Label, SendSettings } from "../../types";
 import { connected, type EditorData } from "./editor-page";
 import type { Draft, Errors } from "./model";
+import { SendWindowFields } from "./send-window-fields";
 
 export type StepProps = {
   draft: Draft;
@@ -364,6 +365,7 @@ export function SettingsStep({ draft, update, errors, data, preview }: StepProps
           error={errors["settings.failure_window"]}
         />
       </div>
+      <SendWindowFields window={s.send_window ?? null} onWindow={(send_window) => set({ send_window })} errors={errors} />
       <p class="panel" data-estimate aria-live="polite">
         {estimate === null ? (
           t("campaigns.settings.noEstimate")
