@@ -567,7 +567,7 @@ export class CampaignSender extends DurableObject<Env> {
       const first = this.store.earliestWait();
       if (first && first.reason === SEND_WINDOW_REASON && first.due_at > now) until = first.due_at;
     }
-    this.store.setMeta("window_wait", until);
+    if (until !== this.store.getMeta<number>("window_wait")) this.store.setMeta("window_wait", until);
   }
 
   /**
