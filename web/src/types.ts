@@ -1,6 +1,6 @@
 /** Shapes the API answers with (see /api/openapi.json); those in worker/views/ derive from the API's own zod views. */
 import type { z } from "zod";
-import type { audienceSchema, fromCampaignSchema } from "../../worker/domain/campaign-settings";
+import type { audienceSchema, fromCampaignSchema, SendWindow } from "../../worker/domain/campaign-settings";
 import type { sessionView, userView, workspaceView } from "../../worker/views/accounts";
 import type {
   CampaignView,
@@ -81,6 +81,8 @@ export type SendSettings = {
   randomize_variants: boolean;
   failure_threshold: number;
   failure_window: number;
+  /** When the campaign may send; absent or null: at any time. */
+  send_window?: SendWindow | null;
 };
 
 export type InboxView = z.output<typeof inboxView>;

@@ -15,6 +15,7 @@ import {
 } from "../domain/campaign-pacing";
 import type { ResultState } from "../domain/campaign-results";
 import { deliveryRank } from "../domain/delivery-status";
+import { windowWaitNote } from "../domain/send-window";
 import { logEvent } from "../lib/log";
 import type { LiveProgressView } from "../views/campaign";
 import { type AudiencePage, audiencePage } from "./audience";
@@ -26,6 +27,7 @@ import { grantFor } from "./sender/grants";
 import { LiveBroadcaster } from "./sender/live";
 import { type BilledGroup, CLAIM_TIMEOUT_REASON, type FrozenRecipient, MESSAGING_LIMIT_REASON, type RecipientState, RecipientStore } from "./sender/store";
 import type { CampaignConfig, Grant, OutboundJob, Outcome, Progress, StatusUpdate } from "./sender/types";
+import { campaignWindowClosedUntil, recipientOpenings, SEND_WINDOW_REASON } from "./sender/window";
 
 export { RECIPIENT_STATES, type RecipientState } from "./sender/store";
 export type { CampaignConfig, Grant, OutboundJob, Outcome, Progress, StatusUpdate } from "./sender/types";
@@ -56,6 +58,8 @@ const PAGE_BYTES = 512 * 1024;
 const MAX_RESULT_PAGE = 10_000;
 /** Failed audience reads in a row after which the launch fails (each waits twice as long). */
 const MAX_FREEZE_FAILURES = 8;
+/** Recipients one tick may set aside until their own send window opens (per-contact windows). */
+const MAX_POSTPONED_PER_TICK = 500;
 
 /** The pace of releases: the domain's pacing state, the next release's due time, and how many so far. */
 type Pace = { state: PacingState; due: { at: number; batchEnded: boolean }; sequence: number; notBefore: number };
@@ -176,6 +180,7 @@ export class CampaignSender extends DurableObject<Env> {
     this.store.clearAudience();
     this.store.setMeta("config", config);
     this.store.setMeta("start_at", null);
+    this.store.setMeta("window_wait", null);
     this.store.setMeta("freeze", { cursor: 0, done: false, failures: 0, pageSize: FIRST_PAGE } satisfies Freeze);
     this.store.setMeta("pace", startingPace(Date.now()));
     this.move("start");
@@ -265,7 +270,10 @@ export class CampaignSender extends DurableObject<Env> {
     this.store.setMeta("pace", startingPace(now));
     this.store.clearOutcomes();
     this.finishIfDone();
-    if (this.status() === "sending") await this.arm(now);
+    if (this.status() === "sending") {
+      this.noteWindow(this.config(), now);
+      await this.arm(now);
+    }
     await this.flush(true);
   }
 
@@ -308,6 +316,7 @@ export class CampaignSender extends DurableObject<Env> {
       pace.notBefore = now;
       this.store.setMeta("pace", pace);
       this.store.clearOutcomes();
+      this.noteWindow(config, now);
       this.finishIfDone();
       await this.arm(now);
     }
@@ -473,9 +482,17 @@ export class CampaignSender extends DurableObject<Env> {
     const now = Date.now();
     const config = this.config();
     this.store.expireClaims(now - CLAIM_TIMEOUT_MS, now);
-    const stale = this.store.refreshStaleReleases(now - RELEASE_TIMEOUT_MS, now);
-    const released = [...stale, ...this.release(config, now)];
+    this.reopenAfterWait(now);
+    let released: number[] = [];
+    if (campaignWindowClosedUntil(config, now) === null) {
+      const stale = this.store.refreshStaleReleases(now - RELEASE_TIMEOUT_MS, now);
+      released = [...stale, ...this.release(config, now)];
+    } else {
+      // Closed: releases nobody claimed yet wait for the opening, as after a pause.
+      this.store.unrelease(now);
+    }
     if (released.length) await this.enqueue(config, released);
+    this.noteWindow(config, now);
     this.finishIfDone();
     await this.flush(false);
     if (this.status() === "sending") await this.arm(this.nextWake(now));
@@ -502,11 +519,23 @@ export class CampaignSender extends DurableObject<Env> {
     if (room <= 0) return [];
     const limit = Math.min(perTick, room);
     const out: number[] = [];
+    const openingOf = recipientOpenings(config, now);
+    let postponed = 0;
     while (out.length < limit && pace.due.at <= now) {
       // A batch pause ends the tick, so one tick never releases more than a batch.
       if (pace.due.batchEnded && settings.batch_pause_s > 0 && out.length > 0) break;
       const row = this.store.nextDue(now);
       if (!row) break;
+      const opening = openingOf?.(row.attributes) ?? now;
+      if (opening > now) {
+        // Its own window is closed: it waits until it opens, and the next recipient gets the turn.
+        this.store.postpone(row.id, opening, SEND_WINDOW_REASON, now);
+        if (++postponed >= MAX_POSTPONED_PER_TICK) {
+          pace.notBefore = now + FAST_TICK_MS;
+          break;
+        }
+        continue;
+      }
       const variant =
         row.variant ??
         (config.content.type === "text"
@@ -541,6 +570,9 @@ export class CampaignSender extends DurableObject<Env> {
   private nextWake(now: number): number {
     const pace = this.pace(now);
     const config = this.getConfig();
+    // The campaign's window is closed: it wakes at the opening (and meanwhile only to settle sends in flight).
+    const opening = config && campaignWindowClosedUntil(config, now);
+    if (opening) return this.store.count("released", "sending") > 0 ? Math.min(opening, now + RELEASE_TIMEOUT_MS) : opening;
     // Waiting for reports: the periodic tick only re-sends releases nobody claimed.
     if (config && this.store.count("released", "sending") >= this.outstandingLimit(config)) return now + RELEASE_TIMEOUT_MS;
     const earliest = Math.max(pace.due.at, pace.notBefore);
@@ -549,6 +581,32 @@ export class CampaignSender extends DurableObject<Env> {
     const retry = this.store.nextRetryAt();
     if (retry !== null) candidates.push(Math.max(retry, earliest));
     return Math.max(now, Math.min(...candidates));
+  }
+
+  /**
+   * Records when the campaign may send again when its window keeps it waiting: the campaign's
+   * window is closed, or (per-contact windows) every recipient left waits for its own window.
+   * Shown as the status note while sending.
+   */
+  private noteWindow(config: CampaignConfig, now: number): void {
+    let until = campaignWindowClosedUntil(config, now);
+    if (until === null && config.settings.send_window?.per_contact_timezone && !this.store.hasNeverTried()) {
+      const first = this.store.earliestWait();
+      if (first && first.reason === SEND_WINDOW_REASON && first.due_at > now) until = first.due_at;
+    }
+    if (until !== this.store.getMeta<number>("window_wait")) this.store.setMeta("window_wait", until);
+  }
+
+  /**
+   * After waiting for the send window, sending starts again at the campaign's pace as after a
+   * resume: the first recipient at the opening and the gaps after it, in a new batch, never in
+   * a burst for the time spent waiting.
+   */
+  private reopenAfterWait(now: number): void {
+    const until = this.store.getMeta<number>("window_wait");
+    if (until === null || until > now) return;
+    this.store.setMeta("pace", { ...startingPace(now), sequence: this.pace(now).sequence });
+    this.store.setMeta("window_wait", null);
   }
 
   private async arm(at: number): Promise<void> {
@@ -679,8 +737,10 @@ export class CampaignSender extends DurableObject<Env> {
     const counts = this.store.counts();
     const status = this.status();
     const preparing = !this.frozen() && (status === "sending" || status === "paused");
+    const windowWait = status === "sending" ? this.store.getMeta<number>("window_wait") : null;
     let note: string | null = null;
     if (preparing) note = `preparing the audience: ${counts.total.toLocaleString("en")} recipients so far`;
+    else if (windowWait !== null && windowWait > Date.now()) note = windowWaitNote(windowWait);
     else if (status === "sending" && counts.waitingForLimit > 0) note = this.store.getMeta<string>("note");
     return { status, reason: this.store.getMeta<string>("reason"), note, preparing, total: counts.total, states: counts.states };
   }

@@ -4,13 +4,14 @@ import { estimateCampaignCost } from "../costs/estimate";
 import { createDb, type Db, getOwned } from "../db/client";
 import { type Campaign, campaigns, type Inbox, inboxes, templates } from "../db/schema";
 import { isFinal } from "../domain/campaign-lifecycle";
-import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
+import { type Audience, type CampaignContent, type Schedule, type SendSettings, toUtcMillis } from "../domain/campaign-settings";
 import { tierLimit } from "../domain/messaging-limit";
+import { estimateSchedule, windowZone } from "../domain/send-window";
 import { ApiError } from "../lib/errors";
 import { logEvent } from "../lib/log";
 import { limiterOf, senderOf } from "../lib/objects";
 import { templateSnapshot } from "../templates/sync";
-import type { messagingLimitView } from "../views/campaign";
+import type { launchScheduleView, messagingLimitView } from "../views/campaign";
 import { type AudienceCheck, checkAudience, MAX_AUDIENCE, serviceWindowStart } from "./audience";
 import type { CampaignConfig, Progress } from "./campaign-sender";
 import { assertAudienceRefs, resultIdsOf } from "./retarget";
@@ -111,7 +112,7 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     inboxId: inbox.id,
     throughputCap: inbox.throughputCap,
     content,
-    settings,
+    settings: withWindowZone(settings, campaign.timezone),
     ...(template ? { template } : {}),
     audience,
     windowStart: serviceWindowStart(now),
@@ -142,6 +143,40 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
       .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, "sending")));
   }
   return { ...progress, warnings: { outsideWindow: check.outside_window } };
+}
+
+/** The settings with the send window's zone written in (the campaign's own when the window names none), as the campaign's object applies them. */
+function withWindowZone(settings: SendSettings, campaignZone: string | null): SendSettings {
+  const window = settings.send_window;
+  return window ? { ...settings, send_window: { ...window, timezone: windowZone(window, campaignZone) } } : settings;
+}
+
+export type LaunchSchedule = z.output<typeof launchScheduleView>;
+
+/**
+ * When a campaign launched now, or at `schedule` (a scheduled campaign: at its own time), would
+ * send its first message (the window's next opening after that, when it has a window) and its
+ * last, for `recipients` at its pace and the inbox's cap (null: no inbox, no cap). A time
+ * already past counts as now.
+ */
+export function launchSchedule(
+  campaign: Campaign,
+  recipients: number,
+  inbox: Pick<Inbox, "throughputCap"> | null,
+  now: number,
+  schedule?: Schedule,
+): LaunchSchedule {
+  const scheduledAt = campaign.status === "scheduled" && campaign.scheduledAt !== null ? campaign.scheduledAt * 1000 : now;
+  const start = Math.max(now, schedule ? toUtcMillis(schedule.at, schedule.timezone) : scheduledAt);
+  const settings = withWindowZone(JSON.parse(campaign.settings) as SendSettings, schedule?.timezone ?? campaign.timezone);
+  const window = settings.send_window ?? null;
+  const capPerSecond = inbox?.throughputCap ?? Number.POSITIVE_INFINITY;
+  const estimate = estimateSchedule({ recipients, settings, capPerSecond, start, window, timeZone: window?.timezone ?? "UTC" });
+  return {
+    starts_at: new Date(estimate.startsAt).toISOString(),
+    estimated_days: estimate.days,
+    estimated_end_at: new Date(estimate.endsAt).toISOString(),
+  };
 }
 
 /**

@@ -6,6 +6,10 @@ import { z } from "zod";
 import { RESULT_STATE_MEANINGS, RESULT_STATES } from "./campaign-results";
 import { malformedVariables } from "./contact-variables";
 import { SEND_SETTING_DEFAULTS as DEFAULTS } from "./send-defaults";
+import { WEEKDAYS } from "./send-window";
+import { canonicalTimeZone, isTimeZone, offsetAt, utc } from "./time-zone";
+
+export { isTimeZone } from "./time-zone";
 
 const MAX_DELAY_S = 3_600;
 const MAX_BATCH_PAUSE_S = 86_400;
@@ -28,6 +32,42 @@ const seconds = (max: number) =>
     .max(max, `must be at most ${max.toLocaleString("en")} seconds`)
     .refine(hasMillisecondResolution, "must have at most 3 decimals (millisecond resolution)");
 
+/** An IANA time zone name such as "America/Sao_Paulo", given back in Intl's spelling. */
+export const timeZoneSchema = z.string().refine(isTimeZone, 'must be an IANA time zone such as "America/Sao_Paulo"').transform(canonicalTimeZone);
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day like "09:00" (00:00 to 23:59)');
+
+/**
+ * When a campaign may send: on `days`, from `from` until `to` (local clock times, `to` not
+ * included). A `to` earlier than `from` is an overnight window that closes the next day
+ * (20:00–02:00 on Friday runs from Friday 20:00 to Saturday 02:00: the day is the day it opens).
+ * Times are read in `timezone` (the campaign's own zone when left out, UTC when the campaign
+ * has none), or, with `per_contact_timezone`, in each contact's `timezone` attribute when that
+ * holds a zone name (the window's zone otherwise).
+ *
+ * @example
+ * sendWindowSchema.parse({ days: ["fri", "mon"], from: "09:00", to: "18:00", timezone: "America/Sao_Paulo" });
+ * // { days: ["mon", "fri"], from: "09:00", to: "18:00", timezone: "America/Sao_Paulo", per_contact_timezone: false }
+ */
+export const sendWindowSchema = z
+  .object({
+    days: z
+      .array(z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(", ")}` }))
+      .min(1, "choose at least one day")
+      .refine((days) => new Set(days).size === days.length, "name each day once")
+      .transform((days) => WEEKDAYS.filter((d) => days.includes(d))),
+    from: clockTime,
+    to: clockTime,
+    timezone: timeZoneSchema.optional(),
+    per_contact_timezone: z.boolean().default(false),
+  })
+  .superRefine((window, ctx) => {
+    if (window.from === window.to) {
+      ctx.addIssue({ code: "custom", path: ["to"], message: `must differ from "from" (${window.from}); a window must close at some time` });
+    }
+  });
+export type SendWindow = z.output<typeof sendWindowSchema>;
+
 const sendSettingsFields = z.object({
   min_delay_s: seconds(MAX_DELAY_S).default(DEFAULTS.min_delay_s),
   max_delay_s: seconds(MAX_DELAY_S).default(DEFAULTS.max_delay_s),
@@ -37,6 +77,8 @@ const sendSettingsFields = z.object({
   /** Failure rate over the last `failure_window` sends at which the campaign pauses itself. */
   failure_threshold: z.number().min(0.05, "must be at least 0.05 (5%)").max(1, "must be at most 1 (100%)").default(DEFAULTS.failure_threshold),
   failure_window: z.number().int("must be a whole number").min(10, "must be at least 10").max(1_000, "must be at most 1,000").default(DEFAULTS.failure_window),
+  /** When the campaign may send; absent or null: at any time. */
+  send_window: sendWindowSchema.nullable().optional(),
 });
 
 /**
@@ -227,17 +269,7 @@ export type CampaignContent = z.output<typeof contentSchema>;
 // Schedule
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
-const TIME_ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
-
 type DateTimeFields = { year: number; month: number; day: number; hour: number; minute: number; second: number; ms: number; offsetMs?: number };
-
-function utc(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
-  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not.
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, ms);
-  return date.getTime();
-}
 
 function parseDateTime(at: string): DateTimeFields | undefined {
   const m = DATE_TIME.exec(at);
@@ -255,45 +287,6 @@ function parseDateTime(at: string): DateTimeFields | undefined {
     fields.offsetMs = (offset[0] === "-" ? -1 : 1) * (hours * 60 + minutes) * 60_000;
   } else if (offset === "Z") fields.offsetMs = 0;
   return fields;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** The zone's offset from UTC at an instant, in ms (e.g. -3 h for São Paulo). */
-function offsetAt(timeZone: string, instant: number): number {
-  const parts = formatterFor(timeZone).formatToParts(instant);
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = utc(get("year"), get("month"), get("day"), get("hour"), get("minute"), get("second"), 0);
-  return wall - Math.floor(instant / 1000) * 1000;
-}
-
-/** True for a time zone name Intl knows, such as "America/Sao_Paulo" or "UTC". Offsets like "+03:00" are not names. */
-export function isTimeZone(name: string): boolean {
-  if (!TIME_ZONE_NAME.test(name)) return false;
-  try {
-    formatterFor(name);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const DAY_MS = 86_400_000;
@@ -334,10 +327,7 @@ export function toUtcMillis(at: string, timeZone: string): number {
  */
 export const scheduleSchema = z.object({
   at: z.string().refine((at) => parseDateTime(at) !== undefined, 'must be a date and time like "2026-12-01T09:30" (an offset such as "-03:00" is optional)'),
-  timezone: z
-    .string()
-    .refine(isTimeZone, 'must be an IANA time zone such as "America/Sao_Paulo"')
-    .transform((name) => formatterFor(name).resolvedOptions().timeZone),
+  timezone: timeZoneSchema,
 });
 export type Schedule = z.output<typeof scheduleSchema>;
 

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm"
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
-import { approvedTemplate, launchCampaign, messagingLimit, previewAudience } from "../campaigns/launch";
+import { approvedTemplate, launchCampaign, launchSchedule, messagingLimit, previewAudience } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
 import { assertAudienceRefs, launched, resultIdsOf } from "../campaigns/retarget";
 import { variantResults } from "../campaigns/variant-results";
@@ -80,6 +80,10 @@ const campaignPatch = z
 
 const launchInput = z.object({ schedule: scheduleSchema.optional() });
 const duplicateInput = z.object({ title: campaignInput.shape.title.optional() });
+/** The launch preview as if scheduled at `at` in `timezone` (both or neither). */
+const previewQuery = scheduleSchema
+  .partial()
+  .refine((q) => (q.at === undefined) === (q.timezone === undefined), { path: ["timezone"], message: "give at and timezone together, or neither" });
 const testInput = z.object({
   phones: z.array(z.string().trim().min(1).max(40)).min(1, "give at least one phone").max(5, "at most 5 phones"),
 });
@@ -451,7 +455,7 @@ export const campaignRoutes = new Hono<AppEnv>()
     "/:id/preview",
     describe({
       summary:
-        "What launching now would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value, and what it would cost (cost_estimate)",
+        "What launching now (or as scheduled at `at` in `timezone`) would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value, what it would cost (cost_estimate), and when sending would start and end (schedule)",
       tags: ["campaigns"],
       access: "user",
       responses: {
@@ -462,15 +466,20 @@ export const campaignRoutes = new Hono<AppEnv>()
       },
     }),
     validate("param", idParam),
+    validate("query", previewQuery),
     async (c) => {
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
-      const check = await previewAudience(c.env, db, row);
+      const { at, timezone } = c.req.valid("query");
+      const now = Date.now();
+      const check = await previewAudience(c.env, db, row, now);
       const inbox = await getOwned(db, inboxes, row.inboxId, row.workspaceId);
+      const schedule = launchSchedule(row, check.recipients - check.skipped_outside_window, inbox ?? null, now, at && timezone ? { at, timezone } : undefined);
       return c.json({
         ...check,
         ...(inbox ? { messaging_limit: await messagingLimit(c.env, inbox, check.outside_window) } : {}),
-        cost_estimate: await estimateCampaignCost(db, row, Date.now(), resultIdsOf(c.env, JSON.parse(row.audience) as Audience)),
+        cost_estimate: await estimateCampaignCost(db, row, now, resultIdsOf(c.env, JSON.parse(row.audience) as Audience)),
+        schedule,
       });
     },
   )

@@ -89,6 +89,15 @@ export const messagingLimitView = z.object({
   warning: z.string().nullable(),
 });
 
+/** When a launch would send: estimated from the pace, the inbox's cap and the send window (retries and the messaging limit can only make it longer). */
+export const launchScheduleView = z.object({
+  /** The first send: now, the scheduled time, or the send window's next opening after either. */
+  starts_at: z.string(),
+  /** From the first send to the last, in days (two decimals). */
+  estimated_days: z.number(),
+  estimated_end_at: z.string(),
+});
+
 /** What launching now would do. */
 export const launchPreviewView = z.object({
   recipients: z.number(),
@@ -100,6 +109,7 @@ export const launchPreviewView = z.object({
   messaging_limit: messagingLimitView.optional(),
   /** What it would cost at WhatsApp's rates (the card plus the workspace's overrides). */
   cost_estimate: costEstimateView,
+  schedule: launchScheduleView,
 });
 
 /** One minute of a campaign's sending. */

@@ -1,5 +1,6 @@
 import { t } from "../i18n";
 import { formatDateTime, formatNumber, percent } from "../lib/format";
+import { windowWaitText } from "../lib/send-window";
 import type { Campaign, CampaignDetail, CampaignProgress } from "../types";
 
 const COUNTERS = ["sent", "delivered", "read", "replied", "failed"] as const;
@@ -49,5 +50,5 @@ export function Timing({ c }: { c: CampaignDetail }) {
  */
 export function campaignNote(c: Pick<Campaign, "preparing" | "status_note" | "status_reason" | "progress">): string | null {
   if (c.preparing) return t("campaigns.preparing", { count: c.progress.total });
-  return c.status_note ?? c.status_reason;
+  return windowWaitText(c.status_note) ?? c.status_note ?? c.status_reason;
 }

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { t, tn } from "../i18n";
+import { windowSummary } from "../lib/send-window";
 import type { AudienceSelection, CampaignContent, Label, SendSettings, ValueSource } from "../types";
 import { RetargetAudience } from "./retarget-audience";
 
@@ -96,6 +97,7 @@ export function CampaignSummary({ title, inbox, audience, labels, content, setti
         {t(settings.randomize_variants ? "campaigns.summary.variantsRandom" : "campaigns.summary.variantsInTurn")}
         {", "}
         {t("campaigns.summary.autoPause", { threshold: Math.round(settings.failure_threshold * 100), window: settings.failure_window })}
+        {settings.send_window && <span data-summary-window>, {windowSummary(settings.send_window)}</span>}
       </Row>
       {when !== undefined && (
         <Row term={t("campaigns.step.when")} onChange={change("when")}>

@@ -296,12 +296,20 @@ export class RecipientStore {
     return this.sql.exec("SELECT 1 FROM recipients WHERE state = 'pending' AND due_at IS NULL LIMIT 1").toArray().length > 0;
   }
 
-  /** The earliest retry time among pending recipients, or null. */
+  /** The earliest time a waiting pending recipient is due (a retry, the messaging limit, a send window), or null. */
   nextRetryAt(): number | null {
-    const row = this.sql
-      .exec<{ due_at: number }>("SELECT due_at FROM recipients WHERE state = 'pending' AND due_at IS NOT NULL ORDER BY due_at LIMIT 1")
-      .toArray()[0];
-    return row ? row.due_at : null;
+    return this.earliestWait()?.due_at ?? null;
+  }
+
+  /** The pending recipient due first among those waiting (a retry, the messaging limit, a send window), or null. */
+  earliestWait(): { due_at: number; reason: string | null } | null {
+    return (
+      this.sql
+        .exec<{ due_at: number; reason: string | null }>(
+          "SELECT due_at, reason FROM recipients WHERE state = 'pending' AND due_at IS NOT NULL ORDER BY due_at LIMIT 1",
+        )
+        .toArray()[0] ?? null
+    );
   }
 
   /** The oldest claim still open, or null. */
@@ -421,6 +429,11 @@ export class RecipientStore {
       now,
       id,
     );
+  }
+
+  /** A pending recipient waits until `dueAt` for `reason` (its attempts and error stay as they are). */
+  postpone(id: number, dueAt: number, reason: string, now: number): void {
+    this.sql.exec("UPDATE recipients SET due_at = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'pending'", dueAt, reason, now, id);
   }
 
   /** Back to pending for another attempt at `dueAt`, keeping the error that caused it. */

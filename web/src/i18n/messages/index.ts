@@ -12,6 +12,7 @@ export { labels } from "./labels";
 export { messages } from "./messages";
 export { retarget } from "./retarget";
 export { sandbox } from "./sandbox";
+export { sendWindow } from "./send-window";
 export { settings } from "./settings";
 export { templates } from "./templates";
 export { variants } from "./variants";

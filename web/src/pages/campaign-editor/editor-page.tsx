@@ -11,6 +11,7 @@ import type { CampaignDetail, Inbox } from "../../types";
 import { ContentStep } from "./content-step";
 import { audienceToCount, bodyOf, type Draft, draftFrom, type Errors, emptyDraft, retargetDraft, STEPS, type Step, stepLabel, stepOfPath } from "./model";
 import { ReviewStep } from "./review-step";
+import { windowErrors } from "./send-window-fields";
 import { AudienceStep, InboxStep, SettingsStep, TitleStep, TypeStep, WhenStep } from "./steps";
 
 /** Inboxes a campaign can send from: the sandbox, or a Cloud API number with its credentials. */
@@ -41,6 +42,7 @@ function checkStep(step: Step, d: Draft): Errors {
       if (!Number.isFinite(s[key])) e[`settings.${key}`] = t("campaigns.error.number");
     }
     if (!e["settings.max_delay_s"] && s.min_delay_s > s.max_delay_s) e["settings.max_delay_s"] = t("campaigns.error.maxDelay");
+    Object.assign(e, windowErrors(s.send_window));
   }
   if (step === "when" && d.when === "schedule") {
     if (!d.schedule.date) e["schedule.date"] = t("campaigns.error.date");

@@ -10,6 +10,7 @@ import { formatNumber } from "../../lib/format";
 import { noticeSessionEnd } from "../../state/session";
 import type { CampaignDetail, Label, LaunchPreview } from "../../types";
 import { audienceOf, contentOf, type Step, scheduleAt } from "./model";
+import { LaunchScheduleText } from "./send-window-fields";
 import type { StepProps } from "./steps";
 
 type TestResult = { phone: string; ok: boolean; wamid?: string; error?: string };
@@ -95,19 +96,21 @@ export function ReviewStep({
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const id = draft.id!;
+  const s = draft.schedule;
+  // A schedule changes when sending would start: the preview is asked as scheduled.
+  const scheduled = draft.when === "schedule" && s.date && s.time ? `?${new URLSearchParams({ at: scheduleAt(s), timezone: s.timezone })}` : "";
   useEffect(() => {
     api
-      .get<LaunchPreview>(`/api/campaigns/${id}/preview`)
+      .get<LaunchPreview>(`/api/campaigns/${id}/preview${scheduled}`)
       .then(setPreview)
       .catch((e) => {
         noticeSessionEnd(e);
         setPreviewError(messageOf(e));
       });
-  }, [id]);
+  }, [id, scheduled]);
 
   const inbox = data.inboxes?.find((i) => i.id === draft.inbox_id);
   const content = contentOf(draft)!;
-  const s = draft.schedule;
   const when =
     draft.when === "now"
       ? t("campaigns.when.now")
@@ -162,6 +165,7 @@ export function ReviewStep({
             <strong>{formatNumber(preview.recipients)}</strong> {tn("campaigns.audience.receive", preview.recipients)}
           </p>
         )}
+        {preview && draft.when !== "draft" && <LaunchScheduleText schedule={preview.schedule} />}
         {warnings.map((w) => (
           <Notice key={w} tone="warning" data-notice="launch-warning">
             <p>{w}</p>

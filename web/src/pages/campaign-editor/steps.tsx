@@ -11,6 +11,7 @@ import type { Label, SendSettings } from "../../types";
 import { connected, type EditorData } from "./editor-page";
 import { audienceToCount, type Draft, type Errors } from "./model";
 import { RetargetFields } from "./retarget-fields";
+import { SendWindowFields } from "./send-window-fields";
 
 export type StepProps = {
   draft: Draft;
@@ -386,6 +387,7 @@ export function SettingsStep({ draft, update, errors, data, preview }: StepProps
           error={errors["settings.failure_window"]}
         />
       </div>
+      <SendWindowFields window={s.send_window ?? null} onWindow={(send_window) => set({ send_window })} errors={errors} />
       <p class="panel" data-estimate aria-live="polite">
         {estimate === null ? (
           t("campaigns.settings.noEstimate")
