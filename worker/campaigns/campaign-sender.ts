@@ -13,6 +13,7 @@ import {
   retryDelayMs,
 } from "../domain/campaign-pacing";
 import { deliveryRank } from "../domain/delivery-status";
+import type { SkipRules } from "../domain/launch-skips";
 import type { LiveProgressView } from "../views/campaign";
 import { type AudienceContact, audiencePage } from "./audience";
 import { launchScheduled } from "./launch";
@@ -56,6 +57,10 @@ type Pace = { state: PacingState; due: { at: number; batchEnded: boolean }; sequ
 /** Where freezing the audience stands. */
 type Freeze = { cursor: number; done: boolean; failures: number; pageSize: number };
 
+/** The launch's skip rules; a campaign launched before they were kept skips only free text outside the window. */
+const skipRulesOf = (config: CampaignConfig): SkipRules =>
+  config.skipRules ?? { windowStart: config.content.type === "text" ? config.windowStart : null, marketing: false, cap: null };
+
 const startingPace = (now: number): Pace => ({ state: INITIAL_PACING, due: { at: now, batchEnded: false }, sequence: 0, notBefore: now });
 
 /** Header the API sets with the catalog's status of a campaign not launched yet (the object only knows "draft"). */
@@ -83,7 +88,7 @@ export class CampaignSender extends DurableObject<Env> {
   freezeRetryMs = 1_000;
   /** Reads one page of the audience from D1 (replaceable to simulate a failing database). */
   readAudience: (config: CampaignConfig, cursor: number, limit: number) => Promise<AudienceContact[]> = (config, cursor, limit) =>
-    audiencePage(createDb(this.env.DB), config.workspaceId, config.audience, cursor, limit);
+    audiencePage(createDb(this.env.DB), config.workspaceId, config.audience, skipRulesOf(config), cursor, limit);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -198,14 +203,13 @@ export class CampaignSender extends DurableObject<Env> {
         let bytes = 0;
         const rows: FrozenRecipient[] = page.map((c) => {
           bytes += c.attributes.length + c.name.length + c.phone.length + 64;
-          const outside = config.content.type === "text" && (c.lastInboundAt ?? 0) < config.windowStart;
           return {
             contactId: c.id,
             phone: c.phone,
             name: c.name,
             attributes: c.attributes,
             lastInboundAt: c.lastInboundAt,
-            ...(outside ? { skipReason: "outside_service_window" } : {}),
+            ...(c.skipReason ? { skipReason: c.skipReason } : {}),
           };
         });
         this.store.addRecipients(rows, Date.now());

@@ -410,7 +410,8 @@ export const campaignRoutes = new Hono<AppEnv>()
   .get(
     "/:id/preview",
     describe({
-      summary: "What launching now would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value",
+      summary:
+        "What launching now would do: recipients, those skipped (free text outside the 24 h window, over the frequency cap, stopped marketing), contacts lacking a variable value",
       tags: ["campaigns"],
       access: "user",
       responses: {

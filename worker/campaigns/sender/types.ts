@@ -4,6 +4,7 @@
  */
 import type { CampaignStatus } from "../../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../../domain/campaign-settings";
+import type { SkipRules } from "../../domain/launch-skips";
 import type { ErrorPolicy } from "../../domain/provider";
 import type { TemplateSnapshot, TemplateValues } from "../../domain/templates";
 import type { RecipientState } from "./store";
@@ -22,6 +23,8 @@ export type CampaignConfig = {
   audience: Audience;
   /** Unix seconds where the 24 h service window began at launch: free text skips contacts who last wrote before. */
   windowStart: number;
+  /** Who the freeze skips, fixed at launch (absent for campaigns launched before it was kept: the window rule alone). */
+  skipRules?: SkipRules;
 };
 
 /** A recipient the consumer may send to now, with its message rendered. */
