@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
+import { marketingPreferencesStatement } from "../contacts/marketing-preferences";
 import { createDb } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
+import { MARKETING_LIMIT_ERROR, MARKETING_STOPPED_ERROR } from "../domain/error-policy";
 import { buildTemplateMessage, buildTextMessage } from "../domain/message-builder";
 import { tierLimit } from "../domain/messaging-limit";
 import type { ProviderError, Result, SendAccepted, TemplateMessage, TextMessage, WhatsAppProvider } from "../domain/provider";
@@ -268,7 +270,14 @@ async function sendGrants(
   return Promise.all(grants.map((g) => outcomes.get(g)!));
 }
 
-/** What a send's answer means for the inbox: a throttled number slows down; an opted-out user is recorded. */
+/** Refusals kept in D1 (message_events) when WhatsApp answers a campaign send with them at once, as it does in a failed status. */
+const RECORDED_REFUSALS = new Set([MARKETING_LIMIT_ERROR, MARKETING_STOPPED_ERROR]);
+
+/**
+ * What a send's answer means beyond its recipient: a throttled number slows down; a user who
+ * stopped marketing is recorded on the contact; a marketing refusal is kept in message_events
+ * (a refused send has no wamid: its row is keyed by the send's callback data, once per recipient).
+ */
 async function afterSend(
   env: Env,
   inbox: Inbox,
@@ -278,15 +287,31 @@ async function afterSend(
   epoch: number,
 ): Promise<void> {
   if (result.ok) return;
+  const refusal = result.error;
   try {
-    if (result.error.policy === "retry_inbox_later") await limiter.throttled(result.error.retryAfterMs, epoch);
-    if (result.error.policy === "opt_out") {
-      await env.DB.prepare(
-        "UPDATE contacts SET opted_out_at = coalesce(opted_out_at, unixepoch()), updated_at = unixepoch() WHERE workspace_id = ? AND phone = ?",
-      )
-        .bind(inbox.workspaceId, grant.to)
-        .run();
+    if (refusal.policy === "retry_inbox_later") await limiter.throttled(refusal.retryAfterMs, epoch);
+    const statements: D1PreparedStatement[] = [];
+    const at = Math.floor(Date.now() / 1000);
+    if (refusal.policy === "stop_marketing")
+      statements.push(marketingPreferencesStatement(env.DB, inbox.workspaceId, inbox.id, [{ phone: grant.to, value: "stop", at }]));
+    if (refusal.code !== undefined && RECORDED_REFUSALS.has(refusal.code)) {
+      statements.push(
+        env.DB.prepare(
+          `INSERT INTO message_events (workspace_id, inbox_id, wamid, status, occurred_at, recipient_id, biz_opaque_callback_data, error_code, error_title, error_details)
+           VALUES (?1, ?2, ?3, 'failed', ?4, ?5, ?3, ?6, ?7, ?8) ON CONFLICT (inbox_id, wamid, status) DO NOTHING`,
+        ).bind(
+          inbox.workspaceId,
+          inbox.id,
+          grant.callbackData,
+          at,
+          grant.to.replace(/\D/g, ""),
+          refusal.code,
+          refusal.title,
+          refusal.details ?? refusal.message,
+        ),
+      );
     }
+    if (statements.length) await env.DB.batch(statements);
   } catch (error) {
     console.error(`outbound: inbox ${inbox.id}: could not record the answer for ${grant.to}`, error);
   }
