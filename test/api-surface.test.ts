@@ -44,6 +44,8 @@ describe("OpenAPI document", () => {
       "get /api/campaigns/{id}/recipients",
       "get /api/sandbox/inboxes/{id}/phones",
       "get /api/sandbox/inboxes/{id}/phones/{wa_id}/messages",
+      "post /api/sandbox/inboxes/{id}/marketing-preference",
+      "get /api/workspace/marketing-refusals",
     ]) {
       expect(operations).toContain(expected);
     }
