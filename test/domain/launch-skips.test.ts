@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { frequencyCapOf, isMarketingCategory, SKIP_REASONS, skipRulesFor } from "../../worker/domain/launch-skips";
+import { frequencyCapOf, isMarketingCategory, SKIP_REASONS, skippedTotal, skipRulesFor } from "../../worker/domain/launch-skips";
 
 const NOW = Date.UTC(2026, 0, 1);
 const NOW_S = NOW / 1000;
@@ -43,4 +43,9 @@ describe("frequencyCapOf", () => {
 
 it("skip reasons are checked in a fixed order", () => {
   expect(SKIP_REASONS).toEqual(["outside_service_window", "marketing_stopped", "frequency_cap"]);
+});
+
+it("skippedTotal adds every reason's count", () => {
+  expect(skippedTotal({ skipped_outside_window: 1, skipped: { frequency_cap: 2, marketing_stopped: 4 } })).toBe(7);
+  expect(skippedTotal({ skipped_outside_window: 0, skipped: { frequency_cap: 0, marketing_stopped: 0 } })).toBe(0);
 });

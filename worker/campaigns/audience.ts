@@ -149,9 +149,6 @@ export async function checkAudience(
   };
 }
 
-/** How many of the check's recipients are skipped, whatever the reason. */
-export const skippedTotal = (check: AudienceCheck) => check.skipped_outside_window + check.skipped.frequency_cap + check.skipped.marketing_stopped;
-
 export type AudienceContact = {
   id: number;
   name: string;

@@ -5,13 +5,13 @@ import { assertLabelsExist } from "../db/labels";
 import { type Campaign, campaigns, type Inbox, inboxes, templates, workspaces } from "../db/schema";
 import { isFinal } from "../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../domain/campaign-settings";
-import { frequencyCapOf, type SkipRules, skipRulesFor } from "../domain/launch-skips";
+import { frequencyCapOf, type SkipRules, skippedTotal, skipRulesFor } from "../domain/launch-skips";
 import { tierLimit } from "../domain/messaging-limit";
 import { ApiError } from "../lib/errors";
 import { limiterOf, senderOf } from "../lib/objects";
 import { templateSnapshot } from "../templates/sync";
 import type { messagingLimitView } from "../views/campaign";
-import { type AudienceCheck, checkAudience, MAX_AUDIENCE, serviceWindowStart, skippedTotal } from "./audience";
+import { type AudienceCheck, checkAudience, MAX_AUDIENCE, serviceWindowStart } from "./audience";
 import type { CampaignConfig, Progress } from "./campaign-sender";
 
 export { type AudienceCheck, SERVICE_WINDOW_S, serviceWindowStart } from "./audience";

@@ -54,6 +54,15 @@ export function skipRulesFor(input: {
   };
 }
 
+/** A launch preview's skipped counts, as the API gives them. */
+export type SkippedCounts = { skipped_outside_window: number; skipped: { frequency_cap: number; marketing_stopped: number } };
+
+/**
+ * How many recipients a launch would skip, whatever the reason.
+ * @example skippedTotal({ skipped_outside_window: 1, skipped: { frequency_cap: 2, marketing_stopped: 3 } }) // 6
+ */
+export const skippedTotal = (check: SkippedCounts): number => check.skipped_outside_window + check.skipped.frequency_cap + check.skipped.marketing_stopped;
+
 /**
  * A workspace's frequency cap from its stored columns (messages null: no cap).
  * @example frequencyCapOf(1, 7) // { messages: 1, days: 7 }
