@@ -9,6 +9,7 @@ import { t, tn } from "../i18n";
 import { formatDateTime } from "../lib/format";
 import { auth, noticeSessionEnd, session } from "../state/session";
 import type { Role, User } from "../types";
+import { FrequencyCapSection } from "./settings-frequency-cap";
 
 /** GET/PATCH /api/workspace. */
 type WorkspaceSettings = { id: number; name: string; default_country: string; opt_out_keywords: string[]; attribution_window_hours: number };
@@ -671,6 +672,7 @@ export function SettingsPage() {
       <h1>{t("settings.title")}</h1>
       <p class="muted">{isAdmin ? t("settings.introAdmin") : t("settings.intro")}</p>
       <WorkspaceSection isAdmin={isAdmin} />
+      <FrequencyCapSection isAdmin={isAdmin} />
       {isAdmin && <UsersSection me={current.user.id} />}
       <TokensSection me={current.user.id} isAdmin={isAdmin} />
       {isAdmin && current.features?.sandbox && (
