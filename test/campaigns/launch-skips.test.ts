@@ -238,4 +238,19 @@ describe("WhatsApp's marketing refusals on a send", () => {
     expect((await refusals()).count).toBe(4);
     expect((await callJson<any>("/api/workspace/marketing-refusals", { auth: other })).count).toBe(1);
   });
+
+  it("a single message refused at once is recorded the same way: 131050 stops the contact's marketing, 131049 is counted", async () => {
+    const w = await world(1, refusing(131050));
+    const single = () =>
+      call(`/api/inboxes/${w.inbox.id}/messages`, { json: { to: w.phones[0], template: { name: "hello_world", language: "en_US" } }, auth: w.admin });
+    expect((await single()).status).toBe(502);
+    const contact = await env.DB.prepare("SELECT opted_out_at, marketing_stopped_at FROM contacts WHERE workspace_id = ?")
+      .bind(w.admin.workspaceId)
+      .first<{ opted_out_at: number | null; marketing_stopped_at: number | null }>();
+    expect(contact!.opted_out_at).toBeNull();
+    expect(contact!.marketing_stopped_at).not.toBeNull();
+    await callJson(`/api/sandbox/inboxes/${w.inbox.id}/scenario`, { method: "PUT", json: { random_failure_codes: [131049] }, expect: 200, auth: w.admin });
+    expect((await single()).status).toBe(502);
+    expect((await callJson<any>("/api/workspace/marketing-refusals", { auth: w.admin })).count).toBe(1);
+  });
 });

@@ -1,13 +1,12 @@
 import { eq } from "drizzle-orm";
-import { marketingPreferencesStatement } from "../contacts/marketing-preferences";
 import { createDb } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
-import { MARKETING_LIMIT_ERROR, MARKETING_STOPPED_ERROR } from "../domain/error-policy";
 import { buildTemplateMessage, buildTextMessage } from "../domain/message-builder";
 import { tierLimit } from "../domain/messaging-limit";
 import type { ProviderError, Result, SendAccepted, TemplateMessage, TextMessage, WhatsAppProvider } from "../domain/provider";
 import { type TemplateSnapshot, toTemplateMessage } from "../domain/templates";
 import { limiterOf, senderOf } from "../lib/objects";
+import { recordRefusal } from "../messages/refusals";
 import { providerFor } from "../provider";
 import { outsideServiceWindow } from "./audience";
 import type { Grant, OutboundJob, Outcome } from "./campaign-sender";
@@ -270,13 +269,9 @@ async function sendGrants(
   return Promise.all(grants.map((g) => outcomes.get(g)!));
 }
 
-/** Refusals kept in D1 (message_events) when WhatsApp answers a campaign send with them at once, as it does in a failed status. */
-const RECORDED_REFUSALS = new Set([MARKETING_LIMIT_ERROR, MARKETING_STOPPED_ERROR]);
-
 /**
- * What a send's answer means beyond its recipient: a throttled number slows down; a user who
- * stopped marketing is recorded on the contact; a marketing refusal is kept in message_events
- * (a refused send has no wamid: its row is keyed by the send's callback data, once per recipient).
+ * What a send's answer means beyond its recipient: a marketing refusal is recorded
+ * (`recordRefusal`); a throttled number slows down.
  */
 async function afterSend(
   env: Env,
@@ -287,33 +282,12 @@ async function afterSend(
   epoch: number,
 ): Promise<void> {
   if (result.ok) return;
-  const refusal = result.error;
+  await recordRefusal(env.DB, { workspaceId: inbox.workspaceId, inboxId: inbox.id, to: grant.to, callbackData: grant.callbackData }, result.error);
+  if (result.error.policy !== "retry_inbox_later") return;
   try {
-    if (refusal.policy === "retry_inbox_later") await limiter.throttled(refusal.retryAfterMs, epoch);
-    const statements: D1PreparedStatement[] = [];
-    const at = Math.floor(Date.now() / 1000);
-    if (refusal.policy === "stop_marketing")
-      statements.push(marketingPreferencesStatement(env.DB, inbox.workspaceId, inbox.id, [{ phone: grant.to, value: "stop", at }]));
-    if (refusal.code !== undefined && RECORDED_REFUSALS.has(refusal.code)) {
-      statements.push(
-        env.DB.prepare(
-          `INSERT INTO message_events (workspace_id, inbox_id, wamid, status, occurred_at, recipient_id, biz_opaque_callback_data, error_code, error_title, error_details)
-           VALUES (?1, ?2, ?3, 'failed', ?4, ?5, ?3, ?6, ?7, ?8) ON CONFLICT (inbox_id, wamid, status) DO NOTHING`,
-        ).bind(
-          inbox.workspaceId,
-          inbox.id,
-          grant.callbackData,
-          at,
-          grant.to.replace(/\D/g, ""),
-          refusal.code,
-          refusal.title,
-          refusal.details ?? refusal.message,
-        ),
-      );
-    }
-    if (statements.length) await env.DB.batch(statements);
+    await limiter.throttled(result.error.retryAfterMs, epoch);
   } catch (error) {
-    console.error(`outbound: inbox ${inbox.id}: could not record the answer for ${grant.to}`, error);
+    console.error(`outbound: inbox ${inbox.id}: could not slow the inbox down after ${grant.to}'s answer`, error);
   }
 }
 
