@@ -50,6 +50,8 @@ describe("OpenAPI document", () => {
       "delete /api/rates/overrides",
       "get /api/sandbox/inboxes/{id}/phones",
       "get /api/sandbox/inboxes/{id}/phones/{wa_id}/messages",
+      "post /api/sandbox/inboxes/{id}/marketing-preference",
+      "get /api/workspace/marketing-refusals",
     ]) {
       expect(operations).toContain(expected);
     }

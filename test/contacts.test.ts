@@ -58,6 +58,7 @@ describe("creating contacts", () => {
       labels: [],
       opted_out: false,
       opted_out_at: null,
+      marketing_stopped_at: null,
       last_inbound_at: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),

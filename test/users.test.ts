@@ -140,4 +140,41 @@ describe("workspace settings", () => {
     expect((await call("/api/workspace", { method: "PATCH", json: { name: "Mine" }, auth: operator })).status).toBe(403);
     expect(await callJson("/api/workspace", { auth: operator })).toMatchObject({ default_country: "US" });
   });
+
+  it("the frequency cap is off by default; admins set it within 1–100 messages per 1–90 days, errors naming the field; operators only read it", async () => {
+    const admin = await seedWorkspace();
+    expect(await callJson("/api/workspace", { auth: admin })).toMatchObject({ frequency_cap_messages: null, frequency_cap_days: 7 });
+    const refused = async (json: Record<string, unknown>, path: string, message: RegExp) => {
+      const res = await call("/api/workspace", { method: "PATCH", json, auth: admin });
+      const body = (await res.json()) as { error: { code: string; details: { path: string; message: string }[] } };
+      expect(res.status, JSON.stringify(json)).toBe(400);
+      expect(body.error.code).toBe("validation_failed");
+      expect(body.error.details, JSON.stringify(json)).toEqual([expect.objectContaining({ path, message: expect.stringMatching(message) })]);
+    };
+    await refused({ frequency_cap_messages: 0 }, "frequency_cap_messages", /at least 1/);
+    await refused({ frequency_cap_messages: 101 }, "frequency_cap_messages", /at most 100/);
+    await refused({ frequency_cap_messages: 1.5 }, "frequency_cap_messages", /whole number/);
+    await refused({ frequency_cap_messages: "1" }, "frequency_cap_messages", /./);
+    await refused({ frequency_cap_days: 0 }, "frequency_cap_days", /at least 1/);
+    await refused({ frequency_cap_days: 91 }, "frequency_cap_days", /at most 90/);
+    await refused({ frequency_cap_days: null }, "frequency_cap_days", /./);
+    // Nothing half-written: a valid field next to an invalid one is not saved either.
+    await refused({ frequency_cap_messages: 2, frequency_cap_days: 91 }, "frequency_cap_days", /at most 90/);
+    expect(await callJson("/api/workspace", { auth: admin })).toMatchObject({ frequency_cap_messages: null, frequency_cap_days: 7 });
+
+    expect(await callJson("/api/workspace", { method: "PATCH", json: { frequency_cap_messages: 1, frequency_cap_days: 90 }, auth: admin })).toMatchObject({
+      frequency_cap_messages: 1,
+      frequency_cap_days: 90,
+    });
+    expect(await callJson("/api/workspace", { method: "PATCH", json: { frequency_cap_messages: 100 }, auth: admin })).toMatchObject({
+      frequency_cap_messages: 100,
+      frequency_cap_days: 90,
+    });
+    const operator = await seedOperator(admin);
+    expect((await call("/api/workspace", { method: "PATCH", json: { frequency_cap_messages: 5 }, auth: operator })).status).toBe(403);
+    expect(await callJson("/api/auth/me", { auth: operator })).toMatchObject({ workspace: { frequency_cap_messages: 100, frequency_cap_days: 90 } });
+    expect(await callJson("/api/workspace", { method: "PATCH", json: { frequency_cap_messages: null }, auth: admin })).toMatchObject({
+      frequency_cap_messages: null,
+    });
+  });
 });

@@ -383,7 +383,7 @@ describe("applying events", () => {
     expect((await env.DB.prepare("SELECT count(*) AS n FROM inbound_messages WHERE inbox_id = ?").bind(inbox.id).first<{ n: number }>())!.n).toBe(3);
   });
 
-  it("opt-out keywords (the workspace's list, any case or accents) and error 131050 opt the contact out", async () => {
+  it("opt-out keywords (the workspace's list, any case or accents) opt the contact out; error 131050 stops only marketing", async () => {
     const account = await seedWorkspace();
     const inbox = await cloudInbox(account);
     await callJson("/api/workspace", { method: "PATCH", json: { opt_out_keywords: ["STOP", "PARAR", "Não quero"] }, auth: account });
@@ -414,13 +414,14 @@ describe("applying events", () => {
       "+5511987651003": false,
       "+5511987651004": true,
     });
-    // 131050 opts out an existing contact (the failed status names no new contact).
+    // 131050 records an existing contact's marketing stop as of the failure, and does not opt them out
+    // (the failed status names no new contact).
     await callJson("/api/contacts", { json: { phone: `+${phones[4]}` }, auth: account });
     await consume(inbox, account, cloudStatus);
-    const fifth = await env.DB.prepare("SELECT opted_out_at FROM contacts WHERE workspace_id = ? AND phone = ?")
+    const fifth = await env.DB.prepare("SELECT opted_out_at, marketing_stopped_at FROM contacts WHERE workspace_id = ? AND phone = ?")
       .bind(account.workspaceId, `+${phones[4]}`)
-      .first<{ opted_out_at: number | null }>();
-    expect(fifth!.opted_out_at).not.toBeNull();
+      .first<{ opted_out_at: number | null; marketing_stopped_at: number | null }>();
+    expect(fifth).toEqual({ opted_out_at: null, marketing_stopped_at: 1750000005 });
   });
 
   it("ignores system and unsupported messages without failing the batch", async () => {
@@ -545,5 +546,122 @@ describe("acknowledging queue messages", () => {
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["ack-2"]);
     expect((await eventsOf(inbox.id)).results.map((r) => r.wamid)).toEqual(["wamid.B1", "wamid.B2"]);
     expect((await eventsOf(other.id)).results.map((r) => r.wamid)).toEqual(["wamid.B3"]);
+  });
+});
+
+describe("marketing preferences (user_preferences)", () => {
+  const preferences = (inbox: Inbox, ...items: { wa_id: string; value: string; timestamp: number; category?: string }[]) =>
+    envelope(
+      inbox,
+      {
+        contacts: items.map((i) => ({ profile: { name: "Ana" }, wa_id: i.wa_id })),
+        user_preferences: items.map((i) => ({ detail: "", category: "marketing_messages", ...i, timestamp: String(i.timestamp) })),
+      },
+      "user_preferences",
+    );
+  type Row = { opted_out_at: number | null; marketing_stopped_at: number | null; marketing_preference_at: number | null };
+  const contactRow = (account: Account, phone: string) =>
+    env.DB.prepare("SELECT opted_out_at, marketing_stopped_at, marketing_preference_at FROM contacts WHERE workspace_id = ? AND phone = ?")
+      .bind(account.workspaceId, phone)
+      .first<Row>();
+
+  it("a signed webhook stops a contact's marketing messages and a later one resumes them, through the route and the queue", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const contact = await callJson<{ id: number }>("/api/contacts", { json: { phone: "+5511987652001", name: "Ana" }, auth: account });
+    const t = Math.floor(Date.now() / 1000) - 60;
+    expect((await post(inbox.id, JSON.stringify(preferences(inbox, { wa_id: "5511987652001", value: "stop", timestamp: t })))).status).toBe(200);
+    const stopped = await waitFor(
+      () => contactRow(account, "+5511987652001"),
+      (r) => r?.marketing_stopped_at !== null,
+    );
+    expect(stopped).toEqual({ opted_out_at: null, marketing_stopped_at: t, marketing_preference_at: t });
+    const view = await callJson(`/api/contacts/${contact.id}`, { auth: account });
+    expect(view).toMatchObject({ opted_out: false, marketing_stopped_at: new Date(t * 1000).toISOString() });
+    const listed = await callJson<{ data: { id: number }[] }>("/api/contacts?marketing_stopped=true", { auth: account });
+    expect(listed.data.map((c) => c.id)).toEqual([contact.id]);
+    expect((await callJson<{ count: number }>("/api/contacts/count?marketing_stopped=false", { auth: account })).count).toBe(0);
+
+    expect((await post(inbox.id, JSON.stringify(preferences(inbox, { wa_id: "5511987652001", value: "resume", timestamp: t + 30 })))).status).toBe(200);
+    const resumed = await waitFor(
+      () => contactRow(account, "+5511987652001"),
+      (r) => r?.marketing_stopped_at === null,
+    );
+    expect(resumed).toEqual({ opted_out_at: null, marketing_stopped_at: null, marketing_preference_at: t + 30 });
+    // Read-only: an operator cannot set or clear it.
+    const patch = await call(`/api/contacts/${contact.id}`, { method: "PATCH", json: { marketing_stopped_at: null }, auth: account });
+    expect(patch.status).toBe(400);
+  });
+
+  it("an event older than the latest applied changes nothing, whatever the order of arrival; a repeat neither", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const phone = "+5511987652002";
+    await callJson("/api/contacts", { json: { phone }, auth: account });
+    const wa = "5511987652002";
+    const apply = (value: string, timestamp: number) => consume(inbox, account, preferences(inbox, { wa_id: wa, value, timestamp }));
+
+    await apply("stop", 1_750_000_100);
+    await apply("resume", 1_750_000_050); // older: Meta delivered it late
+    expect(await contactRow(account, phone)).toMatchObject({ marketing_stopped_at: 1_750_000_100, marketing_preference_at: 1_750_000_100 });
+    await apply("stop", 1_750_000_100); // a retry
+    await apply("stop", 1_750_000_150); // still stopped: the first stop's time stays
+    expect(await contactRow(account, phone)).toMatchObject({ marketing_stopped_at: 1_750_000_100, marketing_preference_at: 1_750_000_150 });
+    await apply("resume", 1_750_000_200);
+    await apply("stop", 1_750_000_120); // older than the resume
+    expect(await contactRow(account, phone)).toMatchObject({ marketing_stopped_at: null, marketing_preference_at: 1_750_000_200 });
+    // Within one delivery the latest wins, and a stop wins a tie.
+    await consume(
+      inbox,
+      account,
+      preferences(
+        inbox,
+        { wa_id: wa, value: "stop", timestamp: 1_750_000_300 },
+        { wa_id: wa, value: "resume", timestamp: 1_750_000_400 },
+        { wa_id: wa, value: "stop", timestamp: 1_750_000_400 },
+      ),
+    );
+    expect(await contactRow(account, phone)).toMatchObject({ marketing_stopped_at: 1_750_000_400, marketing_preference_at: 1_750_000_400 });
+  });
+
+  it("resume lifts only the marketing stop: an opt-out by STOP keyword stays in force", async () => {
+    const account = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    const phone = "+5511987652003";
+    await callJson("/api/contacts", { json: { phone }, auth: account });
+    await consume(inbox, account, envelope(inbox, { messages: [inbound("5511987652003", "wamid.STOP3", 1_750_000_000, "STOP")] }));
+    await consume(inbox, account, preferences(inbox, { wa_id: "5511987652003", value: "stop", timestamp: 1_750_000_010 }));
+    await consume(inbox, account, preferences(inbox, { wa_id: "5511987652003", value: "resume", timestamp: 1_750_000_020 }));
+    expect(await contactRow(account, phone)).toEqual({ opted_out_at: 1_750_000_000, marketing_stopped_at: null, marketing_preference_at: 1_750_000_020 });
+  });
+
+  it("a number that is no contact of the workspace creates nothing; malformed items and other categories are dropped, the rest applied", async () => {
+    const account = await seedWorkspace();
+    const other = await seedWorkspace();
+    const inbox = await cloudInbox(account);
+    await callJson("/api/contacts", { json: { phone: "+5511987652004" }, auth: account });
+    await callJson("/api/contacts", { json: { phone: "+5511987652005" }, auth: other });
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      await consume(
+        inbox,
+        account,
+        preferences(
+          inbox,
+          { wa_id: "5511987652099", value: "stop", timestamp: 1_750_000_000 },
+          { wa_id: "5511987652004", value: "stop", timestamp: 1_750_000_000, category: "utility_messages" },
+          { wa_id: "5511987652004", value: "maybe", timestamp: 1_750_000_000 },
+          { wa_id: "5511987652005", value: "stop", timestamp: 1_750_000_000 },
+        ),
+      );
+      expect(await contactRow(account, "+5511987652004")).toMatchObject({ marketing_stopped_at: null, marketing_preference_at: null });
+      expect(await contactRow(account, "+5511987652099")).toBeNull();
+      // Another workspace's contact with that number is not touched through this inbox.
+      expect(await contactRow(other, "+5511987652005")).toMatchObject({ marketing_stopped_at: null });
+      await consume(inbox, account, preferences(inbox, { wa_id: "5511987652004", value: "stop", timestamp: 1_750_000_000 }));
+      expect(await contactRow(account, "+5511987652004")).toMatchObject({ marketing_stopped_at: 1_750_000_000 });
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -3,6 +3,7 @@
  * states, combined with labels, exclusions and opt-outs, counted by the previews and frozen at
  * launch; and duplicating a campaign.
  */
+
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -13,8 +14,12 @@ import type { RecipientStore } from "../../worker/campaigns/sender/store";
 import { createDb } from "../../worker/db/client";
 import { RESULT_STATES, type ResultState } from "../../worker/domain/campaign-results";
 import { type Audience, audienceSchema } from "../../worker/domain/campaign-settings";
+import type { SkipRules } from "../../worker/domain/launch-skips";
 import { type Account, call, callJson, seedOperator } from "../helpers";
 import { campaignView, createCampaign, digits, drive, senderOf, setScenario, templateCampaign, textCampaign, type World, world } from "./world";
+
+/** Rules that skip nobody: the audience as the labels and results give it. */
+const NO_SKIPS: SkipRules = { windowStart: null, marketing: false, cap: null };
 
 type Recipient = { id: number; contact_id: number; phone: string; state: string; wamid: string | null; error_code: number | null };
 
@@ -238,13 +243,13 @@ describe("an audience from a campaign's results", () => {
     const scopes: unknown[] = [];
     for await (const scope of audienceScopes(audience, resultIds, 100)) scopes.push(scope);
     expect(scopes).toHaveLength(2);
-    expect((await checkAudience(db, w.admin.workspaceId, audience, { type: "text", variants: ["hi"] }, Date.now(), resultIds)).recipients).toBe(166);
+    expect((await checkAudience(db, w.admin.workspaceId, audience, { type: "text", variants: ["hi"] }, NO_SKIPS, Date.now(), resultIds)).recipients).toBe(166);
     // Pages of 40 source ids, the last one short.
     const paged: number[] = [];
     let cursor = 0;
     let pages = 0;
     for (;;) {
-      const page = await audiencePage(db, w.admin.workspaceId, audience, cursor, 40, resultIds);
+      const page = await audiencePage(db, w.admin.workspaceId, audience, NO_SKIPS, cursor, 40, resultIds);
       paged.push(...page.contacts.map((c) => c.id));
       pages++;
       if (page.next === null) break;

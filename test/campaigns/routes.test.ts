@@ -1013,8 +1013,8 @@ describe("GET /api/campaigns/:id/failures", () => {
     ]);
     expect(grouped.data[1]).toMatchObject({
       error_title: "Marketing limit",
-      meaning: "Marketing limit for this recipient reached",
-      advice: expect.stringMatching(/later/),
+      meaning: "WhatsApp's per-user marketing limit: this person received too many marketing messages recently",
+      advice: expect.stringMatching(/frequency cap/),
     });
     expect(grouped.data[2]).toMatchObject({ error_title: null, meaning: "Failed without an error code", advice: expect.any(String) });
   });

@@ -282,7 +282,7 @@ describe("canRetry", () => {
     expect(canRetry("retry_inbox_later", 500)).toBe(true);
   });
 
-  it.each(["fail_recipient", "opt_out", "pause_campaign", "unknown"] satisfies ErrorPolicy[])("never retries %s", (policy) => {
+  it.each(["fail_recipient", "stop_marketing", "pause_campaign", "unknown"] satisfies ErrorPolicy[])("never retries %s", (policy) => {
     expect(canRetry(policy, 1)).toBe(false);
   });
 });

@@ -12,7 +12,7 @@ const EXPECTED: [codes: number[], policy: ErrorPolicy][] = [
   [[131026], "fail_recipient"],
   [[131047], "fail_recipient"],
   [[131049], "fail_recipient"],
-  [[131050], "opt_out"],
+  [[131050], "stop_marketing"],
   [[130472], "fail_recipient"],
   [[131008, 131009, 100, 131051], "fail_recipient"],
   [[132000, 132012, 132005], "fail_recipient"],
@@ -91,9 +91,18 @@ describe("describeMetaError", () => {
     [190, /[Rr]econnect the inbox with a new access token/],
     [250, /[Rr]econnect the inbox with a new access token/],
     [131047, /template.*24 hours/],
-    [131049, /marketing messages.*later/],
+    [131049, /marketing messages.*frequency cap in Settings/],
+    [131050, /turned off marketing messages.*[Uu]tility templates.*still reach them/],
   ])("tells what to do about %i", (code, advice) => {
     expect(describeMetaError(code).advice).toMatch(advice);
+  });
+
+  it("131049 is WhatsApp's per-user marketing limit: the recipient fails, no retry", () => {
+    expect(describeMetaError(131049)).toMatchObject({
+      policy: "fail_recipient",
+      meaning: "WhatsApp's per-user marketing limit: this person received too many marketing messages recently",
+    });
+    expect(classifyMetaError(131049).retryAfterMs).toBeUndefined();
   });
 
   it("explains an unknown code and a missing one generically", () => {

@@ -408,3 +408,59 @@ describe("parseWebhookEnvelope: envelopes", () => {
     expect(events(json)).toEqual([expect.objectContaining({ wamid: "wamid.U", from: "", text: "STOP" })]);
   });
 });
+
+describe("parseWebhookEnvelope: marketing preferences (user_preferences)", () => {
+  const preferencesChange = (preferences: unknown[], metadata: unknown = METADATA) => ({
+    field: "user_preferences",
+    value: { messaging_product: "whatsapp", metadata, contacts: [{ profile: { name: "Sheena Nelson" }, wa_id: "16505551234" }], user_preferences: preferences },
+  });
+  const preference = (value: string, extra: Record<string, unknown> = {}) => ({
+    wa_id: "16505551234",
+    detail: "User requested to stop marketing messages",
+    category: "marketing_messages",
+    value,
+    timestamp: 1731705721,
+    ...extra,
+  });
+
+  it("reads a stop and a resume with the user's WhatsApp id and time", () => {
+    const json = envelope({ id: WABA, changes: [preferencesChange([preference("stop"), preference("resume", { timestamp: "1731705800", detail: "" })])] });
+    expect(parseWebhookEnvelope(json)).toEqual({
+      ok: true,
+      ignored: 0,
+      events: [
+        {
+          kind: "marketing_preference",
+          wabaId: WABA,
+          phoneNumberId: PHONE_ID,
+          waId: "16505551234",
+          value: "stop",
+          timestamp: 1731705721,
+          detail: "User requested to stop marketing messages",
+        },
+        { kind: "marketing_preference", wabaId: WABA, phoneNumberId: PHONE_ID, waId: "16505551234", value: "resume", timestamp: 1731705800 },
+      ],
+    });
+  });
+
+  it("skips other categories, unknown values and malformed items, keeping the valid ones of the same change", () => {
+    const json = envelope({
+      id: WABA,
+      changes: [
+        preferencesChange([
+          preference("stop", { category: "utility_messages" }),
+          preference("pause"),
+          preference("stop", { wa_id: "+1 650" }),
+          preference("stop", { timestamp: "yesterday" }),
+          "garbage",
+          preference("resume", { wa_id: "5511987654321" }),
+        ]),
+        preferencesChange([preference("stop")], { display_phone_number: "1555" }),
+        { field: "user_preferences", value: { metadata: METADATA, user_preferences: "stop" } },
+      ],
+    });
+    const result = parseWebhookEnvelope(json);
+    expect(result).toMatchObject({ ok: true, ignored: 7 });
+    expect(events(json)).toEqual([expect.objectContaining({ kind: "marketing_preference", waId: "5511987654321", value: "resume" })]);
+  });
+});

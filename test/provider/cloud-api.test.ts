@@ -103,7 +103,7 @@ describe("CloudApiProvider sends", () => {
     [131056, 400, "retry_recipient_later"],
     [131000, 500, "retry_recipient_later"],
     [131026, 400, "fail_recipient"],
-    [131050, 400, "opt_out"],
+    [131050, 400, "stop_marketing"],
     [190, 401, "pause_campaign"],
     [132001, 404, "pause_campaign"],
   ] as const)("classifies error code %i (HTTP %i) as %s", async (code, status, policy) => {

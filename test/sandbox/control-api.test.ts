@@ -154,6 +154,7 @@ describe("control API: security", () => {
     ["GET", `${base(id)}/webhooks`],
     ["POST", `${base(id)}/inbound`, { from: "5511987654321", text: "Oi" }],
     ["POST", `${base(id)}/inbound`, { from: "5511987654321", button: { text: "Quero!" } }],
+    ["POST", `${base(id)}/marketing-preference`, { from: "5511987654321", value: "stop" }],
     ["GET", `${base(id)}/phones`],
     ["GET", `${base(id)}/phones/5511987654321/messages`],
   ];
@@ -218,6 +219,7 @@ describe("control API: security", () => {
       ["put", "/api/sandbox/inboxes/{id}/scenario"],
       ["get", "/api/sandbox/inboxes/{id}/stats"],
       ["post", "/api/sandbox/inboxes/{id}/inbound"],
+      ["post", "/api/sandbox/inboxes/{id}/marketing-preference"],
       ["get", "/api/sandbox/inboxes/{id}/phones"],
       ["get", "/api/sandbox/inboxes/{id}/phones/{wa_id}/messages"],
     ]) {

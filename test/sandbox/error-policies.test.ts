@@ -51,9 +51,9 @@ describe("every policy class of the error table, through the sandbox and the rea
     expect(await policyOf(mismatch)).toEqual({ policy: "fail_recipient", code: 132000 });
   });
 
-  it("opt_out: the user stopped marketing messages (131050)", async () => {
+  it("stop_marketing: the user stopped marketing messages (131050)", async () => {
     const fx = await sandboxInbox({ scenario: { random_failure_rate: 1, random_failure_codes: [131050] } });
-    expect(await policyOf(client(fx).sendText({ to: freshPhone(), body: "x" }))).toEqual({ policy: "opt_out", code: 131050 });
+    expect(await policyOf(client(fx).sendText({ to: freshPhone(), body: "x" }))).toEqual({ policy: "stop_marketing", code: 131050 });
   });
 
   it("pause_campaign: expired token (190) and templates missing, paused or disabled (132001, 132015, 132016)", async () => {

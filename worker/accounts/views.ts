@@ -13,13 +13,15 @@ export const toUserView = (u: Pick<User, "id" | "email" | "name" | "role" | "cre
 });
 
 export const toWorkspaceView = (
-  w: Pick<Workspace, "id" | "name" | "defaultCountry" | "optOutKeywords" | "attributionWindowHours">,
+  w: Pick<Workspace, "id" | "name" | "defaultCountry" | "optOutKeywords" | "attributionWindowHours" | "frequencyCapMessages" | "frequencyCapDays">,
 ): z.infer<typeof workspaceView> => ({
   id: w.id,
   name: w.name,
   default_country: w.defaultCountry,
   opt_out_keywords: JSON.parse(w.optOutKeywords) as string[],
   attribution_window_hours: w.attributionWindowHours,
+  frequency_cap_messages: w.frequencyCapMessages,
+  frequency_cap_days: w.frequencyCapDays,
 });
 
 export const email = z

@@ -6,9 +6,10 @@
 import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { labelCondition } from "../db/audience";
 import { type Db, idSet } from "../db/client";
-import { contacts } from "../db/schema";
+import { campaignSends, contacts } from "../db/schema";
 import { fieldColumn, missingFor, type RequiredField, requiredFields } from "../domain/campaign-render";
 import type { Audience, CampaignContent } from "../domain/campaign-settings";
+import type { SkipReason, SkipRules } from "../domain/launch-skips";
 import type { ResultIds } from "./retarget";
 
 /** The customer service window: free text only reaches people who wrote within it. */
@@ -37,6 +38,8 @@ export type AudienceCheck = {
   /** Template recipients who have not written in 24 h: each counts against the inbox's messaging limit. */
   outside_window: number;
   missing_values: { affected: number; examples: { phone: string; missing: string[] }[] };
+  /** Recipients skipped for the workspace's frequency cap, and marketing-template recipients who stopped marketing messages. */
+  skipped: { frequency_cap: number; marketing_stopped: number };
 };
 
 // JavaScript's String.prototype.trim() removes these (among others); SQLite's trim() only spaces.
@@ -58,6 +61,27 @@ export const audienceWhere = (workspaceId: number, audience: Audience, strategy:
     sql`${contacts.optedOutAt} IS NULL`,
     labelCondition({ labels: audience.labels, match: audience.match, excludeLabels: audience.exclude_labels }, strategy),
   );
+
+/**
+ * SQL giving the reason a contact is skipped under `rules` (the first that applies, in the order of
+ * SKIP_REASONS), or NULL when it is sent to. The frequency cap looks for the cap's n-th campaign
+ * send to the phone since the cap's start: a bounded range of the campaign_sends phone index.
+ */
+function skipReasonSql(workspaceId: number, rules: SkipRules): SQL {
+  const branches: SQL[] = [];
+  const reason = (r: SkipReason) => sql.raw(`'${r}'`);
+  if (rules.windowStart !== null) {
+    branches.push(sql`WHEN coalesce(${contacts.lastInboundAt}, 0) < ${rules.windowStart} THEN ${reason("outside_service_window")}`);
+  }
+  if (rules.marketing) branches.push(sql`WHEN ${contacts.marketingStoppedAt} IS NOT NULL THEN ${reason("marketing_stopped")}`);
+  if (rules.cap) {
+    branches.push(
+      sql`WHEN EXISTS (SELECT 1 FROM ${campaignSends} WHERE ${campaignSends.workspaceId} = ${workspaceId} AND ${campaignSends.phone} = ${contacts.phone}
+            AND ${campaignSends.sentAt} >= ${rules.cap.since} LIMIT 1 OFFSET ${rules.cap.messages - 1}) THEN ${reason("frequency_cap")}`,
+    );
+  }
+  return branches.length ? sql`(CASE ${sql.join(branches, sql` `)} END)` : sql`NULL`;
+}
 
 /**
  * Contact ids read from an earlier campaign's results per chunk when a retargeting audience is
@@ -92,51 +116,61 @@ export async function* audienceScopes(audience: Audience, resultIds: ResultIds |
 }
 
 /**
- * What launching now would freeze: how many recipients, how many free-text recipients fall
- * outside the 24 h window (skipped), how many template recipients are outside it (they count
- * against the messaging limit), and how many lack a variable value with no fallback (with the
- * first five, for the message). Free-text recipients outside the window are skipped, so their
- * gaps do not count. A retargeting audience (`resultIds` reads its ids) is summed chunk by chunk.
+ * What launching now would freeze under `rules`: how many recipients, how many are skipped and
+ * why, how many template recipients are outside the 24 h window (they count against the messaging
+ * limit), and how many lack a variable value with no fallback (with the first five, for the
+ * message). Skipped recipients are not sent to, so neither their window nor their gaps count. A
+ * retargeting audience (`resultIds` reads its ids) is summed chunk by chunk.
  */
 export async function checkAudience(
   db: Db,
   workspaceId: number,
   audience: Audience,
   content: CampaignContent,
+  rules: SkipRules,
   now = Date.now(),
   resultIds?: ResultIds,
 ): Promise<AudienceCheck> {
-  const windowStart = serviceWindowStart(now);
-  const outside = sql`coalesce(${contacts.lastInboundAt}, 0) < ${windowStart}`;
   const fields = requiredFields(content);
   const lacking = fields.length ? sql.join(fields.map(absent), sql` OR `) : sql`0`;
-  const gap = content.type === "text" ? sql`NOT (${outside}) AND (${lacking})` : lacking;
-  let recipients = 0;
-  let outsideCount = 0;
-  let affected = 0;
+  const reason = skipReasonSql(workspaceId, rules);
+  const sums = { recipients: 0, outside: 0, affected: 0, outsideWindow: 0, marketingStopped: 0, frequencyCap: 0 };
   const examples: AudienceCheck["missing_values"]["examples"] = [];
   for await (const scope of audienceScopes(audience, resultIds)) {
-    const totals = await db
+    // Each contact's reason is computed once, in a subquery SQLite does not fold into the aggregate
+    // (it never flattens a subquery with an OFFSET), although the aggregate reads it several times.
+    const rows = db
       .select({
-        recipients: sql<number>`count(*)`,
-        outside: sql<number | null>`sum(${outside})`,
-        affected: sql<number | null>`sum(${gap})`,
+        reason: sql<SkipReason | null>`${reason}`.as("reason"),
+        outside: sql<number>`coalesce(${contacts.lastInboundAt}, 0) < ${serviceWindowStart(now)}`.as("outside"),
+        lacking: sql<number>`${lacking}`.as("lacking"),
       })
       .from(contacts)
       .where(and(audienceWhere(workspaceId, audience, scope.strategy), scope.where))
+      .limit(-1)
+      .offset(0)
+      .as("audience");
+    const skippedFor = (r: SkipReason) => sql<number | null>`sum(${rows.reason} = ${sql.raw(`'${r}'`)})`;
+    const totals = await db
+      .select({
+        recipients: sql<number>`count(*)`,
+        outside: sql<number | null>`sum(${rows.reason} IS NULL AND ${rows.outside})`,
+        affected: sql<number | null>`sum(${rows.reason} IS NULL AND ${rows.lacking})`,
+        outsideWindow: skippedFor("outside_service_window"),
+        marketingStopped: skippedFor("marketing_stopped"),
+        frequencyCap: skippedFor("frequency_cap"),
+      })
+      .from(rows)
       .get();
-    recipients += totals?.recipients ?? 0;
-    outsideCount += totals?.outside ?? 0;
-    const lackingHere = totals?.affected ?? 0;
-    affected += lackingHere;
-    if (lackingHere > 0 && examples.length < MISSING_EXAMPLES) {
-      const rows = await db
+    for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += totals?.[key] ?? 0;
+    if ((totals?.affected ?? 0) > 0 && examples.length < MISSING_EXAMPLES) {
+      const found = await db
         .select({ name: contacts.name, phone: contacts.phone, attributes: contacts.attributes })
         .from(contacts)
-        .where(and(audienceWhere(workspaceId, audience, "probe"), scope.where, gap))
+        .where(and(audienceWhere(workspaceId, audience, "probe"), scope.where, sql`${reason} IS NULL AND (${lacking})`))
         .orderBy(asc(contacts.id))
         .limit(MISSING_EXAMPLES - examples.length);
-      for (const row of rows) {
+      for (const row of found) {
         examples.push({
           phone: row.phone,
           missing: missingFor(content, { name: row.name, phone: row.phone, attributes: JSON.parse(row.attributes) as Record<string, string> }),
@@ -145,24 +179,34 @@ export async function checkAudience(
     }
   }
   return {
-    recipients,
-    skipped_outside_window: content.type === "text" ? outsideCount : 0,
-    outside_window: content.type === "template" ? outsideCount : 0,
-    missing_values: { affected, examples },
+    recipients: sums.recipients,
+    skipped_outside_window: sums.outsideWindow,
+    outside_window: content.type === "template" ? sums.outside : 0,
+    missing_values: { affected: sums.affected, examples },
+    skipped: { frequency_cap: sums.frequencyCap, marketing_stopped: sums.marketingStopped },
   };
 }
 
 /** Contacts lacking a value the launch check names as examples. */
 const MISSING_EXAMPLES = 5;
 
-export type AudienceContact = { id: number; name: string; phone: string; attributes: string; lastInboundAt: number | null };
+export type AudienceContact = {
+  id: number;
+  name: string;
+  phone: string;
+  attributes: string;
+  lastInboundAt: number | null;
+  /** Why the launch skips this contact, or null. */
+  skipReason: SkipReason | null;
+};
 
 /** One page of an audience: its contacts, and the cursor the next page starts after (null: the audience is exhausted). */
 export type AudiencePage = { contacts: AudienceContact[]; next: number | null };
 
 /**
- * The audience's contacts after id `cursor`, in id order: a keyset page read by walking the
- * workspace's contacts from the cursor (no sort, no list of the whole audience), at most `limit`.
+ * The audience's contacts after id `cursor`, in id order, each with the reason `rules` skip it: a
+ * keyset page read by walking the workspace's contacts from the cursor (no sort, no list of the
+ * whole audience), at most `limit`.
  * A retargeting audience reads `limit` ids of the earlier campaign's results after the cursor
  * and those of them the audience takes, in one query: its page may hold fewer than `limit`
  * contacts (even none) before the end.
@@ -171,13 +215,21 @@ export async function audiencePage(
   db: Db,
   workspaceId: number,
   audience: Audience,
+  rules: SkipRules,
   cursor: number,
   limit: number,
   resultIds?: ResultIds,
 ): Promise<AudiencePage> {
   const read = (where: SQL | undefined, n: number) =>
     db
-      .select({ id: contacts.id, name: contacts.name, phone: contacts.phone, attributes: contacts.attributes, lastInboundAt: contacts.lastInboundAt })
+      .select({
+        id: contacts.id,
+        name: contacts.name,
+        phone: contacts.phone,
+        attributes: contacts.attributes,
+        lastInboundAt: contacts.lastInboundAt,
+        skipReason: sql<SkipReason | null>`${skipReasonSql(workspaceId, rules)}`,
+      })
       .from(contacts)
       .where(and(audienceWhere(workspaceId, audience, "probe"), where))
       .orderBy(asc(contacts.id))

@@ -15,6 +15,7 @@ import {
 } from "../domain/campaign-pacing";
 import type { ResultState } from "../domain/campaign-results";
 import { deliveryRank } from "../domain/delivery-status";
+import type { SkipRules } from "../domain/launch-skips";
 import { windowWaitNote } from "../domain/send-window";
 import { logEvent } from "../lib/log";
 import type { LiveProgressView } from "../views/campaign";
@@ -66,6 +67,10 @@ type Pace = { state: PacingState; due: { at: number; batchEnded: boolean }; sequ
 /** Where freezing the audience stands. */
 type Freeze = { cursor: number; done: boolean; failures: number; pageSize: number };
 
+/** The launch's skip rules; a campaign launched before they were kept skips only free text outside the window. */
+const skipRulesOf = (config: CampaignConfig): SkipRules =>
+  config.skipRules ?? { windowStart: config.content.type === "text" ? config.windowStart : null, marketing: false, cap: null };
+
 const startingPace = (now: number): Pace => ({ state: INITIAL_PACING, due: { at: now, batchEnded: false }, sequence: 0, notBefore: now });
 
 /** Header the API sets with the catalog's status of a campaign not launched yet (the object only knows "draft"). */
@@ -93,7 +98,7 @@ export class CampaignSender extends DurableObject<Env> {
   freezeRetryMs = 1_000;
   /** Reads one page of the audience from D1 (replaceable to simulate a failing database). */
   readAudience: (config: CampaignConfig, cursor: number, limit: number) => Promise<AudiencePage> = (config, cursor, limit) =>
-    audiencePage(createDb(this.env.DB), config.workspaceId, config.audience, cursor, limit, resultIdsOf(this.env, config.audience));
+    audiencePage(createDb(this.env.DB), config.workspaceId, config.audience, skipRulesOf(config), cursor, limit, resultIdsOf(this.env, config.audience));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -233,14 +238,13 @@ export class CampaignSender extends DurableObject<Env> {
         let bytes = 0;
         const rows: FrozenRecipient[] = page.contacts.map((c) => {
           bytes += c.attributes.length + c.name.length + c.phone.length + 64;
-          const outside = config.content.type === "text" && (c.lastInboundAt ?? 0) < config.windowStart;
           return {
             contactId: c.id,
             phone: c.phone,
             name: c.name,
             attributes: c.attributes,
             lastInboundAt: c.lastInboundAt,
-            ...(outside ? { skipReason: "outside_service_window" } : {}),
+            ...(c.skipReason ? { skipReason: c.skipReason } : {}),
           };
         });
         this.store.addRecipients(rows, Date.now());

@@ -2,9 +2,10 @@ import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
 import { estimateCampaignCost } from "../costs/estimate";
 import { createDb, type Db, getOwned } from "../db/client";
-import { type Campaign, campaigns, type Inbox, inboxes, templates } from "../db/schema";
+import { type Campaign, campaigns, type Inbox, inboxes, templates, workspaces } from "../db/schema";
 import { isFinal } from "../domain/campaign-lifecycle";
 import { type Audience, type CampaignContent, type Schedule, type SendSettings, toUtcMillis } from "../domain/campaign-settings";
+import { frequencyCapOf, type SkipRules, skippedTotal, skipRulesFor } from "../domain/launch-skips";
 import { tierLimit } from "../domain/messaging-limit";
 import { estimateSchedule, windowZone } from "../domain/send-window";
 import { ApiError } from "../lib/errors";
@@ -19,13 +20,68 @@ import { assertAudienceRefs, resultIdsOf } from "./retarget";
 export { type AudienceCheck, SERVICE_WINDOW_S, serviceWindowStart } from "./audience";
 
 /**
- * What launching a campaign now would freeze (the launch preview), its labels and the campaign
- * its results come from (when it retargets one) checked first.
+ * Who a launch of the campaign at `now` skips: free text outside the 24 h window, a marketing
+ * template (its category as synced) to contacts who stopped marketing, and the workspace's
+ * frequency cap.
  */
-export async function previewAudience(env: Env, db: Db, campaign: Campaign, now = Date.now()): Promise<AudienceCheck> {
+export async function launchSkipRules(db: Db, campaign: Campaign, content: CampaignContent, now: number): Promise<SkipRules> {
+  const workspace = await db
+    .select({ messages: workspaces.frequencyCapMessages, days: workspaces.frequencyCapDays })
+    .from(workspaces)
+    .where(eq(workspaces.id, campaign.workspaceId))
+    .get();
+  const template =
+    content.type === "template"
+      ? await db
+          .select({ category: templates.category })
+          .from(templates)
+          .where(
+            and(
+              eq(templates.workspaceId, campaign.workspaceId),
+              eq(templates.inboxId, campaign.inboxId),
+              eq(templates.name, content.template_name),
+              eq(templates.language, content.language),
+            ),
+          )
+          .get()
+      : undefined;
+  return skipRulesFor({
+    content: content.type,
+    templateCategory: template?.category ?? null,
+    cap: workspace ? frequencyCapOf(workspace.messages, workspace.days) : null,
+    windowStart: serviceWindowStart(now),
+    now,
+  });
+}
+
+/**
+ * What launching a campaign now would freeze (the launch preview), its labels and the campaign
+ * its results come from (when it retargets one) checked first; `rules` default to the launch's.
+ */
+export async function previewAudience(env: Env, db: Db, campaign: Campaign, now = Date.now(), rules?: SkipRules): Promise<AudienceCheck> {
   const audience = JSON.parse(campaign.audience) as Audience;
+  const content = JSON.parse(campaign.content) as CampaignContent;
   await assertAudienceRefs(db, campaign.workspaceId, audience, "audience.", campaign.id);
-  return checkAudience(db, campaign.workspaceId, audience, JSON.parse(campaign.content) as CampaignContent, now, resultIdsOf(env, audience));
+  return checkAudience(
+    db,
+    campaign.workspaceId,
+    audience,
+    content,
+    rules ?? (await launchSkipRules(db, campaign, content, now)),
+    now,
+    resultIdsOf(env, audience),
+  );
+}
+
+/** Why nobody would receive the campaign: each reason recipients are skipped for, with its count. */
+function everyoneSkipped(check: AudienceCheck): string {
+  const reasons = [
+    [check.skipped_outside_window, "have not written in the last 24 hours (free text cannot reach them)"],
+    [check.skipped.marketing_stopped, "stopped marketing messages at WhatsApp"],
+    [check.skipped.frequency_cap, "already received as many campaign messages as the workspace's frequency cap allows"],
+  ] as const;
+  const said = reasons.filter(([n]) => n > 0).map(([n, why]) => `${n} ${why}`);
+  return `all ${check.recipients} contacts would be skipped: ${said.join("; ")}`;
 }
 
 async function loadInbox(db: Db, campaign: Campaign): Promise<Inbox> {
@@ -64,7 +120,8 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
   const inbox = await loadInbox(db, campaign);
   const template = await approvedTemplate(db, inbox.id, content);
   const now = Date.now();
-  const check = await previewAudience(env, db, campaign, now);
+  const rules = await launchSkipRules(db, campaign, content, now);
+  const check = await previewAudience(env, db, campaign, now, rules);
   if (check.recipients === 0) {
     throw new ApiError(
       "conflict",
@@ -87,6 +144,7 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
       check,
     );
   }
+  if (check.recipients === skippedTotal(check)) throw new ApiError("conflict", everyoneSkipped(check), check);
   if (check.missing_values.affected > 0) {
     throw new ApiError("conflict", `${check.missing_values.affected} contacts lack a value for a variable that has no fallback`, check.missing_values);
   }
@@ -117,6 +175,7 @@ export async function launchCampaign(env: Env, db: Db, campaign: Campaign): Prom
     audience,
     windowStart: serviceWindowStart(now),
     ...(estimate ? { estimate } : {}),
+    skipRules: rules,
   };
   const sender = senderOf(env, campaign.id);
   let progress: Progress & { begun: boolean };

@@ -7,6 +7,7 @@ import type { ProviderError, Result, SendAccepted, TemplateMessage, TextMessage,
 import { type TemplateSnapshot, toTemplateMessage } from "../domain/templates";
 import { logEvent } from "../lib/log";
 import { limiterOf, senderOf } from "../lib/objects";
+import { recordRefusal } from "../messages/refusals";
 import { providerFor } from "../provider";
 import { outsideServiceWindow } from "./audience";
 import type { Grant, OutboundJob, Outcome } from "./campaign-sender";
@@ -269,7 +270,10 @@ async function sendGrants(
   return Promise.all(grants.map((g) => outcomes.get(g)!));
 }
 
-/** What a send's answer means for the inbox: a throttled number slows down; an opted-out user is recorded. */
+/**
+ * What a send's answer means beyond its recipient: a marketing refusal is recorded
+ * (`recordRefusal`); a throttled number slows down.
+ */
 async function afterSend(
   env: Env,
   inbox: Inbox,
@@ -279,17 +283,12 @@ async function afterSend(
   epoch: number,
 ): Promise<void> {
   if (result.ok) return;
+  await recordRefusal(env.DB, { workspaceId: inbox.workspaceId, inboxId: inbox.id, to: grant.to, callbackData: grant.callbackData }, result.error);
+  if (result.error.policy !== "retry_inbox_later") return;
   try {
-    if (result.error.policy === "retry_inbox_later") await limiter.throttled(result.error.retryAfterMs, epoch);
-    if (result.error.policy === "opt_out") {
-      await env.DB.prepare(
-        "UPDATE contacts SET opted_out_at = coalesce(opted_out_at, unixepoch()), updated_at = unixepoch() WHERE workspace_id = ? AND phone = ?",
-      )
-        .bind(inbox.workspaceId, grant.to)
-        .run();
-    }
+    await limiter.throttled(result.error.retryAfterMs, epoch);
   } catch (error) {
-    logEvent("error", "outbound.answer_unrecorded", { workspace_id: inbox.workspaceId, inbox_id: inbox.id, error });
+    logEvent("error", "outbound.slowdown_unrecorded", { workspace_id: inbox.workspaceId, inbox_id: inbox.id, error });
   }
 }
 

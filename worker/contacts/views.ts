@@ -33,6 +33,7 @@ export async function toContactViews(db: Db, rows: Contact[]): Promise<ContactVi
     labels: byContact.get(r.id) ?? [],
     opted_out: r.optedOutAt !== null,
     opted_out_at: isoOrNull(r.optedOutAt),
+    marketing_stopped_at: isoOrNull(r.marketingStoppedAt),
     last_inbound_at: isoOrNull(r.lastInboundAt),
     created_at: isoOrNull(r.createdAt),
     updated_at: isoOrNull(r.updatedAt),

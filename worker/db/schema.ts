@@ -20,6 +20,12 @@ export const workspaces = sqliteTable("workspaces", {
   optOutKeywords: text("opt_out_keywords").notNull().default('["STOP","PARAR","SAIR","CANCELAR","UNSUBSCRIBE"]'),
   /** Hours after a campaign message during which any message from its recipient counts as a reply. */
   attributionWindowHours: integer("attribution_window_hours").notNull().default(72),
+  /**
+   * Frequency cap: a launch skips contacts who already received this many campaign messages within
+   * the last `frequency_cap_days` days (across every campaign and inbox). Null: no cap.
+   */
+  frequencyCapMessages: integer("frequency_cap_messages"),
+  frequencyCapDays: integer("frequency_cap_days").notNull().default(7),
   createdAt: createdAt(),
 });
 
@@ -102,6 +108,14 @@ export const contacts = sqliteTable(
     /** JSON object of custom attributes (string values), usable as template variables. */
     attributes: text("attributes").notNull().default("{}"),
     optedOutAt: integer("opted_out_at"),
+    /**
+     * When the contact stopped marketing messages at WhatsApp (a user_preferences webhook, or error
+     * 131050 on a send); null: marketing templates may reach them. Unlike `opted_out_at`, other
+     * messages still do.
+     */
+    marketingStoppedAt: integer("marketing_stopped_at"),
+    /** Time of the latest marketing preference applied (stop or resume): an older event changes nothing. */
+    marketingPreferenceAt: integer("marketing_preference_at"),
     /** Last inbound WhatsApp message: opens the 24 h service window. */
     lastInboundAt: integer("last_inbound_at"),
     createdAt: createdAt(),
@@ -226,7 +240,12 @@ export const messages = sqliteTable(
   (t) => [uniqueIndex("messages_inbox_wamid_unique").on(t.inboxId, t.wamid), index("messages_workspace_idx").on(t.workspaceId, t.id)],
 );
 
-/** Status webhooks as received, one row per (message, status): duplicates are absorbed by the key. */
+/**
+ * Status webhooks as received, one row per (message, status): duplicates are absorbed by the key.
+ * A campaign send WhatsApp refused at once for a marketing reason (131049, 131050) is kept here
+ * too, as a `failed` row whose `wamid` is the send's callback data (a refused send has none), so
+ * refusals are counted in one place.
+ */
 export const messageEvents = sqliteTable(
   "message_events",
   {
@@ -248,7 +267,11 @@ export const messageEvents = sqliteTable(
     billing: text("billing"),
     receivedAt: integer("received_at").notNull().default(sql`(unixepoch())`),
   },
-  (t) => [uniqueIndex("message_events_inbox_wamid_status_unique").on(t.inboxId, t.wamid, t.status)],
+  (t) => [
+    uniqueIndex("message_events_inbox_wamid_status_unique").on(t.inboxId, t.wamid, t.status),
+    // Refusals by error code over a period (e.g. 131049 in the last 30 days), per workspace.
+    index("message_events_error_idx").on(t.workspaceId, t.errorCode, t.occurredAt).where(sql`error_code IS NOT NULL`),
+  ],
 );
 
 /** Inbound WhatsApp messages (replies, opt-outs, conversations started by contacts). */

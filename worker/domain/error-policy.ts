@@ -15,6 +15,11 @@ export type ErrorPolicyRule = {
 
 export type ErrorClassification = { policy: ErrorPolicy; title: string; retryAfterMs?: number };
 
+/** WhatsApp's per-user marketing limit: the person received too many marketing messages from businesses. */
+export const MARKETING_LIMIT_ERROR = 131049;
+/** The person stopped marketing messages from this business. */
+export const MARKETING_STOPPED_ERROR = 131050;
+
 /**
  * What Herald does with each of Meta's error codes, row by row. Codes absent from it are
  * classified as `fail_recipient` (see `classifyMetaError`).
@@ -70,16 +75,18 @@ export const ERROR_POLICY_TABLE: readonly ErrorPolicyRule[] = [
     advice: "Use an approved template for contacts who have not written to you in the last 24 hours; free text only reaches those who have.",
   },
   {
-    codes: [131049],
+    codes: [MARKETING_LIMIT_ERROR],
     policy: "fail_recipient",
-    title: "Marketing limit for this recipient reached",
-    advice: "Meta limits how many marketing messages each person receives; try this recipient again later, not right away.",
+    title: "WhatsApp's per-user marketing limit: this person received too many marketing messages recently",
+    advice:
+      "WhatsApp limits how many marketing messages each person receives from all businesses; Herald does not retry these. Set a frequency cap in Settings (e.g. 1 campaign message per 7 days) so contacts get fewer of your messages, and send to them again in a few days.",
   },
   {
-    codes: [131050],
-    policy: "opt_out",
+    codes: [MARKETING_STOPPED_ERROR],
+    policy: "stop_marketing",
     title: "Recipient stopped marketing messages",
-    advice: "The person turned off marketing messages from you; Herald marked the contact as opted out. Do not send them marketing again.",
+    advice:
+      "The person turned off marketing messages from you at WhatsApp; Herald recorded it on the contact, and marketing templates leave them out until they resume. Utility templates and replies still reach them.",
   },
   {
     codes: [130472],
@@ -142,7 +149,7 @@ function ruleFor(code: number): ErrorPolicyRule | undefined {
  *
  * @example
  * classifyMetaError(130429); // { policy: "retry_inbox_later", title: "Throughput limit…", retryAfterMs: 1000 }
- * classifyMetaError(131050); // { policy: "opt_out", title: "Recipient stopped marketing messages" }
+ * classifyMetaError(131050); // { policy: "stop_marketing", title: "Recipient stopped marketing messages" }
  * classifyMetaError(999999); // { policy: "fail_recipient", title: "Unknown error (code 999999)" }
  */
 export function classifyMetaError(code: number | undefined, subcode?: number): ErrorClassification {

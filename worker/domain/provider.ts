@@ -7,13 +7,14 @@ import type { MetaTemplate } from "./templates";
  *   failure (131000, 131016, 133004, 1, 2, 131057): retry the same message later, with backoff.
  * - `fail_recipient`: this message will never go to this recipient (131026, 131047, 131049, 130472,
  *   bad parameters 100/131008/131009/131051, template parameter mismatches 132000/132005/132012).
- * - `opt_out`: the user stopped marketing messages (131050): fail the recipient and mark the contact opted out.
+ * - `stop_marketing`: the user stopped marketing messages (131050): fail the recipient and record the
+ *   contact's marketing stop (other messages still reach them).
  * - `pause_campaign`: nothing can be sent until a person acts (auth 0/3/10/190/200–299, template
  *   missing/paused/disabled 132001/132015/132016, spam 131048, account problems 131031/368/131042/131045/133010/131064).
  * - `unknown`: the request may have reached Meta but no answer came back (network error, timeout):
  *   never resend automatically.
  */
-export type ErrorPolicy = "retry_inbox_later" | "retry_recipient_later" | "fail_recipient" | "opt_out" | "pause_campaign" | "unknown";
+export type ErrorPolicy = "retry_inbox_later" | "retry_recipient_later" | "fail_recipient" | "stop_marketing" | "pause_campaign" | "unknown";
 
 export type ProviderError = {
   policy: ErrorPolicy;

@@ -61,7 +61,21 @@ export type TemplateStatusEvent = {
   reason?: string;
 };
 
-export type WebhookEvent = StatusEvent | InboundEvent | TemplateStatusEvent;
+/** A WhatsApp user stopped or resumed the business's marketing messages (`field: "user_preferences"`). */
+export type MarketingPreferenceEvent = {
+  kind: "marketing_preference";
+  wabaId: string;
+  phoneNumberId: string;
+  /** The user's WhatsApp id (digits). */
+  waId: string;
+  value: "stop" | "resume";
+  /** Unix seconds. */
+  timestamp: number;
+  /** Meta's words for the change, when it gives them. */
+  detail?: string;
+};
+
+export type WebhookEvent = StatusEvent | InboundEvent | TemplateStatusEvent | MarketingPreferenceEvent;
 
 export type ParsedEnvelope = { ok: true; events: WebhookEvent[]; ignored: number } | { ok: false; reason: string };
 
@@ -139,8 +153,21 @@ const templateStatusSchema = z.looseObject({
   reason: z.string().nullish().catch(undefined),
 });
 
+const preferencesValueSchema = z.looseObject({
+  metadata: z.looseObject({ phone_number_id: id }),
+  user_preferences: z.array(z.unknown()),
+});
+
+const preferenceSchema = z.looseObject({
+  wa_id: z.string().regex(/^\d{1,20}$/),
+  category: z.string(),
+  value: z.enum(["stop", "resume"]),
+  timestamp: unixSeconds,
+  detail: optionalString,
+});
+
 /**
- * Flattens a Meta webhook POST into status, inbound and template-status events. Only a body
+ * Flattens a Meta webhook POST into status, inbound, template-status and marketing-preference events. Only a body
  * that is not a WhatsApp Business Account envelope is refused; unknown fields, unfamiliar
  * message types and extra properties pass, and malformed items (a status without id, a change
  * without metadata…) or changes Herald does not handle are skipped and counted in `ignored`.
@@ -180,6 +207,7 @@ export function parseWebhookEnvelope(json: unknown): ParsedEnvelope {
       const wabaId = entry.data.id;
       if (change.data.field === "messages") ignored += readMessagesChange(wabaId, change.data.value, events);
       else if (change.data.field === "message_template_status_update") ignored += readTemplateStatus(wabaId, change.data.value, events);
+      else if (change.data.field === "user_preferences") ignored += readUserPreferences(wabaId, change.data.value, events);
       else ignored++;
     }
   }
@@ -270,6 +298,36 @@ function readTemplateStatus(wabaId: string, rawValue: unknown, events: WebhookEv
   if (v.reason && v.reason !== "NONE") event.reason = v.reason;
   events.push(event);
   return 0;
+}
+
+/**
+ * Appends the marketing preferences of a `user_preferences` change; returns how many items it
+ * skipped: malformed ones, values other than stop and resume, and categories other than
+ * `marketing_messages` (the only one Herald acts on).
+ */
+function readUserPreferences(wabaId: string, rawValue: unknown, events: WebhookEvent[]): number {
+  const value = preferencesValueSchema.safeParse(rawValue);
+  if (!value.success) return 1;
+  let ignored = 0;
+  for (const raw of value.data.user_preferences) {
+    const item = preferenceSchema.safeParse(raw);
+    if (!item.success || item.data.category !== "marketing_messages") {
+      ignored++;
+      continue;
+    }
+    const p = item.data;
+    const event: MarketingPreferenceEvent = {
+      kind: "marketing_preference",
+      wabaId,
+      phoneNumberId: value.data.metadata.phone_number_id,
+      waId: p.wa_id,
+      value: p.value,
+      timestamp: p.timestamp,
+    };
+    if (p.detail) event.detail = p.detail;
+    events.push(event);
+  }
+  return ignored;
 }
 
 function readErrors(raw: unknown[] | undefined): WebhookError[] {

@@ -3,6 +3,7 @@ import { takeTurn } from "../campaigns/inbox-limiter";
 import { type Db, nowSeconds } from "../db/client";
 import { type Inbox, type Message, messages } from "../db/schema";
 import type { ProviderError, SendOptions, TemplateMessage, WhatsAppProvider } from "../domain/provider";
+import { recordRefusal } from "./refusals";
 
 /** What one message says: free text, or a template with its values already placed. */
 export type OneMessage = { kind: "text"; body: string; previewUrl?: boolean } | { kind: "template"; name: string; message: Omit<TemplateMessage, "to"> };
@@ -46,7 +47,8 @@ export async function sendOneMessage(db: Db, env: Env, send: OneSend): Promise<{
     })
     .returning()
     .get())!;
-  const common: SendOptions = { to: send.to, bizOpaqueCallbackData: send.callback ?? `herald:m:${row.id}`, ...(send.replyTo ? { replyTo: send.replyTo } : {}) };
+  const callbackData = send.callback ?? `herald:m:${row.id}`;
+  const common: SendOptions = { to: send.to, bizOpaqueCallbackData: callbackData, ...(send.replyTo ? { replyTo: send.replyTo } : {}) };
   const result =
     send.message.kind === "text"
       ? await send.provider.sendText({
@@ -70,5 +72,6 @@ export async function sendOneMessage(db: Db, env: Env, send: OneSend): Promise<{
     .where(eq(messages.id, row.id))
     .returning()
     .get())!;
+  if (!result.ok) await recordRefusal(env.DB, { workspaceId: send.workspaceId, inboxId: send.inbox.id, to: send.to, callbackData }, result.error);
   return { message, error: result.ok ? null : result.error };
 }

@@ -455,7 +455,7 @@ export const campaignRoutes = new Hono<AppEnv>()
     "/:id/preview",
     describe({
       summary:
-        "What launching now (or as scheduled at `at` in `timezone`) would do: recipients, free-text recipients outside the 24 h window (skipped), contacts lacking a variable value, what it would cost (cost_estimate), and when sending would start and end (schedule)",
+        "What launching now (or as scheduled at `at` in `timezone`) would do: recipients, those skipped (free text outside the 24 h window, over the frequency cap, stopped marketing), contacts lacking a variable value, what it would cost (cost_estimate), and when sending would start and end (schedule)",
       tags: ["campaigns"],
       access: "user",
       responses: {

@@ -61,6 +61,7 @@ const filterQuery = z.object({
   labels: idList(MAX_SELECTED_LABELS).optional(),
   match: z.enum(["any", "all"]).default("any"),
   opted_out: z.enum(["true", "false"]).optional(),
+  marketing_stopped: z.enum(["true", "false"]).optional().describe("true: contacts who stopped marketing messages at WhatsApp; false: the others"),
 });
 
 const listQuery = filterQuery.extend({
@@ -75,6 +76,7 @@ export type ContactFilter = {
   labels?: readonly number[] | undefined;
   match: "any" | "all";
   opted_out?: boolean | undefined;
+  marketing_stopped?: boolean | undefined;
 };
 
 const filterOfQuery = (q: z.infer<typeof filterQuery>): ContactFilter => ({
@@ -82,6 +84,7 @@ const filterOfQuery = (q: z.infer<typeof filterQuery>): ContactFilter => ({
   labels: q.labels,
   match: q.match,
   opted_out: q.opted_out === undefined ? undefined : q.opted_out === "true",
+  marketing_stopped: q.marketing_stopped === undefined ? undefined : q.marketing_stopped === "true",
 });
 
 /**
@@ -102,6 +105,9 @@ export function contactFilterCondition(workspaceId: number, filter: ContactFilte
   }
   if (filter.labels?.length) where.push(labelCondition({ labels: filter.labels, match: filter.match }, strategy));
   if (filter.opted_out !== undefined) where.push(filter.opted_out ? sql`${contacts.optedOutAt} IS NOT NULL` : sql`${contacts.optedOutAt} IS NULL`);
+  if (filter.marketing_stopped !== undefined) {
+    where.push(filter.marketing_stopped ? sql`${contacts.marketingStoppedAt} IS NOT NULL` : sql`${contacts.marketingStoppedAt} IS NULL`);
+  }
   return and(...where)!;
 }
 
@@ -157,6 +163,7 @@ const bulkLabelInput = z
         labels: labelSelection.optional(),
         match: z.enum(["any", "all"]).default("any"),
         opted_out: z.boolean().optional(),
+        marketing_stopped: z.boolean().optional(),
       })
       .strict()
       .optional(),
@@ -213,7 +220,7 @@ export const contactRoutes = new Hono<AppEnv>()
   .get(
     "/",
     describe({
-      summary: "List contacts: search by name or phone, filter by labels and opt-out, newest first, cursor paging",
+      summary: "List contacts: search by name or phone, filter by labels, opt-out and marketing stop, newest first, cursor paging",
       tags: ["contacts"],
       access: "user",
       responses: { 200: { description: "a page of contacts", schema: z.object({ data: z.array(contactView), next_cursor: z.string().nullable() }) } },
@@ -257,7 +264,7 @@ export const contactRoutes = new Hono<AppEnv>()
   .get(
     "/count",
     describe({
-      summary: "Count the contacts the list's filters match (q, labels, match, opted_out as in GET /api/contacts)",
+      summary: "Count the contacts the list's filters match (q, labels, match, opted_out, marketing_stopped as in GET /api/contacts)",
       tags: ["contacts"],
       access: "user",
       responses: { 200: { description: "how many contacts match", schema: z.object({ count: z.number() }) } },
@@ -464,7 +471,8 @@ export const contactRoutes = new Hono<AppEnv>()
   .patch(
     "/:id",
     describe({
-      summary: "Change a contact; attributes and label_ids replace the current ones, opted_out sets or clears the opt-out",
+      summary:
+        "Change a contact; attributes and label_ids replace the current ones, opted_out sets or clears the opt-out (marketing_stopped_at is WhatsApp's to set: read-only)",
       tags: ["contacts"],
       access: "user",
       responses: { 200: { description: "updated", schema: contactView } },

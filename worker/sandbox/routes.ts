@@ -165,7 +165,7 @@ const statsView = z.object({
 const deliveryView = z.object({
   id: z.number(),
   inbox_id: z.number(),
-  kind: z.enum(["statuses", "inbound"]),
+  kind: z.enum(["statuses", "inbound", "preferences"]),
   body: z.string().describe("the exact JSON text that was signed and POSTed"),
   signature: z.string().nullable(),
   event_count: z.number(),
@@ -183,6 +183,12 @@ const waId = z
   .string()
   .regex(/^\+?[1-9]\d{6,14}$/, "must be a phone number in international format")
   .transform((v) => v.replace(/^\+/, ""));
+
+const preferenceInput = z.object({
+  from: waId,
+  value: z.enum(["stop", "resume"]).describe("stop or resume the number's marketing messages"),
+  name: z.string().trim().min(1).max(100).optional(),
+});
 
 const inboundInput = z
   .object({
@@ -214,7 +220,7 @@ const inboundInput = z
   });
 
 /** The Herald contact with a simulated phone's number, when the workspace has one. */
-const phoneContactView = z.object({ id: z.number(), name: z.string(), opted_out: z.boolean() }).nullable();
+const phoneContactView = z.object({ id: z.number(), name: z.string(), opted_out: z.boolean(), marketing_stopped: z.boolean() }).nullable();
 
 const phoneView = z.object({
   wa_id: z.string().describe("the phone's WhatsApp id (digits)"),
@@ -257,7 +263,7 @@ async function contactsByWaId(c: Context<AppEnv>, waIds: string[]): Promise<Map<
   if (waIds.length === 0) return out;
   const rows = await c
     .get("db")
-    .select({ id: contacts.id, name: contacts.name, phone: contacts.phone, optedOutAt: contacts.optedOutAt })
+    .select({ id: contacts.id, name: contacts.name, phone: contacts.phone, optedOutAt: contacts.optedOutAt, marketingStoppedAt: contacts.marketingStoppedAt })
     .from(contacts)
     .where(
       and(
@@ -265,7 +271,8 @@ async function contactsByWaId(c: Context<AppEnv>, waIds: string[]): Promise<Map<
         sql`${contacts.phone} IN (SELECT value FROM json_each(${JSON.stringify(waIds.map((w) => `+${w}`))}))`,
       ),
     );
-  for (const r of rows) out.set(r.phone.slice(1), { id: r.id, name: r.name, opted_out: r.optedOutAt !== null });
+  for (const r of rows)
+    out.set(r.phone.slice(1), { id: r.id, name: r.name, opted_out: r.optedOutAt !== null, marketing_stopped: r.marketingStoppedAt !== null });
   return out;
 }
 
@@ -414,6 +421,30 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
       return c.json(result, 201);
     },
   )
+  .post(
+    "/inboxes/:id/marketing-preference",
+    requireAdmin,
+    describe({
+      summary:
+        "Simulate a customer stopping or resuming the number's marketing messages: delivers a signed user_preferences webhook now; while stopped, marketing templates to them are refused with 131050",
+      tags,
+      access: "admin",
+      responses: { 201: { description: "scheduled", schema: z.object({ marketing_stopped: z.boolean() }) } },
+    }),
+    validate("param", idParam),
+    validate("json", preferenceInput),
+    async (c) => {
+      const inbox = await ownSandboxInbox(c, c.req.valid("param").id);
+      const input = c.req.valid("json");
+      const result = await sandboxOf(c.env, inbox.phoneNumberId).simulateMarketingPreference({
+        inboxId: inbox.id,
+        from: input.from,
+        value: input.value,
+        ...(input.name ? { name: input.name } : {}),
+      });
+      return c.json(result, 201);
+    },
+  )
   .get(
     "/inboxes/:id/phones",
     requireAdmin,
@@ -450,7 +481,13 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
       responses: {
         200: {
           description: "the conversation",
-          schema: z.object({ wa_id: z.string(), phone: z.string(), contact: phoneContactView, data: z.array(phoneMessageView) }),
+          schema: z.object({
+            wa_id: z.string(),
+            phone: z.string(),
+            contact: phoneContactView,
+            marketing_stopped: z.boolean().describe("the simulated user stopped the number's marketing messages"),
+            data: z.array(phoneMessageView),
+          }),
         },
       },
     }),
@@ -459,11 +496,13 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
     async (c) => {
       const params = c.req.valid("param");
       const inbox = await ownSandboxInbox(c, params.id);
-      const messages: PhoneMessage[] = await sandboxOf(c.env, inbox.phoneNumberId).conversation({
+      const sandbox = sandboxOf(c.env, inbox.phoneNumberId);
+      const messages: PhoneMessage[] = await sandbox.conversation({
         inboxId: inbox.id,
         waId: params.wa_id,
         limit: c.req.valid("query").limit,
       });
+      const marketingStopped = await sandbox.stoppedMarketing(inbox.id, params.wa_id);
       const refs = messages.map((m) => campaignOf(m.biz_opaque_callback_data));
       const ids = [...new Set(refs.flatMap((r) => (r ? [r.campaignId] : [])))];
       const titles = new Map<number, string>();
@@ -480,6 +519,7 @@ export const sandboxControlRoutes = new Hono<AppEnv>()
         wa_id: params.wa_id,
         phone: `+${params.wa_id}`,
         contact,
+        marketing_stopped: marketingStopped,
         data: messages.map((m, i) => {
           const ref = refs[i];
           return {

@@ -16,10 +16,13 @@ import {
   inboundText,
   MAX_DELIVERY_ATTEMPTS,
   MAX_STATUSES_PER_ENVELOPE,
+  marketingPreference,
   type NumberRef,
   newWamid,
   type PlannedEvent,
+  type PreferenceEvent,
   planEvents,
+  preferenceEnvelope,
   retryDelayMs,
   type StatusEvent,
   signatureHeader,
@@ -62,7 +65,7 @@ export type SandboxStats = {
 export type WebhookDelivery = {
   id: number;
   inbox_id: number;
-  kind: "statuses" | "inbound";
+  kind: "statuses" | "inbound" | "preferences";
   body: string;
   signature: string | null;
   event_count: number;
@@ -228,6 +231,7 @@ export class WhatsAppSandbox extends DurableObject<Env> {
       );
       CREATE INDEX IF NOT EXISTS phone_messages_chat ON phone_messages (inbox_id, wa_id, at);
       CREATE INDEX IF NOT EXISTS phone_messages_wamid ON phone_messages (wamid);
+      CREATE TABLE IF NOT EXISTS marketing_stops (inbox_id INTEGER NOT NULL, wa_id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (inbox_id, wa_id));
     `);
     this.deliver = (request) => loopbackFetch(this.env, this.ctx)(request);
   }
@@ -259,6 +263,8 @@ export class WhatsAppSandbox extends DurableObject<Env> {
       if (typeof problem !== "string") return this.refuse(draft, problem);
       category = problem;
     }
+    // Like WhatsApp, a user who stopped the number's marketing messages gets none.
+    if (category === "marketing" && this.stoppedMarketing(auth.inbox.id, send.waId)) return this.refuse(draft, { code: 131050 });
     const inWindow = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM requests WHERE accepted = 1 AND at > ?", arrivedAt - 1000).one().n;
     if (inWindow >= scenario.throughput_cap) return this.refuse(draft, { code: 130429 });
     if (scenario.pair_rate_limit_ms > 0) {
@@ -428,10 +434,11 @@ export class WhatsAppSandbox extends DurableObject<Env> {
     return { data, next_cursor: rows.length > limit && last ? `${last.at}.${last.seq}` : null };
   }
 
-  /** Forgets the record (and with it the throughput and pair-rate state); `webhooks` also drops queued webhooks. */
+  /** Forgets the record (and with it the throughput and pair-rate state) and the phones; `webhooks` also drops queued webhooks. */
   reset(options: { webhooks?: boolean } = {}): { ok: true } {
     this.sql.exec("DELETE FROM requests");
     this.sql.exec("DELETE FROM phone_messages");
+    this.sql.exec("DELETE FROM marketing_stops");
     if (options.webhooks) {
       this.sql.exec("DELETE FROM events");
       this.sql.exec("DELETE FROM deliveries");
@@ -526,6 +533,36 @@ export class WhatsAppSandbox extends DurableObject<Env> {
     this.schedule(inbox.id, ref, [{ dueAt: at, kind: "inbound", event }]);
     await this.armAlarm(false);
     return { wamid: event.messages[0].id };
+  }
+
+  /**
+   * A simulated contact stops (or resumes) the number's marketing messages: one signed
+   * `user_preferences` webhook, due now. While stopped, marketing templates to them are refused
+   * with 131050.
+   */
+  async simulateMarketingPreference(input: {
+    inboxId: number;
+    from: string;
+    value: "stop" | "resume";
+    name?: string;
+  }): Promise<{ marketing_stopped: boolean }> {
+    const [inbox] = await sandboxInboxes(this.env, "id", String(input.inboxId));
+    if (!inbox) throw new Error(`sandbox inbox ${input.inboxId} not found`);
+    const at = Date.now();
+    if (input.value === "stop") {
+      this.sql.exec("INSERT INTO marketing_stops (inbox_id, wa_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", inbox.id, input.from, at);
+    } else {
+      this.sql.exec("DELETE FROM marketing_stops WHERE inbox_id = ? AND wa_id = ?", inbox.id, input.from);
+    }
+    const event = marketingPreference({ from: input.from, value: input.value, at, ...(input.name ? { name: input.name } : {}) });
+    this.schedule(inbox.id, numberRef(inbox), [{ dueAt: at, kind: "preference", event }]);
+    await this.armAlarm(false);
+    return { marketing_stopped: input.value === "stop" };
+  }
+
+  /** Whether a simulated contact stopped the inbox's marketing messages. */
+  stoppedMarketing(inboxId: number, waId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM marketing_stops WHERE inbox_id = ? AND wa_id = ?", inboxId, waId).toArray().length > 0;
   }
 
   /** The phones of an inbox's simulated contacts, the latest conversation first; `digits` keeps numbers containing them. */
@@ -685,7 +722,7 @@ export class WhatsAppSandbox extends DurableObject<Env> {
     }
   }
 
-  /** Groups due events into envelopes: statuses of one inbox together (up to 50), each inbound message alone. */
+  /** Groups due events into envelopes: statuses of one inbox together (up to 50), each inbound message and preference alone. */
   private wrapDueEvents(now: number): void {
     const rows = this.sql
       .exec<{ id: number; inbox_id: number; waba_id: string; phone_number_id: string; display_phone_number: string; kind: string; payload: string }>(
@@ -695,7 +732,7 @@ export class WhatsAppSandbox extends DurableObject<Env> {
       )
       .toArray();
     const statusGroups = new Map<string, { ref: NumberRef; inboxId: number; ids: number[]; statuses: StatusEvent[] }>();
-    const envelope = (inboxId: number, kind: "statuses" | "inbound", body: string, ids: number[]) => {
+    const envelope = (inboxId: number, kind: WebhookDelivery["kind"], body: string, ids: number[]) => {
       const id = this.sql
         .exec<{ id: number }>(
           "INSERT INTO deliveries (inbox_id, kind, body, event_count, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -719,6 +756,10 @@ export class WhatsAppSandbox extends DurableObject<Env> {
       const ref: NumberRef = { wabaId: row.waba_id, phoneNumberId: row.phone_number_id, displayPhoneNumber: row.display_phone_number };
       if (row.kind === "inbound") {
         envelope(row.inbox_id, "inbound", JSON.stringify(inboundEnvelope(ref, JSON.parse(row.payload) as InboundEvent)), [row.id]);
+        continue;
+      }
+      if (row.kind === "preference") {
+        envelope(row.inbox_id, "preferences", JSON.stringify(preferenceEnvelope(ref, JSON.parse(row.payload) as PreferenceEvent)), [row.id]);
         continue;
       }
       const key = `${row.inbox_id}:${row.waba_id}:${row.display_phone_number}`;
@@ -757,7 +798,7 @@ export class WhatsAppSandbox extends DurableObject<Env> {
         ref.phoneNumberId,
         ref.displayPhoneNumber,
         e.kind,
-        e.kind === "status" ? e.event.id : e.event.messages[0].id,
+        e.kind === "status" ? e.event.id : e.kind === "inbound" ? e.event.messages[0].id : null,
         JSON.stringify(e.event),
       );
     }

@@ -36,22 +36,37 @@ export type InboundEvent = {
   ];
 };
 
-export type PlannedEvent = { dueAt: number } & ({ kind: "status"; event: StatusEvent } | { kind: "inbound"; event: InboundEvent });
+/** A user stopping or resuming the business's marketing messages, as a `user_preferences` change carries it. */
+export type PreferenceEvent = {
+  contacts: [{ profile: { name: string }; wa_id: string }];
+  user_preferences: [{ wa_id: string; detail: string; category: "marketing_messages"; value: "stop" | "resume"; timestamp: string }];
+};
+
+export type PlannedEvent = { dueAt: number } & (
+  | { kind: "status"; event: StatusEvent }
+  | { kind: "inbound"; event: InboundEvent }
+  | { kind: "preference"; event: PreferenceEvent }
+);
+
+type Metadata = { display_phone_number: string; phone_number_id: string };
 
 export type WebhookEnvelope = {
   object: "whatsapp_business_account";
   entry: {
     id: string;
-    changes: {
-      field: "messages";
-      value: {
-        messaging_product: "whatsapp";
-        metadata: { display_phone_number: string; phone_number_id: string };
-        contacts?: InboundEvent["contacts"];
-        messages?: InboundEvent["messages"];
-        statuses?: StatusEvent[];
-      };
-    }[];
+    changes: (
+      | {
+          field: "messages";
+          value: {
+            messaging_product: "whatsapp";
+            metadata: Metadata;
+            contacts?: InboundEvent["contacts"];
+            messages?: InboundEvent["messages"];
+            statuses?: StatusEvent[];
+          };
+        }
+      | { field: "user_preferences"; value: { messaging_product: "whatsapp"; metadata: Metadata } & PreferenceEvent }
+    )[];
   }[];
 };
 
@@ -263,6 +278,36 @@ export function inboundEnvelope(ref: NumberRef, inbound: InboundEvent): WebhookE
         ],
       },
     ],
+  };
+}
+
+/**
+ * A customer stopping (or resuming) the number's marketing messages from WhatsApp's menu.
+ * @example marketingPreference({ from: "5511987654321", value: "stop", at: 1767225600000 }).user_preferences[0].value // "stop"
+ */
+export function marketingPreference(
+  input: { from: string; value: "stop" | "resume"; at: number; name?: string },
+  random: Random = Math.random,
+): PreferenceEvent {
+  return {
+    contacts: [{ profile: { name: input.name ?? pick(NAMES, random) }, wa_id: input.from }],
+    user_preferences: [
+      {
+        wa_id: input.from,
+        detail: input.value === "stop" ? "User requested to stop marketing messages" : "User requested to resume marketing messages",
+        category: "marketing_messages",
+        value: input.value,
+        timestamp: seconds(input.at),
+      },
+    ],
+  };
+}
+
+/** One envelope per marketing preference change. */
+export function preferenceEnvelope(ref: NumberRef, preference: PreferenceEvent): WebhookEnvelope {
+  return {
+    object: "whatsapp_business_account",
+    entry: [{ id: ref.wabaId, changes: [{ field: "user_preferences", value: { messaging_product: "whatsapp", metadata: metadata(ref), ...preference } }] }],
   };
 }
 

@@ -15,6 +15,16 @@ export const workspaceView = z.object({
   default_country: z.string(),
   opt_out_keywords: z.array(z.string()),
   attribution_window_hours: z.number(),
+  /** At most this many campaign messages per contact within `frequency_cap_days` days; null: no cap. */
+  frequency_cap_messages: z.number().int().nullable(),
+  frequency_cap_days: z.number().int(),
+});
+
+/** Messages WhatsApp refused with one error code over the last `days` days, across the workspace. */
+export const refusalCountView = z.object({
+  error_code: z.number().int(),
+  days: z.number().int(),
+  count: z.number().int(),
 });
 
 /** Who is signed in, in which workspace, and what this deployment offers. */

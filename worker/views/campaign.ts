@@ -107,6 +107,11 @@ export const launchPreviewView = z.object({
   /** Contacts lacking a variable's value, with the first few of them. */
   missing_values: z.object({ affected: z.number(), examples: z.array(z.object({ phone: z.string(), missing: z.array(z.string()) })) }),
   messaging_limit: messagingLimitView.optional(),
+  /** Recipients the launch would freeze as skipped, by reason (besides free text outside the window). */
+  skipped: z.object({
+    frequency_cap: z.number().describe("contacts who already received as many campaign messages as the workspace's frequency cap allows"),
+    marketing_stopped: z.number().describe("marketing-template recipients who stopped marketing messages at WhatsApp"),
+  }),
   /** What it would cost at WhatsApp's rates (the card plus the workspace's overrides). */
   cost_estimate: costEstimateView,
   schedule: launchScheduleView,

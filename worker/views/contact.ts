@@ -10,6 +10,8 @@ export const contactView = z.object({
   labels: z.array(labelRef),
   opted_out: z.boolean(),
   opted_out_at: z.string().nullable(),
+  /** When the contact stopped marketing messages at WhatsApp (read-only; null: marketing templates reach them). */
+  marketing_stopped_at: z.string().nullable(),
   last_inbound_at: z.string().nullable(),
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),

@@ -1,8 +1,17 @@
 import type { StatusUpdate } from "../campaigns/campaign-sender";
+import { type MarketingPreference, marketingPreferencesStatement } from "../contacts/marketing-preferences";
 import { deliveryRank, deliveryRankSql } from "../domain/delivery-status";
+import { MARKETING_STOPPED_ERROR } from "../domain/error-policy";
 import { DEFAULT_OPT_OUT_KEYWORDS, isOptOut } from "../domain/opt-out";
 import { normalizePhone } from "../domain/phone";
-import { type InboundEvent, parseEnvelopeText, type StatusEvent, type TemplateStatusEvent, type WebhookEvent } from "../domain/webhook-envelope";
+import {
+  type InboundEvent,
+  type MarketingPreferenceEvent,
+  parseEnvelopeText,
+  type StatusEvent,
+  type TemplateStatusEvent,
+  type WebhookEvent,
+} from "../domain/webhook-envelope";
 import { logEvent } from "../lib/log";
 import { senderOf } from "../lib/objects";
 import type { WebhookJob } from "./job";
@@ -10,32 +19,46 @@ import type { WebhookJob } from "./job";
 /** Inbound types that are not a person writing: they neither open the service window nor count as replies. */
 const IGNORED_INBOUND_TYPES = new Set(["system", "unsupported", "unknown", "ephemeral", "errors"]);
 
-const OPT_OUT_ERROR = 131050;
-
 function e164(from: string): string {
   const result = normalizePhone(`+${from.replace(/\D/g, "")}`, "US");
   return result.ok ? result.e164 : `+${from.replace(/\D/g, "")}`;
 }
 
-type Group = { inboxId: number; workspaceId: number; statuses: StatusEvent[]; inbound: InboundEvent[]; templates: TemplateStatusEvent[] };
+type Group = {
+  inboxId: number;
+  workspaceId: number;
+  statuses: StatusEvent[];
+  inbound: InboundEvent[];
+  templates: TemplateStatusEvent[];
+  preferences: MarketingPreferenceEvent[];
+};
 
 /**
  * Applies queued webhook events: statuses are stored once per (message, status) and move the
  * message forward only; inbound messages refresh the contact's service window (creating unknown
- * contacts) and opt-out keywords or error 131050 opt the contact out; template status changes
- * update the template. An inbox's statuses are applied in D1 batches of STATUS_SLICE events (one
+ * contacts) and opt-out keywords opt the contact out; marketing preferences (and error 131050)
+ * stop or resume the contact's marketing messages; template status changes update the template.
+ * An inbox's statuses are applied in D1 batches of STATUS_SLICE events (one
  * transaction each) and the rest in one more; every statement is idempotent, so a batch that is
  * redelivered, whole or after a part of it was applied, changes nothing twice.
  */
 export async function applyWebhookJobs(jobs: readonly WebhookJob[], env: Env): Promise<void> {
   const groups = new Map<number, Group>();
   for (const job of jobs) {
-    const group = groups.get(job.inboxId) ?? { inboxId: job.inboxId, workspaceId: job.workspaceId, statuses: [], inbound: [], templates: [] };
+    const group = groups.get(job.inboxId) ?? {
+      inboxId: job.inboxId,
+      workspaceId: job.workspaceId,
+      statuses: [],
+      inbound: [],
+      templates: [],
+      preferences: [],
+    };
     for (const event of eventsOf(job)) {
       if (event.kind === "status") group.statuses.push(event);
       else if (event.kind === "inbound") {
         if (!IGNORED_INBOUND_TYPES.has(event.type)) group.inbound.push(event);
       } else if (event.kind === "template_status") group.templates.push(event);
+      else if (event.kind === "marketing_preference") group.preferences.push(event);
     }
     groups.set(job.inboxId, group);
   }
@@ -52,9 +75,13 @@ const STATUS_SLICE = 100;
 function eventsOf(job: WebhookJob): readonly WebhookEvent[] {
   if ("events" in job) return job.events;
   const parsed = parseEnvelopeText(job.body);
-  if (parsed.ok) return parsed.events;
-  logEvent("warn", "webhooks.payload_ignored", { workspace_id: job.workspaceId, inbox_id: job.inboxId, reason: parsed.reason });
-  return [];
+  if (!parsed.ok) {
+    logEvent("warn", "webhooks.payload_ignored", { workspace_id: job.workspaceId, inbox_id: job.inboxId, reason: parsed.reason });
+    return [];
+  }
+  // Malformed items and changes Herald does not handle are dropped, and said so.
+  if (parsed.ignored > 0) logEvent("warn", "webhooks.items_ignored", { workspace_id: job.workspaceId, inbox_id: job.inboxId, ignored: parsed.ignored });
+  return parsed.events;
 }
 
 const CAMPAIGN_CALLBACK = /^herald:c:(\d+):(\d+)$/;
@@ -209,11 +236,11 @@ async function applyGroup(d1: D1Database, group: Group): Promise<void> {
   for (let i = 0; i < group.statuses.length; i += STATUS_SLICE) {
     await d1.batch(statusStatements(d1, group, group.statuses.slice(i, i + STATUS_SLICE)));
   }
-  const statements = [...(await inboundStatements(d1, group)), ...templateStatements(d1, group)];
+  const statements = [...(await inboundStatements(d1, group)), ...templateStatements(d1, group), ...preferenceStatements(d1, group)];
   if (statements.length > 0) await d1.batch(statements);
 }
 
-/** Each status stored once per (message, status); messages sent from the inbox move forward only; 131050 opts out. */
+/** Each status stored once per (message, status); messages sent from the inbox move forward only; 131050 stops marketing. */
 function statusStatements(d1: D1Database, group: Group, statuses: readonly StatusEvent[]): D1PreparedStatement[] {
   const { inboxId, workspaceId } = group;
   const statements: D1PreparedStatement[] = [];
@@ -260,25 +287,11 @@ function statusStatements(d1: D1Database, group: Group, statuses: readonly Statu
         .bind(inboxId, single.length === events.length ? payload : JSON.stringify(single)),
     );
   }
-  const optedOut = statuses.filter((s) => s.status === "failed" && s.errors.some((e) => e.code === OPT_OUT_ERROR));
-  if (optedOut.length > 0) {
-    statements.push(
-      d1
-        .prepare(
-          `UPDATE contacts SET opted_out_at = coalesce(opted_out_at, unixepoch()), updated_at = unixepoch()
-           WHERE workspace_id = ?1 AND (
-             phone IN (SELECT value FROM json_each(?2))
-             OR id IN (SELECT contact_id FROM messages WHERE inbox_id = ?3 AND wamid IN (SELECT value FROM json_each(?4)))
-           )`,
-        )
-        .bind(
-          workspaceId,
-          JSON.stringify(optedOut.filter((s) => s.recipientId).map((s) => e164(s.recipientId!))),
-          inboxId,
-          JSON.stringify(optedOut.map((s) => s.wamid)),
-        ),
-    );
-  }
+  // WhatsApp refused a marketing message because the user stopped marketing: a stop as of the refusal.
+  const stopped: MarketingPreference[] = statuses
+    .filter((s) => s.status === "failed" && s.errors.some((e) => e.code === MARKETING_STOPPED_ERROR))
+    .map((s) => ({ ...(s.recipientId ? { phone: e164(s.recipientId) } : { wamid: s.wamid }), value: "stop", at: s.timestamp }));
+  if (stopped.length > 0) statements.push(marketingPreferencesStatement(d1, workspaceId, inboxId, stopped));
 
   return statements;
 }
@@ -346,6 +359,13 @@ function templateStatements(d1: D1Database, group: Group): D1PreparedStatement[]
       .prepare("UPDATE templates SET status = ?1, updated_at = unixepoch() WHERE inbox_id = ?2 AND (meta_id = ?3 OR (name = ?4 AND language = ?5))")
       .bind(t.status, group.inboxId, t.templateId, t.name, t.language),
   );
+}
+
+/** Marketing preferences (stop, resume) applied to the workspace's contacts with those numbers; unknown numbers create nothing. */
+function preferenceStatements(d1: D1Database, group: Group): D1PreparedStatement[] {
+  if (group.preferences.length === 0) return [];
+  const preferences: MarketingPreference[] = group.preferences.map((p) => ({ phone: e164(p.waId), value: p.value, at: p.timestamp }));
+  return [marketingPreferencesStatement(d1, group.workspaceId, group.inboxId, preferences)];
 }
 
 function parseKeywords(raw: string | undefined): readonly string[] {

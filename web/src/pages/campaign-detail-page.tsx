@@ -17,6 +17,7 @@ import { followed, followLive } from "../hooks/use-live-campaigns";
 import { useTitle } from "../hooks/use-title";
 import { type MessageKey, t } from "../i18n";
 import { formatDateTime, formatNumber, percent } from "../lib/format";
+import { reasonText } from "../lib/skip-reasons";
 import { type ButtonAction, runAction } from "../state/campaigns";
 import { labels, loadLabels } from "../state/labels";
 import { noticeSessionEnd } from "../state/session";
@@ -142,7 +143,7 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
                   <td>{stateLabel(r.state)}</td>
                   {variants && <td>{r.variant === null ? "" : r.variant + 1}</td>}
                   <td>{formatDateTime(r.sent_at)}</td>
-                  <td>{r.error_code !== null ? `${r.error_code}: ${r.error_title ?? ""}` : (r.reason ?? "")}</td>
+                  <td>{r.error_code !== null ? `${r.error_code}: ${r.error_title ?? ""}` : reasonText(r.reason)}</td>
                 </tr>
               ))}
             </tbody>

@@ -619,6 +619,11 @@ export function ContactsPage() {
                       ) : (
                         ""
                       )}
+                      {c.marketing_stopped_at && (
+                        <span class="chip marketing-stopped" data-marketing-stopped>
+                          {t("capPrefs.contact.stoppedOn", { date: formatDate(c.marketing_stopped_at) })}
+                        </span>
+                      )}
                     </td>
                     <td class="contact-actions">
                       <button type="button" class="button-link" onClick={() => setEditing(c)}>

@@ -16,7 +16,7 @@ type PhoneContent =
   | { type: "text"; body: string }
   | { type: "template"; name: string; language: string; header: BubbleContent["header"]; body: string; footer: string | null; buttons: PhoneButton[] }
   | { type: "button"; text: string; payload: string };
-type PhoneContact = { id: number; name: string; opted_out: boolean } | null;
+type PhoneContact = { id: number; name: string; opted_out: boolean; marketing_stopped: boolean } | null;
 type Phone = { wa_id: string; phone: string; contact: PhoneContact; last_at: number; messages: number; last_direction: "out" | "in"; last_preview: string };
 type PhoneMessage = {
   id: number;
@@ -28,7 +28,7 @@ type PhoneMessage = {
   context_wamid: string | null;
   campaign: { id: number; title: string; recipient_id: number } | null;
 };
-type Conversation = { wa_id: string; phone: string; contact: PhoneContact; data: PhoneMessage[] };
+type Conversation = { wa_id: string; phone: string; contact: PhoneContact; marketing_stopped: boolean; data: PhoneMessage[] };
 
 /** The scenario fields this page edits (GET/PUT /api/sandbox/inboxes/:id/scenario has more). */
 type Scenario = {
@@ -210,6 +210,23 @@ function ConversationPanel({ inboxId, waId, onSent }: { inboxId: number; waId: s
     }
   };
 
+  /** The simulated contact stops or resumes this number's marketing messages (a user_preferences webhook). */
+  const prefer = async (value: "stop" | "resume") => {
+    setBusy(true);
+    setSendError(null);
+    setStatus("");
+    try {
+      await api.post(`${base(inboxId)}/marketing-preference`, { from: waId, value });
+      setStatus(t(value === "stop" ? "capPrefs.sandbox.stopped" : "capPrefs.sandbox.resumed", { name }));
+      await load(true);
+    } catch (e) {
+      noticeSessionEnd(e);
+      setSendError(t("sandbox.compose.failed", { message: messageOf(e) }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const onSubmit = async (e: TargetedSubmitEvent<HTMLFormElement>) => {
     e.preventDefault();
     if (!text.trim()) {
@@ -242,6 +259,14 @@ function ConversationPanel({ inboxId, waId, onSent }: { inboxId: number; waId: s
               )
             ) : (
               t("sandbox.conversation.notAContact")
+            )}
+            {chat.marketing_stopped && (
+              <>
+                {" "}
+                <span class="badge badge-paused" data-marketing-stopped>
+                  {t("capPrefs.sandbox.badge")}
+                </span>
+              </>
             )}
           </p>
         )}
@@ -301,6 +326,15 @@ function ConversationPanel({ inboxId, waId, onSent }: { inboxId: number; waId: s
           </button>
           <button type="button" class="button-danger" disabled={busy} onClick={() => void write({ text: STOP }, null, t("sandbox.compose.stopDone", { name }))}>
             {t("sandbox.compose.stop")}
+          </button>
+          <button
+            type="button"
+            class="button-secondary"
+            disabled={busy || chat === null}
+            onClick={() => void prefer(chat?.marketing_stopped ? "resume" : "stop")}
+            data-marketing-preference
+          >
+            {chat?.marketing_stopped ? t("capPrefs.sandbox.resume") : t("capPrefs.sandbox.stop")}
           </button>
         </div>
         <FormError message={sendError} />

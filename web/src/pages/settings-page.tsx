@@ -9,6 +9,7 @@ import { t, tn } from "../i18n";
 import { formatDateTime } from "../lib/format";
 import { auth, noticeSessionEnd, session } from "../state/session";
 import type { Role, User } from "../types";
+import { FrequencyCapSection } from "./settings-frequency-cap";
 import { RatesSection } from "./settings-rates";
 
 /** GET/PATCH /api/workspace. */
@@ -672,6 +673,7 @@ export function SettingsPage() {
       <h1>{t("settings.title")}</h1>
       <p class="muted">{isAdmin ? t("settings.introAdmin") : t("settings.intro")}</p>
       <WorkspaceSection isAdmin={isAdmin} />
+      <FrequencyCapSection isAdmin={isAdmin} />
       {isAdmin && <UsersSection me={current.user.id} />}
       <TokensSection me={current.user.id} isAdmin={isAdmin} />
       <RatesSection isAdmin={isAdmin} />

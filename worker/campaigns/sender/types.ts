@@ -5,6 +5,7 @@
 import type { CostEstimate } from "../../domain/campaign-cost";
 import type { CampaignStatus } from "../../domain/campaign-lifecycle";
 import type { Audience, CampaignContent, SendSettings } from "../../domain/campaign-settings";
+import type { SkipRules } from "../../domain/launch-skips";
 import type { ErrorPolicy } from "../../domain/provider";
 import type { TemplateSnapshot, TemplateValues } from "../../domain/templates";
 import type { Billing, RecipientState } from "./store";
@@ -25,6 +26,8 @@ export type CampaignConfig = {
   windowStart: number;
   /** What the campaign was expected to cost when it was launched, at the rates of that moment. */
   estimate?: CostEstimate;
+  /** Who the freeze skips, fixed at launch (absent for campaigns launched before it was kept: the window rule alone). */
+  skipRules?: SkipRules;
 };
 
 /** A recipient the consumer may send to now, with its message rendered. */

@@ -2,6 +2,7 @@
 
 export { auth } from "./auth";
 export { campaigns } from "./campaigns";
+export { capPrefs } from "./cap-prefs";
 export { common } from "./common";
 export { contacts } from "./contacts";
 export { cost } from "./cost";

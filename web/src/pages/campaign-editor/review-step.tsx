@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { skippedTotal } from "../../../../worker/domain/launch-skips";
 import { api, messageOf } from "../../api";
 import { CampaignSummary } from "../../components/campaign-summary";
 import { ErrorText, Notice } from "../../components/controls";
@@ -136,12 +137,16 @@ export function ReviewStep({
     if (preview.skipped_outside_window > 0) {
       warnings.push(tn("campaigns.review.skipped", preview.skipped_outside_window));
     }
+    if (preview.skipped.marketing_stopped > 0) warnings.push(tn("capPrefs.review.marketingStopped", preview.skipped.marketing_stopped));
+    if (preview.skipped.frequency_cap > 0) warnings.push(tn("capPrefs.review.frequencyCap", preview.skipped.frequency_cap));
     const missing = preview.missing_values;
     if (missing.affected > 0) {
       const who = missing.examples.map((x) => `${x.phone} (${x.missing.join(", ")})`).join("; ");
       warnings.push(tn("campaigns.review.missing", missing.affected, { examples: who }));
     }
   }
+  // Nobody would receive it: the launch would be refused.
+  const everyoneSkipped = preview !== null && preview.recipients > 0 && skippedTotal(preview) === preview.recipients;
   const label = draft.when === "now" ? t("campaigns.when.now") : draft.when === "schedule" ? t("campaigns.review.schedule") : t("campaigns.review.saveDraft");
 
   return (
@@ -172,6 +177,7 @@ export function ReviewStep({
           </Notice>
         ))}
         {preview && preview.recipients === 0 && <ErrorText id="no-recipients" error={t("campaigns.review.nobody")} />}
+        {everyoneSkipped && <ErrorText id="no-recipients" error={t("capPrefs.review.everyoneSkipped")} />}
         {preview && preview.recipients > 0 && <CostEstimateView estimate={preview.cost_estimate} freeText={content.type === "text"} />}
       </section>
       <TestSend campaignId={id} />
@@ -179,7 +185,12 @@ export function ReviewStep({
         <button type="button" class="button-secondary" onClick={() => goTo("when")}>
           {t("common.back")}
         </button>
-        <button type="button" onClick={() => void confirm()} disabled={confirming || (draft.when !== "draft" && preview?.recipients === 0)} data-confirm>
+        <button
+          type="button"
+          onClick={() => void confirm()}
+          disabled={confirming || (draft.when !== "draft" && (preview?.recipients === 0 || everyoneSkipped))}
+          data-confirm
+        >
           {confirming ? t("campaigns.review.working") : label}
         </button>
       </div>
