@@ -2,7 +2,9 @@ import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { countryCode, toWorkspaceView } from "../accounts/views";
+import { auditStatement } from "../audit/record";
 import { workspaces } from "../db/schema";
+import { changedFields } from "../domain/audit";
 import type { AppEnv } from "../lib/context";
 import { describe, validate } from "../lib/validate";
 import { requireAdmin } from "../middleware/auth";
@@ -49,8 +51,9 @@ export const workspaceRoutes = new Hono<AppEnv>()
     validate("json", patchInput),
     async (c) => {
       const input = c.req.valid("json");
-      const row = await c
-        .get("db")
+      const db = c.get("db");
+      const { workspaceId } = c.get("principal");
+      const update = db
         .update(workspaces)
         .set({
           ...(input.name === undefined ? {} : { name: input.name }),
@@ -58,9 +61,12 @@ export const workspaceRoutes = new Hono<AppEnv>()
           ...(input.opt_out_keywords === undefined ? {} : { optOutKeywords: JSON.stringify([...new Set(input.opt_out_keywords)]) }),
           ...(input.attribution_window_hours === undefined ? {} : { attributionWindowHours: input.attribution_window_hours }),
         })
-        .where(eq(workspaces.id, c.get("principal").workspaceId))
-        .returning()
-        .get();
+        .where(eq(workspaces.id, workspaceId))
+        .returning();
+      const [[row]] = await db.batch([
+        update,
+        auditStatement(db, c, { action: "workspace.update", subjectId: workspaceId, detail: { fields: changedFields(input) } }),
+      ]);
       return c.json(toWorkspaceView(row!));
     },
   );
