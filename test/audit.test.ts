@@ -252,7 +252,7 @@ describe("inboxes, users, tokens and the workspace", () => {
     for (const secret of [accessToken, appSecret, "verify-me-secret", admin.password]) expect(all).not.toContain(secret);
   });
 
-  it("user create, edit, role change, password reset and removal, token create and revoke, and workspace settings each record one event", async () => {
+  it("user create, edit, role change, password reset and removal, token create and revoke, workspace settings and rate overrides each record one event", async () => {
     const admin = await seedWorkspace();
     const ws = admin.workspaceId;
     const password = "a brand new password 42";
@@ -285,6 +285,13 @@ describe("inboxes, users, tokens and the workspace", () => {
     expect(e).toHaveLength(1);
     expect(e[0]).toMatchObject({ action: "workspace.update", actor_type: "token", actor_token_id: token.id, actor_user_id: admin.userId, subject_id: ws });
     expect(JSON.parse(e[0]!.detail)).toEqual({ fields: ["attribution_window_hours", "name"] });
+
+    e = await eventsOf(ws, () =>
+      callJson("/api/rates/overrides", { method: "PUT", json: { country: "br", category: "marketing", rate: "0.07" }, auth: admin }),
+    );
+    expect(expectOne(e, "workspace.rate_override", admin, ws)).toEqual({ country: "BR", category: "marketing", rate_micros: 70_000 });
+    e = await eventsOf(ws, () => callJson("/api/rates/overrides?country=BR&category=marketing", { method: "DELETE", expect: 204, auth: admin }));
+    expect(expectOne(e, "workspace.rate_override_remove", admin, ws)).toEqual({ country: "BR", category: "marketing" });
 
     e = await eventsOf(ws, () => remove(`/api/tokens/${token.id}`, { token: token.token }));
     expect(e).toHaveLength(1);

@@ -30,6 +30,8 @@ export const AUDIT_ACTIONS = [
   "token.create",
   "token.revoke",
   "workspace.update",
+  "workspace.rate_override",
+  "workspace.rate_override_remove",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
