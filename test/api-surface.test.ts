@@ -48,6 +48,8 @@ describe("OpenAPI document", () => {
       "get /api/rates",
       "put /api/rates/overrides",
       "delete /api/rates/overrides",
+      "get /api/campaigns/{id}/history",
+      "get /api/audit",
       "get /api/sandbox/inboxes/{id}/phones",
       "get /api/sandbox/inboxes/{id}/phones/{wa_id}/messages",
       "post /api/sandbox/inboxes/{id}/marketing-preference",

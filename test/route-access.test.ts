@@ -36,6 +36,12 @@ describe("access to every API route", () => {
     expect(declaredPublic.sort()).toEqual(PUBLIC.filter((r) => r !== "GET /api/openapi.json").sort());
   });
 
+  it("the audit trail is for admins; a campaign's history for any user", () => {
+    const access = (key: string) => routes.find((r) => `${r.method} ${r.path}` === key)?.access;
+    expect(access("GET /api/audit")).toBe("admin");
+    expect(access("GET /api/campaigns/:id/history")).toBe("user");
+  });
+
   it("user and admin routes answer 401 without credentials", async () => {
     for (const r of routes.filter((r) => r.access !== "public" && r.path !== "/api/openapi.json")) {
       const res = await call(concrete(r.path), { method: r.method, json: bodyFor(r.method) });

@@ -10,6 +10,7 @@ import { describe } from "./lib/validate";
 import { csrfGuard, requireUser, withDb } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { audienceRoutes } from "./routes/audience";
+import { auditRoutes, campaignHistoryRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { campaignCostRoutes } from "./routes/campaign-cost";
 import { campaignRoutes } from "./routes/campaigns";
@@ -56,6 +57,8 @@ const api = new Hono<AppEnv>()
   .route("/campaigns", campaignRoutes)
   .route("/campaigns", campaignCostRoutes)
   .route("/rates", rateRoutes)
+  .route("/campaigns", campaignHistoryRoutes)
+  .route("/audit", auditRoutes)
   .route("/dead-letters", deadLetterRoutes)
   .route("/sandbox", sandboxControlRoutes);
 

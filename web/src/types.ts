@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import type { audienceSchema, fromCampaignSchema, SendWindow } from "../../worker/domain/campaign-settings";
 import type { sessionView, userView, workspaceView } from "../../worker/views/accounts";
+import type { AuditEventView, AuditPageView } from "../../worker/views/audit";
 import type {
   CampaignView,
   failureGroupView,
@@ -30,6 +31,10 @@ export type Features = Session["features"];
 export type Session = z.output<typeof sessionView>;
 
 export type Label = z.output<typeof labelView>;
+
+/** One recorded change (GET /api/audit, GET /api/campaigns/:id/history). */
+export type AuditEvent = AuditEventView;
+export type AuditPage = AuditPageView;
 
 /** A campaign as the API shows it (list items and the detail alike), derived from the API's own view. */
 export type CampaignDetail = CampaignView;

@@ -129,17 +129,22 @@ export class CampaignSender extends DurableObject<Env> {
     return this.store.getMeta<CampaignStatus>("status") ?? "draft";
   }
 
-  private setStatus(status: CampaignStatus, reason: string | null = null): void {
+  /**
+   * `automatic` marks a change Herald made on its own (an automatic pause or failure), which the
+   * copy to D1 records in the audit trail; changes asked for through the API are recorded there.
+   */
+  private setStatus(status: CampaignStatus, reason: string | null = null, automatic = false): void {
     this.store.setMeta("status", status);
     this.store.setMeta("reason", reason);
+    this.store.setMeta("automatic", automatic);
   }
 
   /** Applies a lifecycle action; false (and nothing changes) when the lifecycle does not allow it now. */
-  private move(action: CampaignAction, reason: string | null = null): boolean {
+  private move(action: CampaignAction, reason: string | null = null, automatic = false): boolean {
     const from = this.status();
     const next = transition(from, action);
     if (!next.ok) return false;
-    this.setStatus(next.to, reason);
+    this.setStatus(next.to, reason, automatic);
     logEvent("info", "campaign.transition", { ...this.logIds(), from, to: next.to, action, reason });
     return true;
   }
@@ -156,7 +161,7 @@ export class CampaignSender extends DurableObject<Env> {
   private stopAutomatically(how: "pause" | "fail", reason: string): void {
     const before = this.status();
     if (how === "fail") this.failCampaign(reason);
-    else this.pauseNow(reason);
+    else this.pauseNow(reason, true);
     if (this.status() !== before) logEvent("warn", how === "fail" ? "campaign.auto_fail" : "campaign.auto_pause", { ...this.logIds(), reason });
   }
 
@@ -285,7 +290,7 @@ export class CampaignSender extends DurableObject<Env> {
   private async failLaunch(reason: string): Promise<void> {
     this.store.clearAudience();
     this.store.setMeta("freeze", { cursor: 0, done: true, failures: 0, pageSize: FIRST_PAGE } satisfies Freeze);
-    this.move("fail", `could not launch: ${reason}`);
+    this.move("fail", `could not launch: ${reason}`, true);
     await this.flush(true);
   }
 
@@ -297,7 +302,7 @@ export class CampaignSender extends DurableObject<Env> {
    * sends were still out when it stopped waiting.
    */
   async pause(reason: string | null = null): Promise<Progress & { settled: boolean; in_flight: number }> {
-    if (this.status() === "sending") this.pauseNow(reason);
+    if (this.status() === "sending") this.pauseNow(reason, false);
     const settled = await this.settle();
     await this.flush(true);
     return { ...this.progress(), settled, in_flight: this.store.count("sending") };
@@ -396,13 +401,13 @@ export class CampaignSender extends DurableObject<Env> {
   }
 
   /** Refuses claims from now on; released recipients go back to pending, so a late claim finds nothing. */
-  private pauseNow(reason: string | null): void {
-    if (!this.move("pause", reason)) return;
+  private pauseNow(reason: string | null, automatic: boolean): void {
+    if (!this.move("pause", reason, automatic)) return;
     this.store.unrelease(Date.now());
   }
 
   private failCampaign(reason: string): void {
-    if (!this.move("fail", reason)) return;
+    if (!this.move("fail", reason, true)) return;
     this.store.cancelUnsent(Date.now(), "campaign failed");
   }
 
@@ -793,7 +798,7 @@ export class CampaignSender extends DurableObject<Env> {
     const config = this.getConfig();
     if (!config) return;
     const p = this.progress();
-    await this.catalog.flush(config, p.status, p.reason, this.store.counts(), force);
+    await this.catalog.flush(config, p.status, p.reason, this.store.counts(), force, this.store.getMeta<boolean>("automatic") === true);
   }
 
   /**

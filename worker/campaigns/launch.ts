@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
+import { auditStatement, recordAudit, systemActor } from "../audit/record";
 import { estimateCampaignCost } from "../costs/estimate";
 import { createDb, type Db, getOwned } from "../db/client";
 import { type Campaign, campaigns, type Inbox, inboxes, templates, workspaces } from "../db/schema";
@@ -248,18 +249,24 @@ export async function launchScheduled(env: Env, campaignId: number): Promise<boo
   const campaign = await db.select().from(campaigns).where(eq(campaigns.id, campaignId)).get();
   const now = Date.now();
   if (!campaign || campaign.status !== "scheduled" || (campaign.scheduledAt ?? Infinity) * 1000 > now + 1000) return false;
+  const herald = systemActor(campaign.workspaceId);
   try {
     await launchCampaign(env, db, campaign);
-    return true;
   } catch (error) {
     const reason = error instanceof ApiError ? error.message : "the launch failed; see the logs";
     logEvent("error", "campaign.scheduled_launch_failed", { workspace_id: campaign.workspaceId, campaign_id: campaign.id, reason, error });
-    await db
-      .update(campaigns)
-      .set({ status: "failed", statusReason: `could not start: ${reason}`, updatedAt: Math.floor(now / 1000) })
-      .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, "scheduled")));
+    const statusReason = `could not start: ${reason}`;
+    await db.batch([
+      db
+        .update(campaigns)
+        .set({ status: "failed", statusReason, updatedAt: Math.floor(now / 1000) })
+        .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, "scheduled"))),
+      auditStatement(db, herald, { action: "campaign.fail", subjectId: campaign.id, detail: { reason: statusReason } }, { ifChanged: true }),
+    ]);
     return false;
   }
+  await recordAudit(db, herald, { action: "campaign.launch", subjectId: campaign.id, detail: { scheduled: true } });
+  return true;
 }
 
 export type MessagingLimit = z.output<typeof messagingLimitView>;

@@ -409,6 +409,37 @@ export const rateOverrides = sqliteTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.country, t.category] })],
 );
 
+/**
+ * Who changed what, and when: one row per change to a campaign, an inbox, a user, an API token or
+ * the workspace's settings, and per automatic pause or failure of a campaign. Actors and subjects
+ * are plain ids (no foreign key), so the trail outlives the users, tokens and rows it names.
+ * `detail` is JSON naming what changed; it never holds a secret or a token's value.
+ */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: workspaceId(),
+    /** Unix seconds. */
+    at: integer("at").notNull().default(sql`(unixepoch())`),
+    actorType: text("actor_type", { enum: ["user", "token", "system"] }).notNull(),
+    actorUserId: integer("actor_user_id"),
+    actorTokenId: integer("actor_token_id"),
+    /** `<subject type>.<verb>`, e.g. campaign.launch. */
+    action: text("action").notNull(),
+    subjectType: text("subject_type").notNull(),
+    subjectId: integer("subject_id"),
+    detail: text("detail").notNull().default("{}"),
+  },
+  (t) => [
+    index("audit_events_workspace_idx").on(t.workspaceId, t.id),
+    index("audit_events_subject_idx").on(t.workspaceId, t.subjectType, t.subjectId, t.id),
+    index("audit_events_action_idx").on(t.workspaceId, t.action, t.id),
+    index("audit_events_actor_idx").on(t.workspaceId, t.actorUserId, t.id),
+    index("audit_events_at_idx").on(t.workspaceId, t.at),
+  ],
+);
+
 export type Workspace = typeof workspaces.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type Label = typeof labels.$inferSelect;
@@ -417,3 +448,4 @@ export type Inbox = typeof inboxes.$inferSelect;
 export type Template = typeof templates.$inferSelect;
 export type Message = typeof messages.$inferSelect;
 export type Campaign = typeof campaigns.$inferSelect;
+export type AuditEvent = typeof auditEvents.$inferSelect;

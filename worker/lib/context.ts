@@ -10,6 +10,8 @@ export type Principal = {
   email: string;
   name: string;
   via: "session" | "token";
+  /** The API token the request carries (null for a session). */
+  tokenId: number | null;
 };
 
 export type AppEnv = {

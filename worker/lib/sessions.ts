@@ -108,7 +108,7 @@ async function principalFromSession(c: Context<AppEnv>, db: Db, id: string): Pro
     setCookie(c, SESSION_COOKIE, id, { ...cookieOptions(c), maxAge: expiresAt - now });
   }
   const { expiresAt: _expiresAt, createdAt: _createdAt, ...principal } = row;
-  return { ...principal, via: "session" };
+  return { ...principal, via: "session", tokenId: null };
 }
 
 async function principalFromToken(c: Context<AppEnv>, db: Db, token: string): Promise<Principal | null> {
@@ -125,8 +125,8 @@ async function principalFromToken(c: Context<AppEnv>, db: Db, token: string): Pr
   if (row.lastUsedAt === null || now - row.lastUsedAt >= 60) {
     c.executionCtx.waitUntil(db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId)).run());
   }
-  const { tokenId: _tokenId, lastUsedAt: _lastUsedAt, ...principal } = row;
-  return { ...principal, via: "token" };
+  const { tokenId, lastUsedAt: _lastUsedAt, ...principal } = row;
+  return { ...principal, via: "token", tokenId };
 }
 
 export function bearerToken(c: Context<AppEnv>): string | null {

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { auditStatement, JUST_INSERTED, recordAudit } from "../audit/record";
 import { LIVE_STATUS_HEADER, type Progress, RECIPIENT_STATES } from "../campaigns/campaign-sender";
 import { approvedTemplate, launchCampaign, launchSchedule, messagingLimit, previewAudience } from "../campaigns/launch";
 import { progressView } from "../campaigns/progress";
@@ -10,6 +11,7 @@ import { estimateCampaignCost } from "../costs/estimate";
 import { type Db, getOwned, isoOrNull, likeContains, nowSeconds } from "../db/client";
 import { type Campaign, campaigns, contacts, inboxes } from "../db/schema";
 import { workspaceCountry } from "../db/workspaces";
+import { changedFields } from "../domain/audit";
 import {
   CAMPAIGN_STATUSES,
   type CampaignAction,
@@ -196,6 +198,16 @@ async function checkReferences(
   return inbox;
 }
 
+/** Inserts a new draft and its "campaign.create" event in one batch. */
+async function insertDraft(c: Context<AppEnv>, values: typeof campaigns.$inferInsert, detail: Record<string, unknown> = {}): Promise<Campaign> {
+  const db = c.get("db");
+  const [[row]] = await db.batch([
+    db.insert(campaigns).values(values).returning(),
+    auditStatement(db, c, { action: "campaign.create", subjectId: JUST_INSERTED, detail: { title: values.title, ...detail } }),
+  ]);
+  return row!;
+}
+
 /** The campaign a pause or resume acts on, once its live status allows the action (409 otherwise). */
 async function campaignFor(c: Context<AppEnv>, id: number, action: "pause" | "resume"): Promise<CampaignRow> {
   const row = await findCampaign(c.get("db"), c.get("principal").workspaceId, id);
@@ -260,20 +272,16 @@ export const campaignRoutes = new Hono<AppEnv>()
       const p = c.get("principal");
       const db = c.get("db");
       const inbox = await checkReferences(db, p.workspaceId, input, input.inbox_id);
-      const row = await db
-        .insert(campaigns)
-        .values({
-          workspaceId: p.workspaceId,
-          inboxId: input.inbox_id,
-          title: input.title,
-          status: "draft",
-          audience: JSON.stringify(input.audience),
-          content: JSON.stringify(input.content),
-          settings: JSON.stringify(input.settings),
-          createdBy: p.userId,
-        })
-        .returning()
-        .get();
+      const row = await insertDraft(c, {
+        workspaceId: p.workspaceId,
+        inboxId: input.inbox_id,
+        title: input.title,
+        status: "draft",
+        audience: JSON.stringify(input.audience),
+        content: JSON.stringify(input.content),
+        settings: JSON.stringify(input.settings),
+        createdBy: p.userId,
+      });
       return c.json(toCampaignView({ ...row, inboxName: inbox.name }), 201);
     },
   )
@@ -353,19 +361,21 @@ export const campaignRoutes = new Hono<AppEnv>()
         }
         settings = JSON.stringify(merged.data);
       }
-      const updated = await db
-        .update(campaigns)
-        .set({
-          ...(input.title === undefined ? {} : { title: input.title }),
-          ...(input.inbox_id === undefined ? {} : { inboxId: input.inbox_id }),
-          ...(input.audience === undefined ? {} : { audience: JSON.stringify(input.audience) }),
-          ...(input.content === undefined ? {} : { content: JSON.stringify(input.content) }),
-          ...(settings === undefined ? {} : { settings }),
-          updatedAt: nowSeconds(),
-        })
-        .where(eq(campaigns.id, row.id))
-        .returning()
-        .get();
+      const [[updated]] = await db.batch([
+        db
+          .update(campaigns)
+          .set({
+            ...(input.title === undefined ? {} : { title: input.title }),
+            ...(input.inbox_id === undefined ? {} : { inboxId: input.inbox_id }),
+            ...(input.audience === undefined ? {} : { audience: JSON.stringify(input.audience) }),
+            ...(input.content === undefined ? {} : { content: JSON.stringify(input.content) }),
+            ...(settings === undefined ? {} : { settings }),
+            updatedAt: nowSeconds(),
+          })
+          .where(eq(campaigns.id, row.id))
+          .returning(),
+        auditStatement(db, c, { action: "campaign.update", subjectId: row.id, detail: { fields: changedFields(input) } }),
+      ]);
       const fresh = { ...updated!, inboxName: inbox?.name ?? row.inboxName };
       return c.json(toCampaignView(fresh, await liveProgress(c.env, fresh)));
     },
@@ -388,11 +398,13 @@ export const campaignRoutes = new Hono<AppEnv>()
       // launch racing the delete either keeps its campaign or begins afresh on the erased object.
       const erased = await senderOf(c.env, row.id).erase();
       if (!erased.erased) throw new ApiError("conflict", `cancel the ${erased.status} campaign before deleting it`);
-      const deleted = await db
-        .delete(campaigns)
-        .where(and(eq(campaigns.id, row.id), eq(campaigns.workspaceId, row.workspaceId), inArray(campaigns.status, DELETABLE_STATUSES)))
-        .returning({ id: campaigns.id })
-        .get();
+      const [[deleted]] = await db.batch([
+        db
+          .delete(campaigns)
+          .where(and(eq(campaigns.id, row.id), eq(campaigns.workspaceId, row.workspaceId), inArray(campaigns.status, DELETABLE_STATUSES)))
+          .returning({ id: campaigns.id }),
+        auditStatement(db, c, { action: "campaign.delete", subjectId: row.id, detail: { title: row.title } }, { ifChanged: true }),
+      ]);
       if (!deleted) {
         const now = await findCampaign(db, row.workspaceId, row.id);
         throw new ApiError("conflict", `cancel the ${now.status} campaign before deleting it`);
@@ -416,9 +428,9 @@ export const campaignRoutes = new Hono<AppEnv>()
       const db = c.get("db");
       const source = await findCampaign(db, p.workspaceId, c.req.valid("param").id);
       const { title } = c.req.valid("json");
-      const row = await db
-        .insert(campaigns)
-        .values({
+      const row = await insertDraft(
+        c,
+        {
           workspaceId: p.workspaceId,
           inboxId: source.inboxId,
           title: title ?? copyTitle(source.title),
@@ -427,9 +439,9 @@ export const campaignRoutes = new Hono<AppEnv>()
           content: source.content,
           settings: source.settings,
           createdBy: p.userId,
-        })
-        .returning()
-        .get();
+        },
+        { duplicate_of: source.id },
+      );
       return c.json(toCampaignView({ ...row, inboxName: source.inboxName }), 201);
     },
   )
@@ -502,18 +514,26 @@ export const campaignRoutes = new Hono<AppEnv>()
         const resolved = resolveSchedule(schedule, Date.now());
         if (!resolved.ok) throw new ApiError("validation_failed", `schedule.at: ${resolved.message}`, [{ path: "schedule.at", message: resolved.message }]);
         const at = resolved.at;
-        const updated = await db
-          .update(campaigns)
-          .set({ status: "scheduled", scheduledAt: Math.floor(at / 1000), timezone: schedule.timezone, updatedAt: nowSeconds() })
-          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, row.status)))
-          .returning()
-          .get();
+        const [[updated]] = await db.batch([
+          db
+            .update(campaigns)
+            .set({ status: "scheduled", scheduledAt: Math.floor(at / 1000), timezone: schedule.timezone, updatedAt: nowSeconds() })
+            .where(and(eq(campaigns.id, row.id), eq(campaigns.status, row.status)))
+            .returning(),
+          auditStatement(
+            db,
+            c,
+            { action: "campaign.schedule", subjectId: row.id, detail: { scheduled_at: new Date(at).toISOString(), timezone: schedule.timezone } },
+            { ifChanged: true },
+          ),
+        ]);
         if (!updated) throw new ApiError("conflict", "the campaign changed meanwhile; reload it");
         await senderOf(c.env, row.id).scheduleStart(row.id, at, "scheduled");
         return c.json(toCampaignView({ ...updated, inboxName: row.inboxName }));
       }
       allow(row.status, "start");
       const progress = await launchCampaign(c.env, db, row);
+      await recordAudit(db, c, { action: "campaign.launch", subjectId: row.id });
       const fresh = await findCampaign(db, row.workspaceId, row.id);
       const inbox = await db.select().from(inboxes).where(eq(inboxes.id, row.inboxId)).get();
       const outside = progress.warnings?.outsideWindow ?? 0;
@@ -534,12 +554,14 @@ export const campaignRoutes = new Hono<AppEnv>()
       const db = c.get("db");
       const row = await findCampaign(db, c.get("principal").workspaceId, c.req.valid("param").id);
       allow(row.status, "unschedule");
-      const updated = await db
-        .update(campaigns)
-        .set({ status: "draft", scheduledAt: null, timezone: null, updatedAt: nowSeconds() })
-        .where(and(eq(campaigns.id, row.id), eq(campaigns.status, "scheduled")))
-        .returning()
-        .get();
+      const [[updated]] = await db.batch([
+        db
+          .update(campaigns)
+          .set({ status: "draft", scheduledAt: null, timezone: null, updatedAt: nowSeconds() })
+          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, "scheduled")))
+          .returning(),
+        auditStatement(db, c, { action: "campaign.unschedule", subjectId: row.id }, { ifChanged: true }),
+      ]);
       if (!updated) throw new ApiError("conflict", "the campaign already started");
       await senderOf(c.env, row.id).scheduleStart(row.id, null, "draft");
       return c.json(toCampaignView({ ...updated, inboxName: row.inboxName }));
@@ -562,7 +584,9 @@ export const campaignRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const row = await campaignFor(c, c.req.valid("param").id, "pause");
-      return afterSenderAction(c, row, await senderOf(c.env, row.id).pause("paused by an operator"));
+      const progress = await senderOf(c.env, row.id).pause("paused by an operator");
+      await recordAudit(c.get("db"), c, { action: "campaign.pause", subjectId: row.id });
+      return afterSenderAction(c, row, progress);
     },
   )
   .post(
@@ -576,7 +600,9 @@ export const campaignRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const row = await campaignFor(c, c.req.valid("param").id, "resume");
-      return afterSenderAction(c, row, await senderOf(c.env, row.id).resume());
+      const progress = await senderOf(c.env, row.id).resume();
+      await recordAudit(c.get("db"), c, { action: "campaign.resume", subjectId: row.id });
+      return afterSenderAction(c, row, progress);
     },
   )
   .post(
@@ -600,12 +626,14 @@ export const campaignRoutes = new Hono<AppEnv>()
       const sender = senderOf(c.env, row.id);
       if (row.status === "scheduled") {
         allow(row.status, "cancel");
-        const updated = await db
-          .update(campaigns)
-          .set({ status: "cancelled", updatedAt: nowSeconds(), completedAt: nowSeconds() })
-          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, "scheduled")))
-          .returning()
-          .get();
+        const [[updated]] = await db.batch([
+          db
+            .update(campaigns)
+            .set({ status: "cancelled", updatedAt: nowSeconds(), completedAt: nowSeconds() })
+            .where(and(eq(campaigns.id, row.id), eq(campaigns.status, "scheduled")))
+            .returning(),
+          auditStatement(db, c, { action: "campaign.cancel", subjectId: row.id }, { ifChanged: true }),
+        ]);
         if (updated) {
           await sender.scheduleStart(row.id, null, "cancelled");
           // Recorded in the object too, so a launch already under way cannot start it.
@@ -619,6 +647,7 @@ export const campaignRoutes = new Hono<AppEnv>()
       // An object that has not begun yet (its launch under way) shows "draft": the catalog's status counts.
       allow(live && live.status !== "draft" ? live.status : fresh.status, "cancel");
       const progress = await sender.cancel();
+      if (progress.status === "cancelled") await recordAudit(db, c, { action: "campaign.cancel", subjectId: row.id });
       if (live?.status === "draft" && progress.status === "cancelled") {
         await db
           .update(campaigns)

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
+import { recordAudit } from "../audit/record";
 import { type Db, findOwned, isoOrNull, nowSeconds } from "../db/client";
 import { contacts, type Inbox, inboxes, type Message, messageEvents, messages, type Template, templates } from "../db/schema";
 import { workspaceCountry } from "../db/workspaces";
@@ -139,7 +140,9 @@ export const inboxMessagingRoutes = new Hono<AppEnv>()
     async (c) => {
       const db = c.get("db");
       const inbox = await findInbox(db, c.get("principal").workspaceId, c.req.valid("param").id);
-      return c.json(await syncTemplates(c.env, db, inbox, c.executionCtx));
+      const result = await syncTemplates(c.env, db, inbox, c.executionCtx);
+      await recordAudit(db, c, { action: "inbox.templates_sync", subjectId: inbox.id, detail: { synced: result.synced, removed: result.removed } });
+      return c.json(result);
     },
   )
   .get(

@@ -1,8 +1,10 @@
 import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { deleteOwned, duplicateAs, findOwned, isForeignKeyViolation, isoOrNull, nowSeconds } from "../db/client";
+import { auditStatement, recordAudit } from "../audit/record";
+import { duplicateAs, findOwned, isForeignKeyViolation, isoOrNull, nowSeconds } from "../db/client";
 import { type Inbox, inboxes } from "../db/schema";
+import { changedFields, INBOX_SECRET_FIELDS } from "../domain/audit";
 import type { MessagingLimitTier } from "../domain/messaging-limit";
 import { checkApiBaseUrl, duplicateNumber, inboxFields, inboxInput, insertInbox } from "../inboxes/connect";
 import { inboxSecretUpdate } from "../inboxes/secrets";
@@ -78,7 +80,9 @@ export const inboxRoutes = new Hono<AppEnv>()
     validate("json", inboxInput),
     async (c) => {
       const origin = new URL(c.req.url).origin;
-      const row = await insertInbox(c.env, c.get("db"), c.get("principal").workspaceId, origin, c.req.valid("json"));
+      const input = c.req.valid("json");
+      const row = await insertInbox(c.env, c.get("db"), c.get("principal").workspaceId, origin, input);
+      await recordAudit(c.get("db"), c, { action: "inbox.create", subjectId: row.id, detail: { name: row.name, provider: row.provider } });
       return c.json(toInboxView(row, origin, true), 201);
     },
   )
@@ -118,8 +122,10 @@ export const inboxRoutes = new Hono<AppEnv>()
           }
         }
       }
+      const fields = changedFields(input);
+      const secrets = fields.filter((f) => (INBOX_SECRET_FIELDS as readonly string[]).includes(f));
       try {
-        const row = await db
+        const update = db
           .update(inboxes)
           .set({
             ...(input.name === undefined ? {} : { name: input.name }),
@@ -144,8 +150,11 @@ export const inboxRoutes = new Hono<AppEnv>()
             updatedAt: nowSeconds(),
           })
           .where(scope)
-          .returning()
-          .get();
+          .returning();
+        const [[row]] = await db.batch([
+          update,
+          auditStatement(db, c, { action: secrets.length ? "inbox.secret_change" : "inbox.update", subjectId: id, detail: { fields } }),
+        ]);
         forgetWebhookAuth(id);
         return c.json(toInboxView(row!, new URL(c.req.url).origin, true));
       } catch (e) {
@@ -160,8 +169,17 @@ export const inboxRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const { id } = c.req.valid("param");
+      const db = c.get("db");
+      const inbox = await findOwned(db, inboxes, id, c.get("principal").workspaceId, "inbox");
       try {
-        await deleteOwned(c.get("db"), inboxes, id, c.get("principal").workspaceId, "inbox");
+        const [deleted] = await db.batch([
+          db
+            .delete(inboxes)
+            .where(and(eq(inboxes.id, id), eq(inboxes.workspaceId, inbox.workspaceId)))
+            .returning({ id: inboxes.id }),
+          auditStatement(db, c, { action: "inbox.delete", subjectId: id, detail: { name: inbox.name } }, { ifChanged: true }),
+        ]);
+        if (deleted.length === 0) throw notFound("inbox", id);
       } catch (error) {
         if (isForeignKeyViolation(error)) throw new ApiError("conflict", "campaigns use this inbox; delete them first");
         throw error;

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { countryCode } from "../accounts/views";
+import { recordAudit } from "../audit/record";
 import { deleteOverride, effectiveCard, putOverride } from "../costs/rates";
 import { MONEY_DECIMALS, parseUsd } from "../domain/money";
 import { PHONE_COUNTRIES } from "../domain/phone-country";
@@ -53,7 +54,13 @@ export const rateRoutes = new Hono<AppEnv>()
     async (c) => {
       const input = c.req.valid("json");
       const p = c.get("principal");
-      return c.json(await putOverride(c.get("db"), { workspaceId: p.workspaceId, userId: p.userId, ...input }));
+      const override = await putOverride(c.get("db"), { workspaceId: p.workspaceId, userId: p.userId, ...input });
+      await recordAudit(c.get("db"), c, {
+        action: "workspace.rate_override",
+        subjectId: p.workspaceId,
+        detail: { country: input.country, category: input.category, rate_micros: input.rate },
+      });
+      return c.json(override);
     },
   )
   .delete(
@@ -69,6 +76,7 @@ export const rateRoutes = new Hono<AppEnv>()
     async (c) => {
       const { country, category } = c.req.valid("query");
       await deleteOverride(c.get("db"), c.get("principal").workspaceId, country, category);
+      await recordAudit(c.get("db"), c, { action: "workspace.rate_override_remove", subjectId: c.get("principal").workspaceId, detail: { country, category } });
       return c.body(null, 204);
     },
   );

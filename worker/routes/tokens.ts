@@ -1,6 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
+import { auditStatement, JUST_INSERTED } from "../audit/record";
 import { isoOrNull } from "../db/client";
 import { apiTokens } from "../db/schema";
 import type { AppEnv, Principal } from "../lib/context";
@@ -62,19 +63,22 @@ export const tokenRoutes = new Hono<AppEnv>()
     async (c) => {
       const p = c.get("principal");
       const token = `${API_TOKEN_PREFIX}${randomToken(32)}`;
-      const row = await c
-        .get("db")
-        .insert(apiTokens)
-        .values({
-          workspaceId: p.workspaceId,
-          userId: p.userId,
-          name: c.req.valid("json").name,
-          prefix: token.slice(0, API_TOKEN_PREFIX.length + 6),
-          tokenHash: await sha256Hex(token),
-        })
-        .returning()
-        .get();
-      return c.json({ ...toTokenView(row), token }, 201);
+      const { name } = c.req.valid("json");
+      const db = c.get("db");
+      const [[row]] = await db.batch([
+        db
+          .insert(apiTokens)
+          .values({
+            workspaceId: p.workspaceId,
+            userId: p.userId,
+            name,
+            prefix: token.slice(0, API_TOKEN_PREFIX.length + 6),
+            tokenHash: await sha256Hex(token),
+          })
+          .returning(),
+        auditStatement(db, c, { action: "token.create", subjectId: JUST_INSERTED, detail: { name } }),
+      ]);
+      return c.json({ ...toTokenView(row!), token }, 201);
     },
   )
   .delete(
@@ -83,11 +87,14 @@ export const tokenRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     async (c) => {
       const { id } = c.req.valid("param");
-      const deleted = await c
-        .get("db")
-        .delete(apiTokens)
-        .where(and(eq(apiTokens.id, id), visibleTo(c.get("principal"))))
-        .returning({ id: apiTokens.id });
+      const db = c.get("db");
+      const mine = and(eq(apiTokens.id, id), visibleTo(c.get("principal")));
+      const token = await db.select({ name: apiTokens.name, userId: apiTokens.userId }).from(apiTokens).where(mine).get();
+      if (!token) throw notFound("API token", id);
+      const [deleted] = await db.batch([
+        db.delete(apiTokens).where(mine).returning({ id: apiTokens.id }),
+        auditStatement(db, c, { action: "token.revoke", subjectId: id, detail: { name: token.name, owner_user_id: token.userId } }, { ifChanged: true }),
+      ]);
       if (deleted.length === 0) throw notFound("API token", id);
       return c.body(null, 204);
     },

@@ -2,9 +2,11 @@ import { and, asc, eq, ne } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { email, password, personName, toUserView } from "../accounts/views";
+import { auditStatement, JUST_INSERTED } from "../audit/record";
 import type { Db } from "../db/client";
 import { duplicateAs } from "../db/client";
 import { users } from "../db/schema";
+import { changedFields } from "../domain/audit";
 import type { AppEnv } from "../lib/context";
 import { hashPassword } from "../lib/crypto";
 import { ApiError, notFound } from "../lib/errors";
@@ -54,13 +56,15 @@ export const userRoutes = new Hono<AppEnv>()
       const input = c.req.valid("json");
       const passwordHash = await hashPassword(input.password);
       try {
-        const row = await c
-          .get("db")
-          .insert(users)
-          .values({ workspaceId: c.get("principal").workspaceId, email: input.email, name: input.name, role: input.role, passwordHash })
-          .returning()
-          .get();
-        return c.json(toUserView(row), 201);
+        const db = c.get("db");
+        const [[row]] = await db.batch([
+          db
+            .insert(users)
+            .values({ workspaceId: c.get("principal").workspaceId, email: input.email, name: input.name, role: input.role, passwordHash })
+            .returning(),
+          auditStatement(db, c, { action: "user.create", subjectId: JUST_INSERTED, detail: { email: input.email, role: input.role } }),
+        ]);
+        return c.json(toUserView(row!), 201);
       } catch (error) {
         throw await duplicateAs(error, () => new ApiError("conflict", `a user with email ${input.email} already exists`));
       }
@@ -102,7 +106,9 @@ export const userRoutes = new Hono<AppEnv>()
       // A new password signs the user out everywhere and revokes their API tokens; a user who
       // changes their own password keeps the session they did it from.
       const keep = principal.userId === id && principal.via === "session" ? await currentSessionHash(c) : null;
-      const [updated] = input.password === undefined ? [await update] : await db.batch([update, ...passwordChangeRevocations(db, user, keep)]);
+      const audit = auditStatement(db, c, { action: userChangeAction(input, user.role), subjectId: id, detail: userChangeDetail(input, user.role) });
+      const [updated] =
+        input.password === undefined ? await db.batch([update, audit]) : await db.batch([update, ...passwordChangeRevocations(db, user, keep), audit]);
       const row = updated[0];
       return c.json(toUserView(row!));
     },
@@ -128,10 +134,28 @@ export const userRoutes = new Hono<AppEnv>()
         .get();
       if (!user) throw notFound("user", id);
       if (user.role === "admin") await assertAnotherAdmin(db, principal.workspaceId, id);
-      await db.delete(users).where(and(eq(users.id, id), eq(users.workspaceId, principal.workspaceId)));
+      await db.batch([
+        db.delete(users).where(and(eq(users.id, id), eq(users.workspaceId, principal.workspaceId))),
+        auditStatement(db, c, { action: "user.delete", subjectId: id, detail: { email: user.email } }, { ifChanged: true }),
+      ]);
       return c.body(null, 204);
     },
   );
+
+type UserChange = z.infer<typeof updateInput>;
+
+/** One event per change: a new password, else a new role, else an edit. */
+function userChangeAction(input: UserChange, currentRole: string) {
+  if (input.password !== undefined) return "user.password_reset" as const;
+  if (input.role !== undefined && input.role !== currentRole) return "user.role_change" as const;
+  return "user.update" as const;
+}
+
+/** The fields changed (a password by name only) and, for a new role, the old and new one. */
+function userChangeDetail(input: UserChange, currentRole: string): Record<string, unknown> {
+  const roleChanged = input.role !== undefined && input.role !== currentRole;
+  return { fields: changedFields(input), ...(roleChanged ? { role: { from: currentRole, to: input.role } } : {}) };
+}
 
 async function assertAnotherAdmin(db: Db, workspaceId: number, exceptId: number) {
   const other = await db

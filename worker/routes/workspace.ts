@@ -2,8 +2,10 @@ import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { countryCode, toWorkspaceView } from "../accounts/views";
+import { auditStatement } from "../audit/record";
 import { nowSeconds } from "../db/client";
 import { workspaces } from "../db/schema";
+import { changedFields } from "../domain/audit";
 import { MARKETING_LIMIT_ERROR } from "../domain/error-policy";
 import { FREQUENCY_CAP_BOUNDS } from "../domain/launch-skips";
 import type { AppEnv } from "../lib/context";
@@ -87,8 +89,9 @@ export const workspaceRoutes = new Hono<AppEnv>()
     validate("json", patchInput),
     async (c) => {
       const input = c.req.valid("json");
-      const row = await c
-        .get("db")
+      const db = c.get("db");
+      const { workspaceId } = c.get("principal");
+      const update = db
         .update(workspaces)
         .set({
           ...(input.name === undefined ? {} : { name: input.name }),
@@ -98,9 +101,12 @@ export const workspaceRoutes = new Hono<AppEnv>()
           ...(input.frequency_cap_messages === undefined ? {} : { frequencyCapMessages: input.frequency_cap_messages }),
           ...(input.frequency_cap_days === undefined ? {} : { frequencyCapDays: input.frequency_cap_days }),
         })
-        .where(eq(workspaces.id, c.get("principal").workspaceId))
-        .returning()
-        .get();
+        .where(eq(workspaces.id, workspaceId))
+        .returning();
+      const [[row]] = await db.batch([
+        update,
+        auditStatement(db, c, { action: "workspace.update", subjectId: workspaceId, detail: { fields: changedFields(input) } }),
+      ]);
       return c.json(toWorkspaceView(row!));
     },
   );

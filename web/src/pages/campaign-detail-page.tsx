@@ -4,6 +4,7 @@ import { useLocation, useRoute } from "preact-iso";
 import { RECIPIENT_STATES, type RecipientState } from "../../../worker/domain/delivery-status";
 import { api, messageOf } from "../api";
 import { CampaignCostPanel } from "../components/campaign-cost-panel";
+import { CampaignHistory } from "../components/campaign-history";
 import { Counters, campaignNote, Rates, Timing } from "../components/campaign-progress";
 import { CampaignSummary } from "../components/campaign-summary";
 import { Notice, SelectField } from "../components/controls";
@@ -410,6 +411,7 @@ export function CampaignDetailPage() {
           settings={c.settings}
         />
       </section>
+      <CampaignHistory campaignId={c.id} status={c.status} />
     </>
   );
 }

@@ -1,3 +1,4 @@
+import { automaticStopStatement } from "../../audit/record";
 import { type CampaignStatus, isFinal } from "../../domain/campaign-lifecycle";
 import type { Counts, RecipientStore } from "./store";
 
@@ -21,20 +22,26 @@ export class CatalogSync {
     private readonly store: () => RecipientStore,
   ) {}
 
-  /** Copies status and counters (at most once a second unless forced), then the new sends. */
-  async flush(key: CatalogKey, status: CampaignStatus, reason: string | null, counts: Counts, force: boolean): Promise<void> {
+  /**
+   * Copies status and counters (at most once a second unless forced), then the new sends. When
+   * Herald itself paused or failed the campaign (`automatic`), the copy that changes the row's
+   * status records the audit event with it, in one batch.
+   */
+  async flush(key: CatalogKey, status: CampaignStatus, reason: string | null, counts: Counts, force: boolean, automatic = false): Promise<void> {
     const now = Date.now();
     if (!force && now - this.lastFlush < FLUSH_EVERY_MS) return;
     this.lastFlush = now;
     const completed = isFinal(status) ? Math.floor(now / 1000) : null;
-    await this.db
+    const update = this.db
       .prepare(
         // A copy overtaken by a later one that ended the campaign does not bring it back.
         `UPDATE campaigns SET status = ?1, status_reason = ?2, counters = ?3, completed_at = coalesce(completed_at, ?4), updated_at = unixepoch()
          WHERE id = ?5 AND (status NOT IN ('completed', 'failed', 'cancelled') OR status = ?1)`,
       )
-      .bind(status, reason, JSON.stringify({ total: counts.total, ...counts.states }), completed, key.campaignId)
-      .run();
+      .bind(status, reason, JSON.stringify({ total: counts.total, ...counts.states }), completed, key.campaignId);
+    if (automatic && (status === "paused" || status === "failed"))
+      await this.db.batch([automaticStopStatement(this.db, key.campaignId, status, reason), update]);
+    else await update.run();
     await this.flushSends(key);
   }
 

@@ -1,5 +1,6 @@
 // One module per area of the UI; each exports its messages in both languages.
 
+export { audit } from "./audit";
 export { auth } from "./auth";
 export { campaigns } from "./campaigns";
 export { capPrefs } from "./cap-prefs";

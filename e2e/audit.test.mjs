@@ -1,0 +1,74 @@
+// A campaign's History on its detail page: launching it and pausing it from the page show up as
+// lines naming the signed-in user. The world (inbox, label, contacts, campaign) is made through the API.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { artifactsDir, at, launchBrowser } from "./browser.mjs";
+import { admin, apiOf, signInAsAdmin } from "./fixtures.mjs";
+
+const stamp = `${Date.now() % 1e9}`;
+
+describe("campaign history", () => {
+  let browser;
+  let page;
+  let api;
+  const pageErrors = [];
+
+  before(async () => {
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: "en-US" });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (error) => pageErrors.push(error));
+    await signInAsAdmin(context);
+    api = apiOf(context);
+  });
+
+  after(async () => {
+    await page?.screenshot({ path: path.join(artifactsDir, "audit.png"), fullPage: true }).catch(() => {});
+    await browser?.close();
+  });
+
+  it("shows the launch and the pause by the signed-in user", async () => {
+    const inbox = await api("POST", "/api/inboxes", { name: "History sandbox", provider: "sandbox", phone_number_id: `5${stamp}`, waba_id: `4${stamp}` });
+    await api("PUT", `/api/sandbox/inboxes/${inbox.id}/scenario`, { pair_rate_limit_ms: 0, webhooks_enabled: false });
+    await api("POST", `/api/inboxes/${inbox.id}/templates/sync`);
+    const label = await api("POST", "/api/labels", { name: `History ${stamp}` });
+    const rows = [0, 1, 2].map((i) => `Pessoa ${i},+55119${String(70_000_000 + (Number(stamp) % 1e6) * 10 + i).slice(-8)},History ${stamp}`);
+    await api("POST", "/api/contacts/import", ["name,phone,labels", ...rows].join("\n"));
+    const campaign = await api("POST", "/api/campaigns", {
+      title: `History ${stamp}`,
+      inbox_id: inbox.id,
+      audience: { labels: [label.id] },
+      content: {
+        type: "template",
+        template_name: "welcome_offer",
+        language: "pt_BR",
+        values: {
+          header: { 1: { source: "contact", field: "name", fallback: "cliente" } },
+          body: { 1: { source: "contact", field: "name" }, 2: { source: "fixed", value: "BEMVINDO15" } },
+        },
+      },
+      settings: { min_delay_s: 30, max_delay_s: 30, batch_size: 50 },
+    });
+    await api("POST", `/api/campaigns/${campaign.id}/launch`, {});
+
+    await page.goto(at(`/campaigns/${campaign.id}`));
+    const history = page.locator("[data-history]");
+    const launch = history.locator('li[data-action="campaign.launch"]');
+    await launch.waitFor();
+    assert.match(await launch.textContent(), new RegExp(`— ${admin.name} launched the campaign$`));
+
+    await page.getByRole("button", { name: "Pause" }).click();
+    const pause = history.locator('li[data-action="campaign.pause"]');
+    await pause.waitFor();
+    assert.match(await pause.textContent(), new RegExp(`— ${admin.name} paused the campaign$`));
+    // Newest first: pause, launch, create.
+    assert.deepEqual(await history.locator("li").evaluateAll((items) => items.map((li) => li.dataset.action)), [
+      "campaign.pause",
+      "campaign.launch",
+      "campaign.create",
+    ]);
+    assert.deepEqual(pageErrors.map(String), []);
+  });
+});
