@@ -16,6 +16,7 @@ declare namespace Cloudflare {
 		TRUSTED_ORIGINS: string;
 		HERALD_ENV: string;
 		EXTRA_API_BASE_URLS: string;
+		CHAOS_FAULTS: string;
 		HERALD_ENCRYPTION_KEY: string;
 		SETUP_SECRET: string;
 		SANDBOX: DurableObjectNamespace<import("./index").WhatsAppSandbox>;
