@@ -13,11 +13,13 @@
 // Faults from outside, through the sandbox's scenario and the API, in a seeded order, one every
 // 0.5–2.5 s while the campaigns send (the bursts and the cancel storm at seeded points instead):
 //   - all along: 1 % of sends refused with a 5xx answer (131000, 131016, 133004, 2: HTTP 500/503),
-//     0.2 % of accepted sends answered after 16 s (past the client's 15 s timeout: sent, answer
-//     lost), and the sandbox's status webhooks, replies and opt-outs;
+//     and the sandbox's status webhooks, replies and opt-outs;
 //   - 130429 bursts, one per 5,000 recipients at seeded points of the progress: the sandbox's
 //     throughput cap drops to a quarter to a half of the cap for 1–3 s (the inbox's limiter then
 //     slows down and grows back);
+//   - timeout bursts, as many at other seeded points: every send accepted for 0.1–0.4 s is
+//     answered after 16 s, past the client's 15 s timeout (sent, answer lost: `unknown` until a
+//     status webhook says otherwise);
 //   - 5xx bursts: 30 % of sends refused with a 5xx answer for 1–3 s;
 //   - pause/resume storms: 3–8 pause and resume calls on one campaign, some of them at once;
 //   - webhook duplicates and reordering: a third of the envelopes delivered since the last replay,
@@ -86,7 +88,7 @@ const SCENARIO = {
   webhooks_enabled: true,
   random_failure_rate: ERROR_RATE,
   random_failure_codes: SERVER_ERRORS,
-  slow_response_rate: 0.002,
+  slow_response_rate: 0,
   slow_response_ms: 16_000,
   // Reads and replies sooner than the sandbox's default, so the webhooks settle soon after the sends.
   read_delay_ms: [500, 3_000],
@@ -108,6 +110,7 @@ const check = (name, ok, detail = "") => results.push({ name, ok, detail });
 /** What the driver did, by fault. */
 const injected = {
   throttle_bursts: 0,
+  timeout_bursts: 0,
   error_bursts: 0,
   pause_storms: 0,
   storm_calls: 0,
@@ -126,6 +129,18 @@ async function throttleBurst(h, inboxId) {
   await h.api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, { json: { throughput_cap: randInt(Math.ceil(CAP / 4), Math.ceil(CAP / 2)) } });
   await sleep(randInt(1000, 3000));
   await h.api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, { json: { throughput_cap: CAP } });
+}
+
+/**
+ * Every send accepted for a moment is answered after 16 s, past the client's 15 s timeout: sent,
+ * answer lost. (Miniflare hands the outbound consumer one batch at a time, so such a send stalls
+ * the sends behind it; on Cloudflare batches run side by side. Hence short bursts, not a steady share.)
+ */
+async function timeoutBurst(h, inboxId) {
+  injected.timeout_bursts++;
+  await h.api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, { json: { slow_response_rate: 1 } });
+  await sleep(randInt(100, 400));
+  await h.api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, { json: { slow_response_rate: 0 } });
 }
 
 /** Many sends answered 5xx for a moment. */
@@ -199,8 +214,13 @@ async function drive(h, base, inboxId, ids, deadline) {
   const replay = webhookReplayer(h, base, inboxId);
   const cancelAtShare = 0.3 + rnd() * 0.3;
   // A 130429 burst slows the inbox's limiter down for up to a minute (it grows back by 1 % of the
-  // cap per second), so bursts come at set points of the progress, one per 5,000 recipients.
-  const throttleAt = Array.from({ length: Math.max(1, Math.round(RECIPIENTS / 5000)) }, () => 0.05 + rnd() * 0.85).sort((a, b) => a - b);
+  // cap per second) and a timeout burst stalls the sends for 15 s, so the bursts come at seeded
+  // points of the progress, one of each per 5,000 recipients.
+  const points = () => Array.from({ length: Math.max(1, Math.round(RECIPIENTS / 5000)) }, () => 0.05 + rnd() * 0.85).sort((a, b) => a - b);
+  const bursts = [
+    ...points().map((at) => ({ at, kind: "130429", run: () => throttleBurst(h, inboxId) })),
+    ...points().map((at) => ({ at, kind: "timeout", run: () => timeoutBurst(h, inboxId) })),
+  ].sort((a, b) => a.at - b.at);
   const kinds = [
     ["errors", 2, () => errorBurst(h, inboxId)],
     ["pause", 2, (open) => pauseStorm(h, pick(open))],
@@ -224,10 +244,10 @@ async function drive(h, base, inboxId, ids, deadline) {
       }
     }
     const finished = campaigns.reduce((sum, c) => sum + c.progress.total - c.progress.pending, 0);
-    if (throttleAt.length && finished >= RECIPIENTS * throttleAt[0]) {
-      throttleAt.shift();
-      console.log(`  130429 burst (${finished} of ${RECIPIENTS} recipients done)`);
-      await throttleBurst(h, inboxId);
+    if (bursts.length && finished >= RECIPIENTS * bursts[0].at) {
+      const burst = bursts.shift();
+      console.log(`  ${burst.kind} burst (${finished} of ${RECIPIENTS} recipients done)`);
+      await burst.run();
       continue;
     }
     if (injected.cancel_storms === 0 && finished >= RECIPIENTS * cancelAtShare) {
