@@ -183,14 +183,14 @@ function webhookReplayer(h, base, inboxId) {
   return async () => {
     injected.webhook_replays++;
     const page = (await h.api("GET", `/api/sandbox/inboxes/${inboxId}/webhooks?limit=1000&after_id=${afterId}`)).data;
-    const delivered = page.filter((e) => e.state === "delivered");
-    // Only delivered envelopes are final; stop before the first one still waiting to be delivered.
-    const waiting = page.find((e) => e.state !== "delivered");
-    const done = waiting ? delivered.filter((e) => e.id < waiting.id) : delivered;
-    if (done.length) afterId = done[done.length - 1].id;
+    // Up to the first envelope still pending (not delivered yet, or awaiting a retry); dead ones are skipped.
+    const waiting = page.find((e) => e.state === "pending");
+    const settled = waiting ? page.filter((e) => e.id < waiting.id) : page;
+    if (settled.length) afterId = settled[settled.length - 1].id;
+    const delivered = settled.filter((e) => e.state === "delivered");
     const chosen = shuffleWith(
       rnd,
-      done.filter(() => rnd() < 1 / 3),
+      delivered.filter(() => rnd() < 1 / 3),
     );
     for (const envelope of chosen) {
       const res = await fetch(`${base}/webhooks/whatsapp/${inboxId}`, {
