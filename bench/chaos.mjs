@@ -15,8 +15,8 @@
 //   - all along: 1 % of sends refused with a 5xx answer (131000, 131016, 133004, 2: HTTP 500/503),
 //     and the sandbox's status webhooks, replies and opt-outs;
 //   - 130429 bursts, one per 5,000 recipients at seeded points of the progress: the sandbox's
-//     throughput cap drops to a quarter to a half of the cap for 1–3 s (the inbox's limiter then
-//     slows down and grows back);
+//     throughput cap drops to 2–5/s for 1–3 s, below what any machine sends (the inbox's limiter
+//     then slows down and grows back);
 //   - timeout bursts, as many at other seeded points: every send accepted for 0.1–0.4 s is
 //     answered after 16 s, past the client's 15 s timeout (sent, answer lost: `unknown` until a
 //     status webhook says otherwise);
@@ -128,7 +128,7 @@ const action = (h, id, verb) => h.api("POST", `/api/campaigns/${id}/${verb}`, { 
 /** The sandbox's throughput cap drops for a moment: WhatsApp answers 130429. */
 async function throttleBurst(h, inboxId) {
   injected.throttle_bursts++;
-  await h.api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, { json: { throughput_cap: randInt(Math.ceil(CAP / 4), Math.ceil(CAP / 2)) } });
+  await h.api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, { json: { throughput_cap: randInt(2, 5) } });
   await sleep(randInt(1000, 3000));
   await h.api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, { json: { throughput_cap: CAP } });
 }
