@@ -5,9 +5,9 @@
 // they are collected with the date and the machine (CPU model and cores, memory, Node version)
 // into bench/results/summary.json, and a table of the verdicts and key figures is printed.
 //
-// At the benches' defaults the whole run takes about 45 minutes on a 2-core machine (scale alone
-// sends 100,000 messages at 80/s: about 21 minutes). `--quick` (or BENCH_QUICK=1) runs smaller
-// sizes, about 12 minutes: audience 20,000 contacts, import 20,000 rows, campaign-list 200
+// At the benches' defaults the whole run takes well over 20 minutes (scale alone sends 100,000
+// messages at 80/s: 21 minutes at best; chaos sends 20,000 under faults). `--quick` (or
+// BENCH_QUICK=1) runs smaller sizes, about a fifth of the sends: audience 20,000 contacts, import 20,000 rows, campaign-list 200
 // campaigns, pacing 20 recipients, throughput 2,000, scale 10,000, webhooks 2,000 recipients and
 // 8,000 events, recount 1,000, chaos 4,000 recipients.
 //
