@@ -3,6 +3,7 @@
 // Herald (wrangler dev + local D1) through the CSV import API, then times audience previews.
 // Prints import time and the median of 5 preview calls per selection.
 import { startLocalServer } from "../scripts/local-server.mjs";
+import { emitResult } from "./lib.mjs";
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
 const LABELS = 20;
@@ -27,6 +28,7 @@ function csv() {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const server = await startLocalServer();
+const figures = {};
 try {
   const base = server.url;
   const headers = { "content-type": "application/json", origin: base };
@@ -46,6 +48,7 @@ try {
   const importMs = performance.now() - t0;
   const result = await imported.json();
   if (imported.status !== 200) throw new Error(`import failed: ${imported.status} ${JSON.stringify(result)}`);
+  figures.import_s = Math.round(importMs / 10) / 100;
   console.log(`import: ${(importMs / 1000).toFixed(2)} s  (created ${result.created}, updated ${result.updated}, skipped ${result.skipped})`);
 
   const labels = (await (await fetch(`${base}/api/labels`, { headers: authed })).json()).data;
@@ -70,13 +73,16 @@ try {
       if (res.status !== 200) throw new Error(`preview failed: ${JSON.stringify(json)}`);
       total = json.total;
     }
+    figures[`preview_ms ${name}`] = Math.round(median(times) * 10) / 10;
     console.log(
       `  ${name.padEnd(34)} total ${String(total).padStart(7)}   median ${median(times).toFixed(1).padStart(7)}   max ${Math.max(...times).toFixed(1)}`,
     );
   }
 } catch (error) {
   console.error(server.log().split("\n").slice(-40).join("\n"));
+  emitResult("audience", { ok: false, figures });
   throw error;
 } finally {
   await server.stop();
 }
+emitResult("audience", { ok: true, figures });

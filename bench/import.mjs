@@ -5,7 +5,7 @@
 // its JavaScript heap plus array buffers (what a Worker's 128 MB limit counts), and the heap V8
 // had reserved. Checks that every row was created and that the peak stays under 128 MB.
 import { freePort } from "../scripts/local-server.mjs";
-import { client, startBenchServer } from "./lib.mjs";
+import { client, emitResult, startBenchServer } from "./lib.mjs";
 
 // Node 22 has WebSocket built in; on Node 20, undici's (installed with Miniflare) is the same class.
 const WebSocket = globalThis.WebSocket ?? (await import("undici")).WebSocket;
@@ -62,6 +62,7 @@ async function inspect(port) {
 const inspectorPort = await freePort();
 const server = await startBenchServer({ inspectorPort });
 let failed = false;
+const figures = {};
 try {
   const h = client(server.url);
   await h.setup();
@@ -108,8 +109,10 @@ try {
     console.log(`CHECK FAILED: ${result.created} rows created and ${count} contacts stored, expected ${ROWS} and ${ROWS + 1}`);
     failed = true;
   }
+  Object.assign(figures, { rows: ROWS, seconds: Math.round(seconds * 10) / 10, rows_per_s: Math.round(ROWS / seconds), peak_mb: Math.round(peak.used / MB) });
   console.log(failed ? "FAILED" : "OK");
 } finally {
   await server.stop();
 }
+emitResult("import", { ok: !failed, figures });
 process.exit(failed ? 1 : 0);

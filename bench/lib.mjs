@@ -88,10 +88,11 @@ export function client(base) {
 }
 
 /**
- * A sandbox inbox with the demo templates synced and the given scenario.
+ * A sandbox inbox with the demo templates synced and the given scenario (`appSecret`: an app secret
+ * of the caller's, so it can sign webhooks like Meta).
  * @returns {Promise<{id: number}>}
  */
-export async function sandboxInbox(h, { throughputCap = 80, scenario = {} } = {}) {
+export async function sandboxInbox(h, { throughputCap = 80, scenario = {}, appSecret } = {}) {
   const n = `${Date.now() % 1e9}`;
   const inbox = await h.api("POST", "/api/inboxes", {
     json: {
@@ -101,6 +102,7 @@ export async function sandboxInbox(h, { throughputCap = 80, scenario = {} } = {}
       waba_id: `5${n}`,
       throughput_cap: throughputCap,
       messaging_limit_tier: "unlimited",
+      ...(appSecret ? { app_secret: appSecret } : {}),
     },
     expect: 201,
   });
@@ -192,6 +194,27 @@ export async function waitFor(
   }
 }
 
+/**
+ * Waits until the sandbox has no webhook left to deliver and the campaigns' counters have not
+ * moved for `quietS` polls a second apart; answers their last progress by id.
+ */
+export async function waitUntilSettled(h, inboxId, campaignIds, { quietS = 6, timeoutMs = 600_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  let progress = {};
+  for (let stable = 0; stable < quietS; ) {
+    if (Date.now() > deadline) throw new Error(`the campaigns did not settle within ${timeoutMs / 1000} s: ${last}`);
+    await sleep(1000);
+    const stats = await h.api("GET", `/api/sandbox/inboxes/${inboxId}/stats`);
+    progress = {};
+    for (const id of campaignIds) progress[id] = (await h.api("GET", `/api/campaigns/${id}`)).progress;
+    const now = JSON.stringify(progress);
+    stable = stats.pending_webhooks === 0 && now === last ? stable + 1 : 0;
+    last = now;
+  }
+  return progress;
+}
+
 /** Every request the sandbox number recorded (arrival order), in pages of 10,000 (the most the record answers). */
 export async function sandboxRecords(h, inboxId, sinceMs = 0) {
   const out = [];
@@ -236,6 +259,59 @@ export function sendCounts(sends, recipients) {
   const neverSent = [...phones].filter((p) => !perTo.has(p)).length;
   const strangers = [...perTo.keys()].filter((wa) => !phones.has(wa)).length;
   return { accepted: sends.filter((r) => r.status === 200).length, recipients: recipients.length, duplicates, maxPerRecipient, neverSent, strangers };
+}
+
+/** The campaign's counters recounted from its recipients' states (the keys of the API's `progress`). */
+export function recountStates(recipients) {
+  const byState = {};
+  for (const r of recipients) byState[r.state] = (byState[r.state] ?? 0) + 1;
+  const s = (k) => byState[k] ?? 0;
+  return {
+    total: recipients.length,
+    pending: s("pending") + s("released") + s("sending"),
+    sent: s("sent") + s("delivered") + s("read") + s("replied"),
+    delivered: s("delivered") + s("read") + s("replied"),
+    read: s("read") + s("replied"),
+    replied: s("replied"),
+    failed: s("failed"),
+    skipped: s("skipped"),
+    cancelled: s("cancelled"),
+    unknown: s("unknown"),
+  };
+}
+
+/** The campaign sender's forward-only order of statuses (failed yields to a later delivered/read). */
+export const STATUS_RANK = { sent: 1, failed: 2, delivered: 3, read: 4 };
+
+/**
+ * What the sandbox reported through its delivered webhook envelopes: the best status of each
+ * wamid, and the replies (the quoted wamid, or `from:<digits>` without a quote).
+ */
+export async function sandboxReported(h, inboxId) {
+  const reported = new Map();
+  const replied = new Set();
+  let afterId = 0;
+  for (;;) {
+    const page = (await h.api("GET", `/api/sandbox/inboxes/${inboxId}/webhooks?limit=1000&after_id=${afterId}`)).data;
+    if (page.length === 0) break;
+    for (const envelope of page) {
+      afterId = Math.max(afterId, envelope.id);
+      if (envelope.state !== "delivered") continue;
+      for (const entry of JSON.parse(envelope.body).entry) {
+        for (const change of entry.changes) {
+          for (const s of change.value.statuses ?? []) if ((STATUS_RANK[s.status] ?? 0) > (STATUS_RANK[reported.get(s.id)] ?? 0)) reported.set(s.id, s.status);
+          for (const m of change.value.messages ?? []) replied.add(m.context?.id ?? `from:${m.from}`);
+        }
+      }
+    }
+  }
+  return { reported, replied };
+}
+
+/** The state the sandbox's webhooks say a sent recipient must be in (`sent` when it reported nothing). */
+export function reportedState({ reported, replied }, recipient) {
+  if (replied.has(recipient.wamid) || replied.has(`from:${recipient.phone.slice(1)}`)) return "replied";
+  return reported.get(recipient.wamid) ?? "sent";
 }
 
 export function quantile(sorted, q) {
@@ -299,15 +375,50 @@ export function refusalSummary(records) {
 
 export const verdict = (ok) => (ok ? "PASS" : "FAIL");
 
+/** Uniform numbers in [0, 1) from a seed (mulberry32), so a run can be repeated with its seed. */
+export function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Shuffles `xs` in place (Fisher–Yates) with the numbers of `rnd`, and answers it. */
+export function shuffleWith(rnd, xs) {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+
 /**
- * Runs a benchmark against a fresh local Herald: prints the server's last log lines if the run
- * crashes, always stops the server, then reports `results` and exits.
+ * Prints a benchmark's result as one JSON line, `BENCH_RESULT {"bench", "ok", "seconds", "checks",
+ * "figures"}`, and writes it to the file BENCH_RESULT_FILE names, when set (bench/all.mjs collects
+ * them). `figures` are the bench's key numbers.
  */
-export async function runBench(bench, results, body) {
-  const server = await startBenchServer();
+export function emitResult(bench, { ok, checks = [], figures = {} }) {
+  const result = { bench, ok, seconds: Math.round(performance.now() / 100) / 10, checks, figures };
+  const line = JSON.stringify(result);
+  console.log(`\nBENCH_RESULT ${line}`);
+  if (process.env.BENCH_RESULT_FILE) writeFileSync(process.env.BENCH_RESULT_FILE, `${line}\n`);
+}
+
+/**
+ * Runs a benchmark against a fresh local Herald (`vars`: more variables for the Worker): prints
+ * the server's last log lines if the run crashes, always stops the server, then reports
+ * `results` and the key figures `body` answers, and exits.
+ */
+export async function runBench(bench, results, body, { vars } = {}) {
+  const server = await startBenchServer(vars ? { vars } : {});
   let crashed = false;
+  let figures;
   try {
-    await body(server);
+    figures = await body(server);
   } catch (error) {
     crashed = true;
     console.error(server.log().split("\n").slice(-40).join("\n"));
@@ -316,16 +427,17 @@ export async function runBench(bench, results, body) {
     if (process.env.BENCH_SERVER_LOG) writeFileSync(process.env.BENCH_SERVER_LOG, server.log());
     await server.stop();
   }
-  reportChecks(bench, results, crashed);
+  reportChecks(bench, results, crashed, figures);
 }
 
-/** Prints the checks and the overall verdict, and exits 1 when anything failed or the run crashed. */
-export function reportChecks(bench, results, crashed = false) {
+/** Prints the checks, the overall verdict and the JSON result, and exits 1 when anything failed or the run crashed. */
+export function reportChecks(bench, results, crashed = false, figures = {}) {
   if (results.length) {
     console.log(`\nchecks:`);
     for (const r of results) console.log(`  ${verdict(r.ok)}  ${r.name}${r.detail ? `  — ${r.detail}` : ""}`);
   }
   const failed = crashed || results.some((r) => !r.ok);
   console.log(`\n${bench}: ${verdict(!failed)}`);
+  emitResult(bench, { ok: !failed, checks: results, figures: { ...figures, ...(crashed ? { crashed: true } : {}) } });
   process.exit(failed ? 1 : 0);
 }

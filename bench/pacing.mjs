@@ -8,6 +8,7 @@
 import {
   campaignRecipients,
   client,
+  emitResult,
   histogram,
   importContacts,
   mean,
@@ -30,6 +31,7 @@ const CONFIGURED_MEAN = (MIN_S + MAX_S) / 2;
 
 const server = await startBenchServer();
 let failed = false;
+let figures = {};
 try {
   const h = client(server.url);
   await h.setup();
@@ -80,6 +82,8 @@ try {
   for (let e = Math.max(0, MIN_S - 0.25); e <= MAX_S + 0.5 + 1e-9; e += (MAX_S - MIN_S + 0.75) / 11) edges.push(Math.round(e * 1000) / 1000);
   console.log(histogram(gaps, edges));
 
+  const r3 = (x) => Math.round(x * 1000) / 1000;
+  figures = { recipients: RECIPIENTS, min_gap_s: r3(sorted[0]), max_gap_s: r3(sorted[sorted.length - 1]), mean_gap_s: r3(m), duplicates: counts.duplicates };
   const checks = [
     [
       `every gap ≥ min − 0.25 s (${lo.toFixed(2)} s)`,
@@ -103,10 +107,12 @@ try {
   for (const [name, ok, detail] of checks) console.log(`  ${verdict(ok)}  ${name}${detail ? `  — ${detail}` : ""}`);
   failed = checks.some(([, ok]) => !ok);
   console.log(`\npacing: ${verdict(!failed)}`);
+  emitResult("pacing", { ok: !failed, checks: checks.map(([name, ok, detail]) => ({ name, ok, detail })), figures });
 } catch (error) {
   failed = true;
   console.error(server.log().split("\n").slice(-40).join("\n"));
   console.error(error);
+  emitResult("pacing", { ok: false, figures: { ...figures, crashed: true } });
 } finally {
   await server.stop();
 }

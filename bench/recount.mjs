@@ -3,10 +3,21 @@
 // scenario (status webhooks with delays, some failures, unread messages, replies and STOPs), waits
 // until every webhook has been delivered and applied, then compares the campaign's counters with a
 // recount of its recipients' states and with what the sandbox itself reported.
-import { campaignRecipients, client, importContacts, runBench, sandboxInbox, sleep, templateCampaign, waitFor } from "./lib.mjs";
+import {
+  campaignRecipients,
+  client,
+  importContacts,
+  recountStates,
+  reportedState,
+  runBench,
+  sandboxInbox,
+  sandboxReported,
+  templateCampaign,
+  waitFor,
+  waitUntilSettled,
+} from "./lib.mjs";
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 1000);
-const RANK = { sent: 1, failed: 2, delivered: 3, read: 4 };
 const results = [];
 const check = (name, ok, detail) => results.push({ name, ok, detail });
 
@@ -25,52 +36,14 @@ await runBench("recount", results, async (server) => {
   await waitFor(h, id);
 
   // Wait until the sandbox has nothing left to deliver and the counters stop moving.
-  let last = "";
-  for (let stable = 0; stable < 6; ) {
-    await sleep(1000);
-    const stats = await h.api("GET", `/api/sandbox/inboxes/${inbox.id}/stats`);
-    const now = JSON.stringify((await h.api("GET", `/api/campaigns/${id}`)).progress);
-    stable = stats.pending_webhooks === 0 && now === last ? stable + 1 : 0;
-    last = now;
-  }
-  const progress = (await h.api("GET", `/api/campaigns/${id}`)).progress;
+  const progress = (await waitUntilSettled(h, inbox.id, [id]))[id];
   const recipients = await campaignRecipients(h, id);
 
   // What the sandbox reported, from its own record of delivered envelopes.
-  const reported = new Map();
-  const replied = new Set();
-  let afterId = 0;
-  for (;;) {
-    const page = (await h.api("GET", `/api/sandbox/inboxes/${inbox.id}/webhooks?limit=1000&after_id=${afterId}`)).data;
-    if (page.length === 0) break;
-    for (const envelope of page) {
-      afterId = Math.max(afterId, envelope.id);
-      if (envelope.state !== "delivered") continue;
-      for (const entry of JSON.parse(envelope.body).entry) {
-        for (const change of entry.changes) {
-          for (const s of change.value.statuses ?? []) if ((RANK[s.status] ?? 0) > (RANK[reported.get(s.id)] ?? 0)) reported.set(s.id, s.status);
-          for (const m of change.value.messages ?? []) replied.add(m.context?.id ?? `from:${m.from}`);
-        }
-      }
-    }
-  }
-
-  const byState = {};
-  for (const r of recipients) byState[r.state] = (byState[r.state] ?? 0) + 1;
-  const s = (k) => byState[k] ?? 0;
-  const recount = {
-    total: recipients.length,
-    sent: s("sent") + s("delivered") + s("read") + s("replied"),
-    delivered: s("delivered") + s("read") + s("replied"),
-    read: s("read") + s("replied"),
-    replied: s("replied"),
-    failed: s("failed"),
-    pending: s("pending") + s("released") + s("sending"),
-  };
-  const expected = (r) => {
-    if (replied.has(r.wamid) || replied.has(`from:${r.phone.slice(1)}`)) return "replied";
-    return reported.get(r.wamid) ?? "sent";
-  };
+  const truth = await sandboxReported(h, inbox.id);
+  const { reported, replied } = truth;
+  const recount = recountStates(recipients);
+  const expected = (r) => reportedState(truth, r);
   const mismatches = recipients.filter((r) => expected(r) !== r.state);
 
   console.log(`\n${RECIPIENTS} recipients; counters ${JSON.stringify(progress)}`);

@@ -183,4 +183,5 @@ await runBench("scale", results, async (server) => {
     duration_s: r1(durationS),
   };
   console.log(`\nSCALE_SUMMARY ${JSON.stringify(summary)}`);
+  return summary;
 });

@@ -35,7 +35,7 @@
 // BENCH_SERVER_LOG (a file for the server's output). Exits 1 on FAIL.
 import { createHmac, randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
-import { campaignRecipients, client, importContacts, quantile, runBench, sleep, templateCampaign, waitFor } from "./lib.mjs";
+import { campaignRecipients, client, importContacts, quantile, runBench, seededRandom, shuffleWith, sleep, templateCampaign, waitFor } from "./lib.mjs";
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 5000);
 const TOTAL_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -62,22 +62,9 @@ const FINAL_SHARES = [
 const RANK = { sent: 1, failed: 2, delivered: 3, read: 4 };
 
 // ---- deterministic randomness (mulberry32), so a run can be repeated with BENCH_SEED ----------
-let seedState = SEED >>> 0;
-function rnd() {
-  seedState = (seedState + 0x6d2b79f5) >>> 0;
-  let t = seedState;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rnd = seededRandom(SEED);
 const randInt = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
-function shuffle(xs) {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [xs[i], xs[j]] = [xs[j], xs[i]];
-  }
-  return xs;
-}
+const shuffle = (xs) => shuffleWith(rnd, xs);
 
 const sign = (secret, body) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : String(x));

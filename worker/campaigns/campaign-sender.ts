@@ -17,6 +17,7 @@ import type { ResultState } from "../domain/campaign-results";
 import { deliveryRank } from "../domain/delivery-status";
 import type { SkipRules } from "../domain/launch-skips";
 import { windowWaitNote } from "../domain/send-window";
+import { type FaultPlan, faultPlan } from "../lib/faults";
 import { logEvent } from "../lib/log";
 import type { LiveProgressView } from "../views/campaign";
 import { type AudiencePage, audiencePage } from "./audience";
@@ -94,6 +95,10 @@ export class CampaignSender extends DurableObject<Env> {
   private lastClaimAt = 0;
   /** How long pause and cancel wait for sends in flight. */
   settleTimeoutMs = SETTLE_TIMEOUT_MS;
+  /** How long a claimed recipient waits for its report before it becomes `unknown`. */
+  claimTimeoutMs = CLAIM_TIMEOUT_MS;
+  /** Injected faults (only ever set in local development with a fault plan; see lib/faults.ts). */
+  private readonly faults: FaultPlan | null;
   /** The first wait after a failed audience read (doubled after each failure in a row). */
   freezeRetryMs = 1_000;
   /** Reads one page of the audience from D1 (replaceable to simulate a failing database). */
@@ -102,6 +107,8 @@ export class CampaignSender extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.faults = faultPlan(env);
+    this.claimTimeoutMs = this.faults?.claimTimeoutMs ?? CLAIM_TIMEOUT_MS;
     this.catalog = new CatalogSync(env.DB, () => this.store);
     this.live = new LiveBroadcaster(ctx, () => ({ message: this.liveMessage(), status: this.status() }));
     // Keep-alive pings are answered without waking a hibernated object.
@@ -427,7 +434,23 @@ export class CampaignSender extends DurableObject<Env> {
       else await this.ctx.storage.setAlarm(startAt);
       return;
     }
-    await this.tick();
+    if (this.faults) await this.tickWithFaults(this.faults);
+    else await this.tick();
+  }
+
+  /**
+   * The alarm's tick under a fault plan (local development only): run twice, one after the other
+   * or both at once, and the object reset afterwards, as the plan decides for this alarm.
+   */
+  private async tickWithFaults(faults: FaultPlan): Promise<void> {
+    // The alarm's number is stored, so an object reset by the plan goes on with the next one.
+    const count = (this.store.getMeta<number>("fault_plan_alarms") ?? 0) + 1;
+    this.store.setMeta("fault_plan_alarms", count);
+    const alarm = `${this.getConfig()?.campaignId}:${count}`;
+    if (faults.strikes("concurrent_alarm", alarm)) await Promise.all([this.tick(), this.tick()]);
+    else await this.tick();
+    if (faults.strikes("repeat_alarm", alarm)) await this.tick();
+    if (faults.strikes("evict", alarm)) this.ctx.abort(`the campaign object is evicted after alarm ${alarm} (by the fault plan)`);
   }
 
   /**
@@ -481,16 +504,16 @@ export class CampaignSender extends DurableObject<Env> {
     }
     if (status !== "sending") {
       // Claims whose sender died still expire, so a paused, cancelled or failed campaign settles.
-      this.store.expireClaims(Date.now() - CLAIM_TIMEOUT_MS, Date.now());
+      this.store.expireClaims(Date.now() - this.claimTimeoutMs, Date.now());
       this.finishIfDone();
       const oldest = this.store.oldestClaim();
-      if (oldest !== null) await this.ctx.storage.setAlarm(oldest + CLAIM_TIMEOUT_MS + 1);
+      if (oldest !== null) await this.ctx.storage.setAlarm(oldest + this.claimTimeoutMs + 1);
       await this.flush(this.status() !== status);
       return;
     }
     const now = Date.now();
     const config = this.config();
-    this.store.expireClaims(now - CLAIM_TIMEOUT_MS, now);
+    this.store.expireClaims(now - this.claimTimeoutMs, now);
     this.reopenAfterWait(now);
     let released: number[] = [];
     if (campaignWindowClosedUntil(config, now) === null) {
@@ -571,7 +594,9 @@ export class CampaignSender extends DurableObject<Env> {
     const group = config.settings.max_delay_s === 0 ? 5 : 1;
     const messages: { body: OutboundJob }[] = [];
     for (let i = 0; i < ids.length; i += group) {
-      messages.push({ body: { campaignId: config.campaignId, inboxId: config.inboxId, ids: ids.slice(i, i + group) } });
+      const body: OutboundJob = { campaignId: config.campaignId, inboxId: config.inboxId, ids: ids.slice(i, i + group) };
+      messages.push({ body });
+      if (this.faults?.strikes("duplicate_job", `${body.campaignId}:${body.ids.join(",")}`)) messages.push({ body });
     }
     for (let i = 0; i < messages.length; i += 100) await this.env.OUTBOUND.sendBatch(messages.slice(i, i + 100));
   }

@@ -5,6 +5,7 @@ import { buildTemplateMessage, buildTextMessage } from "../domain/message-builde
 import { tierLimit } from "../domain/messaging-limit";
 import type { ProviderError, Result, SendAccepted, TemplateMessage, TextMessage, WhatsAppProvider } from "../domain/provider";
 import { type TemplateSnapshot, toTemplateMessage } from "../domain/templates";
+import { type FaultPlan, faultPlan } from "../lib/faults";
 import { logEvent } from "../lib/log";
 import { limiterOf, senderOf } from "../lib/objects";
 import { recordRefusal } from "../messages/refusals";
@@ -70,6 +71,7 @@ type Loaded = { inbox: Inbox; provider: WhatsAppProvider } | { missing: string }
  */
 export async function consumeOutboundBatch(batch: MessageBatch<OutboundJob>, env: Env, ctx: ExecutionContext): Promise<void> {
   const db = createDb(env.DB);
+  const faults = faultPlan(env);
   const inboxCache = new Map<number, Promise<Loaded>>();
   const load = (inboxId: number) => {
     let entry = inboxCache.get(inboxId);
@@ -91,7 +93,7 @@ export async function consumeOutboundBatch(batch: MessageBatch<OutboundJob>, env
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        await sendJob(env, message.body, load);
+        await sendJob(env, message.body, load, faults && { plan: faults, job: `${message.body.campaignId}:${message.body.ids.join(",")}:${message.attempts}` });
         message.ack();
       } catch (error) {
         logEvent("error", "outbound.job_failed", { campaign_id: message.body.campaignId, inbox_id: message.body.inboxId, message: "retrying", error });
@@ -101,7 +103,10 @@ export async function consumeOutboundBatch(batch: MessageBatch<OutboundJob>, env
   );
 }
 
-async function sendJob(env: Env, job: OutboundJob, load: (inboxId: number) => Promise<Loaded>): Promise<void> {
+/** The fault plan (local development only; see lib/faults.ts) and the name of this delivery of the job. */
+type InjectedFaults = { plan: FaultPlan; job: string } | null;
+
+async function sendJob(env: Env, job: OutboundJob, load: (inboxId: number) => Promise<Loaded>, faults: InjectedFaults): Promise<void> {
   const stub = () => senderOf(env, job.campaignId);
   // Outcomes whose report failed earlier: only the report is left to do.
   if (job.report) {
@@ -119,6 +124,7 @@ async function sendJob(env: Env, job: OutboundJob, load: (inboxId: number) => Pr
   // The RPC stub's mapped types lose the union of message kinds; the object is what claim() returns.
   const { grants, template } = (await campaign.claim(job.ids)) as unknown as { grants: Grant[]; template?: TemplateSnapshot };
   if (grants.length === 0) return;
+  faults?.plan.crash("crash_after_claim", faults.job);
 
   const outcomes = await sendGrants(
     env,
@@ -129,6 +135,7 @@ async function sendJob(env: Env, job: OutboundJob, load: (inboxId: number) => Pr
     template,
     goAhead(() => campaign.isSending()),
   );
+  faults?.plan.crash("crash_before_report", faults.job);
   try {
     // A fresh stub per attempt: a stub whose object was reset meanwhile cannot be used again.
     await report(stub, outcomes);
