@@ -27,6 +27,9 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
+      // Campaign tests send through real queues and Durable Objects; on two cores running two test
+      // files at once, one of them can take several seconds without anything being wrong.
+      testTimeout: 20_000,
       // Info-level structured lines (campaign transitions) are left out of the test output.
       onConsoleLog: (log: string) => !log.startsWith('{"level":"info"'),
       setupFiles: ["./test/apply-migrations.ts"],

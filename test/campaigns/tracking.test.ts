@@ -36,6 +36,17 @@ describe("delivery tracking", () => {
     const states = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r.state]));
     expect(states).toEqual({ [a.id]: "read", [b.id]: "delivered", [c.id]: "failed", [d.id]: "read" });
     expect(await progressOf(w, id)).toMatchObject({ total: 4, sent: 3, delivered: 3, read: 2, failed: 1, pending: 0 });
+    // D1 keeps only the campaign's failures (their codes are counted across the workspace); the
+    // rest of each recipient's timeline is in the campaign's object.
+    const stored = await env.DB.prepare("SELECT wamid, status, error_code FROM message_events WHERE inbox_id = ? ORDER BY wamid")
+      .bind(w.inbox.id)
+      .all<{ wamid: string; status: string; error_code: number }>();
+    expect(stored.results).toEqual(
+      [
+        { wamid: c.wamid, status: "failed", error_code: 131026 },
+        { wamid: d.wamid, status: "failed", error_code: 131000 },
+      ].sort((x, y) => (x.wamid < y.wamid ? -1 : 1)),
+    );
   });
 
   it("ignores a status whose wamid is not the recipient's", async () => {

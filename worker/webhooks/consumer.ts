@@ -85,6 +85,8 @@ function eventsOf(job: WebhookJob): readonly WebhookEvent[] {
 }
 
 const CAMPAIGN_CALLBACK = /^herald:c:(\d+):(\d+)$/;
+/** How the callback data of a campaign's message starts. */
+const CAMPAIGN_CALLBACK_PREFIX = "herald:c:";
 
 type SendRef = { campaign_id: number; recipient_id: number };
 
@@ -257,20 +259,26 @@ function statusStatements(d1: D1Database, group: Group, statuses: readonly Statu
     rank: deliveryRank(s.status) ?? 0,
   }));
   const payload = JSON.stringify(events);
-  statements.push(
-    d1
-      .prepare(
-        `INSERT INTO message_events (workspace_id, inbox_id, wamid, status, occurred_at, recipient_id, biz_opaque_callback_data, error_code, error_title, error_details, billing)
-         SELECT ?1, ?2, j.value ->> 'wamid', j.value ->> 'status', j.value ->> 'occurred_at', j.value ->> 'recipient_id', j.value ->> 'callback',
-                j.value ->> 'error_code', j.value ->> 'error_title', j.value ->> 'error_details', j.value ->> 'billing'
-         FROM json_each(?3) AS j WHERE true
-         ON CONFLICT (inbox_id, wamid, status) DO NOTHING`,
-      )
-      .bind(workspaceId, inboxId, payload),
-  );
+  // A campaign's sent, delivered and read statuses are kept by its Durable Object, per recipient
+  // (with their times); D1 keeps a row only for its failures (their error codes are counted across
+  // the workspace). Statuses of other messages are all kept: they are their message's timeline.
+  const kept = events.filter((e) => e.status === "failed" || !e.callback?.startsWith(CAMPAIGN_CALLBACK_PREFIX));
+  if (kept.length > 0) {
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO message_events (workspace_id, inbox_id, wamid, status, occurred_at, recipient_id, biz_opaque_callback_data, error_code, error_title, error_details, billing)
+           SELECT ?1, ?2, j.value ->> 'wamid', j.value ->> 'status', j.value ->> 'occurred_at', j.value ->> 'recipient_id', j.value ->> 'callback',
+                  j.value ->> 'error_code', j.value ->> 'error_title', j.value ->> 'error_details', j.value ->> 'billing'
+           FROM json_each(?3) AS j WHERE true
+           ON CONFLICT (inbox_id, wamid, status) DO NOTHING`,
+        )
+        .bind(workspaceId, inboxId, kept.length === events.length ? payload : JSON.stringify(kept)),
+    );
+  }
   // The best status of each single message among these events, applied only if it moves the message
   // forward. Campaign messages are not in `messages` (their Durable Object tracks them), so they are left out.
-  const single = events.filter((e) => !e.callback?.startsWith("herald:c:"));
+  const single = events.filter((e) => !e.callback?.startsWith(CAMPAIGN_CALLBACK_PREFIX));
   if (single.length > 0) {
     statements.push(
       d1
