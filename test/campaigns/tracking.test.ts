@@ -36,6 +36,9 @@ describe("delivery tracking", () => {
     const states = Object.fromEntries((await allRecipients(w.admin, id)).map((r) => [r.id, r.state]));
     expect(states).toEqual({ [a.id]: "read", [b.id]: "delivered", [c.id]: "failed", [d.id]: "read" });
     expect(await progressOf(w, id)).toMatchObject({ total: 4, sent: 3, delivered: 3, read: 2, failed: 1, pending: 0 });
+    // A batch of a campaign's statuses without a failure writes nothing to D1, and is applied all the same.
+    await consume(w, envelope(w, { statuses: [status(id, b, "read", t + 6)] }));
+    expect((await allRecipients(w.admin, id)).find((r) => r.id === b.id)?.state).toBe("read");
     // D1 keeps only the campaign's failures (their codes are counted across the workspace); the
     // rest of each recipient's timeline is in the campaign's object.
     const stored = await env.DB.prepare("SELECT wamid, status, error_code FROM message_events WHERE inbox_id = ? ORDER BY wamid")

@@ -236,7 +236,9 @@ async function sendsByWamid(d1: D1Database, inboxId: number, wamids: string[]): 
 /** Stores a group's events: statuses in slices of STATUS_SLICE (one D1 batch each), the rest in one batch. */
 async function applyGroup(d1: D1Database, group: Group): Promise<void> {
   for (let i = 0; i < group.statuses.length; i += STATUS_SLICE) {
-    await d1.batch(statusStatements(d1, group, group.statuses.slice(i, i + STATUS_SLICE)));
+    // A slice of campaign statuses that are not failures writes nothing to D1.
+    const statements = statusStatements(d1, group, group.statuses.slice(i, i + STATUS_SLICE));
+    if (statements.length > 0) await d1.batch(statements);
   }
   const statements = [...(await inboundStatements(d1, group)), ...templateStatements(d1, group), ...preferenceStatements(d1, group)];
   if (statements.length > 0) await d1.batch(statements);
