@@ -123,6 +123,8 @@ describe("what campaigns cost", () => {
     await rates().getByRole("button", { name: "Save rate" }).click();
     await rates().getByRole("status").filter({ hasText: "Rate for Brazil, Marketing saved: $0.07." }).waitFor();
     const row = rates().locator('[data-override="BR:marketing"]');
+    // The list is read again after the save: its row comes a moment after the message.
+    await row.waitFor();
     assert.deepEqual(
       await row
         .locator("td")
