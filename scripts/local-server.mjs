@@ -119,17 +119,18 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
  * (scripts/bundle-server.mjs), so the caller's garbage collections cannot stall it. No cron
  * ticker: `/cdn-cgi/handler/scheduled` runs the scheduled handler on demand. The bundle is built
  * once, at start: later edits do not reach it. With `inspectorPort`, the Worker's V8 inspector
- * (DevTools protocol) listens there.
+ * (DevTools protocol) listens there. `discardQueues` (queue names) hands those queues to a
+ * consumer that acknowledges and drops every message, as if Herald's consumer ran elsewhere.
  * @returns {Promise<{url: string, stop: () => Promise<void>, log: () => string}>}
  */
-export async function startBundleServer({ port, stateDir, vars = {}, cwd = root, timeoutMs = 120_000, inspectorPort } = {}) {
+export async function startBundleServer({ port, stateDir, vars = {}, cwd = root, timeoutMs = 120_000, inspectorPort, discardQueues } = {}) {
   const dir = stateDir ?? mkdtempSync(path.join(tmpdir(), "herald-state-"));
   migrate(cwd, dir);
   const child = spawn(process.execPath, [path.join(import.meta.dirname, "bundle-server.mjs")], {
     cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...toolEnv, HERALD_BUNDLE: JSON.stringify({ cwd, stateDir: dir, port: port ?? 0, vars: localVars(vars), inspectorPort }) },
+    env: { ...toolEnv, HERALD_BUNDLE: JSON.stringify({ cwd, stateDir: dir, port: port ?? 0, vars: localVars(vars), inspectorPort, discardQueues }) },
   });
   let output = "";
   let stdout = "";
