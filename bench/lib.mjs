@@ -26,10 +26,7 @@ export async function startBenchServer(options = {}) {
   const mode = process.env.BENCH_SERVER ?? "bundle";
   if (mode !== "bundle" && mode !== "dev") throw new Error(`BENCH_SERVER must be "bundle" or "dev", not ${JSON.stringify(mode)}`);
   console.log(mode === "bundle" ? "server: the deployable bundle in workerd (Miniflare), no development proxy" : "server: wrangler dev");
-  if (mode === "bundle") {
-    mkdirSync(path.join(root, "web/dist"), { recursive: true });
-    return startBundleServer({ ...options, cwd: root });
-  }
+  if (mode === "bundle") return startBundleServer({ ...options, cwd: root });
   const dir = mkdtempSync(path.join(tmpdir(), "herald-bench-src-"));
   for (const name of ["worker", "migrations", "wrangler.toml", "package.json", "tsconfig.json"]) {
     if (existsSync(path.join(root, name))) cpSync(path.join(root, name), path.join(dir, name), { recursive: true });

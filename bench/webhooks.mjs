@@ -87,6 +87,12 @@ const randInt = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
 const shuffle = (xs) => shuffleWith(rnd, xs);
 
 const sign = (secret, body) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+/** How many of `xs` have each key. */
+function countBy(xs, key) {
+  const out = {};
+  for (const x of xs) out[key(x)] = (out[key(x)] ?? 0) + 1;
+  return out;
+}
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : String(x));
 const results = [];
 const check = (name, ok, detail = "") => results.push({ name, ok, detail });
@@ -361,7 +367,7 @@ await runBench("webhooks", results, async (server) => {
   const badEvents = envelopes.filter((e) => e.bad).flatMap((e) => e.events);
   const truth = truthOf(recipients, goodEvents);
   const byStatus = (xs) =>
-    Object.entries(xs.reduce((m, e) => ((m[e.status] = (m[e.status] ?? 0) + 1), m), {}))
+    Object.entries(countBy(xs, (e) => e.status))
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
   const affected = badEvents.filter((e) => e.recipientId !== null && !goodEvents.some((g) => g.wamid === e.wamid && g.status === e.status)).length;
@@ -433,7 +439,7 @@ await runBench("webhooks", results, async (server) => {
   console.log(`  unexpected answers: ${Object.keys(otherAnswers).length ? JSON.stringify(otherAnswers) : "none"}`);
   // Throughput over the run, per whole second.
   const perSec = new Array(Math.ceil(spanS)).fill(0);
-  good.forEach(({ e, r }) => r.status === 200 && (perSec[Math.min(perSec.length - 1, Math.floor((r.end - run.start) / 1000))] += e.events.length));
+  for (const { e, r } of good) if (r.status === 200) perSec[Math.min(perSec.length - 1, Math.floor((r.end - run.start) / 1000))] += e.events.length;
   console.log(`  accepted events per second of the replay: ${perSec.join(" ")}`);
 
   // ---- settle --------------------------------------------------------------------------------
@@ -478,7 +484,7 @@ await runBench("webhooks", results, async (server) => {
     if (column && t.ts !== null && r[column] !== new Date(t.ts * 1000).toISOString())
       mism.timestamp.push(`${r.id}: ${column} ${r[column]} (truth ${new Date(t.ts * 1000).toISOString()})`);
   }
-  const gotStates = after.reduce((m, r) => ((m[r.state] = (m[r.state] ?? 0) + 1), m), {});
+  const gotStates = countBy(after, (r) => r.state);
   console.log(`  recipients: ${after.length}, states ${JSON.stringify(gotStates)} (truth ${JSON.stringify(truth.states)})`);
   console.log(
     `  per-recipient mismatches: state ${mism.state.length}, wamid ${mism.wamid.length}, error code ${mism.error.length}, timestamp of the final step ${mism.timestamp.length}, missing ${mism.missing}`,

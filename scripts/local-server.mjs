@@ -4,7 +4,7 @@
 // development proxy (the benchmarks use it).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -61,6 +61,12 @@ function stopper(child, cleanup) {
   };
 }
 
+/**
+ * Wrangler refuses to start without the static assets' directory (web/dist, which `vite build`
+ * fills): an empty one serves the API alone, as the benchmarks need.
+ */
+const assetsDirectory = (cwd) => mkdirSync(path.join(cwd, "web/dist"), { recursive: true });
+
 /** The variables of a throw-away server: a fresh encryption key, the sandbox on and local development (setup without a secret). */
 const localVars = (vars) => ({
   HERALD_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
@@ -81,6 +87,7 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
   port ??= await freePort();
   const dir = stateDir ?? mkdtempSync(path.join(tmpdir(), "herald-state-"));
   migrate(cwd, dir);
+  assetsDirectory(cwd);
   const allVars = localVars(vars);
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--show-interactive-dev-session=false"];
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
@@ -105,8 +112,11 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
     } catch {}
     await delay(250);
   }
+  const exited = child.exitCode;
   await stop();
-  throw new Error(`local server did not answer /api/health within ${timeoutMs / 1000} s:\n${output}`);
+  throw new Error(
+    `${exited !== null ? `wrangler dev exited with ${exited}` : `local server did not answer /api/health within ${timeoutMs / 1000} s`}:\n${output}`,
+  );
 }
 
 /**
@@ -126,6 +136,7 @@ export async function startLocalServer({ port, stateDir, vars = {}, timeoutMs = 
 export async function startBundleServer({ port, stateDir, vars = {}, cwd = root, timeoutMs = 120_000, inspectorPort, discardQueues } = {}) {
   const dir = stateDir ?? mkdtempSync(path.join(tmpdir(), "herald-state-"));
   migrate(cwd, dir);
+  assetsDirectory(cwd);
   const child = spawn(process.execPath, [path.join(import.meta.dirname, "bundle-server.mjs")], {
     cwd,
     detached: true,
