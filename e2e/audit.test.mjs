@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { artifactsDir, at, launchBrowser } from "./browser.mjs";
-import { admin, apiOf, signInAsAdmin } from "./fixtures.mjs";
+import { admin, apiOf, labelledContacts, sandboxInbox, signInAsAdmin, welcomeOffer } from "./fixtures.mjs";
 
 const stamp = `${Date.now() % 1e9}`;
 
@@ -30,25 +30,15 @@ describe("campaign history", () => {
   });
 
   it("shows the launch and the pause by the signed-in user", async () => {
-    const inbox = await api("POST", "/api/inboxes", { name: "History sandbox", provider: "sandbox", phone_number_id: `5${stamp}`, waba_id: `4${stamp}` });
-    await api("PUT", `/api/sandbox/inboxes/${inbox.id}/scenario`, { pair_rate_limit_ms: 0, webhooks_enabled: false });
-    await api("POST", `/api/inboxes/${inbox.id}/templates/sync`);
-    const label = await api("POST", "/api/labels", { name: `History ${stamp}` });
-    const rows = [0, 1, 2].map((i) => `Pessoa ${i},+55119${String(70_000_000 + (Number(stamp) % 1e6) * 10 + i).slice(-8)},History ${stamp}`);
-    await api("POST", "/api/contacts/import", ["name,phone,labels", ...rows].join("\n"));
+    const scenario = { pair_rate_limit_ms: 0, webhooks_enabled: false };
+    const inbox = await sandboxInbox(api, { name: "History sandbox", phone: `5${stamp}`, waba: `4${stamp}`, scenario });
+    const people = [0, 1, 2].map((i) => ({ name: `Pessoa ${i}`, phone: `+55119${String(70_000_000 + (Number(stamp) % 1e6) * 10 + i).slice(-8)}` }));
+    const label = await labelledContacts(api, `History ${stamp}`, people);
     const campaign = await api("POST", "/api/campaigns", {
       title: `History ${stamp}`,
       inbox_id: inbox.id,
       audience: { labels: [label.id] },
-      content: {
-        type: "template",
-        template_name: "welcome_offer",
-        language: "pt_BR",
-        values: {
-          header: { 1: { source: "contact", field: "name", fallback: "cliente" } },
-          body: { 1: { source: "contact", field: "name" }, 2: { source: "fixed", value: "BEMVINDO15" } },
-        },
-      },
+      content: welcomeOffer("BEMVINDO15"),
       settings: { min_delay_s: 30, max_delay_s: 30, batch_size: 50 },
     });
     await api("POST", `/api/campaigns/${campaign.id}/launch`, {});

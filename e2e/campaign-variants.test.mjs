@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { at, launchBrowser, pageWatch } from "./browser.mjs";
-import { apiOf, signInAsAdmin } from "./fixtures.mjs";
+import { apiOf, FAST_SCENARIO, labelledContacts, sandboxInbox, signInAsAdmin } from "./fixtures.mjs";
 
 const CONTACTS = 6;
 const VARIANTS = ['Oi {{contact.name | "cliente"}}! Temos uma oferta para você hoje.', "Olá! Frete grátis só hoje.", "Última chance: 20 % de desconto."];
@@ -41,21 +41,10 @@ describe("campaign results by variant", () => {
     page.setDefaultTimeout(15_000);
     await signInAsAdmin(context);
     api = apiOf(context);
-    inboxId = (await api("POST", "/api/inboxes", { name: "E2E variants", provider: "sandbox", phone_number_id: `5${stamp}`, waba_id: `4${stamp}` })).id;
-    await api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, {
-      pair_rate_limit_ms: 0,
-      webhooks_enabled: true,
-      sent_delay_ms: [0, 50],
-      delivered_delay_ms: [50, 100],
-      read_delay_ms: [100, 200],
-      failed_rate: 0,
-      unread_rate: 0,
-      reply_rate: 0,
-      opt_out_rate: 0,
-    });
-    labelId = (await api("POST", "/api/labels", { name: `E2E variants ${stamp}` })).id;
-    const rows = phones.map((p, i) => `Pessoa ${i},${p},E2E variants ${stamp}`);
-    assert.equal((await api("POST", "/api/contacts/import", ["name,phone,labels", ...rows].join("\n"))).created, CONTACTS);
+    const scenario = { ...FAST_SCENARIO, sent_delay_ms: [0, 50], delivered_delay_ms: [50, 100], read_delay_ms: [100, 200] };
+    inboxId = (await sandboxInbox(api, { name: "E2E variants", phone: `5${stamp}`, waba: `4${stamp}`, scenario })).id;
+    const people = phones.map((phone, i) => ({ name: `Pessoa ${i}`, phone }));
+    labelId = (await labelledContacts(api, `E2E variants ${stamp}`, people)).id;
     for (const phone of phones) await writeIn(phone, "Oi!");
     await waitFor(
       () => api("GET", `/api/contacts?labels=${labelId}&limit=50`),

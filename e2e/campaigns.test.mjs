@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { artifactsDir, at, launchBrowser } from "./browser.mjs";
-import { apiOf, signInAsAdmin } from "./fixtures.mjs";
+import { apiOf, FAST_SCENARIO, labelledContacts, sandboxInbox, signInAsAdmin, welcomeOffer } from "./fixtures.mjs";
 
 const CONTACTS = 6;
 const stamp = `${Date.now() % 1e9}`;
@@ -27,15 +27,7 @@ describe("campaigns page", () => {
       title,
       inbox_id: inboxId,
       audience: { labels: [labelId] },
-      content: {
-        type: "template",
-        template_name: "welcome_offer",
-        language: "pt_BR",
-        values: {
-          header: { 1: { source: "contact", field: "name", fallback: "cliente" } },
-          body: { 1: { source: "contact", field: "name" }, 2: { source: "fixed", value: "BEMVINDO15" } },
-        },
-      },
+      content: welcomeOffer("BEMVINDO15"),
       settings,
     });
   }
@@ -56,30 +48,16 @@ describe("campaigns page", () => {
     // Signed in as the admin (set up here when this file runs alone).
     await signInAsAdmin(context);
     api = apiOf(context);
-    const inbox = await api("POST", "/api/inboxes", { name: "E2E sandbox", provider: "sandbox", phone_number_id: `7${stamp}`, waba_id: `8${stamp}` });
-    inboxId = inbox.id;
-    await api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, {
-      pair_rate_limit_ms: 0,
-      webhooks_enabled: true,
-      sent_delay_ms: [100, 200],
-      delivered_delay_ms: [200, 400],
-      read_delay_ms: [300, 600],
-      failed_rate: 0,
-      unread_rate: 0,
-      reply_rate: 0,
-      opt_out_rate: 0,
-    });
-    await api("POST", `/api/inboxes/${inboxId}/templates/sync`);
-    labelId = (await api("POST", "/api/labels", { name: `E2E audience ${stamp}` })).id;
-    const rows = Array.from(
-      { length: CONTACTS },
-      (_, i) =>
-        `Pessoa ${i},+55119${String(80_000_000 + Number(stamp.slice(-5)) * 10 + i + 1)
-          .padStart(8, "0")
-          .slice(-8)},E2E audience ${stamp}`,
-    );
-    const imported = await api("POST", "/api/contacts/import", ["name,phone,labels", ...rows].join("\n"));
-    assert.equal(imported.created, CONTACTS);
+    // Statuses arrive over a few hundred milliseconds, so the page shows them coming in.
+    const scenario = { ...FAST_SCENARIO, sent_delay_ms: [100, 200], delivered_delay_ms: [200, 400], read_delay_ms: [300, 600] };
+    inboxId = (await sandboxInbox(api, { name: "E2E sandbox", phone: `7${stamp}`, waba: `8${stamp}`, scenario })).id;
+    const people = Array.from({ length: CONTACTS }, (_, i) => ({
+      name: `Pessoa ${i}`,
+      phone: `+55119${String(80_000_000 + Number(stamp.slice(-5)) * 10 + i + 1)
+        .padStart(8, "0")
+        .slice(-8)}`,
+    }));
+    labelId = (await labelledContacts(api, `E2E audience ${stamp}`, people)).id;
   });
 
   after(async () => {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { at, launchBrowser, pageWatch, screensDir } from "./browser.mjs";
-import { apiOf, signInAsAdmin } from "./fixtures.mjs";
+import { apiOf, labelledContacts, sandboxInbox, signInAsAdmin } from "./fixtures.mjs";
 
 const stamp = `${Date.now() % 1e6}`.padStart(6, "0");
 /** Three contacts in Brazil and one in the United States. */
@@ -45,28 +45,14 @@ describe("what campaigns cost", () => {
     page.setDefaultTimeout(15_000);
     await signInAsAdmin(context);
     api = apiOf(context);
-    const inbox = await api("POST", "/api/inboxes", {
-      name: `Cost sandbox ${stamp}`,
-      provider: "sandbox",
-      phone_number_id: `91${stamp}`,
-      waba_id: `92${stamp}`,
-    });
-    inboxId = inbox.id;
-    await api("PUT", `/api/sandbox/inboxes/${inboxId}/scenario`, {
-      pair_rate_limit_ms: 0,
-      webhooks_enabled: true,
-      sent_delay_ms: [50, 100],
-      delivered_delay_ms: [100, 200],
-      read_delay_ms: [200, 300],
-      failed_rate: 0,
-      unread_rate: 0,
-      reply_rate: 0,
-      opt_out_rate: 0,
-    });
-    await api("POST", `/api/inboxes/${inboxId}/templates/sync`);
-    labelId = (await api("POST", "/api/labels", { name: `Cost ${stamp}` })).id;
-    const imported = await api("POST", "/api/contacts/import", ["name,phone,labels", ...PHONES.map((p, i) => `Cliente ${i},${p},Cost ${stamp}`)].join("\n"));
-    assert.equal(imported.created, PHONES.length);
+    inboxId = (await sandboxInbox(api, { name: `Cost sandbox ${stamp}`, phone: `91${stamp}`, waba: `92${stamp}` })).id;
+    labelId = (
+      await labelledContacts(
+        api,
+        `Cost ${stamp}`,
+        PHONES.map((phone, i) => ({ name: `Cliente ${i}`, phone })),
+      )
+    ).id;
     const draft = await api("POST", "/api/campaigns", {
       title: `Cost ${stamp}`,
       inbox_id: inboxId,

@@ -39,3 +39,43 @@ export function apiOf(context) {
     return text ? JSON.parse(text) : null;
   };
 }
+
+/** A sandbox number whose recipients all receive and read at once, none replies or opts out. */
+export const FAST_SCENARIO = {
+  pair_rate_limit_ms: 0,
+  webhooks_enabled: true,
+  sent_delay_ms: [50, 100],
+  delivered_delay_ms: [100, 200],
+  read_delay_ms: [200, 300],
+  failed_rate: 0,
+  unread_rate: 0,
+  reply_rate: 0,
+  opt_out_rate: 0,
+};
+
+/** A sandbox inbox (`phone`, `waba`: its ids) with `scenario` set and its templates synced. */
+export async function sandboxInbox(api, { name, phone, waba, scenario = FAST_SCENARIO }) {
+  const inbox = await api("POST", "/api/inboxes", { name, provider: "sandbox", phone_number_id: phone, waba_id: waba });
+  await api("PUT", `/api/sandbox/inboxes/${inbox.id}/scenario`, scenario);
+  await api("POST", `/api/inboxes/${inbox.id}/templates/sync`);
+  return inbox;
+}
+
+/** A new label and `people` ({name, phone}) imported with it; answers the label. */
+export async function labelledContacts(api, labelName, people) {
+  const label = await api("POST", "/api/labels", { name: labelName });
+  const imported = await api("POST", "/api/contacts/import", ["name,phone,labels", ...people.map((p) => `${p.name},${p.phone},${labelName}`)].join("\n"));
+  assert.equal(imported.created, people.length, `imported ${JSON.stringify(imported)}`);
+  return label;
+}
+
+/** The sandbox's `welcome_offer` template (pt_BR) to each contact by name, with the discount `code`. */
+export const welcomeOffer = (code) => ({
+  type: "template",
+  template_name: "welcome_offer",
+  language: "pt_BR",
+  values: {
+    header: { 1: { source: "contact", field: "name", fallback: "cliente" } },
+    body: { 1: { source: "contact", field: "name" }, 2: { source: "fixed", value: code } },
+  },
+});

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { at, launchBrowser, pageWatch } from "./browser.mjs";
-import { apiOf, signInAsAdmin } from "./fixtures.mjs";
+import { apiOf, FAST_SCENARIO, labelledContacts, sandboxInbox, signInAsAdmin, welcomeOffer } from "./fixtures.mjs";
 
 const CONTACTS = 6;
 const UNDELIVERABLE = 2;
@@ -36,46 +36,23 @@ describe("retargeting a campaign's results, and duplicating a campaign", () => {
     await signInAsAdmin(context);
     api = apiOf(context);
     // Meta's side: a number that delivers and reads everything at once, but two recipients are not on WhatsApp.
-    const inbox = await api("POST", "/api/inboxes", {
+    const inbox = await sandboxInbox(api, {
       name: `Retarget sandbox ${stamp}`,
-      provider: "sandbox",
-      phone_number_id: `9${stamp}`,
-      waba_id: `4${stamp}`,
+      phone: `9${stamp}`,
+      waba: `4${stamp}`,
+      scenario: { ...FAST_SCENARIO, undeliverable: phones.slice(0, UNDELIVERABLE).map((p) => p.slice(1)) },
     });
-    await api("PUT", `/api/sandbox/inboxes/${inbox.id}/scenario`, {
-      pair_rate_limit_ms: 0,
-      webhooks_enabled: true,
-      undeliverable: phones.slice(0, UNDELIVERABLE).map((p) => p.slice(1)),
-      sent_delay_ms: [50, 100],
-      delivered_delay_ms: [100, 200],
-      read_delay_ms: [150, 300],
-      failed_rate: 0,
-      unread_rate: 0,
-      reply_rate: 0,
-      opt_out_rate: 0,
-    });
-    await api("POST", `/api/inboxes/${inbox.id}/templates/sync`);
-    const label = await api("POST", "/api/labels", { name: `Retarget ${stamp}` });
-    const imported = await api(
-      "POST",
-      "/api/contacts/import",
-      ["name,phone,labels", ...phones.map((p, i) => `Cliente ${i},${p},Retarget ${stamp}`)].join("\n"),
+    const label = await labelledContacts(
+      api,
+      `Retarget ${stamp}`,
+      phones.map((phone, i) => ({ name: `Cliente ${i}`, phone })),
     );
-    assert.equal(imported.created, CONTACTS);
     sourceTitle = `Black Friday ${stamp}`;
     const source = await api("POST", "/api/campaigns", {
       title: sourceTitle,
       inbox_id: inbox.id,
       audience: { labels: [label.id] },
-      content: {
-        type: "template",
-        template_name: "welcome_offer",
-        language: "pt_BR",
-        values: {
-          header: { 1: { source: "contact", field: "name", fallback: "cliente" } },
-          body: { 1: { source: "contact", field: "name" }, 2: { source: "fixed", value: "BF50" } },
-        },
-      },
+      content: welcomeOffer("BF50"),
       settings: { min_delay_s: 0, max_delay_s: 0, batch_size: 50 },
     });
     sourceId = source.id;

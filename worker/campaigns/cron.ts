@@ -11,8 +11,6 @@ import { launchScheduled } from "./launch";
  */
 export async function runCampaignCron(env: Env, db: Db): Promise<{ started: number; rearmed: number }> {
   const now = nowSeconds();
-  let started: number;
-  let rearmed: number;
   const due = await db
     .select({ id: campaigns.id })
     .from(campaigns)
@@ -30,11 +28,11 @@ export async function runCampaignCron(env: Env, db: Db): Promise<{ started: numb
     }
     return done;
   };
-  started = await each(due, (id) => launchScheduled(env, id), "the scheduled launch");
+  const started = await each(due, (id) => launchScheduled(env, id), "the scheduled launch");
   const sending = await db
     .select({ id: campaigns.id })
     .from(campaigns)
     .where(inArray(campaigns.status, ["sending", "paused"]));
-  rearmed = await each(sending, async (id) => (await senderOf(env, id).ensureAlarm()).rearmed, "re-arming its alarm");
+  const rearmed = await each(sending, async (id) => (await senderOf(env, id).ensureAlarm()).rearmed, "re-arming its alarm");
   return { started, rearmed };
 }

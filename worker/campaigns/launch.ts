@@ -12,6 +12,7 @@ import { estimateSchedule, windowZone } from "../domain/send-window";
 import { ApiError } from "../lib/errors";
 import { logEvent } from "../lib/log";
 import { limiterOf, senderOf } from "../lib/objects";
+import { campaignTemplateCategory } from "../templates/category";
 import { templateSnapshot } from "../templates/sync";
 import type { launchScheduleView, messagingLimitView } from "../views/campaign";
 import { type AudienceCheck, checkAudience, MAX_AUDIENCE, serviceWindowStart } from "./audience";
@@ -31,24 +32,9 @@ export async function launchSkipRules(db: Db, campaign: Campaign, content: Campa
     .from(workspaces)
     .where(eq(workspaces.id, campaign.workspaceId))
     .get();
-  const template =
-    content.type === "template"
-      ? await db
-          .select({ category: templates.category })
-          .from(templates)
-          .where(
-            and(
-              eq(templates.workspaceId, campaign.workspaceId),
-              eq(templates.inboxId, campaign.inboxId),
-              eq(templates.name, content.template_name),
-              eq(templates.language, content.language),
-            ),
-          )
-          .get()
-      : undefined;
   return skipRulesFor({
     content: content.type,
-    templateCategory: template?.category ?? null,
+    templateCategory: await campaignTemplateCategory(db, campaign, content),
     cap: workspace ? frequencyCapOf(workspace.messages, workspace.days) : null,
     windowStart: serviceWindowStart(now),
     now,
@@ -248,7 +234,7 @@ export async function launchScheduled(env: Env, campaignId: number): Promise<boo
   const db = createDb(env.DB);
   const campaign = await db.select().from(campaigns).where(eq(campaigns.id, campaignId)).get();
   const now = Date.now();
-  if (!campaign || campaign.status !== "scheduled" || (campaign.scheduledAt ?? Infinity) * 1000 > now + 1000) return false;
+  if (campaign?.status !== "scheduled" || (campaign.scheduledAt ?? Infinity) * 1000 > now + 1000) return false;
   const herald = systemActor(campaign.workspaceId);
   try {
     await launchCampaign(env, db, campaign);

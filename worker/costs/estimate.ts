@@ -3,14 +3,15 @@
  * aggregate query (one pass over the audience, whatever its size), priced in the domain at the
  * workspace's rates.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, sql } from "drizzle-orm";
 import { audienceScopes, audienceWhere, serviceWindowStart } from "../campaigns/audience";
 import type { ResultIds } from "../campaigns/retarget";
 import type { Db } from "../db/client";
-import { type Campaign, contacts, templates } from "../db/schema";
+import { type Campaign, contacts } from "../db/schema";
 import { type AudienceGroup, type CostEstimate, estimateCost, type PricedContent } from "../domain/campaign-cost";
 import type { Audience, CampaignContent } from "../domain/campaign-settings";
 import { PREFIX_DIGITS } from "../domain/phone-country";
+import { campaignTemplateCategory } from "../templates/category";
 import { workspaceOverrides } from "./rates";
 
 /**
@@ -42,26 +43,9 @@ export async function audienceByPrefix(db: Db, workspaceId: number, audience: Au
   return [...groups.values()];
 }
 
-/** The category of the template a campaign sends, as its inbox synced it (null when it is not synced). */
-async function templateCategory(db: Db, campaign: Campaign, content: Extract<CampaignContent, { type: "template" }>): Promise<string | null> {
-  const row = await db
-    .select({ category: templates.category })
-    .from(templates)
-    .where(
-      and(
-        eq(templates.workspaceId, campaign.workspaceId),
-        eq(templates.inboxId, campaign.inboxId),
-        eq(templates.name, content.template_name),
-        eq(templates.language, content.language),
-      ),
-    )
-    .get();
-  return row ? row.category.toLowerCase() : null;
-}
-
 /** How a campaign's content is priced. */
 async function pricedContent(db: Db, campaign: Campaign, content: CampaignContent): Promise<PricedContent> {
-  return content.type === "text" ? { type: "text" } : { type: "template", category: await templateCategory(db, campaign, content) };
+  return content.type === "text" ? { type: "text" } : { type: "template", category: await campaignTemplateCategory(db, campaign, content) };
 }
 
 /** The estimate of launching `campaign` now, at the workspace's rates. */

@@ -36,7 +36,12 @@ type Recorded = Described & { queue: DeadLetterQueue; workspaceId: number | null
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const tally = (values: string[]) =>
-  Object.entries(values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {}))
+  Object.entries(
+    values.reduce<Record<string, number>>((acc, v) => {
+      acc[v] = (acc[v] ?? 0) + 1;
+      return acc;
+    }, {}),
+  )
     .map(([value, n]) => `${n} ${value}`)
     .join(", ");
 

@@ -99,7 +99,8 @@ export function templateVariables(template: Pick<MetaTemplate, "parameter_format
     if (format === "TEXT") {
       const ex = named ? namedExamples(header.example, "header_text_named_params") : null;
       const positional = examples(header.example, "header_text");
-      placeholders(header.text).forEach((name, i) => out.push(withExample({ component: "header", name, kind: "text" }, ex?.get(name) ?? positional[i])));
+      for (const [i, name] of placeholders(header.text).entries())
+        out.push(withExample({ component: "header", name, kind: "text" }, ex?.get(name) ?? positional[i]));
     } else if (format === "IMAGE" || format === "VIDEO" || format === "DOCUMENT" || format === "LOCATION") {
       const handle = examples(header.example, "header_handle")[0] ?? examples(header.example, "header_url")[0];
       out.push(withExample({ component: "header", name: "media", kind: format.toLowerCase() as TemplateVariable["kind"] }, handle));
@@ -109,13 +110,13 @@ export function templateVariables(template: Pick<MetaTemplate, "parameter_format
   if (body && body.type === "BODY") {
     const ex = named ? namedExamples(body.example, "body_text_named_params") : null;
     const positional = examples(body.example, "body_text");
-    placeholders(body.text).forEach((name, i) => out.push(withExample({ component: "body", name, kind: "text" }, ex?.get(name) ?? positional[i])));
+    for (const [i, name] of placeholders(body.text).entries()) out.push(withExample({ component: "body", name, kind: "text" }, ex?.get(name) ?? positional[i]));
   }
   const buttons = template.components.find((c) => c.type === "BUTTONS");
   if (buttons && buttons.type === "BUTTONS") {
     buttons.buttons.forEach((button, buttonIndex) => {
       if (button.type !== "URL") return;
-      placeholders(button.url).forEach((name) => out.push(withExample({ component: "button", buttonIndex, name, kind: "text" }, button.example?.[0])));
+      for (const name of placeholders(button.url)) out.push(withExample({ component: "button", buttonIndex, name, kind: "text" }, button.example?.[0]));
     });
   }
   return out;

@@ -208,7 +208,7 @@ function checkTextParams(where: string, params: Parameter[], expected: TemplateV
   if (named) {
     const want = expected.map((v) => v.name);
     const given = params.map((p) => ("parameter_name" in p ? p.parameter_name : undefined));
-    const missing = given.findIndex((n) => n === undefined);
+    const missing = given.indexOf(undefined);
     if (missing >= 0)
       return { code: 132000, details: `${where}: parameter ${missing} needs a parameter_name (the template uses named parameters: ${want.join(", ")})` };
     const unknown = given.find((n) => !want.includes(n!));

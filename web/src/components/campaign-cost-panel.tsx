@@ -6,7 +6,8 @@ import { formatNumber } from "../lib/format";
 import { noticeSessionEnd } from "../state/session";
 import type { CampaignCost, CampaignDetail } from "../types";
 import { Notice } from "./controls";
-import { RateCardNote } from "./cost-estimate";
+import { RateCardNote, rateText } from "./cost-estimate";
+import { DataTable } from "./data-table";
 
 /** The cost is fetched again at most this often while progress arrives. */
 const REFRESH_MS = 5_000;
@@ -14,76 +15,42 @@ const REFRESH_MS = 5_000;
 function ByVariant({ cost }: { cost: CampaignCost }) {
   if (cost.by_variant.length < 2) return null;
   return (
-    <div class="table-scroll" tabIndex={0} role="region" aria-label={t("cost.panel.byVariant")}>
-      <table class="table" data-cost-variants>
-        <caption class="visually-hidden">{t("cost.panel.byVariant")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("cost.col.variant")}</th>
-            <th scope="col" class="num">
-              {t("cost.col.billable")}
-            </th>
-            <th scope="col" class="num">
-              {t("cost.col.free")}
-            </th>
-            <th scope="col" class="num">
-              {t("cost.col.cost")}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {cost.by_variant.map((v) => (
-            <tr key={v.variant} data-variant={v.variant}>
-              <td>{t("cost.panel.variant", { n: v.variant + 1 })}</td>
-              <td class="num">{formatNumber(v.billable)}</td>
-              <td class="num">{formatNumber(v.free)}</td>
-              <td class="num">{formatMoney(v.total)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label={t("cost.panel.byVariant")}
+      caption={t("cost.panel.byVariant")}
+      data="cost-variants"
+      rows={cost.by_variant}
+      rowKey={(v) => v.variant}
+      rowData={(v) => ({ variant: v.variant })}
+      columns={[
+        { label: t("cost.col.variant"), cell: (v) => t("cost.panel.variant", { n: v.variant + 1 }) },
+        { label: t("cost.col.billable"), numeric: true, cell: (v) => formatNumber(v.billable) },
+        { label: t("cost.col.free"), numeric: true, cell: (v) => formatNumber(v.free) },
+        { label: t("cost.col.cost"), numeric: true, cell: (v) => formatMoney(v.total) },
+      ]}
+    />
   );
 }
 
 function ByCountry({ cost }: { cost: CampaignCost }) {
   if (cost.by_country.length === 0) return null;
   return (
-    <div class="table-scroll" tabIndex={0} role="region" aria-label={t("cost.panel.byCountry")}>
-      <table class="table" data-cost-countries>
-        <caption class="visually-hidden">{t("cost.panel.byCountry")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("cost.col.country")}</th>
-            <th scope="col">{t("cost.col.category")}</th>
-            <th scope="col" class="num">
-              {t("cost.col.billable")}
-            </th>
-            <th scope="col" class="num">
-              {t("cost.col.free")}
-            </th>
-            <th scope="col" class="num">
-              {t("cost.col.rate")}
-            </th>
-            <th scope="col" class="num">
-              {t("cost.col.subtotal")}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {cost.by_country.map((l) => (
-            <tr key={`${l.country}:${l.category}`} data-country={l.country ?? ""}>
-              <td>{countryWithMarket(l.country, l.market)}</td>
-              <td>{categoryName(l.category)}</td>
-              <td class="num">{formatNumber(l.billable)}</td>
-              <td class="num">{formatNumber(l.free)}</td>
-              <td class="num">{l.billable === 0 ? "–" : l.rate === null ? t("cost.noRate") : formatMoney(l.rate)}</td>
-              <td class="num">{l.subtotal === null ? "–" : formatMoney(l.subtotal)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label={t("cost.panel.byCountry")}
+      caption={t("cost.panel.byCountry")}
+      data="cost-countries"
+      rows={cost.by_country}
+      rowKey={(l) => `${l.country}:${l.category}`}
+      rowData={(l) => ({ country: l.country ?? "" })}
+      columns={[
+        { label: t("cost.col.country"), cell: (l) => countryWithMarket(l.country, l.market) },
+        { label: t("cost.col.category"), cell: (l) => categoryName(l.category) },
+        { label: t("cost.col.billable"), numeric: true, cell: (l) => formatNumber(l.billable) },
+        { label: t("cost.col.free"), numeric: true, cell: (l) => formatNumber(l.free) },
+        { label: t("cost.col.rate"), numeric: true, cell: (l) => (l.billable === 0 ? "–" : rateText(l.rate)) },
+        { label: t("cost.col.subtotal"), numeric: true, cell: (l) => (l.subtotal === null ? "–" : formatMoney(l.subtotal)) },
+      ]}
+    />
   );
 }
 

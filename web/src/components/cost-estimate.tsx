@@ -3,6 +3,7 @@ import { cardDate, countryWithMarket, formatMoney } from "../lib/cost";
 import { formatNumber } from "../lib/format";
 import type { CostEstimate } from "../types";
 import { Notice } from "./controls";
+import { DataTable } from "./data-table";
 
 /** Where the amounts come from: the card's date, the workspace's own rates. */
 export function RateCardNote({ card }: { card: { effective_date: string; source: string } }) {
@@ -12,6 +13,9 @@ export function RateCardNote({ card }: { card: { effective_date: string; source:
     </p>
   );
 }
+
+/** A rate per message, or the words for a rate nobody set. */
+export const rateText = (rate: string | null) => (rate === null ? t("cost.noRate") : formatMoney(rate));
 
 /** What launching would cost: the total, billed and free recipients, a line per country (`freeText`: the campaign sends free text). */
 export function CostEstimateView({ estimate, freeText }: { estimate: CostEstimate; freeText: boolean }) {
@@ -40,38 +44,20 @@ export function CostEstimateView({ estimate, freeText }: { estimate: CostEstimat
         </Notice>
       )}
       {!freeText && estimate.lines.length > 0 && (
-        <div class="table-scroll" tabIndex={0} role="region" aria-label={t("cost.estimate.linesLabel")}>
-          <table class="table" data-cost-lines>
-            <thead>
-              <tr>
-                <th scope="col">{t("cost.col.country")}</th>
-                <th scope="col" class="num">
-                  {t("cost.col.recipients")}
-                </th>
-                <th scope="col" class="num">
-                  {t("cost.col.billable")}
-                </th>
-                <th scope="col" class="num">
-                  {t("cost.col.rate")}
-                </th>
-                <th scope="col" class="num">
-                  {t("cost.col.subtotal")}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {estimate.lines.map((l) => (
-                <tr key={String(l.country)} data-country={l.country ?? ""}>
-                  <td>{countryWithMarket(l.country, l.market)}</td>
-                  <td class="num">{formatNumber(l.recipients)}</td>
-                  <td class="num">{formatNumber(l.billable)}</td>
-                  <td class="num">{l.rate === null ? t("cost.noRate") : formatMoney(l.rate)}</td>
-                  <td class="num">{l.subtotal === null ? "–" : formatMoney(l.subtotal)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label={t("cost.estimate.linesLabel")}
+          data="cost-lines"
+          rows={estimate.lines}
+          rowKey={(l) => String(l.country)}
+          rowData={(l) => ({ country: l.country ?? "" })}
+          columns={[
+            { label: t("cost.col.country"), cell: (l) => countryWithMarket(l.country, l.market) },
+            { label: t("cost.col.recipients"), numeric: true, cell: (l) => formatNumber(l.recipients) },
+            { label: t("cost.col.billable"), numeric: true, cell: (l) => formatNumber(l.billable) },
+            { label: t("cost.col.rate"), numeric: true, cell: (l) => rateText(l.rate) },
+            { label: t("cost.col.subtotal"), numeric: true, cell: (l) => (l.subtotal === null ? "–" : formatMoney(l.subtotal)) },
+          ]}
+        />
       )}
       <RateCardNote card={estimate.rate_card} />
     </section>

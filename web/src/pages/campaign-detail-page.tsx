@@ -340,7 +340,7 @@ export function CampaignDetailPage() {
       </div>
       <p class="campaign-meta muted">
         {c.inbox_name ?? t("campaigns.deletedInbox")} · <Timing c={c} />
-        {c.launched_at && c.completed_at && <> · {t("campaigns.launched", { at: formatDateTime(c.launched_at) }).toLowerCase()}</>}
+        {c.launched_at && c.completed_at && <> · {t("campaigns.launchedAfter", { at: formatDateTime(c.launched_at) })}</>}
       </p>
       {campaignNote(c) && (
         <p class="campaign-note" data-status-reason>

@@ -1,18 +1,20 @@
 import type { TargetedSubmitEvent } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { z } from "zod";
 import { FREQUENCY_CAP_BOUNDS, SUGGESTED_FREQUENCY_CAP } from "../../../worker/domain/launch-skips";
 import type { refusalCountView } from "../../../worker/views/accounts";
-import { api, fieldErrors, messageOf } from "../api";
+import { api, messageOf } from "../api";
 import { Notice, RadioGroup } from "../components/controls";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
+import { useFormSubmission } from "../hooks/use-form-submission";
 import { t, tn } from "../i18n";
 import { noticeSessionEnd } from "../state/session";
 import type { Workspace } from "../types";
 
 type RefusalCount = z.output<typeof refusalCountView>;
-type CapFields = "frequency_cap_messages" | "frequency_cap_days";
+const CAP_FIELDS = ["frequency_cap_messages", "frequency_cap_days"] as const;
+type CapFields = (typeof CAP_FIELDS)[number];
 type Form = { on: boolean; messages: string; days: string };
 
 const formOf = (w: Workspace): Form => ({
@@ -65,11 +67,7 @@ export function FrequencyCapSection({ isAdmin }: { isAdmin: boolean }) {
   const [saved, setSaved] = useState<Workspace | null>(null);
   const [form, setForm] = useState<Form>({ on: false, messages: "", days: "" });
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [errors, setErrors] = useState<Partial<Record<CapFields, string>>>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [status, setStatus] = useState("");
-  const [pending, setPending] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { errors, formError, status, setStatus, pending, formRef, refuse, clearErrors, submit } = useFormSubmission({ fields: CAP_FIELDS });
 
   const show = (w: Workspace) => {
     setSaved(w);
@@ -83,45 +81,27 @@ export function FrequencyCapSection({ isAdmin }: { isAdmin: boolean }) {
     });
   }, []);
 
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
-  }, [errors]);
-
   const edit = (change: Partial<Form>, clears: CapFields[] = []) => {
     setForm((f) => ({ ...f, ...change }));
     setStatus("");
-    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !clears.includes(k as CapFields))));
+    clearErrors(...clears);
   };
 
-  const onSubmit = async (e: TargetedSubmitEvent<HTMLFormElement>) => {
+  const onSubmit = (e: TargetedSubmitEvent<HTMLFormElement>) => {
     e.preventDefault();
-    setStatus("");
-    setFormError(null);
     const messages = within(form.messages, FREQUENCY_CAP_BOUNDS.messages);
     const days = within(form.days, FREQUENCY_CAP_BOUNDS.days);
     if (form.on && (messages === null || days === null)) {
-      setErrors({
+      return refuse({
         ...(messages === null ? { frequency_cap_messages: t("capPrefs.cap.messagesHint") } : {}),
         ...(days === null ? { frequency_cap_days: t("capPrefs.cap.daysHint") } : {}),
       });
-      setFormError(t("settings.correctFields"));
-      return;
     }
-    setPending(true);
-    setErrors({});
-    try {
+    return submit(async () => {
       const body = form.on ? { frequency_cap_messages: messages, frequency_cap_days: days } : { frequency_cap_messages: null };
       show(await api.patch<Workspace>("/api/workspace", body));
-      setStatus(t("capPrefs.cap.saved"));
-    } catch (err) {
-      noticeSessionEnd(err);
-      const byField = fieldErrors(err);
-      const mine = { frequency_cap_messages: byField.frequency_cap_messages, frequency_cap_days: byField.frequency_cap_days };
-      setErrors(Object.fromEntries(Object.entries(mine).filter(([, v]) => v)));
-      setFormError(mine.frequency_cap_messages || mine.frequency_cap_days ? t("settings.correctFields") : messageOf(err));
-    } finally {
-      setPending(false);
-    }
+      return t("capPrefs.cap.saved");
+    });
   };
 
   const { messages: messageBounds, days: dayBounds } = FREQUENCY_CAP_BOUNDS;

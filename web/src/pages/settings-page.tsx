@@ -1,9 +1,10 @@
 import type { TargetedSubmitEvent } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { api, fieldErrors, messageOf } from "../api";
+import { api, messageOf } from "../api";
 import { Notice, SelectField } from "../components/controls";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
+import { errorsByField, useFormSubmission } from "../hooks/use-form-submission";
 import { useTitle } from "../hooks/use-title";
 import { t, tn } from "../i18n";
 import { formatDateTime } from "../lib/format";
@@ -16,17 +17,6 @@ import { RatesSection } from "./settings-rates";
 type WorkspaceSettings = { id: number; name: string; default_country: string; opt_out_keywords: string[]; attribution_window_hours: number };
 type UserRow = User & { created_at: string | null };
 type ApiToken = { id: number; name: string; prefix: string; user_id: number; last_used_at: string | null; created_at: string | null };
-type Errors = Record<string, string>;
-
-/** A field's API errors by the first segment of their path ("opt_out_keywords.2" → "opt_out_keywords"). */
-function errorsByField(error: unknown): Errors {
-  const out: Errors = {};
-  for (const [path, message] of Object.entries(fieldErrors(error))) {
-    const key = path.split(".")[0] ?? "";
-    if (!(key in out)) out[key] = message;
-  }
-  return out;
-}
 
 /** Keywords typed one per line (commas also separate them). */
 const keywordsOf = (text: string) =>
@@ -89,11 +79,7 @@ function WorkspaceSection({ isAdmin }: { isAdmin: boolean }) {
   const [saved, setSaved] = useState<WorkspaceSettings | null>(null);
   const [form, setForm] = useState({ name: "", default_country: "", keywords: "", hours: "" });
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [errors, setErrors] = useState<Errors>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [status, setStatus] = useState("");
-  const [pending, setPending] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { errors, formError, status, pending, formRef, refuse, clearErrors, submit } = useFormSubmission();
 
   const show = (w: WorkspaceSettings) => {
     setSaved(w);
@@ -107,28 +93,16 @@ function WorkspaceSection({ isAdmin }: { isAdmin: boolean }) {
     });
   }, []);
 
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
-  }, [errors]);
-
   const set = (key: keyof typeof form) => (value: string) => {
     setForm((f) => ({ ...f, [key]: value }));
-    const field = { name: "name", default_country: "default_country", keywords: "opt_out_keywords", hours: "attribution_window_hours" }[key];
-    setErrors(({ [field]: _, ...rest }) => rest);
+    clearErrors({ name: "name", default_country: "default_country", keywords: "opt_out_keywords", hours: "attribution_window_hours" }[key]);
   };
 
-  const onSubmit = async (e: TargetedSubmitEvent<HTMLFormElement>) => {
+  const onSubmit = (e: TargetedSubmitEvent<HTMLFormElement>) => {
     e.preventDefault();
-    setStatus("");
-    setFormError(null);
     const hours = Number(form.hours);
-    if (form.hours.trim() === "" || !Number.isInteger(hours)) {
-      setErrors({ attribution_window_hours: t("settings.workspace.hoursWhole") });
-      return;
-    }
-    setPending(true);
-    setErrors({});
-    try {
+    if (form.hours.trim() === "" || !Number.isInteger(hours)) return refuse({ attribution_window_hours: t("settings.workspace.hoursWhole") });
+    return submit(async () => {
       const updated = await api.patch<WorkspaceSettings>("/api/workspace", {
         name: form.name,
         default_country: form.default_country.trim().toUpperCase(),
@@ -137,15 +111,8 @@ function WorkspaceSection({ isAdmin }: { isAdmin: boolean }) {
       });
       show(updated);
       rememberWorkspace(updated);
-      setStatus(t("settings.workspace.saved"));
-    } catch (err) {
-      noticeSessionEnd(err);
-      const byField = errorsByField(err);
-      setErrors(byField);
-      setFormError(Object.keys(byField).length ? t("settings.correctFields") : messageOf(err));
-    } finally {
-      setPending(false);
-    }
+      return t("settings.workspace.saved");
+    });
   };
 
   return (
@@ -244,34 +211,19 @@ const roleName = (role: Role) => t(role === "admin" ? "common.role.admin" : "com
 function NewUserForm({ onCreated }: { onCreated: (u: UserRow) => void }) {
   const empty = { name: "", email: "", password: "", role: "operator" };
   const [form, setForm] = useState(empty);
-  const [errors, setErrors] = useState<Errors>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
-  }, [errors]);
+  const { errors, formError, pending, formRef, clearErrors, submit } = useFormSubmission();
   const set = (key: keyof typeof empty) => (value: string) => {
     setForm((f) => ({ ...f, [key]: value }));
-    setErrors(({ [key]: _, ...rest }) => rest);
+    clearErrors(key);
   };
-  const onSubmit = async (e: TargetedSubmitEvent<HTMLFormElement>) => {
+  const onSubmit = (e: TargetedSubmitEvent<HTMLFormElement>) => {
     e.preventDefault();
-    setPending(true);
-    setErrors({});
-    setFormError(null);
-    try {
+    return submit(async () => {
       const created = await api.post<UserRow>("/api/users", form);
       setForm(empty);
       onCreated(created);
-    } catch (err) {
-      noticeSessionEnd(err);
-      const byField = errorsByField(err);
-      setErrors(byField);
-      setFormError(Object.keys(byField).length ? t("settings.correctFields") : messageOf(err));
-    } finally {
-      setPending(false);
-    }
+      return undefined;
+    });
   };
   return (
     <form class="stack settings-form" onSubmit={onSubmit} ref={formRef} noValidate aria-labelledby="new-user-heading">

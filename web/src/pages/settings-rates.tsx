@@ -1,9 +1,11 @@
 import type { TargetedSubmitEvent } from "preact";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, fieldErrors, messageOf, request } from "../api";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { api, messageOf, request } from "../api";
 import { SelectField } from "../components/controls";
+import { DataTable } from "../components/data-table";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
+import { useFormSubmission } from "../hooks/use-form-submission";
 import { t } from "../i18n";
 import { cardDate, categoryName, countryName, countryWithMarket, formatMoney } from "../lib/cost";
 import { noticeSessionEnd } from "../state/session";
@@ -34,53 +36,37 @@ function OverridesTable({
 }) {
   if (card.overrides.length === 0) return <p class="muted">{t("cost.rates.none")}</p>;
   return (
-    <div class="table-scroll" tabIndex={0} role="region" aria-label={t("cost.rates.listLabel")}>
-      <table class="table" data-rate-overrides>
-        <thead>
-          <tr>
-            <th scope="col">{t("cost.col.country")}</th>
-            <th scope="col">{t("cost.col.category")}</th>
-            <th scope="col" class="num">
-              {t("cost.rates.yours")}
-            </th>
-            <th scope="col" class="num">
-              {t("cost.rates.card")}
-            </th>
-            {isAdmin && (
-              <th scope="col">
-                <span class="visually-hidden">{t("cost.rates.actions")}</span>
-              </th>
-            )}
-          </tr>
-        </thead>
-        <tbody>
-          {card.overrides.map((o) => {
-            const what = `${countryName(o.country)}, ${categoryName(o.category)}`;
-            return (
-              <tr key={`${o.country}:${o.category}`} data-override={`${o.country}:${o.category}`}>
-                <td>{countryName(o.country)}</td>
-                <td>{categoryName(o.category)}</td>
-                <td class="num">{formatMoney(o.rate)}</td>
-                <td class="num">{formatMoney(o.card_rate)}</td>
-                {isAdmin && (
-                  <td>
-                    <div class="button-row">
-                      <button type="button" class="button-secondary" onClick={() => onEdit(o)}>
-                        {t("cost.rates.edit")}
-                        <span class="visually-hidden"> {what}</span>
-                      </button>
-                      <button type="button" class="button-danger" onClick={() => onRemove(o)}>
-                        {t("cost.rates.remove")}
-                        <span class="visually-hidden"> {what}</span>
-                      </button>
-                    </div>
-                  </td>
-                )}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+    <DataTable
+      label={t("cost.rates.listLabel")}
+      data="rate-overrides"
+      rows={card.overrides}
+      rowKey={(o) => `${o.country}:${o.category}`}
+      rowData={(o) => ({ override: `${o.country}:${o.category}` })}
+      columns={[
+        { label: t("cost.col.country"), cell: (o) => countryName(o.country) },
+        { label: t("cost.col.category"), cell: (o) => categoryName(o.category) },
+        { label: t("cost.rates.yours"), numeric: true, cell: (o) => formatMoney(o.rate) },
+        { label: t("cost.rates.card"), numeric: true, cell: (o) => formatMoney(o.card_rate) },
+        ...(isAdmin
+          ? [{ label: t("cost.rates.actions"), hiddenLabel: true, cell: (o: RateOverride) => <OverrideActions o={o} onEdit={onEdit} onRemove={onRemove} /> }]
+          : []),
+      ]}
+    />
+  );
+}
+
+function OverrideActions({ o, onEdit, onRemove }: { o: RateOverride; onEdit: (o: RateOverride) => void; onRemove: (o: RateOverride) => void }) {
+  const what = `${countryName(o.country)}, ${categoryName(o.category)}`;
+  return (
+    <div class="button-row">
+      <button type="button" class="button-secondary" onClick={() => onEdit(o)}>
+        {t("cost.rates.edit")}
+        <span class="visually-hidden"> {what}</span>
+      </button>
+      <button type="button" class="button-danger" onClick={() => onRemove(o)}>
+        {t("cost.rates.remove")}
+        <span class="visually-hidden"> {what}</span>
+      </button>
     </div>
   );
 }
@@ -90,11 +76,7 @@ export function RatesSection({ isAdmin }: { isAdmin: boolean }) {
   const [card, setCard] = useState<RateCard | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [form, setForm] = useState<Form>(EMPTY);
-  const [errors, setErrors] = useState<Errors>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [status, setStatus] = useState("");
-  const [pending, setPending] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { errors, formError, setFormError, status, setStatus, pending, formRef, refuse, clearErrors, submit } = useFormSubmission();
 
   const load = () =>
     api.get<RateCard>("/api/rates").then(setCard, (e) => {
@@ -104,9 +86,6 @@ export function RatesSection({ isAdmin }: { isAdmin: boolean }) {
   useEffect(() => {
     void load();
   }, []);
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
-  }, [errors]);
 
   const countries = useMemo(
     () => (card?.countries ?? []).map((c) => ({ value: c.country, label: countryName(c.country) })).sort((a, b) => a.label.localeCompare(b.label)),
@@ -115,40 +94,26 @@ export function RatesSection({ isAdmin }: { isAdmin: boolean }) {
 
   const set = (key: keyof Form) => (value: string) => {
     setForm((f) => ({ ...f, [key]: value }));
-    setErrors(({ [key]: _, ...rest }) => rest);
+    clearErrors(key);
   };
 
-  const onSubmit = async (e: TargetedSubmitEvent<HTMLFormElement>) => {
+  const onSubmit = (e: TargetedSubmitEvent<HTMLFormElement>) => {
     e.preventDefault();
-    setStatus("");
-    setFormError(null);
     const missing: Errors = {};
     if (!form.country) missing.country = t("cost.rates.countryRequired");
     if (!form.rate.trim()) missing.rate = t("cost.rates.rateRequired");
-    if (Object.keys(missing).length) {
-      setErrors(missing);
-      return;
-    }
-    setPending(true);
-    setErrors({});
-    try {
+    if (Object.keys(missing).length) return refuse(missing);
+    return submit(async () => {
       const saved = await request<RateOverride>("PUT", "/api/rates/overrides", { country: form.country, category: form.category, rate: form.rate.trim() });
-      setStatus(t("cost.rates.saved", { country: countryName(saved.country), category: categoryName(saved.category), rate: formatMoney(saved.rate) }));
       setForm((f) => ({ ...f, rate: "" }));
       await load();
-    } catch (err) {
-      noticeSessionEnd(err);
-      const byField = fieldErrors(err) as Errors;
-      setErrors(byField);
-      if (Object.keys(byField).length === 0) setFormError(messageOf(err));
-    } finally {
-      setPending(false);
-    }
+      return t("cost.rates.saved", { country: countryName(saved.country), category: categoryName(saved.category), rate: formatMoney(saved.rate) });
+    });
   };
 
   const edit = (o: RateOverride) => {
     setForm({ country: o.country, category: o.category, rate: o.rate });
-    setErrors({});
+    clearErrors("country", "category", "rate");
     setStatus("");
     formRef.current?.querySelector<HTMLInputElement>("input[name=rate]")?.focus();
   };
