@@ -135,6 +135,30 @@ describe("campaigns page", () => {
     assert.equal(await counter(c.id, "total").textContent(), String(CONTACTS));
   });
 
+  it("says when sends were still on their way as a pause answered", async () => {
+    const c = await campaign(`In flight ${stamp}`, { min_delay_s: 5, max_delay_s: 5, batch_size: 50 });
+    await api("POST", `/api/campaigns/${c.id}/launch`, {});
+    await page.goto(at(`/campaigns/${c.id}`));
+    await page.getByRole("button", { name: "Pause" }).waitFor();
+    // The API answers 202 with `in_flight` only when a send is still out after 20 s of waiting
+    // (the Worker tests cover that answer); the real pause's answer is handed to the page as such.
+    await page.route(`**/api/campaigns/${c.id}/pause`, async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, status: 202, json: { ...(await res.json()), in_flight: 2 } });
+    });
+    try {
+      await page.getByRole("button", { name: "Pause" }).click();
+      await page.getByRole("status").filter({ hasText: "paused" }).waitFor();
+      assert.equal(
+        await page.getByRole("status").filter({ hasText: "paused" }).textContent(),
+        "The campaign is paused. 2 messages were already on their way to WhatsApp and may still be delivered.",
+      );
+    } finally {
+      await page.unroute(`**/api/campaigns/${c.id}/pause`);
+      await api("POST", `/api/campaigns/${c.id}/cancel`);
+    }
+  });
+
   it("escapes what operators typed", async () => {
     const c = await campaign(`<img src=x onerror=alert(1)> ${stamp}`, { min_delay_s: 0, max_delay_s: 0, batch_size: 50 });
     await page.goto(at("/campaigns"));

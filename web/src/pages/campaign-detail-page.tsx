@@ -19,7 +19,7 @@ import { useTitle } from "../hooks/use-title";
 import { type MessageKey, t } from "../i18n";
 import { formatDateTime, formatNumber, percent } from "../lib/format";
 import { reasonText } from "../lib/skip-reasons";
-import { type ButtonAction, runAction } from "../state/campaigns";
+import { afterActionStatus, type ButtonAction, runAction } from "../state/campaigns";
 import { labels, loadLabels } from "../state/labels";
 import { noticeSessionEnd } from "../state/session";
 import type { CampaignDetail, FailureGroup, Recipient, SeriesPoint } from "../types";
@@ -303,7 +303,7 @@ export function CampaignDetailPage() {
       else if (done && "deleted" in done) route("/campaigns");
       else if (done) {
         setCampaign(done.updated);
-        setStatus(t("campaigns.isNow", { status: statusLabel(done.updated.status).toLowerCase() }));
+        setStatus(afterActionStatus(t("campaigns.isNow", { status: statusLabel(done.updated.status).toLowerCase() }), done.updated));
       }
     } catch (e) {
       setActionError(t("campaigns.actionFailed", { title: c.title, message: messageOf(e) }));

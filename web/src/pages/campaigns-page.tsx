@@ -9,7 +9,7 @@ import { CAMPAIGN_STATUSES, StatusBadge, statusLabel } from "../components/statu
 import { useLiveCampaigns } from "../hooks/use-live-campaigns";
 import { useTitle } from "../hooks/use-title";
 import { type MessageKey, t } from "../i18n";
-import { type ButtonAction, campaigns, loadCampaigns, loadMoreCampaigns, runAction } from "../state/campaigns";
+import { afterActionStatus, type ButtonAction, campaigns, loadCampaigns, loadMoreCampaigns, runAction } from "../state/campaigns";
 import type { CampaignDetail, CampaignStatus } from "../types";
 
 /** Buttons the list offers, in this order, when the server allows them. */
@@ -99,7 +99,10 @@ export function CampaignsPage() {
       const done = await runAction(c, action);
       if (done && "goTo" in done) route(done.goTo);
       else if (done && "deleted" in done) setStatus(t("campaigns.deleted", { title: c.title }));
-      else if (done) setStatus(t("campaigns.nowStatus", { title: done.updated.title, status: statusLabel(done.updated.status).toLowerCase() }));
+      else if (done)
+        setStatus(
+          afterActionStatus(t("campaigns.nowStatus", { title: done.updated.title, status: statusLabel(done.updated.status).toLowerCase() }), done.updated),
+        );
     } catch (e) {
       setActionError(t("campaigns.actionFailed", { title: c.title, message: messageOf(e) }));
     } finally {

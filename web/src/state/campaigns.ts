@@ -1,6 +1,6 @@
 import { fitTitle } from "../../../worker/domain/campaign-title";
 import { api, messageOf } from "../api";
-import { t } from "../i18n";
+import { t, tn } from "../i18n";
 import type { CampaignDetail, CampaignStatus, LiveProgress } from "../types";
 import { noticeSessionEnd } from "./session";
 import { type ListState, workspaceStore } from "./workspace-store";
@@ -97,9 +97,10 @@ export function applyLive(id: number, live: LiveProgress): void {
 export type CampaignAction = "pause" | "resume" | "cancel" | "unschedule";
 
 /** Pauses, resumes, cancels or unschedules; answers the campaign as the API does. Throws ApiError. */
-export async function actOn(id: number, action: CampaignAction): Promise<CampaignDetail> {
+export async function actOn(id: number, action: CampaignAction): Promise<CampaignDetail & { in_flight?: number }> {
   try {
-    const updated = await api.post<CampaignDetail>(`/api/campaigns/${id}/${action}`);
+    // A pause or cancel answers 202 with `in_flight` when sends were still out after its wait.
+    const updated = await api.post<CampaignDetail & { in_flight?: number }>(`/api/campaigns/${id}/${action}`);
     replaceCampaign(updated);
     return updated;
   } catch (e) {
@@ -107,6 +108,13 @@ export async function actOn(id: number, action: CampaignAction): Promise<Campaig
     throw e;
   }
 }
+
+/**
+ * What the operator is told after an action: `now` (the campaign's new status in words), and for
+ * a pause or cancel that answered before every send in flight settled, that those may still arrive.
+ */
+export const afterActionStatus = (now: string, updated: { in_flight?: number }) =>
+  updated.in_flight ? `${now} ${tn("campaigns.inFlight", updated.in_flight)}` : now;
 
 /** "Copy of <title>" in the UI's language, cut to the title limit. */
 const copyTitle = (title: string) => fitTitle(t("retarget.copyTitle", { title }));
@@ -127,7 +135,7 @@ const CONFIRM: Partial<Record<ButtonAction, (title: string) => string>> = {
 export async function runAction(
   c: { id: number; title: string },
   action: ButtonAction,
-): Promise<{ goTo: string } | { updated: CampaignDetail } | { deleted: true } | null> {
+): Promise<{ goTo: string } | { updated: CampaignDetail & { in_flight?: number } } | { deleted: true } | null> {
   const question = CONFIRM[action];
   if (question && !window.confirm(question(c.title))) return null;
   try {
