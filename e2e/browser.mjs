@@ -77,6 +77,11 @@ export function pageWatch(prefix) {
       });
       for (const v of violations) problems.axeFindings.push(`${file}: ${v}`);
     },
+    /** The same, once nothing on the page says it is loading ("Loading …", "Carregando …"). */
+    async settledShot(page, name) {
+      await page.waitForFunction(() => !/Loading|Carregando/.test(document.querySelector("main")?.textContent ?? ""));
+      await this.shot(page, name);
+    },
     /** Whether the page is no wider than the window (nothing to scroll sideways). */
     fits: (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
     /**

@@ -23,11 +23,7 @@ describe("what campaigns cost", () => {
   let campaignId;
 
   const watch = pageWatch("cost");
-  /** A screenshot once nothing is loading any more, and axe-core's check of it. */
-  const shot = async (name) => {
-    await page.waitForFunction(() => !/Loading|Carregando/.test(document.querySelector("main")?.textContent ?? ""));
-    await watch.shot(page, name);
-  };
+  const shot = (name) => watch.settledShot(page, name);
   const rates = () => page.locator('[data-section="rates"]');
   const stepHeading = (name) => page.getByRole("heading", { name: new RegExp(`Step \\d of 8 ${name}$`) });
   const continueButton = () => page.getByRole("button", { name: /^(Continue|Save and review)$/ });

@@ -32,12 +32,7 @@ describe("settings and the sandbox phone", () => {
   let api;
 
   const watch = pageWatch("settings");
-  /** A screenshot of the screen once it has settled, and axe-core's check of it. */
-  const shot = async (name) => {
-    // What is still loading is left out: the screenshot shows the page settled.
-    await page.waitForFunction(() => !/Loading…|Carregando…/.test(document.querySelector("main")?.textContent ?? ""));
-    await watch.shot(page, name);
-  };
+  const shot = (name) => watch.settledShot(page, name);
 
   /** Accepts the next window.confirm, returning its question. */
   const acceptNextConfirm = () =>

@@ -6,7 +6,19 @@ import { parseWebhookEnvelope } from "../../worker/domain/webhook-envelope";
 import worker from "../../worker/index";
 import type { WebhookJob } from "../../worker/webhooks/job";
 import { callJson } from "../helpers";
-import { allRecipients, createCampaign, drive, senderOf, setScenario, sleep, templateCampaign, textCampaign, type World, world } from "./world";
+import {
+  allRecipients,
+  createCampaign,
+  drive,
+  INSTANT_STATUSES,
+  senderOf,
+  setScenario,
+  sleep,
+  templateCampaign,
+  textCampaign,
+  type World,
+  world,
+} from "./world";
 
 type Cost = {
   currency: string;
@@ -226,16 +238,7 @@ describe("the cost so far", () => {
 
   it("follows the pricing the sandbox reports on its signed status webhooks", async () => {
     const w = await world(4);
-    await setScenario(w.admin, w.inbox.id, {
-      webhooks_enabled: true,
-      sent_delay_ms: [0, 0],
-      delivered_delay_ms: [0, 0],
-      read_delay_ms: [0, 0],
-      failed_rate: 0,
-      unread_rate: 0,
-      reply_rate: 0,
-      opt_out_rate: 0,
-    });
+    await setScenario(w.admin, w.inbox.id, INSTANT_STATUSES);
     const id = await createCampaign(w, templateCampaign(w));
     await launch(w, id);
     await drive(w.admin, id, (c) => c.status === "completed");

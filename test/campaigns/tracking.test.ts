@@ -3,7 +3,19 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, callJson } from "../helpers";
 import { consume, envelope, status } from "./webhook-events";
-import { allRecipients, campaignView, createCampaign, drive, senderOf, setScenario, sleep, templateCampaign, type World, world } from "./world";
+import {
+  allRecipients,
+  campaignView,
+  createCampaign,
+  drive,
+  INSTANT_STATUSES,
+  senderOf,
+  setScenario,
+  sleep,
+  templateCampaign,
+  type World,
+  world,
+} from "./world";
 
 /** A completed campaign of `count` recipients (sandbox webhooks off, so the test writes the statuses). */
 async function sentCampaign(count: number) {
@@ -124,16 +136,7 @@ describe("delivery tracking", () => {
 
   it("statuses from the sandbox arrive through the signed webhook path and reach the campaign", async () => {
     const w = await world(5);
-    await setScenario(w.admin, w.inbox.id, {
-      webhooks_enabled: true,
-      sent_delay_ms: [0, 0],
-      delivered_delay_ms: [0, 0],
-      read_delay_ms: [0, 0],
-      failed_rate: 0,
-      unread_rate: 0,
-      reply_rate: 0,
-      opt_out_rate: 0,
-    });
+    await setScenario(w.admin, w.inbox.id, INSTANT_STATUSES);
     const id = await createCampaign(w, templateCampaign(w, { min_delay_s: 0, max_delay_s: 0 }));
     await callJson(`/api/campaigns/${id}/launch`, { json: {}, expect: 200, auth: w.admin });
     await drive(w.admin, id, (c) => c.status === "completed");

@@ -65,6 +65,18 @@ export async function world(
   return { admin, inbox, labelId: label.id, phones };
 }
 
+/** A sandbox number whose statuses (sent, delivered, read) come at once, for every message; nobody replies or opts out. */
+export const INSTANT_STATUSES = {
+  webhooks_enabled: true,
+  sent_delay_ms: [0, 0],
+  delivered_delay_ms: [0, 0],
+  read_delay_ms: [0, 0],
+  failed_rate: 0,
+  unread_rate: 0,
+  reply_rate: 0,
+  opt_out_rate: 0,
+};
+
 export const setScenario = (admin: Account, inboxId: number, scenario: Record<string, unknown>) =>
   callJson(`/api/sandbox/inboxes/${inboxId}/scenario`, { method: "PUT", json: scenario, expect: 200, auth: admin });
 

@@ -10,7 +10,7 @@ import type { ErrorPolicy } from "./provider";
 export type Random = () => number;
 
 /** 32-bit FNV-1a followed by murmur3's finalizer, so that similar keys land far apart. */
-function hash32(text: string): number {
+export function hash32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

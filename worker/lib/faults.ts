@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hash32 } from "../domain/campaign-pacing";
 import { localDevelopment } from "./config";
 
 /**
@@ -71,17 +72,5 @@ export function faultPlan(env: Env): FaultPlan | null {
   return plan;
 }
 
-/** A number in [0, 1) from a string: FNV-1a, then a murmur3 finaliser to spread the bits. */
-export function unitHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 4294967296;
-}
+/** A number in [0, 1) from a string (its 32-bit hash scaled down). */
+export const unitHash = (text: string): number => hash32(text) / 4294967296;

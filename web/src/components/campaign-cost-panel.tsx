@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, messageOf } from "../api";
+import { useRefreshVersion } from "../hooks/use-refresh-version";
 import { t, tn } from "../i18n";
 import { categoryName, countryWithMarket, formatMoney } from "../lib/cost";
 import { formatNumber } from "../lib/format";
@@ -61,32 +62,27 @@ function ByCountry({ cost }: { cost: CampaignCost }) {
 export function CampaignCostPanel({ campaign }: { campaign: CampaignDetail }) {
   const [cost, setCost] = useState<CampaignCost | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const last = useRef(0);
+  const version = useRefreshVersion(campaign.progress, REFRESH_MS);
   const launched = campaign.status !== "draft" && campaign.status !== "scheduled";
 
   useEffect(() => {
     if (!launched) return;
     let stale = false;
-    const wait = Math.max(0, last.current + REFRESH_MS - Date.now());
-    const timer = setTimeout(() => {
-      last.current = Date.now();
-      api
-        .get<CampaignCost>(`/api/campaigns/${campaign.id}/cost`)
-        .then((c) => {
-          if (stale) return;
-          setCost(c);
-          setError(null);
-        })
-        .catch((e) => {
-          noticeSessionEnd(e);
-          if (!stale) setError(messageOf(e));
-        });
-    }, wait);
+    api
+      .get<CampaignCost>(`/api/campaigns/${campaign.id}/cost`)
+      .then((c) => {
+        if (stale) return;
+        setCost(c);
+        setError(null);
+      })
+      .catch((e) => {
+        noticeSessionEnd(e);
+        if (!stale) setError(messageOf(e));
+      });
     return () => {
       stale = true;
-      clearTimeout(timer);
     };
-  }, [campaign.id, launched, campaign.progress]);
+  }, [campaign.id, launched, version]);
 
   const delivered = cost ? cost.billable + cost.free + cost.no_pricing : 0;
   return (

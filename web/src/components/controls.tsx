@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useId } from "preact/hooks";
+import { t } from "../i18n";
 
 /** A field's error under it, linked to the control by id. */
 export function ErrorText({ id, error }: { id: string; error?: string | undefined }) {
@@ -130,5 +131,14 @@ export function Notice({ children, tone = "info", ...rest }: { children: Compone
     <div class={`notice notice-${tone}`} {...rest}>
       {children}
     </div>
+  );
+}
+
+/** A form's submit button: "Saving…" and disabled while the save is under way. */
+export function SaveButton({ pending, label }: { pending: boolean; label: string }) {
+  return (
+    <button type="submit" disabled={pending}>
+      {pending ? t("common.saving") : label}
+    </button>
   );
 }

@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, messageOf } from "../api";
+import { useRefreshVersion } from "../hooks/use-refresh-version";
 import { locale, t } from "../i18n";
 import { formatNumber } from "../lib/format";
 import { noticeSessionEnd } from "../state/session";
@@ -98,16 +99,7 @@ function VariantRow({ row, best, confidence }: { row: Row; best: boolean; confid
 export function VariantResultsSection({ campaign }: { campaign: CampaignDetail }) {
   const [results, setResults] = useState<VariantResults | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [version, setVersion] = useState(0);
-  const lastVersion = useRef(Date.now());
-  useEffect(() => {
-    const wait = Math.max(0, lastVersion.current + REFRESH_MS - Date.now());
-    const timer = setTimeout(() => {
-      lastVersion.current = Date.now();
-      setVersion((v) => v + 1);
-    }, wait);
-    return () => clearTimeout(timer);
-  }, [campaign.progress]);
+  const version = useRefreshVersion(campaign.progress, REFRESH_MS);
 
   useEffect(() => {
     let stale = false;

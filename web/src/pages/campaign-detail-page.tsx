@@ -15,6 +15,7 @@ import { SeriesChart } from "../components/series-chart";
 import { StatusBadge, statusLabel } from "../components/status-badge";
 import { hasVariants, VariantResultsSection } from "../components/variant-results";
 import { followed, followLive } from "../hooks/use-live-campaigns";
+import { useRefreshVersion } from "../hooks/use-refresh-version";
 import { useTitle } from "../hooks/use-title";
 import { type MessageKey, t } from "../i18n";
 import { formatDateTime, formatNumber, percent } from "../lib/format";
@@ -45,16 +46,7 @@ function RecipientsTable({ campaign }: { campaign: CampaignDetail }) {
   const cursor = cursors[cursors.length - 1]!;
   const digits = phone.replace(/[^\d+]/g, "");
   // While the campaign sends, the first page is refreshed at most every few seconds.
-  const [version, setVersion] = useState(0);
-  const lastVersion = useRef(0);
-  useEffect(() => {
-    const wait = Math.max(0, lastVersion.current + RECIPIENTS_REFRESH_MS - Date.now());
-    const timer = setTimeout(() => {
-      lastVersion.current = Date.now();
-      setVersion((v) => v + 1);
-    }, wait);
-    return () => clearTimeout(timer);
-  }, [campaign.progress]);
+  const version = useRefreshVersion(campaign.progress, RECIPIENTS_REFRESH_MS);
   const variants = campaign.content.type === "text" && campaign.content.variants.length > 1;
 
   useEffect(() => {

@@ -1,7 +1,7 @@
 import type { TargetedSubmitEvent } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { api, fieldErrors, messageOf, request } from "../api";
-import { Checkbox, Notice, SelectField } from "../components/controls";
+import { Checkbox, Notice, SaveButton, SelectField } from "../components/controls";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { type BubbleContent, WhatsAppBubble } from "../components/whatsapp-bubble";
@@ -585,9 +585,7 @@ function ScenarioSection({ inboxId }: { inboxId: number }) {
             ))}
           </div>
           <div>
-            <button type="submit" disabled={pending}>
-              {pending ? t("common.saving") : t("sandbox.scenario.save")}
-            </button>
+            <SaveButton pending={pending} label={t("sandbox.scenario.save")} />
           </div>
           <p class="status" role="status">
             {status}

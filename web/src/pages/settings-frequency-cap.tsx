@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { FREQUENCY_CAP_BOUNDS, SUGGESTED_FREQUENCY_CAP } from "../../../worker/domain/launch-skips";
 import type { refusalCountView } from "../../../worker/views/accounts";
 import { api, messageOf } from "../api";
-import { Notice, RadioGroup } from "../components/controls";
+import { Notice, RadioGroup, SaveButton } from "../components/controls";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { useFormSubmission } from "../hooks/use-form-submission";
@@ -174,9 +174,7 @@ export function FrequencyCapSection({ isAdmin }: { isAdmin: boolean }) {
             </button>
           </div>
           <div>
-            <button type="submit" disabled={pending}>
-              {pending ? t("common.saving") : t("capPrefs.cap.save")}
-            </button>
+            <SaveButton pending={pending} label={t("capPrefs.cap.save")} />
           </div>
         </form>
       ) : (

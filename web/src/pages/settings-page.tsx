@@ -1,7 +1,7 @@
 import type { TargetedSubmitEvent } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { api, messageOf } from "../api";
-import { Notice, SelectField } from "../components/controls";
+import { Notice, SaveButton, SelectField } from "../components/controls";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
 import { errorsByField, useFormSubmission } from "../hooks/use-form-submission";
@@ -166,9 +166,7 @@ function WorkspaceSection({ isAdmin }: { isAdmin: boolean }) {
             class="input-short"
           />
           <div>
-            <button type="submit" disabled={pending}>
-              {pending ? t("common.saving") : t("settings.workspace.save")}
-            </button>
+            <SaveButton pending={pending} label={t("settings.workspace.save")} />
           </div>
         </form>
       ) : (
@@ -309,9 +307,7 @@ function PasswordForm({ user, onDone, onCancel }: { user: UserRow; onDone: () =>
         autoComplete="new-password"
       />
       <div class="button-row">
-        <button type="submit" disabled={pending}>
-          {pending ? t("common.saving") : t("settings.users.setPassword")}
-        </button>
+        <SaveButton pending={pending} label={t("settings.users.setPassword")} />
         <button type="button" class="button-secondary" onClick={onCancel}>
           {t("common.cancel")}
         </button>

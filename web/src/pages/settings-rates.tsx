@@ -1,7 +1,7 @@
 import type { TargetedSubmitEvent } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, messageOf, request } from "../api";
-import { SelectField } from "../components/controls";
+import { SaveButton, SelectField } from "../components/controls";
 import { DataTable } from "../components/data-table";
 import { Field } from "../components/field";
 import { FormError } from "../components/form-error";
@@ -192,9 +192,7 @@ export function RatesSection({ isAdmin }: { isAdmin: boolean }) {
                 </p>
               )}
               <div>
-                <button type="submit" disabled={pending}>
-                  {pending ? t("common.saving") : t("cost.rates.save")}
-                </button>
+                <SaveButton pending={pending} label={t("cost.rates.save")} />
               </div>
             </form>
           )}
